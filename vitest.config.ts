@@ -1,0 +1,16 @@
+import { defineConfig } from "vitest/config";
+
+export default defineConfig({
+  test: {
+    include: ["test/**/*.test.ts"],
+    testTimeout: 30_000,
+    hookTimeout: 30_000,
+    coverage: {
+      provider: "v8",
+      include: ["src/**/*.ts"],
+      reporter: ["text-summary", "json-summary"],
+      // The pure core is the part that decides; it must be covered branch by branch.
+      thresholds: { "src/core/**": { branches: 100, lines: 100, functions: 100, statements: 100 } },
+    },
+  },
+});
