@@ -1,0 +1,175 @@
+import { z } from "zod";
+import { ConfigError } from "../errors.js";
+
+/**
+ * The add-on options (snake_case, as Home Assistant stores them in `/data/options.json`)
+ * and their mapping to the frozen camelCase `Config` the rest of the code uses.
+ */
+
+const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const TOKEN_ID_RE = /^[^\s@!]+@[^\s@!]+![A-Za-z][A-Za-z0-9.\-_]+$/;
+const FINGERPRINT_RE = /^([0-9a-f]{2}:?){31}[0-9a-f]{2}$/i;
+const STORAGE_ID_RE = /^[a-z][a-z0-9\-_.]*[a-z0-9]$/i;
+
+const ClusterOptions = z.object({
+  name: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9_-]*$/i, "use letters, digits, '-' and '_' (it becomes part of entity ids)"),
+  url: z
+    .string()
+    .refine(
+      (u) => /^https?:\/\/[^/\s]+\/?$/.test(u),
+      "must be the base URL of the PVE API, like https://192.168.1.10:8006",
+    ),
+  token_id: z.string().regex(TOKEN_ID_RE, "must look like user@realm!tokenname, e.g. pve-backup@pve!addon"),
+  // The secret is never echoed back in a message, not even partially.
+  token_secret: z.string().regex(UUID_RE, "must be the token secret PVE showed at creation (a UUID)"),
+  fingerprint: z
+    .string()
+    .regex(FINGERPRINT_RE, "must be the SHA-256 fingerprint of the PVE certificate, AB:CD:… (32 bytes)")
+    .optional(),
+  verify_tls: z.boolean().default(true),
+});
+
+const TierOptions = z.object({
+  name: z.string().min(1, "must not be empty"),
+  schedule: z.string().min(1, "must be a PVE calendar event, e.g. 03:00 or sun 04:00"),
+  keep_last: z.number().int().min(1, "must be at least 1"),
+  guests: z.array(z.number().int().min(100, "must be a vmid (100 or more)").max(999_999_999)),
+  grace_min: z.number().int().min(0).optional(),
+});
+
+export const OptionsSchema = z
+  .object({
+    clusters: z.array(ClusterOptions).min(1, "add at least one Proxmox VE cluster"),
+    storage: z.string().regex(STORAGE_ID_RE, "must be a PVE storage id, e.g. nas-backups").optional(),
+    tiers: z.array(TierOptions).default([]),
+    grace_min: z.number().int().min(0).default(60),
+    timezone: z
+      .string()
+      .refine(isTimeZone, "must be an IANA time zone like Europe/Berlin (the PVE nodes' zone)")
+      .optional(),
+    refresh_interval_s: z.number().int().min(5, "must be at least 5 seconds").default(60),
+    request_timeout_s: z.number().int().min(1).max(300).default(20),
+    api_port: z.number().int().min(0).max(65535).default(8099),
+  })
+  .superRefine((o, ctx) => {
+    const seen = new Map<string, string>();
+    o.tiers.forEach((t, i) => {
+      const dup = o.tiers.findIndex((u) => u.name === t.name);
+      if (dup !== i)
+        ctx.addIssue({
+          code: "custom",
+          path: ["tiers", i, "name"],
+          message: `duplicate tier name '${t.name}'`,
+        });
+      for (const vmid of t.guests) {
+        const other = seen.get(String(vmid));
+        if (other !== undefined && other !== t.name)
+          ctx.addIssue({
+            code: "custom",
+            path: ["tiers", i, "guests"],
+            message: `guest ${vmid} is already in tier '${other}'; a guest belongs to one tier`,
+          });
+        seen.set(String(vmid), t.name);
+      }
+    });
+    o.clusters.forEach((c, i) => {
+      if (o.clusters.findIndex((d) => d.name === c.name) !== i)
+        ctx.addIssue({
+          code: "custom",
+          path: ["clusters", i, "name"],
+          message: `duplicate cluster name '${c.name}'`,
+        });
+    });
+  });
+
+export type Options = z.input<typeof OptionsSchema>;
+
+export interface ClusterConfig {
+  readonly name: string;
+  readonly baseUrl: string;
+  readonly tokenId: string;
+  readonly tokenSecret: string;
+  readonly fingerprint?: string;
+  readonly verifyTls: boolean;
+}
+
+export interface TierConfig {
+  readonly name: string;
+  readonly schedule: string;
+  readonly keepLast: number;
+  readonly guests: readonly number[];
+  readonly graceMin: number;
+}
+
+export interface Config {
+  readonly clusters: readonly ClusterConfig[];
+  readonly storage?: string;
+  readonly tiers: readonly TierConfig[];
+  readonly graceMin: number;
+  readonly timeZone: string;
+  readonly refreshIntervalMs: number;
+  readonly requestTimeoutMs: number;
+  readonly apiPort: number;
+}
+
+function isTimeZone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat("en-US", { timeZone: tz });
+    return true;
+  } catch {
+    // RangeError is how Intl says the zone is unknown.
+    return false;
+  }
+}
+
+/** Validate raw options; throws ConfigError with one `path: message` line per problem. */
+export function parseOptions(raw: unknown, env: { readonly defaultTimeZone: string }): Config {
+  const result = OptionsSchema.safeParse(raw);
+  if (!result.success) {
+    throw new ConfigError(
+      result.error.issues.map((i) => `${i.path.length ? i.path.join(".") : "(options)"}: ${i.message}`),
+    );
+  }
+  const o = result.data;
+  const config: Config = {
+    clusters: o.clusters.map((c) => ({
+      name: c.name,
+      baseUrl: c.url.replace(/\/$/, ""),
+      tokenId: c.token_id,
+      // proxmox-api insists on a lower-case UUID; PVE itself compares case-insensitively.
+      tokenSecret: c.token_secret.toLowerCase(),
+      fingerprint: c.fingerprint ? normaliseFingerprint(c.fingerprint) : undefined,
+      verifyTls: c.verify_tls,
+    })),
+    storage: o.storage,
+    tiers: o.tiers.map((t) => ({
+      name: t.name,
+      schedule: t.schedule,
+      keepLast: t.keep_last,
+      guests: t.guests,
+      graceMin: t.grace_min ?? o.grace_min,
+    })),
+    graceMin: o.grace_min,
+    timeZone: o.timezone ?? env.defaultTimeZone,
+    refreshIntervalMs: o.refresh_interval_s * 1000,
+    requestTimeoutMs: o.request_timeout_s * 1000,
+    apiPort: o.api_port,
+  };
+  return deepFreeze(config);
+}
+
+/** `abcd…` or `AB:CD:…` → `AB:CD:…`, the form PVE shows and Node reports as `fingerprint256`. */
+export function normaliseFingerprint(fp: string): string {
+  const hex = fp.replace(/:/g, "").toUpperCase();
+  return hex.match(/.{2}/g)?.join(":") ?? hex;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === "object") {
+    for (const v of Object.values(value)) deepFreeze(v);
+    Object.freeze(value);
+  }
+  return value;
+}
