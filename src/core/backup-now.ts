@@ -1,0 +1,87 @@
+import type { Attempt, Guest } from "./model.js";
+import type { TierPolicy } from "./policy.js";
+
+/**
+ * "Back up now": which vzdump calls to make, one per node hosting requested guests. PVE answers
+ * `"OK"` and does nothing when a call names no guest of the node it is sent to (reference §4.1),
+ * so every call goes to the node the guest lives on now.
+ */
+
+export interface BackupRequest {
+  /** Guests by vmid, and/or whole tiers by name. */
+  readonly vmids: readonly number[];
+  readonly tiers: readonly string[];
+}
+
+export interface VzdumpCall {
+  readonly node: string;
+  readonly vmids: readonly number[];
+  /** `POST /nodes/{node}/vzdump` parameters, PVE keys. */
+  readonly params: Readonly<Record<string, string | number>>;
+}
+
+export type BackupPlan =
+  | { readonly ok: true; readonly calls: readonly VzdumpCall[] }
+  | { readonly ok: false; readonly error: string };
+
+export interface BackupNowInput {
+  readonly request: BackupRequest;
+  readonly guests: readonly Guest[];
+  readonly tiers: readonly TierPolicy[];
+  /** Attempts not yet finished (running or waiting). */
+  readonly active: readonly Attempt[];
+  /** Default backup storage (the options' `storage`); PVE's own default when absent. */
+  readonly storage?: string;
+}
+
+export function planBackupNow(input: BackupNowInput): BackupPlan {
+  const { request } = input;
+  const wanted = new Set<number>(request.vmids);
+  for (const name of request.tiers) {
+    const tier = input.tiers.find((t) => t.name === name);
+    if (!tier)
+      return {
+        ok: false,
+        error: `unknown tier '${name}'; tiers are: ${input.tiers.map((t) => t.name).join(", ") || "(none configured)"}`,
+      };
+    for (const v of tier.guests) wanted.add(v);
+  }
+  if (wanted.size === 0) return { ok: false, error: "name at least one guest (vmid) or tier to back up" };
+  const problems: string[] = [];
+  const byNode = new Map<string, Guest[]>();
+  for (const vmid of [...wanted].sort((a, b) => a - b)) {
+    const guest = input.guests.find((g) => g.vmid === vmid);
+    if (!guest) problems.push(`guest ${vmid} does not exist (or the token cannot see it)`);
+    else if (guest.template)
+      problems.push(`guest ${vmid} (${guest.name}) is a template; templates are not backed up on demand`);
+    else if (guest.lock === "backup" || input.active.some((a) => a.vmid === vmid))
+      problems.push(`guest ${vmid} (${guest.name}) is already being backed up`);
+    else byNode.set(guest.node, [...(byNode.get(guest.node) ?? []), guest]);
+  }
+  if (problems.length > 0) return { ok: false, error: `nothing started: ${problems.join("; ")}` };
+  const calls: VzdumpCall[] = [];
+  for (const [node, guests] of byNode) {
+    // Calls are grouped per node and per retention: one vzdump task per group, as PVE runs them.
+    const groups = new Map<string, number[]>();
+    for (const g of guests) {
+      const keep = input.tiers.find((t) => t.guests.includes(g.vmid))?.keepLast;
+      const key = keep === undefined ? "" : `keep-last=${keep}`;
+      groups.set(key, [...(groups.get(key) ?? []), g.vmid]);
+    }
+    for (const [prune, vmids] of groups) {
+      const params: Record<string, string | number> = {
+        vmid: vmids.join(","),
+        mode: "snapshot",
+        compress: "zstd",
+        "notification-mode": "notification-system",
+      };
+      if (input.storage) {
+        params.storage = input.storage;
+        params["notes-template"] = "{{guestname}}";
+        if (prune) params["prune-backups"] = prune;
+      }
+      calls.push({ node, vmids, params });
+    }
+  }
+  return { ok: true, calls };
+}
