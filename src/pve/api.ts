@@ -1,7 +1,7 @@
 import { ProxmoxEngine } from "proxmox-api";
 import type { ClusterConfig } from "../config/schema.js";
 import { UpstreamError } from "../errors.js";
-import { createTransport, OUTCOME_UNKNOWN_STATUS } from "./transport.js";
+import { createTransport, NO_ANSWER_STATUS, OUTCOME_UNKNOWN_STATUS } from "./transport.js";
 
 type Params = Record<string, string | number | boolean | readonly (string | number)[] | undefined>;
 
@@ -72,6 +72,9 @@ export function toUpstreamError(method: string, path: string, err: unknown): Ups
     else if (parsed.message) detail = parsed.message.trim();
   } catch {
     // Not JSON (an empty 401/595 body): the reason phrase is all PVE said.
+  }
+  if (status === NO_ANSWER_STATUS) {
+    return new UpstreamError(`${method} ${path}: ${detail}`, { status, retryable: true, cause: err });
   }
   const hint =
     status === 401

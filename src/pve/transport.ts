@@ -16,6 +16,8 @@ export interface TransportOptions {
 
 /** Status of the synthetic answer that stands for "the write may or may not have reached PVE". */
 export const OUTCOME_UNKNOWN_STATUS = 599;
+/** Status of the synthetic answer for a read that never got an answer (refused, timed out, TLS). */
+export const NO_ANSWER_STATUS = 598;
 
 export type PveFetch = (url: string | URL, init?: RequestInit) => Promise<Response>;
 
@@ -29,15 +31,17 @@ export function createTransport(opts: TransportOptions): { fetch: PveFetch; clos
     try {
       return await fetch(url, { ...init, dispatcher, signal });
     } catch (err) {
-      if (method === "GET") throw err; // reads are safe to repeat; proxmox-api retries them once
-      // proxmox-api repeats any request whose fetch threw. A POST that timed out may already
-      // have started a vzdump task: answer instead, so nothing is sent twice and the caller
-      // resolves the outcome by looking (e.g. for the task it started).
-      const message =
+      // proxmox-api repeats any request whose fetch threw, and leaves its own timeout timer
+      // running. A POST that timed out may already have started a vzdump task, so every failure
+      // becomes an answer instead: nothing is sent twice. A write's caller resolves the outcome
+      // by looking (e.g. for the task it started); a read is tried again at the next refresh.
+      const cause =
         err instanceof Error ? (err.cause instanceof Error ? err.cause.message : err.message) : String(err);
-      return new Response(JSON.stringify({ data: null, message: `outcome unknown: ${message}\n` }), {
-        status: OUTCOME_UNKNOWN_STATUS,
-        statusText: "Outcome unknown",
+      const write = method !== "GET";
+      const message = `${write ? "outcome unknown" : "no answer"}: ${cause}\n`;
+      return new Response(JSON.stringify({ data: null, message }), {
+        status: write ? OUTCOME_UNKNOWN_STATUS : NO_ANSWER_STATUS,
+        statusText: write ? "Outcome unknown" : "No answer",
         headers: { "content-type": "application/json;charset=UTF-8" },
       });
     }
