@@ -1,0 +1,60 @@
+import { existsSync, readFileSync } from "node:fs";
+import { type Config, parseOptions } from "./config/schema.js";
+import { ConfigError } from "./errors.js";
+import type { Logger } from "./log.js";
+import { createPveApi, type PveApi } from "./pve/api.js";
+import { createPveReader, type PveReader } from "./pve/reader.js";
+import { createMonitor, type Monitor, policyFromConfig } from "./service/monitor.js";
+
+/**
+ * The composition root shared by `main.ts` (the service) and `cli.ts`: the one place that
+ * knows the concrete adapters.
+ */
+
+export const ADDON_OPTIONS_PATH = "/data/options.json";
+
+export function defaultTimeZone(): string {
+  return Intl.DateTimeFormat().resolvedOptions().timeZone || "UTC";
+}
+
+/** Read and validate an options file; every problem becomes a `path: message` line. */
+export function loadConfig(path: string): Config {
+  if (!existsSync(path)) throw new ConfigError([`${path}: no such options file`]);
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(path, "utf8"));
+  } catch (err) {
+    throw new ConfigError([`${path}: not valid JSON (${(err as Error).message})`]);
+  }
+  return parseOptions(raw, { defaultTimeZone: defaultTimeZone() });
+}
+
+export interface App {
+  readonly config: Config;
+  readonly monitor: Monitor;
+  readonly apis: ReadonlyMap<string, PveApi>;
+  close(): Promise<void>;
+}
+
+export function createApp(config: Config, log: Logger): App {
+  const apis = new Map<string, PveApi>();
+  const readers = new Map<string, PveReader>();
+  for (const cluster of config.clusters) {
+    if (!cluster.fingerprint && !cluster.verifyTls)
+      log.warn(
+        `${cluster.name}: TLS verification is off; set 'fingerprint' to pin the PVE certificate instead`,
+      );
+    const api = createPveApi(cluster, { timeoutMs: config.requestTimeoutMs });
+    apis.set(cluster.name, api);
+    readers.set(cluster.name, createPveReader({ cluster: cluster.name, api, log }));
+  }
+  const monitor = createMonitor({ readers, policy: policyFromConfig(config) });
+  return {
+    config,
+    monitor,
+    apis,
+    async close() {
+      await Promise.all([...apis.values()].map((a) => a.close()));
+    },
+  };
+}

@@ -1,0 +1,147 @@
+import type { ClusterReport, GuestReport } from "./core/status.js";
+
+/**
+ * The public output of `pve-backup status` and `GET /api/status`: stable field names, ISO-8601
+ * times, sizes in bytes. Cron jobs and scripts depend on it.
+ */
+export interface StatusJson {
+  readonly guests: readonly GuestJson[];
+  readonly clusters: readonly { cluster: string; reachable: boolean; problems: readonly string[] }[];
+}
+
+export interface GuestJson {
+  cluster: string;
+  vmid: number;
+  name: string;
+  type: string;
+  node: string;
+  tier: string | null;
+  status: string;
+  lastBackup: { time: string; volid: string; storage: string; size: number } | null;
+  lastAttempt: {
+    time: string;
+    end: string | null;
+    upid: string;
+    outcome: string;
+    error: string | null;
+  } | null;
+  expectedBy: string | null;
+  reason: string;
+}
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+export function toStatusJson(reports: readonly ClusterReport[]): StatusJson {
+  return {
+    guests: reports.flatMap((r) => r.guests.map(toGuestJson)),
+    clusters: reports.map((r) => ({ cluster: r.cluster, reachable: r.reachable, problems: r.problems })),
+  };
+}
+
+function toGuestJson(g: GuestReport): GuestJson {
+  return {
+    cluster: g.cluster,
+    vmid: g.vmid,
+    name: g.name,
+    type: g.type,
+    node: g.node,
+    tier: g.tier,
+    status: g.status,
+    lastBackup: g.lastBackup
+      ? {
+          time: iso(g.lastBackup.timeMs),
+          volid: g.lastBackup.volid,
+          storage: g.lastBackup.storage,
+          size: g.lastBackup.sizeBytes,
+        }
+      : null,
+    lastAttempt: g.lastAttempt
+      ? {
+          time: iso(g.lastAttempt.startMs),
+          end: g.lastAttempt.endMs === undefined ? null : iso(g.lastAttempt.endMs),
+          upid: g.lastAttempt.upid,
+          outcome: g.lastAttempt.outcome,
+          error: g.lastAttempt.error ?? null,
+        }
+      : null,
+    expectedBy: g.expectedByMs === null ? null : iso(g.expectedByMs),
+    reason: g.reason,
+  };
+}
+
+const PROBLEMS = new Set(["failed", "not_in_job", "never", "late"]);
+
+/** 0: every guest is fine; 1: some guest has a problem; 2: some state could not be determined. */
+export function statusExitCode(reports: readonly ClusterReport[]): 0 | 1 | 2 {
+  const guests = reports.flatMap((r) => r.guests);
+  if (guests.some((g) => PROBLEMS.has(g.status))) return 1;
+  if (
+    reports.some((r) => !r.reachable || r.problems.length > 0) ||
+    guests.some((g) => g.status === "unknown")
+  )
+    return 2;
+  return 0;
+}
+
+/** A table for a terminal, one guest a line, problems underneath. */
+export function renderStatusTable(reports: readonly ClusterReport[], timeZone: string): string {
+  const fmt = new Intl.DateTimeFormat("sv-SE", {
+    timeZone,
+    year: "numeric",
+    month: "2-digit",
+    day: "2-digit",
+    hour: "2-digit",
+    minute: "2-digit",
+    hourCycle: "h23",
+  });
+  const multi = reports.length > 1;
+  const header = [
+    ...(multi ? ["CLUSTER"] : []),
+    "VMID",
+    "NAME",
+    "TYPE",
+    "NODE",
+    "TIER",
+    "STATUS",
+    "LAST BACKUP",
+    "SIZE",
+    "REASON",
+  ];
+  const rows = reports.flatMap((r) =>
+    r.guests.map((g) => [
+      ...(multi ? [g.cluster] : []),
+      String(g.vmid),
+      g.name,
+      g.type,
+      g.node,
+      g.tier ?? "-",
+      g.status,
+      g.lastBackup ? fmt.format(g.lastBackup.timeMs) : "-",
+      g.lastBackup ? humanBytes(g.lastBackup.sizeBytes) : "-",
+      g.reason,
+    ]),
+  );
+  const widths = header.map((h, i) =>
+    Math.max(h.length, ...rows.map((r) => (i === header.length - 1 ? 0 : (r[i] ?? "").length))),
+  );
+  const line = (cells: readonly string[]) =>
+    cells
+      .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i] ?? 0)))
+      .join("  ")
+      .trimEnd();
+  const out = [line(header), ...rows.map(line)];
+  if (rows.length === 0) out.push("(no guests)");
+  for (const r of reports) for (const p of r.problems) out.push(`! ${r.cluster}: ${p}`);
+  return `${out.join("\n")}\n`;
+}
+
+function humanBytes(n: number): string {
+  const units = ["B", "KiB", "MiB", "GiB", "TiB"];
+  let v = n;
+  let u = 0;
+  while (v >= 1024 && u < units.length - 1) {
+    v /= 1024;
+    u++;
+  }
+  return `${u === 0 ? v : v.toFixed(1)} ${units[u]}`;
+}

@@ -1,0 +1,36 @@
+import { readdirSync, readFileSync } from "node:fs";
+import { join, relative } from "node:path";
+import { describe, expect, it } from "vitest";
+
+const root = join(import.meta.dirname, "../..");
+const files = (dir: string): string[] =>
+  readdirSync(join(root, dir), { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? files(join(dir, e.name)) : e.name.endsWith(".ts") ? [join(dir, e.name)] : [],
+  );
+const imports = (file: string) =>
+  [...readFileSync(join(root, file), "utf8").matchAll(/^import[^;]*?from\s+"([^"]+)"/gms)].map(
+    (m) => m[1] as string,
+  );
+
+describe("the dependency rule (DESIGN.md §2)", () => {
+  it.each(files("src/core"))("%s imports only core modules and no I/O", (file) => {
+    for (const spec of imports(file)) {
+      expect(spec.startsWith("./"), `${file} imports ${spec}`).toBe(true);
+    }
+    const text = readFileSync(join(root, file), "utf8");
+    expect(text).not.toMatch(/Date\.now\(\)|new Date\(\)|console\.|process\.|fetch\(/);
+  });
+
+  it("only the composition roots know the simulated lab or build adapters", () => {
+    const roots = new Set(["src/main.ts", "src/cli.ts", "src/app.ts", "src/demo.ts"]);
+    for (const file of files("src")) {
+      if (roots.has(file) || file.startsWith("src/sim/")) continue;
+      for (const spec of imports(file)) {
+        expect(
+          spec.includes("/sim/") || spec.endsWith("app.js"),
+          `${relative(root, file)} imports ${spec}`,
+        ).toBe(false);
+      }
+    }
+  });
+});
