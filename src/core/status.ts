@@ -94,24 +94,47 @@ export function assessCluster(
   if (facts.guests.length === 0 && !hasPrivilege(facts.permissions, "/vms", "VM.Audit")) {
     problems.push("the token sees no guests: grant it VM.Audit on /vms (e.g. the PVEAuditor role on /)");
   }
+  const index = indexByVmid(facts);
   const guests = facts.guests
     .filter((g) => !g.template || facts.jobs.some((j) => j.enabled && jobSelects(j, g)))
-    .map((g) => assessGuest(g, facts, policy, nowMs, previous))
+    .map((g) => assessGuest(g, facts, index, policy, nowMs, previous))
     .sort((a, b) => a.vmid - b.vmid);
   return { cluster: facts.cluster, reachable: true, problems, guests };
+}
+
+interface VmidIndex {
+  readonly archives: ReadonlyMap<number, readonly Archive[]>;
+  readonly attempts: ReadonlyMap<number, readonly Attempt[]>;
+  /** Schedule windows already computed, by job ids and cutoff: guests share their jobs. */
+  readonly windows: Map<string, { dueMs?: number; nextMs?: number }>;
+}
+
+/** Archives and attempts grouped by vmid once, so judging a guest does not scan them all. */
+function indexByVmid(facts: Facts): VmidIndex {
+  const group = <T extends { vmid: number }>(items: readonly T[]) => {
+    const map = new Map<number, T[]>();
+    for (const item of items) {
+      const list = map.get(item.vmid);
+      if (list) list.push(item);
+      else map.set(item.vmid, [item]);
+    }
+    return map;
+  };
+  return { archives: group(facts.archives), attempts: group(facts.attempts), windows: new Map() };
 }
 
 function assessGuest(
   guest: Guest,
   facts: Facts,
+  index: VmidIndex,
   policy: AssessPolicy,
   nowMs: number,
   previous: readonly GuestReport[],
 ): GuestReport {
   const tier = policy.tierOf(guest.vmid);
   const covering = facts.jobs.filter((j) => j.enabled && jobSelects(j, guest));
-  const newest = newestArchive(facts.archives, guest);
-  const attempts = facts.attempts.filter((a) => a.vmid === guest.vmid).sort((a, b) => b.startMs - a.startMs);
+  const newest = newestArchive(index.archives.get(guest.vmid) ?? [], guest);
+  const attempts = [...(index.attempts.get(guest.vmid) ?? [])].sort((a, b) => b.startMs - a.startMs);
   const lastAttempt = attempts[0];
   const name =
     guest.name ||
@@ -128,7 +151,7 @@ function assessGuest(
     lastAttempt: lastAttempt ? toLastAttempt(lastAttempt) : null,
     jobs: covering.map((j) => j.id),
   };
-  const verdict = judge(guest, covering, newest, attempts, facts, policy, tier, nowMs);
+  const verdict = judge(guest, covering, newest, attempts, facts, index, policy, tier, nowMs);
   return { ...base, ...verdict };
 }
 
@@ -140,6 +163,7 @@ function judge(
   newest: Archive | undefined,
   attempts: readonly Attempt[],
   facts: Facts,
+  index: VmidIndex,
   policy: AssessPolicy,
   tier: TierAssignment | undefined,
   nowMs: number,
@@ -169,7 +193,9 @@ function judge(
     return { status: "not_in_job", reason: notInJobReason(guest, facts), expectedByMs: null };
 
   const graceMs = (tier?.graceMin ?? policy.defaultGraceMin) * 60_000;
-  const schedule = dueWindow(covering, nowMs - graceMs, tz);
+  const windowKey = `${covering.map((j) => j.id).join(",")}@${graceMs}`;
+  const schedule = index.windows.get(windowKey) ?? dueWindow(covering, nowMs - graceMs, tz);
+  index.windows.set(windowKey, schedule);
   const hidden = hiddenStorages(guest, covering, facts);
   if (!newest) {
     if (hidden.length > 0) return unknown(hidden, "no backup visible");
@@ -279,7 +305,7 @@ function newestArchive(archives: readonly Archive[], guest: Guest): Archive | un
   let best: Archive | undefined;
   for (const a of archives) {
     // A reused vmid of another type is another guest: its old archives are not this one's.
-    if (a.vmid !== guest.vmid || a.type !== guest.type) continue;
+    if (a.type !== guest.type) continue;
     if (!best || a.timeMs > best.timeMs) best = a;
   }
   return best;

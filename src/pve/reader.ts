@@ -9,12 +9,13 @@ import type {
 } from "../core/model.js";
 import { hasPrivilege } from "../core/permissions.js";
 import { parseTaskLog, type TaskLogSummary } from "../core/task-log.js";
+import { UpstreamError } from "../errors.js";
 import type { Logger } from "../log.js";
 import type { PveApi } from "./api.js";
 import { describeFailure } from "./api.js";
 import { toArchive, toAttempts, toGuests, toJob, toNodes, toStorageView } from "./mapper.js";
 import {
-  Content,
+  ContentRow,
   Jobs,
   LogLines,
   NodeStorages,
@@ -50,9 +51,11 @@ export function createPveReader(deps: PveReaderDeps): PveReader {
   const windowMs = deps.taskWindowMs ?? DEFAULT_TASK_WINDOW_MS;
   /** Logs of finished tasks never change: read each once. */
   const finishedLogs = new Map<string, TaskLogSummary>();
+  let seenUpids = new Set<string>();
 
   return {
     async readFacts(nowMs) {
+      seenUpids = new Set();
       const [resourcesRes, jobsRes, permsRes] = await Promise.allSettled([
         api.get("/cluster/resources").then((d) => Resources.parse(d)),
         api.get("/cluster/backup").then((d) => Jobs.parse(d)),
@@ -88,15 +91,16 @@ export function createPveReader(deps: PveReaderDeps): PveReader {
           .get(`/nodes/${node}/storage`, { content: "backup" })
           .then((d) => NodeStorages.parse(d).map((r) => toStorageView(node, r))),
       );
+      // Each node's task logs are read as soon as its task list is in, beside the listings.
       const taskRound = online.map((node) =>
         api
           .get(`/nodes/${node}/tasks`, { typefilter: "vzdump", source: "all", since: sinceSec, limit: 1000 })
-          .then((d) => Tasks.parse(d)),
+          .then((d) => readAttempts(Tasks.parse(d))),
       );
       const listings = backupStoragesToList(resources, online).map(({ key, storage, node }) =>
         api
           .get(`/nodes/${node}/storage/${storage}/content`, { content: "backup" })
-          .then((d) => ({ key, rows: Content.parse(d) })),
+          .then((d) => ({ key, archives: toArchives(d) })),
       );
       const [storageRes, taskRes, listingRes] = await Promise.all([
         Promise.allSettled(storageRound),
@@ -119,16 +123,13 @@ export function createPveReader(deps: PveReaderDeps): PveReader {
           continue;
         }
         listed.push(r.value.key);
-        for (const row of r.value.rows) {
-          const a = toArchive(row);
-          if (a) byVolid.set(a.volid, a);
-        }
+        for (const a of r.value.archives) byVolid.set(a.volid, a);
       }
 
-      const tasks: TaskRow[] = [];
+      const attempts: Attempt[] = [];
       taskRes.forEach((r, i) => {
         const node = online[i] as string;
-        if (r.status === "fulfilled") tasks.push(...r.value);
+        if (r.status === "fulfilled") attempts.push(...r.value);
         else problems.push(`cannot read backup tasks of node ${node}: ${describeFailure(r.reason, "tasks")}`);
         // A token sees only its own tasks unless it has Sys.Audit on the node (reference §1.3):
         // scheduled runs (root@pam) would silently vanish.
@@ -137,7 +138,7 @@ export function createPveReader(deps: PveReaderDeps): PveReader {
             `the token cannot see scheduled backup tasks on node ${node}: grant Sys.Audit on /nodes/${node}`,
           );
       });
-      const attempts = await readAttempts(tasks);
+      forgetLogsNotIn(seenUpids);
 
       return {
         cluster,
@@ -156,9 +157,32 @@ export function createPveReader(deps: PveReaderDeps): PveReader {
     },
   };
 
-  async function readAttempts(tasks: readonly TaskRow[]): Promise<Attempt[]> {
-    const seen = new Set(tasks.map((t) => t.upid));
+  /** Only tasks still in the window are worth remembering. */
+  function forgetLogsNotIn(seen: ReadonlySet<string>): void {
     for (const upid of finishedLogs.keys()) if (!seen.has(upid)) finishedLogs.delete(upid);
+  }
+
+  /**
+   * Content rows are checked and mapped one at a time: a listing of tens of thousands of
+   * archives never exists twice in memory. A row PVE shaped unexpectedly is skipped, not fatal.
+   */
+  function toArchives(data: unknown): Archive[] {
+    if (!Array.isArray(data))
+      throw new UpstreamError("unexpected answer from PVE for storage content", { retryable: true });
+    const archives: Archive[] = [];
+    let odd = 0;
+    for (const raw of data) {
+      const row = ContentRow.safeParse(raw);
+      const a = row.success ? toArchive(row.data) : undefined;
+      if (a) archives.push(a);
+      else if (!row.success) odd++;
+    }
+    if (odd > 0) log.warn(`${cluster}: skipped ${odd} storage content rows of unexpected shape`);
+    return archives;
+  }
+
+  async function readAttempts(tasks: readonly TaskRow[]): Promise<Attempt[]> {
+    for (const t of tasks) seenUpids.add(t.upid);
     const logs = await Promise.all(
       tasks.map(async (t): Promise<TaskLogSummary | undefined> => {
         const cached = finishedLogs.get(t.upid);
