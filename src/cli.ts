@@ -1,21 +1,36 @@
 import { existsSync } from "node:fs";
+import { createInterface } from "node:readline/promises";
 import { parseArgs } from "node:util";
 import { ADDON_OPTIONS_PATH, createApp, loadConfig } from "./app.js";
+import type { CommandContext } from "./commands/context.js";
+import { doctorCommand } from "./commands/doctor.js";
+import { applyCommand, planCommand } from "./commands/plan.js";
+import { statusCommand } from "./commands/status.js";
+import { storageCheckCommand, storageCreateCommand } from "./commands/storage.js";
 import { parseOptions } from "./config/schema.js";
 import { demoOptions, startDemoLab } from "./demo.js";
-import { ConfigError, InputError } from "./errors.js";
+import { ConfigError, InputError, UpstreamError } from "./errors.js";
 import { createConsoleLogger } from "./log.js";
-import { renderStatusTable, statusExitCode, toStatusJson } from "./report.js";
 
-const USAGE = `usage: pve-backup status [--json] [--options FILE | --demo [SCENARIO]]
+const USAGE = `usage: pve-backup <command> [--json] [--options FILE | --demo [SCENARIO]] [--cluster NAME]
 
-  status     every guest's last backup and whether it is in trouble
-  --json     machine-readable output (stable; see README)
+commands:
+  status                  every guest's last backup and whether it is in trouble
+  plan                    what it takes to make PVE's backup jobs match the tiers
+  apply [--yes]           make it so (asks first unless --yes)
+  doctor                  what the API token may do, and the pveum lines that fix it
+  storage check           the backup storage on every node, and the NAS export behind it
+  storage create --server HOST --export PATH [--nfs-options OPTS] [--yes]
+                          create the NFS backup storage (only when asked)
+
+  --json     machine-readable output
   --options  the options file (default: ${ADDON_OPTIONS_PATH})
   --demo     run against the built-in simulated lab (scenario name, default: seed)
+  --cluster  which configured cluster (when there are several)
 
-Exit codes: 0 every guest ok, 1 some guest has a problem, 2 the state could not be determined,
-64 bad usage, 78 bad options. PVE_BACKUP_NOW (ISO-8601) sets the clock.
+status exits 0 when every guest is ok, 1 when some guest has a problem, 2 when the state could
+not be determined; plan exits 0 in sync, 1 changes pending, 2 policy errors. Every command exits
+64 on bad usage, 78 on bad options. PVE_BACKUP_NOW (ISO-8601) sets the clock.
 `;
 
 async function run(argv: readonly string[]): Promise<number> {
@@ -26,6 +41,11 @@ async function run(argv: readonly string[]): Promise<number> {
       json: { type: "boolean", default: false },
       options: { type: "string" },
       demo: { type: "boolean", default: false },
+      cluster: { type: "string" },
+      yes: { type: "boolean", short: "y", default: false },
+      server: { type: "string" },
+      export: { type: "string" },
+      "nfs-options": { type: "string" },
       help: { type: "boolean", short: "h", default: false },
     },
   });
@@ -34,29 +54,66 @@ async function run(argv: readonly string[]): Promise<number> {
     process.stdout.write(USAGE);
     return values.help ? 0 : 64;
   }
-  if (command !== "status") throw new InputError(`unknown command '${command}'`);
+  const known = ["status", "plan", "apply", "doctor", "storage"];
+  if (!known.includes(command)) throw new InputError(`unknown command '${command}'`);
+  if (command === "storage" && rest[0] !== "check" && rest[0] !== "create")
+    throw new InputError("storage takes 'check' or 'create'");
   const nowMs = readNow(process.env.PVE_BACKUP_NOW);
   const log = createConsoleLogger(process.env.PVE_BACKUP_LOG_LEVEL === "debug" ? "debug" : "warn");
 
-  const lab = values.demo ? await startDemoLab(rest[0] ?? "seed", "manual") : undefined;
+  const lab = values.demo
+    ? await startDemoLab(command === "storage" ? "seed" : (rest[0] ?? "seed"), "manual")
+    : undefined;
   try {
     const config = lab
       ? parseOptions(demoOptions(lab), { defaultTimeZone: "UTC" })
       : loadConfig(values.options ?? requireDefaultOptions());
     const app = createApp(config, log);
+    const ctx: CommandContext = {
+      config,
+      app,
+      nowMs: nowMs ?? lab?.nowMs() ?? Date.now(),
+      json: values.json,
+      cluster: values.cluster,
+      out: (text) => process.stdout.write(text),
+      confirm,
+    };
     try {
-      const reports = await app.monitor.refresh(nowMs ?? lab?.nowMs() ?? Date.now());
-      process.stdout.write(
-        values.json
-          ? `${JSON.stringify(toStatusJson(reports), null, 2)}\n`
-          : renderStatusTable(reports, config.timeZone),
-      );
-      return statusExitCode(reports);
+      switch (command) {
+        case "status":
+          return await statusCommand(ctx);
+        case "plan":
+          return await planCommand(ctx);
+        case "apply":
+          return await applyCommand(ctx, values.yes);
+        case "doctor":
+          return await doctorCommand(ctx);
+        default:
+          return rest[0] === "check"
+            ? await storageCheckCommand(ctx)
+            : await storageCreateCommand(ctx, {
+                server: values.server,
+                export: values.export,
+                options: values["nfs-options"],
+                yes: values.yes,
+              });
+      }
     } finally {
       await app.close();
     }
   } finally {
     await lab?.stop();
+  }
+}
+
+/** A yes/no question on the terminal; without one, the answer is no. */
+async function confirm(question: string): Promise<boolean> {
+  if (!process.stdin.isTTY || !process.stdout.isTTY) return false;
+  const rl = createInterface({ input: process.stdin, output: process.stdout });
+  try {
+    return /^y(es)?$/i.test((await rl.question(`${question} [y/N] `)).trim());
+  } finally {
+    rl.close();
   }
 }
 
@@ -86,6 +143,9 @@ run(process.argv.slice(2)).then(
     ) {
       process.stderr.write(`pve-backup: ${(err as Error).message}\n\n${USAGE}`);
       process.exitCode = 64;
+    } else if (err instanceof UpstreamError) {
+      process.stderr.write(`pve-backup: ${err.message}\n`);
+      process.exitCode = 2;
     } else {
       process.stderr.write(`pve-backup: ${err instanceof Error ? err.message : String(err)}\n`);
       process.exitCode = 2;

@@ -131,7 +131,12 @@ export interface Finding {
 
 export interface Plan {
   readonly create: readonly JobSpec[];
-  readonly update: readonly { readonly id: string; readonly changes: readonly FieldChange[] }[];
+  /** Owned jobs that drifted: the field-level changes, and the whole job as the policy wants it. */
+  readonly update: readonly {
+    readonly id: string;
+    readonly changes: readonly FieldChange[];
+    readonly desired: JobFields;
+  }[];
   readonly enable: readonly string[];
   readonly disable: readonly string[];
   readonly findings: readonly Finding[];
@@ -157,7 +162,7 @@ export function planJobs(input: PlanInput): Plan {
   const desired = desiredJobs(input.tiers, input.storage);
   const byId = new Map(input.jobs.map((j) => [String(j.id), j]));
   const create: JobSpec[] = [];
-  const update: { id: string; changes: FieldChange[] }[] = [];
+  const update: { id: string; changes: FieldChange[]; desired: JobFields }[] = [];
   const enable: string[] = [];
   const disable: string[] = [];
 
@@ -169,7 +174,7 @@ export function planJobs(input: PlanInput): Plan {
     }
     const have = jobFieldsFromRead(row);
     const changes = diffFields(have, want.fields).filter((c) => c.field !== "enabled");
-    if (changes.length > 0) update.push({ id: want.id, changes });
+    if (changes.length > 0) update.push({ id: want.id, changes, desired: want.fields });
     if (have.enabled !== want.fields.enabled) (want.fields.enabled === 1 ? enable : disable).push(want.id);
   }
   const desiredIds = new Set(desired.map((d) => d.id));
@@ -373,4 +378,31 @@ function selects(f: JobFields, g: Guest): boolean {
   return normaliseList(String(f.vmid ?? ""))
     .split(",")
     .includes(String(g.vmid));
+}
+
+/**
+ * Typical run time of each tier's scheduled runs, from finished vzdump tasks: a task belongs to
+ * a tier when it started within two minutes after one of the tier's scheduled times (the task
+ * list does not carry the job id). The median, so one slow night does not decide.
+ */
+export function tierDurations(
+  tiers: readonly TierPolicy[],
+  tasks: readonly { readonly startMs: number; readonly endMs?: number }[],
+  timeZone: string,
+): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const t of tiers) {
+    const parsed = parseCalendarEvent(t.schedule);
+    if (!parsed.ok) continue;
+    const durations: number[] = [];
+    for (const task of tasks) {
+      if (task.endMs === undefined) continue;
+      const occ = previousOccurrence(parsed.event, task.startMs, timeZone);
+      if (occ !== undefined && task.startMs - occ <= 120_000) durations.push(task.endMs - task.startMs);
+    }
+    if (durations.length === 0) continue;
+    durations.sort((a, b) => a - b);
+    out.set(t.name, durations[Math.floor(durations.length / 2)] as number);
+  }
+  return out;
 }

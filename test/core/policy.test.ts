@@ -9,6 +9,7 @@ import {
   planIsEmpty,
   planJobs,
   type TierPolicy,
+  tierDurations,
   tierJobId,
 } from "../../src/core/policy.js";
 
@@ -217,7 +218,7 @@ describe("planJobs", () => {
     const fallback = jobs[3] as Record<string, unknown>;
     fallback.enabled = 1;
     const plan = planJobs(input({ jobs, guests: [...GUESTS, g(104)] }));
-    expect(plan.update).toEqual([
+    expect(plan.update.map(({ id, changes }) => ({ id, changes }))).toEqual([
       {
         id: "pve-backup-p0",
         changes: [
@@ -233,6 +234,8 @@ describe("planJobs", () => {
         ],
       },
     ]);
+    expect(plan.update[0]?.desired).toEqual(desiredJobs(TIERS, "nas")[0]?.fields);
+    expect(plan.update[0]?.desired).toEqual(desiredJobs(TIERS, "nas")[0]?.fields);
     expect(plan.enable).toEqual(["pve-backup-p0"]);
     expect(plan.disable).toEqual([FALLBACK_JOB_ID]);
     expect(plan.findings.map((f) => f.code)).toEqual(["uncovered_guest"]);
@@ -351,5 +354,27 @@ describe("planJobs", () => {
         (f) => f.code === "tier_overlap",
       ),
     ).toBe(false);
+  });
+});
+
+describe("tierDurations", () => {
+  const at = (iso: string) => Date.parse(iso);
+  it("takes the median run time of tasks that started at a tier's scheduled time", () => {
+    const tasks = [
+      { startMs: at("2026-02-09T03:00:01Z"), endMs: at("2026-02-09T03:20:01Z") },
+      { startMs: at("2026-02-10T03:00:01Z"), endMs: at("2026-02-10T03:40:01Z") },
+      { startMs: at("2026-02-11T03:00:01Z"), endMs: at("2026-02-11T03:30:01Z") },
+      { startMs: at("2026-02-11T03:15:30Z"), endMs: at("2026-02-11T03:16:30Z") },
+      { startMs: at("2026-02-11T09:00:00Z"), endMs: at("2026-02-11T09:01:00Z") },
+      { startMs: at("2026-02-11T03:00:05Z") },
+    ];
+    const bad = { name: "bad", schedule: "whenever", keepLast: 1, guests: [] };
+    const never = { name: "P9", schedule: "2020-01-01", keepLast: 1, guests: [] };
+    expect(tierDurations([...TIERS, bad, never], tasks, "UTC")).toEqual(
+      new Map([
+        ["P0", 30 * 60_000],
+        ["P1", 60_000],
+      ]),
+    );
   });
 });
