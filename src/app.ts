@@ -4,6 +4,7 @@ import { ConfigError } from "./errors.js";
 import type { Logger } from "./log.js";
 import { createPveApi, type PveApi } from "./pve/api.js";
 import { createPveReader, type PveReader } from "./pve/reader.js";
+import { type BackupEvent, type BackupService, createBackupService } from "./service/backups.js";
 import { createMonitor, type Monitor, policyFromConfig } from "./service/monitor.js";
 
 /**
@@ -32,11 +33,19 @@ export function loadConfig(path: string): Config {
 export interface App {
   readonly config: Config;
   readonly monitor: Monitor;
+  readonly backups: BackupService;
   readonly apis: ReadonlyMap<string, PveApi>;
   close(): Promise<void>;
 }
 
-export function createApp(config: Config, log: Logger): App {
+export interface AppHooks {
+  readonly nowMs?: () => number;
+  readonly onBackupEvent?: (e: BackupEvent) => void;
+  /** PVE changed (a backup started or ended): refresh soon. */
+  readonly onChange?: () => void;
+}
+
+export function createApp(config: Config, log: Logger, hooks: AppHooks = {}): App {
   const apis = new Map<string, PveApi>();
   const readers = new Map<string, PveReader>();
   for (const cluster of config.clusters) {
@@ -49,9 +58,19 @@ export function createApp(config: Config, log: Logger): App {
     readers.set(cluster.name, createPveReader({ cluster: cluster.name, api, log }));
   }
   const monitor = createMonitor({ readers, policy: policyFromConfig(config) });
+  const backups = createBackupService({
+    config,
+    apis,
+    monitor,
+    log,
+    nowMs: hooks.nowMs ?? Date.now,
+    onEvent: (e) => hooks.onBackupEvent?.(e),
+    onChange: () => hooks.onChange?.(),
+  });
   return {
     config,
     monitor,
+    backups,
     apis,
     async close() {
       await Promise.all([...apis.values()].map((a) => a.close()));

@@ -2,6 +2,7 @@ import { existsSync } from "node:fs";
 import { createInterface } from "node:readline/promises";
 import { parseArgs } from "node:util";
 import { ADDON_OPTIONS_PATH, createApp, loadConfig } from "./app.js";
+import { backupCommand } from "./commands/backup.js";
 import type { CommandContext } from "./commands/context.js";
 import { doctorCommand } from "./commands/doctor.js";
 import { applyCommand, planCommand } from "./commands/plan.js";
@@ -11,6 +12,7 @@ import { parseOptions } from "./config/schema.js";
 import { demoOptions, startDemoLab } from "./demo.js";
 import { ConfigError, InputError, UpstreamError } from "./errors.js";
 import { createConsoleLogger } from "./log.js";
+import type { BackupEvent } from "./service/backups.js";
 
 const USAGE = `usage: pve-backup <command> [--json] [--options FILE | --demo [SCENARIO]] [--cluster NAME]
 
@@ -22,6 +24,8 @@ commands:
   storage check           the backup storage on every node, and the NAS export behind it
   storage create --server HOST --export PATH [--nfs-options OPTS] [--yes]
                           create the NFS backup storage (only when asked)
+  backup <vmid|tier>... [--wait]
+                          back up now; --wait follows the tasks to their end
 
   --json     machine-readable output
   --options  the options file (default: ${ADDON_OPTIONS_PATH})
@@ -46,6 +50,7 @@ async function run(argv: readonly string[]): Promise<number> {
       server: { type: "string" },
       export: { type: "string" },
       "nfs-options": { type: "string" },
+      wait: { type: "boolean", default: false },
       help: { type: "boolean", short: "h", default: false },
     },
   });
@@ -54,21 +59,31 @@ async function run(argv: readonly string[]): Promise<number> {
     process.stdout.write(USAGE);
     return values.help ? 0 : 64;
   }
-  const known = ["status", "plan", "apply", "doctor", "storage"];
+  const known = ["status", "plan", "apply", "doctor", "storage", "backup"];
   if (!known.includes(command)) throw new InputError(`unknown command '${command}'`);
   if (command === "storage" && rest[0] !== "check" && rest[0] !== "create")
     throw new InputError("storage takes 'check' or 'create'");
   const nowMs = readNow(process.env.PVE_BACKUP_NOW);
   const log = createConsoleLogger(process.env.PVE_BACKUP_LOG_LEVEL === "debug" ? "debug" : "warn");
 
+  // In the demo a backup must progress on its own: the lab's clock then flows.
   const lab = values.demo
-    ? await startDemoLab(command === "storage" ? "seed" : (rest[0] ?? "seed"), "manual")
+    ? await startDemoLab(
+        command === "status" ? (rest[0] ?? "seed") : "seed",
+        command === "backup" ? "real" : "manual",
+      )
     : undefined;
+  const listeners = new Set<(e: BackupEvent) => void>();
   try {
     const config = lab
       ? parseOptions(demoOptions(lab), { defaultTimeZone: "UTC" })
       : loadConfig(values.options ?? requireDefaultOptions());
-    const app = createApp(config, log);
+    const app = createApp(config, log, {
+      nowMs: () => lab?.nowMs() ?? Date.now(),
+      onBackupEvent: (e) => {
+        for (const l of listeners) l(e);
+      },
+    });
     const ctx: CommandContext = {
       config,
       app,
@@ -88,6 +103,13 @@ async function run(argv: readonly string[]): Promise<number> {
           return await applyCommand(ctx, values.yes);
         case "doctor":
           return await doctorCommand(ctx);
+        case "backup":
+          return await backupCommand(ctx, rest, values.wait, {
+            subscribe: (l) => {
+              listeners.add(l);
+              return () => listeners.delete(l);
+            },
+          });
         default:
           return rest[0] === "check"
             ? await storageCheckCommand(ctx)

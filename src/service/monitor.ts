@@ -1,4 +1,5 @@
 import type { Config } from "../config/schema.js";
+import type { ClusterFacts } from "../core/model.js";
 import { type AssessPolicy, assessCluster, type ClusterReport } from "../core/status.js";
 import type { PveReader } from "../pve/reader.js";
 
@@ -6,6 +7,8 @@ import type { PveReader } from "../pve/reader.js";
 export interface Monitor {
   refresh(nowMs: number): Promise<readonly ClusterReport[]>;
   latest(): readonly ClusterReport[];
+  /** What the last refresh read from a cluster. */
+  facts(cluster: string): ClusterFacts | undefined;
 }
 
 export interface MonitorDeps {
@@ -15,11 +18,13 @@ export interface MonitorDeps {
 
 export function createMonitor(deps: MonitorDeps): Monitor {
   let last: readonly ClusterReport[] = [];
+  const lastFacts = new Map<string, ClusterFacts>();
   return {
     async refresh(nowMs) {
       const reports = await Promise.all(
         [...deps.readers].map(async ([cluster, reader]) => {
           const facts = await reader.readFacts(nowMs);
+          lastFacts.set(cluster, facts);
           const previous = last.find((r) => r.cluster === cluster)?.guests ?? [];
           return assessCluster(facts, deps.policy, nowMs, previous);
         }),
@@ -28,6 +33,7 @@ export function createMonitor(deps: MonitorDeps): Monitor {
       return reports;
     },
     latest: () => last,
+    facts: (cluster) => lastFacts.get(cluster),
   };
 }
 

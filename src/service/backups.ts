@@ -1,0 +1,162 @@
+import type { Config } from "../config/schema.js";
+import { planBackupNow } from "../core/backup-now.js";
+import { InputError } from "../errors.js";
+import type { Logger } from "../log.js";
+import type { PveApi } from "../pve/api.js";
+import { followTask, type StartedTask, startBackups, type TaskProgress } from "../pve/backup.js";
+import type { Monitor } from "./monitor.js";
+
+/** One guest's result of a backup run, as events and service responses report it. */
+export interface GuestBackupResult {
+  readonly cluster: string;
+  readonly vmid: number;
+  readonly name: string;
+  readonly status: "ok" | "warnings" | "failed";
+  readonly sizeBytes: number | null;
+  readonly durationSec: number | null;
+  readonly error: string | null;
+  readonly upid: string;
+}
+
+export type BackupEvent =
+  | { readonly kind: "started"; readonly cluster: string; readonly task: StartedTask }
+  | { readonly kind: "progress"; readonly cluster: string; readonly progress: TaskProgress }
+  | { readonly kind: "finished"; readonly result: GuestBackupResult };
+
+export interface BackupRequest {
+  readonly cluster?: string;
+  readonly vmids: readonly number[];
+  readonly tiers: readonly string[];
+}
+
+export interface BackupOutcome {
+  readonly cluster: string;
+  readonly started: readonly StartedTask[];
+  readonly failed: readonly {
+    readonly node: string;
+    readonly vmids: readonly number[];
+    readonly error: string;
+  }[];
+  /** With `wait`: every guest's result once its task ended. */
+  readonly results?: readonly GuestBackupResult[];
+}
+
+export interface BackupServiceDeps {
+  readonly config: Config;
+  readonly apis: ReadonlyMap<string, PveApi>;
+  readonly monitor: Monitor;
+  readonly log: Logger;
+  readonly nowMs: () => number;
+  readonly onEvent: (e: BackupEvent) => void;
+  /** Something changed on PVE: refresh soon. */
+  readonly onChange: () => void;
+  readonly pollIntervalMs?: number;
+}
+
+/**
+ * "Back up now" for the CLI, HA services, buttons and notification actions: plan on fresh
+ * facts (refuse unknown guests, templates, guests already being backed up), start one task per
+ * node, follow each to its end and report every guest's outcome.
+ */
+export function createBackupService(deps: BackupServiceDeps) {
+  const following = new Map<string, TaskProgress>();
+
+  async function backupNow(req: BackupRequest, opts: { wait?: boolean } = {}): Promise<BackupOutcome> {
+    const cluster = pickCluster(deps.config, req.cluster);
+    const api = deps.apis.get(cluster) as PveApi;
+    await deps.monitor.refresh(deps.nowMs());
+    const facts = deps.monitor.facts(cluster);
+    if (!facts?.reachable) throw new InputError(`cluster ${cluster} cannot be reached: nothing started`);
+    const plan = planBackupNow({
+      request: { vmids: req.vmids, tiers: req.tiers },
+      guests: facts.guests,
+      tiers: deps.config.tiers,
+      active: facts.attempts.filter((a) => a.outcome === "running" || a.outcome === "waiting"),
+      storage: deps.config.storage,
+    });
+    if (!plan.ok) throw new InputError(plan.error);
+    const tokenId = deps.config.clusters.find((c) => c.name === cluster)?.tokenId as string;
+    const result = await startBackups({ api, log: deps.log, tokenId, nowMs: deps.nowMs }, plan.calls);
+    for (const task of result.started) deps.onEvent({ kind: "started", cluster, task });
+    if (result.started.length > 0) deps.onChange();
+    const names = new Map(facts.guests.map((g) => [g.vmid, g.name]));
+    const follows = result.started.map((task) => follow(cluster, api, task, names));
+    if (!opts.wait) {
+      for (const f of follows)
+        f.catch((err) =>
+          deps.log.error(`following a backup task: ${err instanceof Error ? err.message : String(err)}`),
+        );
+      return { cluster, ...result };
+    }
+    const results = (await Promise.all(follows)).flat();
+    return { cluster, ...result, results };
+  }
+
+  async function follow(
+    cluster: string,
+    api: PveApi,
+    task: StartedTask,
+    names: ReadonlyMap<number, string>,
+  ): Promise<GuestBackupResult[]> {
+    const reported = new Set<number>();
+    const results: GuestBackupResult[] = [];
+    const report = (p: TaskProgress) => {
+      following.set(p.upid, p);
+      deps.onEvent({ kind: "progress", cluster, progress: p });
+      for (const g of p.summary.guests) {
+        if (g.outcome === "running" || reported.has(g.vmid)) continue;
+        reported.add(g.vmid);
+        const result: GuestBackupResult = {
+          cluster,
+          vmid: g.vmid,
+          name: names.get(g.vmid) ?? String(g.vmid),
+          status: g.outcome === "failed" ? "failed" : g.warnings > 0 ? "warnings" : "ok",
+          sizeBytes: g.sizeBytes ?? null,
+          durationSec: g.durationSec ?? null,
+          error: g.error ?? null,
+          upid: p.upid,
+        };
+        results.push(result);
+        deps.onEvent({ kind: "finished", result });
+      }
+    };
+    const end = await followTask({ api, log: deps.log }, task.upid, report, {
+      intervalMs: deps.pollIntervalMs,
+    });
+    following.delete(task.upid);
+    // A task that failed before any guest began (storage offline, lock timeout) still ends each guest.
+    for (const vmid of task.vmids) {
+      if (reported.has(vmid)) continue;
+      const result: GuestBackupResult = {
+        cluster,
+        vmid,
+        name: names.get(vmid) ?? String(vmid),
+        status: "failed",
+        sizeBytes: null,
+        durationSec: null,
+        error: end.summary.jobError ?? end.exitStatus ?? "the task ended without backing up this guest",
+        upid: task.upid,
+      };
+      results.push(result);
+      deps.onEvent({ kind: "finished", result });
+    }
+    deps.onChange();
+    return results;
+  }
+
+  return { backupNow, active: () => [...following.values()] };
+}
+
+export type BackupService = ReturnType<typeof createBackupService>;
+
+function pickCluster(config: Config, name: string | undefined): string {
+  if (name !== undefined) {
+    if (!config.clusters.some((c) => c.name === name)) throw new InputError(`no cluster named '${name}'`);
+    return name;
+  }
+  if (config.clusters.length !== 1)
+    throw new InputError(
+      `several clusters are configured: say which (${config.clusters.map((c) => c.name).join(", ")})`,
+    );
+  return (config.clusters[0] as { name: string }).name;
+}
