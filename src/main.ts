@@ -3,16 +3,25 @@ import { parseArgs } from "node:util";
 import { ADDON_OPTIONS_PATH, createApp, loadConfig } from "./app.js";
 import { type Config, parseOptions } from "./config/schema.js";
 import { demoOptions, startDemoLab } from "./demo.js";
+import { clusterContext, declare, states } from "./entities/catalogue.js";
 import { ConfigError } from "./errors.js";
+import { createHaBridge, type HaBridge } from "./ha/bridge.js";
+import { connectToHa, haTargetFromEnv } from "./ha/connection.js";
+import { createServiceHandlers } from "./ha/services.js";
 import { createConsoleLogger, type LogLevel } from "./log.js";
-import { renderStatusTable, type StatusJson, toStatusJson } from "./report.js";
 import { startApiServer } from "./server/http.js";
+import type { BackupEvent } from "./service/backups.js";
+import { createRuntime } from "./service/runtime.js";
 import type { SimLab } from "./sim/lab.js";
 
+const VERSION = "0.1.0";
+
 /**
- * The service: refresh every cluster on an interval, log the status table when it changes,
- * serve `GET /api/status`. Without options (no `--options`, no `/data/options.json`) it runs on
- * the embedded default, the simulated home lab.
+ * The service: refresh every cluster on an interval and whenever PVE says something changed,
+ * log the status table when it changes, serve `GET /api/status`, and, when Home Assistant is
+ * configured (`SUPERVISOR_TOKEN`, or `HA_URL` + `HA_TOKEN`), publish entities and answer its
+ * services. Without options (no `--options`, no `/data/options.json`) it runs on the embedded
+ * default, the simulated home lab.
  */
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -30,39 +39,91 @@ async function main(): Promise<void> {
     config = parseOptions(demoOptions(lab, { refresh_interval_s: 10 }), { defaultTimeZone: "UTC" });
   }
   if (values.port !== undefined) config = { ...config, apiPort: Number(values.port) };
+  const nowMs = () => lab?.nowMs() ?? Date.now();
 
-  const app = createApp(config, log);
-  let status: StatusJson | undefined;
-  let lastShown = "";
-  const now = () => lab?.nowMs() ?? Date.now();
+  let bridge: HaBridge | undefined;
+  const app = createApp(config, log, {
+    nowMs,
+    onBackupEvent: (e) => void announce(e),
+    onChange: () => runtime.soon(),
+  });
+  const runtime = createRuntime({ app, log, nowMs });
 
-  const server = await startApiServer({ status: () => status, log }, config.apiPort);
-  let timer: NodeJS.Timeout | undefined;
-  let stopping = false;
-  const tick = async () => {
-    try {
-      const reports = await app.monitor.refresh(now());
-      status = toStatusJson(reports);
-      const shown = JSON.stringify(
-        status.guests.map((g) => [g.cluster, g.vmid, g.status, g.lastBackup?.volid]),
+  async function announce(e: BackupEvent): Promise<void> {
+    if (e.kind !== "finished" || !bridge) return;
+    const r = e.result;
+    const type = r.status === "failed" ? "pve_backup_backup_failed" : "pve_backup_backup_finished";
+    await bridge
+      .fireEvent(type, {
+        cluster: r.cluster,
+        vmid: r.vmid,
+        name: r.name,
+        status: r.status,
+        size_bytes: r.sizeBytes,
+        duration_s: r.durationSec,
+        error: r.error,
+        upid: r.upid,
+      })
+      .catch((err) =>
+        log.warn(`could not fire ${type}: ${err instanceof Error ? err.message : String(err)}`),
       );
-      if (shown !== lastShown) {
-        lastShown = shown;
-        log.info(`status changed:\n${renderStatusTable(reports, config.timeZone)}`);
-      }
-    } catch (err) {
-      // A failing refresh must not stop the loop: the next one may succeed.
-      log.error(`refresh failed: ${err instanceof Error ? err.message : String(err)}`);
-    }
-    if (!stopping) timer = setTimeout(tick, config.refreshIntervalMs);
-  };
-  await tick();
+  }
 
+  const target = haTargetFromEnv(process.env);
+  let closeHa = () => {};
+  if (target) {
+    const ha = await connectToHa(target, log);
+    closeHa = ha.close;
+    bridge = createHaBridge({
+      connection: ha.connection,
+      target,
+      log,
+      addonVersion: VERSION,
+      handlers: createServiceHandlers({
+        app,
+        nowMs,
+        refreshNow: () => runtime.refreshNow(),
+        onPveNotification: () => {
+          log.info("PVE notification: refreshing now");
+          runtime.soon(0);
+        },
+      }),
+    });
+    const b = bridge;
+    runtime.onReports(async (reports) => {
+      const input = {
+        reports,
+        clusters: config.clusters.map((c) =>
+          clusterContext(c.name, c.baseUrl, app.monitor.facts(c.name), config.storage),
+        ),
+        tiers: config.tiers.map((t) => t.name),
+      };
+      await b.publish(declare(input), states(input));
+    });
+    bridge.start();
+  }
+
+  const server = await startApiServer(
+    {
+      status: () => runtime.status(),
+      bridge: () => bridge?.stats(),
+      refreshes: () => runtime.count(),
+      onPveNotification: () => runtime.soon(0),
+      pushSecret: config.push?.secret,
+      log,
+    },
+    config.apiPort,
+  );
+  await runtime.start();
+
+  let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
     log.info(`${signal}: stopping`);
-    clearTimeout(timer);
+    runtime.stop();
+    await bridge?.close();
+    closeHa();
     await server.close();
     await app.close();
     await lab?.stop();

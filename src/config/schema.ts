@@ -52,6 +52,19 @@ export const OptionsSchema = z
     refresh_interval_s: z.number().int().min(5, "must be at least 5 seconds").default(60),
     request_timeout_s: z.number().int().min(1).max(300).default(20),
     api_port: z.number().int().min(0).max(65535).default(8099),
+    /** Where PVE sends its vzdump notifications (a webhook target), when not through Home Assistant. */
+    push: z
+      .object({
+        url: z
+          .string()
+          .regex(
+            /^https?:\/\/\S+$/,
+            "must be the URL PVE can reach this service at, e.g. http://192.168.1.20:8099/api/pve-webhook",
+          ),
+        // Never echoed back: only its length is checked.
+        secret: z.string().min(16, "must be at least 16 characters"),
+      })
+      .optional(),
   })
   .superRefine((o, ctx) => {
     const seen = new Map<string, string>();
@@ -112,6 +125,7 @@ export interface Config {
   readonly refreshIntervalMs: number;
   readonly requestTimeoutMs: number;
   readonly apiPort: number;
+  readonly push?: { readonly url: string; readonly secret: string };
 }
 
 function isTimeZone(tz: string): boolean {
@@ -156,6 +170,7 @@ export function parseOptions(raw: unknown, env: { readonly defaultTimeZone: stri
     refreshIntervalMs: o.refresh_interval_s * 1000,
     requestTimeoutMs: o.request_timeout_s * 1000,
     apiPort: o.api_port,
+    push: o.push,
   };
   return deepFreeze(config);
 }

@@ -11,13 +11,13 @@ afterEach(async () => {
   lab = undefined;
 });
 
-/** Run the CLI while moving the sim's clock 10 s every 40 ms, so tasks progress. */
-async function runWhileTimeFlows(l: SimLab, args: string[]) {
+/** Run the CLI while moving the sim's clock `stepMs` every 40 ms, so tasks progress. */
+async function runWhileTimeFlows(l: SimLab, args: string[], stepMs = 10_000) {
   let done = false;
   const ticking = (async () => {
     while (!done) {
       await new Promise((r) => setTimeout(r, 40));
-      await l.advance(10_000);
+      await l.advance(stepMs);
     }
   })();
   const r = await runCli([...args, "--options", optionsFileFor(l)]);
@@ -48,7 +48,8 @@ describe("pve-backup backup", () => {
 
   it("prints a plain progress log when not on a terminal", async () => {
     lab = await startSimLab({ scenario: seed(), clock: "manual" });
-    const r = await runWhileTimeFlows(lab, ["backup", "102", "--wait"]);
+    // 1 s of sim time every 40 ms: the 40 s backup lasts about 1.6 s, the follower polls each second.
+    const r = await runWhileTimeFlows(lab, ["backup", "102", "--wait"], 1_000);
     expect(r.code).toBe(0);
     const lines = r.stdout.trim().split("\n");
     expect(lines[0]).toMatch(

@@ -245,7 +245,7 @@ describe("pve-backup status against the simulated lab", () => {
 
 describe("pve-backup command line", () => {
   it.each<[string, string[], Record<string, string>, number, RegExp]>([
-    ["no command", [], {}, 64, /usage: pve-backup status/],
+    ["no command", [], {}, 64, /usage: pve-backup <command>/],
     ["an unknown command", ["frobnicate"], {}, 64, /unknown command 'frobnicate'/],
     ["an unknown flag", ["status", "--jsn"], {}, 64, /Unknown option '--jsn'/],
     [

@@ -1,0 +1,329 @@
+import type { ClusterFacts, GuestStatusKind } from "../core/model.js";
+import type { ClusterReport, GuestReport } from "../core/status.js";
+
+/**
+ * The Home Assistant surface (DESIGN.md §5) computed from the domain: which devices and
+ * entities exist (the declaration sent to the companion integration) and their states. Pure:
+ * the publisher compares states with what it sent last and sends only changes. Field names are
+ * the bridge protocol's (snake_case, docs/bridge-protocol.md).
+ */
+
+export interface DeviceDecl {
+  readonly key: string;
+  readonly name: string;
+  readonly manufacturer: string;
+  readonly model: string;
+  readonly via_device: string | null;
+  readonly configuration_url: string | null;
+}
+
+export type Platform = "sensor" | "binary_sensor" | "button" | "select";
+
+export interface EntityDecl {
+  readonly key: string;
+  readonly device: string;
+  readonly platform: Platform;
+  readonly name: string;
+  readonly translation_key: string | null;
+  readonly device_class: string | null;
+  readonly options: readonly string[] | null;
+  readonly state_class: string | null;
+  readonly unit_of_measurement: string | null;
+  readonly icon: string | null;
+  readonly entity_category: "diagnostic" | "config" | null;
+  readonly enabled_default: boolean;
+}
+
+export interface Declaration {
+  readonly devices: readonly DeviceDecl[];
+  readonly entities: readonly EntityDecl[];
+}
+
+export type StateValue = string | number | boolean | null;
+
+export interface EntityState {
+  readonly key: string;
+  readonly state: StateValue;
+  readonly attributes: Readonly<Record<string, unknown>>;
+}
+
+export const STATUSES: readonly GuestStatusKind[] = [
+  "ok",
+  "late",
+  "failed",
+  "never",
+  "not_in_job",
+  "running",
+  "unknown",
+];
+const PROBLEMS: ReadonlySet<GuestStatusKind> = new Set(["failed", "late", "never", "not_in_job"]);
+/** The select option for a guest in no tier. */
+export const NO_TIER = "none";
+
+/** Per cluster, what the catalogue needs beyond the guest reports. */
+export interface ClusterContext {
+  readonly cluster: string;
+  readonly baseUrl: string;
+  /** The configured backup storage's free bytes (smallest over nodes), null when unknown. */
+  readonly storageFreeBytes: number | null;
+  /** Next run of any enabled job, epoch ms. */
+  readonly nextRunMs: number | null;
+}
+
+export interface CatalogueInput {
+  readonly reports: readonly ClusterReport[];
+  readonly clusters: readonly ClusterContext[];
+  readonly tiers: readonly string[];
+}
+
+/** Keys are `[a-z0-9_]+`; cluster names allow `-` too. */
+export function clusterKey(cluster: string): string {
+  return cluster.toLowerCase().replace(/[^a-z0-9_]/g, "_");
+}
+
+export function guestKey(cluster: string, vmid: number): string {
+  return `${clusterKey(cluster)}_${vmid}`;
+}
+
+/** `home_100` → cluster key and vmid; vmids alone (`100`) leave the cluster open. */
+export function parseGuestRef(ref: string): { clusterKey?: string; vmid: number } | undefined {
+  const m = /^(?:([a-z0-9_]+)_)?(\d{3,9})$/.exec(ref.trim());
+  if (!m) return undefined;
+  return { clusterKey: m[1], vmid: Number(m[2]) };
+}
+
+const entity = (
+  e: Partial<EntityDecl> & Pick<EntityDecl, "key" | "device" | "platform" | "name">,
+): EntityDecl => ({
+  translation_key: null,
+  device_class: null,
+  options: null,
+  state_class: null,
+  unit_of_measurement: null,
+  icon: null,
+  entity_category: null,
+  enabled_default: true,
+  ...e,
+});
+
+export function declare(input: CatalogueInput): Declaration {
+  const devices: DeviceDecl[] = [];
+  const entities: EntityDecl[] = [];
+  const tierOptions = [...input.tiers, NO_TIER];
+  for (const c of input.clusters) {
+    const ck = clusterKey(c.cluster);
+    devices.push({
+      key: ck,
+      name: `Proxmox VE ${c.cluster}`,
+      manufacturer: "Proxmox VE",
+      model: "Cluster",
+      via_device: null,
+      configuration_url: c.baseUrl,
+    });
+    entities.push(
+      entity({
+        key: `${ck}_problems`,
+        device: ck,
+        platform: "sensor",
+        name: "Guests with backup problems",
+        icon: "mdi:alert-circle-outline",
+        state_class: "measurement",
+      }),
+      entity({
+        key: `${ck}_backup_problem`,
+        device: ck,
+        platform: "binary_sensor",
+        name: "Backup problem",
+        device_class: "problem",
+      }),
+      entity({
+        key: `${ck}_next_backup`,
+        device: ck,
+        platform: "sensor",
+        name: "Next scheduled backup",
+        device_class: "timestamp",
+      }),
+      entity({
+        key: `${ck}_storage_free`,
+        device: ck,
+        platform: "sensor",
+        name: "Backup storage free",
+        device_class: "data_size",
+        unit_of_measurement: "B",
+        state_class: "measurement",
+        entity_category: "diagnostic",
+      }),
+    );
+    const report = input.reports.find((r) => r.cluster === c.cluster);
+    for (const g of report?.guests ?? []) {
+      const dk = guestKey(c.cluster, g.vmid);
+      const kind = g.type === "qemu" ? "VM" : "CT";
+      devices.push({
+        key: dk,
+        name: `${g.name} (${kind} ${g.vmid})`,
+        manufacturer: "Proxmox VE",
+        model: g.type === "qemu" ? "QEMU virtual machine" : "LXC container",
+        via_device: ck,
+        configuration_url: `${c.baseUrl}/#v1:0:=${g.type}%2F${g.vmid}`,
+      });
+      entities.push(
+        entity({
+          key: `${dk}_last_backup`,
+          device: dk,
+          platform: "sensor",
+          name: "Last backup",
+          translation_key: "last_backup",
+          device_class: "timestamp",
+          icon: "mdi:backup-restore",
+        }),
+        entity({
+          key: `${dk}_backup_status`,
+          device: dk,
+          platform: "sensor",
+          name: "Backup status",
+          translation_key: "backup_status",
+          device_class: "enum",
+          options: STATUSES,
+        }),
+        entity({
+          key: `${dk}_backup_problem`,
+          device: dk,
+          platform: "binary_sensor",
+          name: "Backup problem",
+          translation_key: "backup_problem",
+          device_class: "problem",
+        }),
+        entity({
+          key: `${dk}_backup_size`,
+          device: dk,
+          platform: "sensor",
+          name: "Backup size",
+          translation_key: "backup_size",
+          device_class: "data_size",
+          unit_of_measurement: "B",
+          state_class: "measurement",
+        }),
+        entity({
+          key: `${dk}_backup_now`,
+          device: dk,
+          platform: "button",
+          name: "Back up now",
+          translation_key: "backup_now",
+          icon: "mdi:content-save-outline",
+        }),
+        entity({
+          key: `${dk}_tier`,
+          device: dk,
+          platform: "select",
+          name: "Tier",
+          translation_key: "tier",
+          options: tierOptions,
+          entity_category: "config",
+        }),
+      );
+    }
+  }
+  return { devices, entities };
+}
+
+const iso = (ms: number | null | undefined) =>
+  ms === null || ms === undefined ? null : new Date(ms).toISOString();
+
+export function states(input: CatalogueInput): EntityState[] {
+  const out: EntityState[] = [];
+  for (const c of input.clusters) {
+    const ck = clusterKey(c.cluster);
+    const report = input.reports.find((r) => r.cluster === c.cluster);
+    const guests = report?.guests ?? [];
+    const counts = Object.fromEntries(STATUSES.map((s) => [s, guests.filter((g) => g.status === s).length]));
+    const problems = guests.filter((g) => PROBLEMS.has(g.status)).length;
+    const known = report?.reachable === true;
+    out.push(
+      {
+        key: `${ck}_problems`,
+        state: known ? problems : null,
+        attributes: { ...counts, problems: report?.problems ?? [] },
+      },
+      { key: `${ck}_backup_problem`, state: known ? problems > 0 : null, attributes: {} },
+      { key: `${ck}_next_backup`, state: iso(c.nextRunMs), attributes: {} },
+      { key: `${ck}_storage_free`, state: c.storageFreeBytes, attributes: {} },
+    );
+    for (const g of guests) out.push(...guestStates(g));
+  }
+  return out;
+}
+
+function guestStates(g: GuestReport): EntityState[] {
+  const dk = guestKey(g.cluster, g.vmid);
+  const last = g.lastBackup;
+  const attempt = g.lastAttempt;
+  return [
+    {
+      key: `${dk}_last_backup`,
+      state: iso(last?.timeMs),
+      attributes: {
+        size_bytes: last?.sizeBytes ?? null,
+        volid: last?.volid ?? null,
+        storage: last?.storage ?? null,
+        node: g.node,
+        tier: g.tier,
+        jobs: g.jobs,
+      },
+    },
+    {
+      key: `${dk}_backup_status`,
+      state: g.status,
+      attributes: {
+        reason: g.reason,
+        expected_by: iso(g.expectedByMs),
+        last_attempt: iso(attempt?.startMs),
+        last_attempt_outcome: attempt?.outcome ?? null,
+        last_error: attempt?.error ?? null,
+      },
+    },
+    // Unknown stays unknown: a problem sensor must not claim "no problem" it cannot see.
+    {
+      key: `${dk}_backup_problem`,
+      state: g.status === "unknown" ? null : PROBLEMS.has(g.status),
+      attributes: { status: g.status, reason: g.reason },
+    },
+    { key: `${dk}_backup_size`, state: last?.sizeBytes ?? null, attributes: {} },
+    { key: `${dk}_backup_now`, state: null, attributes: {} },
+    { key: `${dk}_tier`, state: g.tier ?? NO_TIER, attributes: {} },
+  ];
+}
+
+/** The cluster-level numbers the catalogue shows, from what a refresh read. */
+export function clusterContext(
+  cluster: string,
+  baseUrl: string,
+  facts: ClusterFacts | undefined,
+  storage: string | undefined,
+): ClusterContext {
+  if (!facts?.reachable) return { cluster, baseUrl, storageFreeBytes: null, nextRunMs: null };
+  const views = facts.storages.filter((s) => s.storage === storage && s.active);
+  const next = facts.jobs
+    .filter((j) => j.enabled && j.nextRunMs !== undefined)
+    .map((j) => j.nextRunMs as number);
+  return {
+    cluster,
+    baseUrl,
+    storageFreeBytes: views.length ? Math.min(...views.map((v) => v.availBytes)) : null,
+    nextRunMs: next.length ? Math.min(...next) : null,
+  };
+}
+
+/**
+ * States that differ from what was last sent (by value and attributes); `sent` is updated.
+ * An empty result means nothing goes over the wire.
+ */
+export function changedStates(all: readonly EntityState[], sent: Map<string, string>): EntityState[] {
+  const changed: EntityState[] = [];
+  for (const s of all) {
+    const fingerprint = JSON.stringify([s.state, s.attributes]);
+    if (sent.get(s.key) === fingerprint) continue;
+    sent.set(s.key, fingerprint);
+    changed.push(s);
+  }
+  return changed;
+}

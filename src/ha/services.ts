@@ -1,0 +1,145 @@
+import type { App } from "../app.js";
+import { planIsEmpty, planJobs } from "../core/policy.js";
+import { clusterKey, parseGuestRef } from "../entities/catalogue.js";
+import { InputError } from "../errors.js";
+import { applyPlan, readPlanInput } from "../pve/jobs.js";
+import type { BridgeHandlers } from "./bridge.js";
+
+/**
+ * What the `pve_backup.*` services, buttons and selects do (docs/bridge-protocol.md, services
+ * table). Errors are InputErrors with a sentence the user sees in Home Assistant.
+ */
+export interface ServiceDeps {
+  readonly app: App;
+  readonly nowMs: () => number;
+  /** Refresh now and publish; resolves when done. */
+  readonly refreshNow: () => Promise<void>;
+  /** A PVE notification arrived. */
+  readonly onPveNotification: (payload: unknown) => void;
+}
+
+export function createServiceHandlers(deps: ServiceDeps): BridgeHandlers {
+  const { app } = deps;
+
+  /** Guest references (`home_100` device keys or bare vmids) grouped by configured cluster. */
+  function byCluster(refs: readonly unknown[]): Map<string, number[]> {
+    const out = new Map<string, number[]>();
+    for (const ref of refs) {
+      const parsed = parseGuestRef(String(ref));
+      if (!parsed)
+        throw new InputError(`'${String(ref)}' is not a guest: use a vmid (100) or a PVE Backup device`);
+      const cluster =
+        parsed.clusterKey === undefined
+          ? onlyCluster()
+          : app.config.clusters.find((c) => clusterKey(c.name) === parsed.clusterKey)?.name;
+      if (!cluster) throw new InputError(`'${String(ref)}' names no configured cluster`);
+      out.set(cluster, [...(out.get(cluster) ?? []), parsed.vmid]);
+    }
+    return out;
+  }
+
+  function onlyCluster(): string {
+    const [first, ...rest] = app.config.clusters;
+    if (!first || rest.length > 0)
+      throw new InputError("several clusters are configured: pick guests by their device, not by vmid");
+    return first.name;
+  }
+
+  async function backupNow(data: Readonly<Record<string, unknown>>) {
+    const guests = Array.isArray(data.guests) ? data.guests : [];
+    const tier = typeof data.tier === "string" && data.tier !== "" ? data.tier : undefined;
+    const groups = byCluster(guests);
+    if (tier) for (const c of app.config.clusters) if (!groups.has(c.name)) groups.set(c.name, []);
+    if (groups.size === 0) throw new InputError("name guests (devices or vmids) or a tier to back up");
+    const outcomes = [];
+    for (const [cluster, vmids] of groups) {
+      outcomes.push(
+        await app.backups.backupNow(
+          { cluster, vmids, tiers: tier ? [tier] : [] },
+          { wait: data.wait === true },
+        ),
+      );
+    }
+    return {
+      started: outcomes.flatMap((o) => o.started.map((t) => ({ cluster: o.cluster, ...t }))),
+      failed: outcomes.flatMap((o) => o.failed.map((f) => ({ cluster: o.cluster, ...f }))),
+      ...(data.wait === true ? { results: outcomes.flatMap((o) => o.results ?? []) } : {}),
+    };
+  }
+
+  async function applyPolicy(data: Readonly<Record<string, unknown>>) {
+    const storage = app.config.storage;
+    if (!storage || app.config.tiers.length === 0)
+      throw new InputError("set 'storage' and 'tiers' in the add-on options first");
+    const dryRun = data.dry_run !== false;
+    const clusters = [];
+    for (const c of app.config.clusters) {
+      const api = app.apis.get(c.name);
+      if (!api) continue;
+      const plan = planJobs(
+        await readPlanInput(api, {
+          tiers: app.config.tiers,
+          storage,
+          timeZone: app.config.timeZone,
+          nowMs: deps.nowMs(),
+        }),
+      );
+      const errors = plan.findings.filter((f) => f.severity === "error");
+      if (dryRun || planIsEmpty(plan) || errors.length > 0) {
+        clusters.push({ cluster: c.name, plan, applied: null });
+        continue;
+      }
+      clusters.push({ cluster: c.name, plan, applied: await applyPlan(api, plan) });
+    }
+    if (!dryRun) await deps.refreshNow();
+    return { dry_run: dryRun, clusters };
+  }
+
+  const notYet = (what: string): never => {
+    throw new InputError(`${what} is not available in this version of the add-on`);
+  };
+
+  return {
+    async serviceCall(service, data) {
+      switch (service) {
+        case "backup_now":
+          return backupNow(data);
+        case "refresh": {
+          await deps.refreshNow();
+          const guests = app.monitor.latest().flatMap((r) => r.guests);
+          return {
+            guests: guests.length,
+            problems: guests.filter((g) => ["failed", "late", "never", "not_in_job"].includes(g.status))
+              .length,
+          };
+        }
+        case "apply_policy":
+          return applyPolicy(data);
+        case "set_guest_tier":
+        case "configure_tier":
+          return notYet(
+            "changing tiers from Home Assistant (edit the add-on options, then call apply_policy)",
+          );
+        case "backup_home_assistant":
+          return notYet("backing up Home Assistant itself");
+        case "verify":
+          return notYet("verifying archives on the NAS");
+        case "snooze":
+          return notYet("snoozing notifications");
+        default:
+          throw new InputError(`unknown service ${service}`);
+      }
+    },
+    async buttonPress(key) {
+      const m = /^(.+)_backup_now$/.exec(key);
+      if (!m) throw new InputError(`unknown button ${key}`);
+      await backupNow({ guests: [m[1]] });
+    },
+    async selectOption(key, option) {
+      notYet(`setting ${key} to ${option} (tiers are set in the add-on options)`);
+    },
+    webhook(payload) {
+      deps.onPveNotification(payload);
+    },
+  };
+}
