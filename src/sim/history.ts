@@ -1,7 +1,7 @@
 import { jobRunOptions, jobSelection } from "./jobs.js";
 import type { LocalClock } from "./local-time.js";
 import type { ParsedScenario } from "./scenario.js";
-import type { SimState } from "./state.js";
+import type { SimArchive, SimGuest, SimState } from "./state.js";
 import type { TaskEngine } from "./task-engine.js";
 import type { ParamValue } from "./validate.js";
 import { type ReplayGuest, vzdumpWorker } from "./vzdump.js";
@@ -77,23 +77,37 @@ export function materializeHistory(
  */
 function planGuests(state: SimState, t: ScenarioTask, startMs: number, endMs: number | undefined) {
   const windowEnd = endMs ?? Number.POSITIVE_INFINITY;
+  // Archives and guests by vmid (first match first, as a search of the lists would find them).
+  const archivesOf = new Map<number, SimArchive[]>();
+  for (const a of state.archives) {
+    const list = archivesOf.get(a.vmid);
+    if (list) list.push(a);
+    else archivesOf.set(a.vmid, [a]);
+  }
+  const guestOf = new Map<number, SimGuest>();
+  for (const g of state.guests) if (!guestOf.has(g.vmid)) guestOf.set(g.vmid, g);
   const ordered = [...t.guests].sort((a, b) => a.vmid - b.vmid);
   const archiveOf = (vmid: number) =>
-    state.archives.find(
-      (a) =>
-        a.vmid === vmid &&
-        a.storage === t.storage &&
-        a.ctimeSec * 1000 >= startMs &&
-        a.ctimeSec * 1000 <= windowEnd,
-    );
+    archivesOf
+      .get(vmid)
+      ?.find(
+        (a) => a.storage === t.storage && a.ctimeSec * 1000 >= startMs && a.ctimeSec * 1000 <= windowEnd,
+      );
   const known = ordered.map((g) => archiveOf(g.vmid));
+  // The next known archive after each guest, found walking backwards once.
+  const nextKnownAfter: (SimArchive | undefined)[] = [];
+  let next: SimArchive | undefined;
+  for (let i = known.length - 1; i >= 0; i--) {
+    nextKnownAfter[i] = next;
+    next = known[i] ?? next;
+  }
   const plan = new Map<number, ReplayGuest>();
   let cursor = startMs;
   ordered.forEach((g, i) => {
     const archive = known[i];
-    const guest = state.guests.find((x) => x.vmid === g.vmid);
+    const guest = guestOf.get(g.vmid);
     const begin = Math.max(cursor, archive ? archive.ctimeSec * 1000 : cursor);
-    const nextKnown = known.slice(i + 1).find((a) => a !== undefined);
+    const nextKnown = nextKnownAfter[i];
     const limitMs = Math.min(nextKnown ? nextKnown.ctimeSec * 1000 : windowEnd, windowEnd) - begin - 1000;
     const wanted = guest?.backupSeconds ?? 60;
     const durationSec = Math.max(1, Math.min(wanted, Math.floor(limitMs / 1000)));

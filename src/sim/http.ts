@@ -1,10 +1,11 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { setTimeout as sleep } from "node:timers/promises";
-import { gzipSync } from "node:zlib";
+import { gzipSync, constants as zlibConstants } from "node:zlib";
 import { ApiError, died, paramError } from "./api-error.js";
 import {
   createCaller,
   fillPath,
+  JsonText,
   type Method,
   RawBody,
   type Route,
@@ -44,6 +45,8 @@ interface Reply {
   readonly body?: unknown;
   /** A non-JSON body instead. */
   readonly raw?: RawBody;
+  /** The envelope's `data` already serialized. */
+  readonly json?: string;
   readonly extraDelayMs?: number;
 }
 
@@ -224,6 +227,7 @@ export function createApiHandler(deps: ApiHandlerDeps): (req: IncomingMessage, r
     const params = validateParams(route.params, raw, source);
     const result = route.handle({ caller, nowMs, node }, params);
     if (result instanceof RawBody) return { status: 200, reason: "OK", raw: result };
+    if (result instanceof JsonText) return { status: 200, reason: "OK", json: result.json };
     if (result instanceof WithTotal) {
       // `total` only when truthy (HTTP `Formatter/Standard.pm`).
       return {
@@ -243,15 +247,21 @@ export function createApiHandler(deps: ApiHandlerDeps): (req: IncomingMessage, r
     res.setHeader("Pragma", "no-cache");
     res.setHeader("Expires", new Date().toUTCString());
     if (reply.status >= 400) res.setHeader("Connection", "close");
-    if (reply.body === undefined && reply.raw === undefined) {
+    if (reply.body === undefined && reply.raw === undefined && reply.json === undefined) {
       res.end();
       return;
     }
     res.setHeader("Content-Type", reply.raw ? reply.raw.contentType : "application/json;charset=UTF-8");
-    let payload = Buffer.from(reply.raw ? reply.raw.text : JSON.stringify(reply.body), "utf8");
-    // Bodies over 1 KiB are compressed when the client accepts it.
+    const text = reply.raw
+      ? reply.raw.text
+      : reply.json !== undefined
+        ? `{"data":${reply.json}}`
+        : JSON.stringify(reply.body);
+    let payload = Buffer.from(text, "utf8");
+    // Bodies over 1 KiB are compressed when the client accepts it. At the fastest level: what
+    // the body inflates to is what counts, and a 6 MB content listing takes a quarter of the time.
     if (payload.length > 1024 && /\bgzip\b/.test(String(req.headers["accept-encoding"] ?? ""))) {
-      payload = gzipSync(payload);
+      payload = gzipSync(payload, { level: zlibConstants.Z_BEST_SPEED });
       res.setHeader("Content-Encoding", "gzip");
     }
     res.setHeader("Content-Length", payload.length);

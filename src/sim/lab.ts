@@ -6,10 +6,13 @@ import { fileURLToPath } from "node:url";
 import { materializeHistory } from "./history.js";
 import { createApiHandler, type RequestLogEntry } from "./http.js";
 import { localClock } from "./local-time.js";
+import { createNotifier, type NotificationDelivery } from "./notify.js";
 import type { SimDeps } from "./route.js";
 import { accessRoutes } from "./routes-access.js";
 import { clusterRoutes } from "./routes-cluster.js";
 import { nodeRoutes } from "./routes-nodes.js";
+import { notificationRoutes } from "./routes-notifications.js";
+import { storageRoutes } from "./routes-storage.js";
 import { type ParsedScenario, Scenario } from "./scenario.js";
 import { createScheduler } from "./scheduler.js";
 import { createSimState, type SimState } from "./state.js";
@@ -47,6 +50,10 @@ export interface SimLab {
   readonly state: SimState;
   /** Every request answered, in order. */
   readonly requestLog: RequestLogEntry[];
+  /** Notification deliveries (webhook requests, sendmail hand-offs), in the order they started. */
+  readonly notifications: NotificationDelivery[];
+  /** Resolves once every notification delivery started so far has finished. */
+  settleNotifications(): Promise<void>;
   setLatency(ms: number): void;
   stop(): Promise<void>;
 }
@@ -96,12 +103,19 @@ export async function startSimLab(opts: SimLabOptions): Promise<SimLab> {
       labStartMs - 13 * 24 * HOUR_MS - state.nodes.findIndex((n) => n.name === node) * HOUR_MS,
       ...scenario.tasks.filter((t) => t.node === node).map((t) => Date.parse(t.start) - HOUR_MS),
     );
-  const engine = createTaskEngine({ state, bootMsOf });
+  // Tasks that end while history replays send nothing; live ones may notify.
+  const notifier = createNotifier({ state, local });
+  let live = false;
+  const onTaskFinished = (task: SimState["tasks"][number]) => {
+    if (live) notifier.taskFinished(task);
+  };
+  const engine = createTaskEngine({ state, bootMsOf, onTaskFinished });
   materializeHistory(scenario.tasks, { state, engine, local, labStartMs });
   // Running history catches up to the lab's start (no scheduled jobs fire in the past).
   while (engine.runNext(labStartMs)) {
     /* replay */
   }
+  live = true;
   const scheduler = createScheduler({ state, local, effectsFromMs: labStartMs, engine }, labStartMs);
 
   let manualNowMs = labStartMs;
@@ -133,7 +147,13 @@ export async function startSimLab(opts: SimLabOptions): Promise<SimLab> {
   const deps: SimDeps = { state, engine, local, entryNode: () => entry, effectsFromMs: labStartMs };
   const handler = createApiHandler({
     sim: deps,
-    routes: [...clusterRoutes(deps), ...nodeRoutes(deps), ...accessRoutes(deps)],
+    routes: notifier.instrument([
+      ...clusterRoutes(deps),
+      ...nodeRoutes(deps),
+      ...accessRoutes(deps),
+      ...storageRoutes(deps),
+      ...notificationRoutes(deps, notifier),
+    ]),
     sync: () => {
       runUntil(nowMs());
       return nowMs();
@@ -171,12 +191,15 @@ export async function startSimLab(opts: SimLabOptions): Promise<SimLab> {
     },
     state,
     requestLog,
+    notifications: notifier.log,
+    settleNotifications: () => notifier.settle(),
     setLatency(ms) {
       latencyMs = ms;
     },
     async stop() {
       if (ticker) clearInterval(ticker);
       server.closeAllConnections();
+      await notifier.settle();
       await new Promise<void>((ok) => server.close(() => ok()));
     },
   };

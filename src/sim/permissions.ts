@@ -121,20 +121,44 @@ export function privilegesOn(
   roleTable: RoleTable,
   poolOf?: (vmid: number) => string | undefined,
 ): PrivilegeSet {
-  const result: PrivilegeSet = {};
+  return privilegesOfGrants(grantsOn(acl, path, poolOf), roleTable);
+}
+
+/**
+ * The role grants behind the privileges on `path`: the roles in effect there and, for a guest in
+ * a pool, on the pool's path (a level whose roles include `NoAccess` grants nothing). Paths with
+ * equal grants have equal privileges.
+ */
+export function grantsOn(
+  acl: readonly AclEntry[],
+  path: string,
+  poolOf?: (vmid: number) => string | undefined,
+): Map<string, boolean>[] {
+  const grants: Map<string, boolean>[] = [];
   const add = (p: string) => {
     const roles = rolesOn(acl, p);
-    if (roles.has("NoAccess")) return;
-    for (const [role, propagate] of roles) {
-      for (const priv of roleTable[role] ?? []) {
-        result[priv] = result[priv] === 1 || propagate ? 1 : 0;
-      }
-    }
+    if (!roles.has("NoAccess")) grants.push(roles);
   };
   add(path);
   const vm = /^\/vms\/(\d+)$/.exec(path);
   const pool = vm && poolOf ? poolOf(Number(vm[1])) : undefined;
   if (pool) add(`/pool/${pool}`);
+  return grants;
+}
+
+/** The privileges `grantsOn` adds up to: 1 where some grant of them propagates. */
+export function privilegesOfGrants(
+  grants: readonly Map<string, boolean>[],
+  roleTable: RoleTable,
+): PrivilegeSet {
+  const result: PrivilegeSet = {};
+  for (const roles of grants) {
+    for (const [role, propagate] of roles) {
+      for (const priv of roleTable[role] ?? []) {
+        result[priv] = result[priv] === 1 || propagate ? 1 : 0;
+      }
+    }
+  }
   return result;
 }
 

@@ -1,6 +1,6 @@
 import { permissionError } from "./api-error.js";
 import type { LocalClock } from "./local-time.js";
-import { type PrivilegeSet, privilegesOn } from "./permissions.js";
+import { grantsOn, type PrivilegeSet, privilegesOfGrants } from "./permissions.js";
 import type { SimState, SimToken } from "./state.js";
 import type { TaskEngine } from "./task-engine.js";
 import type { ParamSchema, ParamValue } from "./validate.js";
@@ -30,11 +30,28 @@ export interface Caller {
 
 export function createCaller(token: SimToken, state: SimState): Caller {
   const cache = new Map<string, PrivilegeSet>();
-  const poolOf = (vmid: number) => state.guests.find((g) => g.vmid === vmid)?.pool;
+  // A listing checks thousands of guest paths, most of them with the same grants (say,
+  // Administrator on `/`): their privilege sets are built once per distinct grants.
+  const byGrants = new Map<string, PrivilegeSet>();
+  // Pools by vmid (the first guest with a vmid, as a lookup would find), read once per caller.
+  let pools: Map<number, string | undefined> | undefined;
+  const poolOf = (vmid: number) => {
+    if (!pools) {
+      pools = new Map();
+      for (const g of state.guests) if (!pools.has(g.vmid)) pools.set(g.vmid, g.pool);
+    }
+    return pools.get(vmid);
+  };
   const privileges = (path: string) => {
     let privs = cache.get(path);
     if (!privs) {
-      privs = privilegesOn(token.acl, path, state.roles, poolOf);
+      const grants = grantsOn(token.acl, path, poolOf);
+      const key = JSON.stringify(grants.map((roles) => [...roles]));
+      privs = byGrants.get(key);
+      if (!privs) {
+        privs = privilegesOfGrants(grants, state.roles);
+        byGrants.set(key, privs);
+      }
       cache.set(path, privs);
     }
     return privs;
@@ -87,6 +104,14 @@ export class WithTotal {
     readonly data: unknown,
     readonly total: number,
   ) {}
+}
+
+/**
+ * A result already serialized as JSON: a long listing whose items the sim keeps serialized
+ * (the envelope around it is the same as for any other result).
+ */
+export class JsonText {
+  constructor(readonly json: string) {}
 }
 
 /** A non-JSON answer (a task log download). */

@@ -3,6 +3,7 @@ import { died, paramError } from "./api-error.js";
 import { markBackupGroup, type PruneOptions, parsePruneBackups } from "./prune.js";
 import {
   type Caller,
+  JsonText,
   RawBody,
   type Route,
   type RouteContext,
@@ -14,6 +15,7 @@ import {
   archivesOn,
   archiveVolid,
   findStorage,
+  type SimArchive,
   type SimState,
   type SimStorage,
   type SimTask,
@@ -36,6 +38,9 @@ const STORAGE_READ = {
 /** `/nodes` and everything below `/nodes/{node}`: storage, content, tasks, vzdump. */
 export function nodeRoutes(deps: SimDeps): Route[] {
   const { state } = deps;
+  // Archives are put in listing order, their listing items serialized, when the lab starts: its
+  // first content listing is as quick as the next.
+  for (const entry of archivesByVolid(state)) itemJson(entry);
   return [
     {
       method: "GET",
@@ -281,25 +286,79 @@ function storageContent(
   const path = `/storage/${storage.id}`;
   const allocate = caller.has(path, "Datastore.Allocate");
   const allocateSpace = caller.has(path, "Datastore.AllocateSpace");
-  const items = archivesOn(state, storage, node)
-    .filter((a) => vmid === undefined || a.vmid === vmid)
-    .filter((a) => allocate || (allocateSpace && caller.has(`/vms/${a.vmid}`, "VM.Backup")))
-    .map((a) => {
-      const item: Record<string, unknown> = {
-        volid: archiveVolid(a),
-        content: "backup",
-        format: a.format,
-        subtype: a.type,
-        vmid: a.vmid,
-        ctime: a.ctimeSec,
-        size: a.sizeBytes,
-      };
-      if (a.notes !== undefined) item.notes = a.notes.split("\n")[0];
-      if (a.protected) item.protected = 1;
-      return { key: String(item.volid).toLowerCase(), item };
-    });
-  items.sort((x, y) => (x.key < y.key ? -1 : x.key > y.key ? 1 : 0));
-  return items.map((i) => i.item);
+  // One pass over the archives in listing order; the permission check per guest only when the
+  // storage-wide privilege does not already allow every item.
+  const items: string[] = [];
+  for (const entry of archivesByVolid(state)) {
+    const a = entry.archive;
+    // `archivesOn`
+    if (a.storage !== storage.id || !(storage.shared || a.node === node)) continue;
+    if (vmid !== undefined && a.vmid !== vmid) continue;
+    if (!allocate && !(allocateSpace && caller.has(`/vms/${a.vmid}`, "VM.Backup"))) continue;
+    items.push(itemJson(entry));
+  }
+  return new JsonText(`[${items.join(",")}]`);
+}
+
+/**
+ * Every archive of the state with its volid, sorted by lower-cased volid (stable: ties keep state
+ * order), which is the order of every content listing (filtering a sorted list keeps it sorted).
+ * Sorted again only when the archive list changed: a copy of its references taken at sorting
+ * tells (a volid derives only from an archive's immutable storage and file name).
+ */
+const sortedArchives = new WeakMap<SimState, { snapshot: SimArchive[]; sorted: ListedArchive[] }>();
+interface ListedArchive {
+  readonly archive: SimArchive;
+  readonly volid: string;
+  /** The listing item as JSON, with the notes and protection it was made from (those change). */
+  json?: { readonly text: string; readonly notes: string | undefined; readonly protected: boolean };
+}
+function archivesByVolid(state: SimState): readonly ListedArchive[] {
+  const { archives } = state;
+  const cached = sortedArchives.get(state);
+  if (
+    cached &&
+    cached.snapshot.length === archives.length &&
+    archives.every((a, i) => a === cached.snapshot[i])
+  )
+    return cached.sorted;
+  // Entries of archives still listed are kept, with their JSON.
+  const known = new Map((cached?.sorted ?? []).map((e) => [e.archive, e]));
+  const keyed = archives.map((archive) => {
+    const entry = known.get(archive) ?? { archive, volid: archiveVolid(archive) };
+    return { entry, key: entry.volid.toLowerCase() };
+  });
+  keyed.sort((x, y) => (x.key < y.key ? -1 : x.key > y.key ? 1 : 0));
+  const sorted = keyed.map((k) => k.entry);
+  sortedArchives.set(state, { snapshot: [...archives], sorted });
+  return sorted;
+}
+
+/** The content listing's item for an archive, serialized once per notes and protection. */
+function itemJson(entry: ListedArchive): string {
+  const a = entry.archive;
+  const cached = entry.json;
+  if (cached && cached.notes === a.notes && cached.protected === a.protected) return cached.text;
+  const item: Record<string, unknown> = {
+    volid: entry.volid,
+    content: "backup",
+    format: a.format,
+    subtype: a.type,
+    vmid: a.vmid,
+    ctime: a.ctimeSec,
+    size: a.sizeBytes,
+  };
+  if (a.notes !== undefined) item.notes = firstLine(a.notes);
+  if (a.protected) item.protected = 1;
+  const text = JSON.stringify(item);
+  entry.json = { text, notes: a.notes, protected: a.protected };
+  return text;
+}
+
+/** The `.notes` file's first line (what the listing shows). */
+function firstLine(text: string): string {
+  const nl = text.indexOf("\n");
+  return nl < 0 ? text : text.slice(0, nl);
 }
 
 /** `GET .../prunebackups`: what a prune would do, per guest group, without doing it. */

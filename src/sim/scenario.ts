@@ -95,6 +95,26 @@ export const ScenarioToken = z.object({
   acl: z.array(ScenarioAcl),
 });
 
+/** One export of a simulated NFS server, as `showmount --exports` lists it. */
+export const ScenarioNfsExport = z.object({
+  /** Absolute export path, e.g. `/volume1/backups/proxmox`. */
+  path: z.string(),
+  /** The client/ACL column `showmount` prints (the `options` of `GET .../scan/nfs`). */
+  clients: z.string().default("*"),
+  /** Size and usage a storage mounting this export reports. */
+  totalBytes: z.number().default(4e12),
+  usedBytes: z.number().default(1e12),
+});
+
+/** An NFS server the lab's nodes can reach (or not): what storage creation and `scan/nfs` see. */
+export const ScenarioNfsServer = z.object({
+  /** IP address or DNS name, as given to `server=`. */
+  server: z.string(),
+  exports: z.array(ScenarioNfsExport).default([]),
+  /** false: known but down (showmount and mounts fail). */
+  online: z.boolean().default(true),
+});
+
 export const Scenario = z.object({
   name: z.string(),
   description: z.string().default(""),
@@ -114,6 +134,8 @@ export const Scenario = z.object({
   roles: z.record(z.string(), z.array(z.string())).optional(),
   /** Latency added to every API answer, in milliseconds. */
   latencyMs: z.number().default(0),
+  /** NFS servers on the lab's network, for `POST /storage` (type nfs) and `scan/nfs`. */
+  nfsServers: z.array(ScenarioNfsServer).default([]),
 });
 
 export type Scenario = z.input<typeof Scenario>;

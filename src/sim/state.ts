@@ -1,6 +1,7 @@
 import { formatArchiveName } from "../core/archive-name.js";
 import type { GuestType } from "../core/model.js";
 import type { LocalClock } from "./local-time.js";
+import { builtinNotificationConfig, type SimNotificationConfig } from "./notify-config.js";
 import { type AclEntry, BUILTIN_ROLES, type RoleTable } from "./permissions.js";
 import type { ParsedScenario } from "./scenario.js";
 
@@ -34,7 +35,12 @@ export interface SimStorage {
   totalBytes: number;
   usedBytes: number;
   pruneBackups?: string;
+  /** Further storage.cfg keys the sim keeps but does not model (`max-protected-backups`, …). */
+  config?: Record<string, string | number>;
 }
+
+/** An NFS server of the lab network (scenario `nfsServers`). */
+export type SimNfsServer = ParsedScenario["nfsServers"][number];
 
 export interface SimGuest {
   readonly vmid: number;
@@ -112,6 +118,8 @@ export interface SimState {
   archives: SimArchive[];
   tasks: SimTask[];
   tokens: SimToken[];
+  nfsServers: SimNfsServer[];
+  notifications: SimNotificationConfig;
 }
 
 /** vzdump's `compress` option → the archive's compressor extension. */
@@ -142,15 +150,33 @@ export function makeArchive(
   },
   local: LocalClock,
 ): SimArchive {
-  const { timeMs, compress, pbs, ...rest } = spec;
-  const ctimeSec = Math.floor(timeMs / 1000);
-  if (pbs) {
+  const ctimeSec = Math.floor(spec.timeMs / 1000);
+  let fileName: string;
+  let format: string;
+  if (spec.pbs) {
     const iso = new Date(ctimeSec * 1000).toISOString().replace(".000Z", "Z");
     const kind = spec.type === "qemu" ? "vm" : "ct";
-    return { ...rest, fileName: `${kind}/${spec.vmid}/${iso}`, format: `pbs-${kind}`, ctimeSec };
+    fileName = `${kind}/${spec.vmid}/${iso}`;
+    format = `pbs-${kind}`;
+  } else {
+    const wall = local(spec.timeMs);
+    fileName = formatArchiveName({ vmid: spec.vmid, type: spec.type, wall, compress: spec.compress });
+    format = fileName.slice(fileName.indexOf(".") + 1);
   }
-  const fileName = formatArchiveName({ vmid: spec.vmid, type: spec.type, wall: local(timeMs), compress });
-  return { ...rest, fileName, format: fileName.slice(fileName.indexOf(".") + 1), ctimeSec };
+  // One literal, always the same keys in the same order: every archive shares one object shape,
+  // so listing tens of thousands of them stays a tight loop (a spread of `rest` does not).
+  return {
+    storage: spec.storage,
+    node: spec.node,
+    vmid: spec.vmid,
+    type: spec.type,
+    fileName,
+    format,
+    ctimeSec,
+    sizeBytes: spec.sizeBytes,
+    notes: spec.notes,
+    protected: spec.protected,
+  };
 }
 
 export function findGuest(state: SimState, vmid: number): SimGuest | undefined {
@@ -201,10 +227,12 @@ export function createSimState(
     path: s.path ?? (s.type === "dir" ? `/var/lib/vz` : `/mnt/pve/${s.id}`),
   }));
   const guests: SimGuest[] = scenario.guests.map((g) => ({ ...g }));
+  const nodeOfGuest = new Map<number, string>();
+  for (const g of guests) if (!nodeOfGuest.has(g.vmid)) nodeOfGuest.set(g.vmid, g.node);
   const defaultNodeOf = (storage: string, vmid: number): string | undefined => {
     const st = storages.find((s) => s.id === storage);
     if (!st || st.shared) return undefined;
-    const guestNode = guests.find((g) => g.vmid === vmid)?.node;
+    const guestNode = nodeOfGuest.get(vmid);
     return guestNode ?? st.nodes?.[0] ?? nodes[0]?.name;
   };
   const archives = scenario.archives.map((a) =>
@@ -239,5 +267,7 @@ export function createSimState(
       secret: t.secret,
       acl: t.acl.map((a) => ({ path: a.path, roles: [...a.roles], propagate: a.propagate })),
     })),
+    nfsServers: scenario.nfsServers.map((n) => ({ ...n, exports: n.exports.map((e) => ({ ...e })) })),
+    notifications: builtinNotificationConfig(),
   };
 }

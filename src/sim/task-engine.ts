@@ -89,6 +89,8 @@ export interface TaskEngineDeps {
   readonly state: SimState;
   /** When each node booted, epoch ms: UPID `pstart` counts 100 Hz clock ticks from there. */
   readonly bootMsOf: (node: string) => number;
+  /** Called when a started task ends (not for materialized history), after its final log line. */
+  readonly onTaskFinished?: (task: SimTask) => void;
 }
 
 export function createTaskEngine(deps: TaskEngineDeps): TaskEngine {
@@ -194,6 +196,7 @@ export function createTaskEngine(deps: TaskEngineDeps): TaskEngine {
     const { unlockGuest } = guestLock(a.guestLocks);
     for (const vmid of [...a.guestLocks]) unlockGuest(vmid);
     release(a, a.nowMs);
+    deps.onTaskFinished?.(a.task);
   };
 
   const resume = (a: Active, atMs: number) => {
