@@ -3,6 +3,8 @@ import { defineConfig } from "vitest/config";
 export default defineConfig({
   test: {
     include: ["test/**/*.test.ts"],
+    // The real Home Assistant suite has its own config and needs the Python venv: npm run test:ha.
+    exclude: ["test/ha/**", "node_modules/**"],
     testTimeout: 30_000,
     hookTimeout: 30_000,
     coverage: {

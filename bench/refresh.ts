@@ -1,6 +1,4 @@
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
@@ -10,7 +8,6 @@ import { silentLogger } from "../src/log.js";
 import { createPveApi, type PveApi } from "../src/pve/api.js";
 import { createPveReader } from "../src/pve/reader.js";
 import { policyFromConfig } from "../src/service/monitor.js";
-import { benchLab } from "./lab-gen.js";
 
 /**
  * One full refresh (read every fact of the cluster, judge every guest) at 10, 100 and 1,000
@@ -19,21 +16,31 @@ import { benchLab } from "./lab-gen.js";
  */
 const LATENCY_MS = 25;
 const ARCHIVES = 30;
+/**
+ * The Node flags the service runs with (`npm start`, src/main.ts): each measuring process (the
+ * product's) gets them too. A young generation of 2 MB semi-spaces: refreshes keep tens of
+ * thousands of archives alive across scavenges, and V8 would grow it to 16 MB semi-spaces for them.
+ */
+const PRODUCT_NODE_FLAGS = ["--max-semi-space-size=2"];
 const here = dirname(fileURLToPath(import.meta.url));
 
 async function measure(guests: number) {
-  const dir = mkdtempSync(join(tmpdir(), "pve-backup-bench-"));
-  const file = join(dir, "lab.json");
-  const scenario = benchLab(guests, ARCHIVES, LATENCY_MS);
-  writeFileSync(file, JSON.stringify(scenario));
-  const sim: ChildProcess = spawn(process.execPath, [join(here, "sim-child.js"), file, String(LATENCY_MS)], {
-    stdio: ["ignore", "pipe", "inherit"],
-  });
+  // The sim generates the lab (bench/lab-gen.ts) in its own process: this one is the product's.
+  const sim: ChildProcess = spawn(
+    process.execPath,
+    [join(here, "sim-child.js"), String(guests), String(ARCHIVES), String(LATENCY_MS)],
+    { stdio: ["ignore", "pipe", "inherit"] },
+  );
   const first = await new Promise<string>((resolve) =>
     createInterface({ input: sim.stdout as NodeJS.ReadableStream }).once("line", resolve),
   );
-  const lab = JSON.parse(first) as { url: string; fingerprint: string; nowMs: number };
-  const token = scenario.tokens[0] as { id: string; secret: string };
+  const lab = JSON.parse(first) as {
+    url: string;
+    fingerprint: string;
+    nowMs: number;
+    token: { id: string; secret: string };
+  };
+  const { token } = lab;
   const config = parseOptions(
     {
       clusters: [
@@ -56,6 +63,10 @@ async function measure(guests: number) {
     get: (path, params) => {
       requests++;
       return raw.get(path, params);
+    },
+    getEach: (path, params, onItem) => {
+      requests++;
+      return raw.getEach(path, params, onItem);
     },
   };
   const reader = createPveReader({ cluster: "bench", api, log: silentLogger });
@@ -114,17 +125,22 @@ if (only > 0) {
 } else {
   const rows = [10, 100, 1000].map((n) =>
     JSON.parse(
-      execFileSync(process.execPath, [fileURLToPath(import.meta.url), "--guests", String(n)], {
-        encoding: "utf8",
-        stdio: ["ignore", "pipe", "inherit"],
-      })
+      execFileSync(
+        process.execPath,
+        [...PRODUCT_NODE_FLAGS, fileURLToPath(import.meta.url), "--guests", String(n)],
+        {
+          encoding: "utf8",
+          stdio: ["ignore", "pipe", "inherit"],
+        },
+      )
         .trim()
         .split("\n")
         .pop() as string,
     ),
   );
   console.log(
-    `refresh benchmark: 3 nodes, ${ARCHIVES} archives per guest, ${LATENCY_MS} ms injected latency per PVE answer`,
+    `refresh benchmark: 3 nodes, ${ARCHIVES} archives per guest, ${LATENCY_MS} ms injected latency per PVE answer; ` +
+      `product process: node ${PRODUCT_NODE_FLAGS.join(" ")} (as npm start runs the service)`,
   );
   console.table(
     rows.map((r) => ({

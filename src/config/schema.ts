@@ -52,6 +52,7 @@ export const OptionsSchema = z
     refresh_interval_s: z.number().int().min(5, "must be at least 5 seconds").default(60),
     request_timeout_s: z.number().int().min(1).max(300).default(20),
     api_port: z.number().int().min(0).max(65535).default(8099),
+    install_integration: z.boolean().default(false),
     /** Where PVE sends its vzdump notifications (a webhook target), when not through Home Assistant. */
     push: z
       .object({
@@ -126,6 +127,8 @@ export interface Config {
   readonly requestTimeoutMs: number;
   readonly apiPort: number;
   readonly push?: { readonly url: string; readonly secret: string };
+  /** Copy the companion integration into HA's config folder at start (a restart of HA follows). */
+  readonly installIntegration: boolean;
 }
 
 function isTimeZone(tz: string): boolean {
@@ -152,7 +155,7 @@ export function parseOptions(raw: unknown, env: { readonly defaultTimeZone: stri
       name: c.name,
       baseUrl: c.url.replace(/\/$/, ""),
       tokenId: c.token_id,
-      // proxmox-api insists on a lower-case UUID; PVE itself compares case-insensitively.
+      // PVE issues token secrets as lower-case UUIDs; a secret pasted in upper case still works.
       tokenSecret: c.token_secret.toLowerCase(),
       fingerprint: c.fingerprint ? normaliseFingerprint(c.fingerprint) : undefined,
       verifyTls: c.verify_tls,
@@ -171,6 +174,7 @@ export function parseOptions(raw: unknown, env: { readonly defaultTimeZone: stri
     requestTimeoutMs: o.request_timeout_s * 1000,
     apiPort: o.api_port,
     push: o.push,
+    installIntegration: o.install_integration,
   };
   return deepFreeze(config);
 }

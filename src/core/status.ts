@@ -103,14 +103,28 @@ export function assessCluster(
 }
 
 interface VmidIndex {
-  readonly archives: ReadonlyMap<number, readonly Archive[]>;
+  /** The newest archive of each vmid and guest type. */
+  readonly newest: ReadonlyMap<number, Partial<Record<GuestType, Archive>>>;
   readonly attempts: ReadonlyMap<number, readonly Attempt[]>;
   /** Schedule windows already computed, by job ids and cutoff: guests share their jobs. */
   readonly windows: Map<string, { dueMs?: number; nextMs?: number }>;
 }
 
-/** Archives and attempts grouped by vmid once, so judging a guest does not scan them all. */
+/**
+ * Archives and attempts by vmid, made once so judging a guest does not scan them all: of the
+ * archives only the newest per vmid and type matters (one pass, no list per guest).
+ */
 function indexByVmid(facts: Facts): VmidIndex {
+  const newest = new Map<number, Partial<Record<GuestType, Archive>>>();
+  for (const a of facts.archives) {
+    const byType = newest.get(a.vmid);
+    if (!byType) newest.set(a.vmid, { [a.type]: a });
+    else {
+      const best = byType[a.type];
+      // A reused vmid of another type is another guest: its archives are kept apart.
+      if (!best || a.timeMs > best.timeMs) byType[a.type] = a;
+    }
+  }
   const group = <T extends { vmid: number }>(items: readonly T[]) => {
     const map = new Map<number, T[]>();
     for (const item of items) {
@@ -120,7 +134,7 @@ function indexByVmid(facts: Facts): VmidIndex {
     }
     return map;
   };
-  return { archives: group(facts.archives), attempts: group(facts.attempts), windows: new Map() };
+  return { newest, attempts: group(facts.attempts), windows: new Map() };
 }
 
 function assessGuest(
@@ -133,14 +147,15 @@ function assessGuest(
 ): GuestReport {
   const tier = policy.tierOf(guest.vmid);
   const covering = facts.jobs.filter((j) => j.enabled && jobSelects(j, guest));
-  const newest = newestArchive(index.archives.get(guest.vmid) ?? [], guest);
+  const newest = index.newest.get(guest.vmid)?.[guest.type];
   const attempts = [...(index.attempts.get(guest.vmid) ?? [])].sort((a, b) => b.startMs - a.startMs);
   const lastAttempt = attempts[0];
   const name =
     guest.name ||
     previous.find((p) => p.vmid === guest.vmid)?.name ||
     `${guest.type === "qemu" ? "VM" : "CT"} ${guest.vmid}`;
-  const base = {
+  const verdict = judge(guest, covering, newest, attempts, facts, index, policy, tier, nowMs);
+  return {
     cluster: facts.cluster,
     vmid: guest.vmid,
     name,
@@ -150,9 +165,11 @@ function assessGuest(
     lastBackup: newest ? toLastBackup(newest) : null,
     lastAttempt: lastAttempt ? toLastAttempt(lastAttempt) : null,
     jobs: covering.map((j) => j.id),
+    // One literal, in the key order reports always had: one object shape for all of them.
+    status: verdict.status,
+    reason: verdict.reason,
+    expectedByMs: verdict.expectedByMs,
   };
-  const verdict = judge(guest, covering, newest, attempts, facts, index, policy, tier, nowMs);
-  return { ...base, ...verdict };
 }
 
 type Verdict = Pick<GuestReport, "status" | "reason" | "expectedByMs">;
@@ -299,16 +316,6 @@ function guestNodeNote(guest: Guest, facts: Facts): string {
   return facts.nodes.some((n) => n.name === guest.node && !n.online)
     ? ` (node ${guest.node} is offline)`
     : "";
-}
-
-function newestArchive(archives: readonly Archive[], guest: Guest): Archive | undefined {
-  let best: Archive | undefined;
-  for (const a of archives) {
-    // A reused vmid of another type is another guest: its old archives are not this one's.
-    if (a.type !== guest.type) continue;
-    if (!best || a.timeMs > best.timeMs) best = a;
-  }
-  return best;
 }
 
 function toLastBackup(a: Archive): LastBackup {

@@ -112,26 +112,37 @@ export function toAttempts(task: TaskRow, log: TaskLogSummary | undefined): Atte
   const startMs = task.starttime * 1000;
   const endMs = task.endtime === undefined ? undefined : task.endtime * 1000;
   const running = task.status === undefined || task.status === "RUNNING" || endMs === undefined;
-  const common = { upid: task.upid, node: task.node, startMs, endMs: running ? undefined : endMs };
+  // Every attempt is built by `attempt()`: one object shape for thousands of them per refresh.
+  const attempt = (
+    vmid: number,
+    outcome: Attempt["outcome"],
+    more: Pick<Attempt, "error" | "sizeBytes" | "durationSec"> = {},
+  ): Attempt => ({
+    upid: task.upid,
+    node: task.node,
+    startMs,
+    endMs: running ? undefined : endMs,
+    vmid,
+    outcome,
+    error: more.error,
+    sizeBytes: more.sizeBytes,
+    durationSec: more.durationSec,
+  });
   if (!log) {
     const vmid = Number(task.id);
     if (!task.id || !Number.isInteger(vmid)) return [];
-    return [{ ...common, vmid, ...outcomeFromStatus(running, task.status) }];
+    const { outcome, error } = outcomeFromStatus(running, task.status);
+    return [attempt(vmid, outcome, { error })];
   }
-  const attempts: Attempt[] = log.guests.map((g) => ({
-    ...common,
-    vmid: g.vmid,
-    outcome: g.outcome === "ok" && g.warnings > 0 ? "warnings" : g.outcome,
-    error: g.error,
-    sizeBytes: g.sizeBytes,
-    durationSec: g.durationSec,
-  }));
+  const attempts: Attempt[] = log.guests.map((g) =>
+    attempt(g.vmid, g.outcome === "ok" && g.warnings > 0 ? "warnings" : g.outcome, g),
+  );
   if (running) {
     // Requested local guests whose block has not begun are queued behind the others (or the lock).
     const started = new Set(log.guests.map((g) => g.vmid));
     const queued = log.requestedVmids.filter((v) => !started.has(v) && !log.skippedExternal.includes(v));
     if (queued.length === 0 && log.guests.length === 0 && task.id) queued.push(Number(task.id));
-    for (const vmid of queued) attempts.push({ ...common, vmid, outcome: "waiting" });
+    for (const vmid of queued) attempts.push(attempt(vmid, "waiting"));
   }
   return attempts;
 }

@@ -15,11 +15,12 @@ import type { PveApi } from "./api.js";
 import { describeFailure } from "./api.js";
 import { toArchive, toAttempts, toGuests, toJob, toNodes, toStorageView } from "./mapper.js";
 import {
-  ContentRow,
+  checkContentRow,
   Jobs,
-  LogLines,
+  logTexts,
   NodeStorages,
   PermissionMap,
+  type ResourceRow,
   Resources,
   type TaskRow,
   Tasks,
@@ -56,10 +57,12 @@ export function createPveReader(deps: PveReaderDeps): PveReader {
   return {
     async readFacts(nowMs) {
       seenUpids = new Set();
-      const [resourcesRes, jobsRes, permsRes] = await Promise.allSettled([
-        api.get("/cluster/resources").then((d) => Resources.parse(d)),
-        api.get("/cluster/backup").then((d) => Jobs.parse(d)),
-        api.get("/access/permissions").then((d) => PermissionMap.parse(d)),
+      // Round 2 needs only the nodes and storages of `/cluster/resources`: those rows are checked
+      // and round 2 is sent; the rest of round 1 (the guests are the bulk) is checked meanwhile.
+      const [resourcesRes, jobsAnswer, permsAnswer] = await Promise.allSettled([
+        api.get("/cluster/resources").then(checkNodesAndStorages),
+        api.get("/cluster/backup"),
+        api.get("/access/permissions"),
       ]);
       if (resourcesRes.status === "rejected") {
         return {
@@ -68,22 +71,8 @@ export function createPveReader(deps: PveReaderDeps): PveReader {
           error: describeFailure(resourcesRes.reason, "/cluster/resources"),
         };
       }
-      const problems: string[] = [];
-      const resources = resourcesRes.value;
+      const { resources, otherRows } = resourcesRes.value;
       const nodes: NodeState[] = toNodes(resources);
-      const guests: Guest[] = toGuests(resources);
-      const permissions = permsRes.status === "fulfilled" ? permsRes.value : {};
-      if (permsRes.status === "rejected") {
-        problems.push(
-          `cannot read the token's permissions: ${describeFailure(permsRes.reason, "/access/permissions")}`,
-        );
-      }
-      const jobs: BackupJob[] = jobsRes.status === "fulfilled" ? jobsRes.value.map(toJob) : [];
-      const jobsError =
-        jobsRes.status === "rejected"
-          ? `cannot read backup jobs: ${describeFailure(jobsRes.reason, "/cluster/backup")} (the token needs Sys.Audit on /)`
-          : undefined;
-
       const online = nodes.filter((n) => n.online).map((n) => n.name);
       const sinceSec = Math.floor((nowMs - windowMs) / 1000);
       const storageRound = online.map((node) =>
@@ -98,10 +87,29 @@ export function createPveReader(deps: PveReaderDeps): PveReader {
           .then((d) => readAttempts(Tasks.parse(d))),
       );
       const listings = backupStoragesToList(resources, online).map(({ key, storage, node }) =>
-        api
-          .get(`/nodes/${node}/storage/${storage}/content`, { content: "backup" })
-          .then((d) => ({ key, archives: toArchives(d) })),
+        listArchives(`/nodes/${node}/storage/${storage}/content`).then((archives) => ({ key, archives })),
       );
+      let guests: Guest[];
+      try {
+        guests = toGuests(await checkInSlices(otherRows));
+      } catch (err) {
+        await Promise.allSettled([...storageRound, ...taskRound, ...listings]);
+        return { cluster, reachable: false, error: describeFailure(err, "/cluster/resources") };
+      }
+      const problems: string[] = [];
+      const permsRes = checked(permsAnswer, (d) => PermissionMap.parse(d));
+      const permissions = permsRes.status === "fulfilled" ? permsRes.value : {};
+      if (permsRes.status === "rejected") {
+        problems.push(
+          `cannot read the token's permissions: ${describeFailure(permsRes.reason, "/access/permissions")}`,
+        );
+      }
+      const jobsRes = checked(jobsAnswer, (d) => Jobs.parse(d));
+      const jobs: BackupJob[] = jobsRes.status === "fulfilled" ? jobsRes.value.map(toJob) : [];
+      const jobsError =
+        jobsRes.status === "rejected"
+          ? `cannot read backup jobs: ${describeFailure(jobsRes.reason, "/cluster/backup")} (the token needs Sys.Audit on /)`
+          : undefined;
       const [storageRes, taskRes, listingRes] = await Promise.all([
         Promise.allSettled(storageRound),
         Promise.allSettled(taskRound),
@@ -116,14 +124,14 @@ export function createPveReader(deps: PveReaderDeps): PveReader {
       });
 
       const listed: string[] = [];
-      const byVolid = new Map<string, Archive>();
+      const lists: Archive[][] = [];
       for (const r of listingRes) {
         if (r.status === "rejected") {
           log.debug(`${cluster}: ${describeFailure(r.reason, "content")}`);
           continue;
         }
         listed.push(r.value.key);
-        for (const a of r.value.archives) byVolid.set(a.volid, a);
+        if (r.value.archives.length > 0) lists.push(r.value.archives);
       }
 
       const attempts: Attempt[] = [];
@@ -148,7 +156,7 @@ export function createPveReader(deps: PveReaderDeps): PveReader {
         jobs,
         storages,
         listed,
-        archives: [...byVolid.values()],
+        archives: mergeListings(lists),
         attempts,
         permissions,
         jobsError,
@@ -163,20 +171,21 @@ export function createPveReader(deps: PveReaderDeps): PveReader {
   }
 
   /**
-   * Content rows are checked and mapped one at a time: a listing of tens of thousands of
-   * archives never exists twice in memory. A row PVE shaped unexpectedly is skipped, not fatal.
+   * A storage's backups. The listing can be tens of thousands of rows: they are checked and
+   * mapped as the answer streams in (`getEach`), a piece at a time, never the whole answer's text
+   * nor an array of all its raw rows; an archive keeps only its row's strings. A row PVE shaped
+   * unexpectedly is skipped, not fatal.
    */
-  function toArchives(data: unknown): Archive[] {
-    if (!Array.isArray(data))
-      throw new UpstreamError("unexpected answer from PVE for storage content", { retryable: true });
+  async function listArchives(path: string): Promise<Archive[]> {
     const archives: Archive[] = [];
     let odd = 0;
-    for (const raw of data) {
-      const row = ContentRow.safeParse(raw);
-      const a = row.success ? toArchive(row.data) : undefined;
+    await api.getEach(path, { content: "backup" }, (raw) => {
+      // The hand-written twin of `ContentRow.safeParse` (see wire.ts): no copy of each row.
+      const row = checkContentRow(raw);
+      const a = row ? toArchive(row) : undefined;
       if (a) archives.push(a);
-      else if (!row.success) odd++;
-    }
+      else if (!row) odd++;
+    });
     if (odd > 0) log.warn(`${cluster}: skipped ${odd} storage content rows of unexpected shape`);
     return archives;
   }
@@ -189,15 +198,13 @@ export function createPveReader(deps: PveReaderDeps): PveReader {
         if (cached) return cached;
         try {
           // The node in the UPID is the one that has the log (reference §4.2); limit=0: all lines.
-          const lines = LogLines.parse(
-            await api.get(`/nodes/${t.node}/tasks/${encodeURIComponent(t.upid)}/log`, { limit: 0 }),
-          );
+          const raw = await api.get(`/nodes/${t.node}/tasks/${encodeURIComponent(t.upid)}/log`, { limit: 0 });
+          // The hand-written twin of `LogLines.safeParse` (see wire.ts), giving just the texts.
+          const lines = logTexts(raw);
+          if (!lines) throw new UpstreamError("unexpected answer from PVE for task log", { retryable: true });
           // A single-guest task names its guest in the UPID: that covers a job that failed in setup.
           const requestedVmids = t.id && /^\d+$/.test(t.id) ? [Number(t.id)] : [];
-          const summary = parseTaskLog(
-            lines.map((l) => l.t),
-            { requestedVmids },
-          );
+          const summary = parseTaskLog(lines, { requestedVmids });
           if (t.endtime !== undefined && summary.jobOutcome !== "running") finishedLogs.set(t.upid, summary);
           return summary;
         } catch (err) {
@@ -208,6 +215,62 @@ export function createPveReader(deps: PveReaderDeps): PveReader {
     );
     return tasks.flatMap((t, i) => toAttempts(t, logs[i]));
   }
+}
+
+/**
+ * `Resources.parse` of many rows, a slice at a time with the event loop turning in between: the
+ * requests just sent are still opening connections (TLS handshakes) and writing, which one long
+ * check would hold up.
+ */
+async function checkInSlices(rows: readonly unknown[]): Promise<ResourceRow[]> {
+  const checked: ResourceRow[] = [];
+  for (let i = 0; i < rows.length; i += RESOURCE_SLICE) {
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    checked.push(...Resources.parse(rows.slice(i, i + RESOURCE_SLICE)));
+  }
+  return checked;
+}
+
+const RESOURCE_SLICE = 100;
+
+/** A settled answer with its data checked: a check that throws rejects it. */
+function checked<T>(
+  answer: PromiseSettledResult<unknown>,
+  check: (data: unknown) => T,
+): PromiseSettledResult<T> {
+  if (answer.status === "rejected") return answer;
+  try {
+    return { status: "fulfilled", value: check(answer.value) };
+  } catch (reason) {
+    return { status: "rejected", reason };
+  }
+}
+
+/**
+ * `/cluster/resources` with its node and storage rows checked (what the requests of round 2
+ * need), the others (guests, pools, …) left to be checked by the caller.
+ */
+function checkNodesAndStorages(data: unknown): { resources: ResourceRow[]; otherRows: unknown[] } {
+  if (!Array.isArray(data)) return { resources: Resources.parse(data), otherRows: [] }; // throws: no list
+  const first: unknown[] = [];
+  const otherRows: unknown[] = [];
+  for (const row of data) {
+    const type = typeof row === "object" && row !== null ? (row as { type?: unknown }).type : undefined;
+    (type === "node" || type === "storage" ? first : otherRows).push(row);
+  }
+  return { resources: Resources.parse(first), otherRows };
+}
+
+/**
+ * The archives of all listings, each volid once (the last listing's wins, at the place of its
+ * first appearance): node-local storages of the same name list the same volids. A single
+ * listing, the usual case, is taken as it is (PVE lists a volid once per storage).
+ */
+function mergeListings(lists: readonly Archive[][]): Archive[] {
+  if (lists.length === 1) return lists[0] as Archive[];
+  const byVolid = new Map<string, Archive>();
+  for (const list of lists) for (const a of list) byVolid.set(a.volid, a);
+  return [...byVolid.values()];
 }
 
 /**

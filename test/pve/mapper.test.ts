@@ -1,6 +1,5 @@
 import { describe, expect, it } from "vitest";
 import { parseTaskLog } from "../../src/core/task-log.js";
-import { toUpstreamError } from "../../src/pve/api.js";
 import {
   parseVmidList,
   toArchive,
@@ -362,57 +361,5 @@ describe("pve mapper", () => {
     const lockWait = parseTaskLog(["INFO: trying to get global lock - waiting..."]);
     const singleRunning = { ...(running as NonNullable<typeof running>), id: "105" };
     expect(toAttempts(singleRunning, lockWait).map((a) => [a.vmid, a.outcome])).toEqual([[105, "waiting"]]);
-  });
-});
-
-describe("toUpstreamError: what proxmox-api's messages mean", () => {
-  it.each<[string, string, number | undefined, boolean, RegExp]>([
-    [
-      'GET https://h/api2/json/x return Error 401 Authentication failed!: {"data":null,"errors":""}',
-      "401",
-      401,
-      false,
-      /401 Authentication failed! \(check token_id and token_secret\)/,
-    ],
-    [
-      'GET https://h/api2/json/x return Error 400 Parameter verification failed.: {"data":null,"errors":{"vmid":"property is missing"}}',
-      "400",
-      400,
-      false,
-      /400 Parameter verification failed\. \{"vmid":"property is missing"\}/,
-    ],
-    [
-      'POST https://h/api2/json/x return Error 500 Job \'x\' already exists: {"data":null,"message":"Job \'x\' already exists\\n"}',
-      "500",
-      500,
-      true,
-      /500 Job 'x' already exists$/,
-    ],
-    [
-      'GET https://h/api2/json/nodes/pve2/tasks connection failed with 595 Connection refused return: {"data":null,"errors":""}',
-      "595",
-      595,
-      true,
-      /595 Connection refused \(the node does not answer\)/,
-    ],
-    [
-      'POST https://h/api2/json/nodes/pve/vzdump connection failed with 599 Outcome unknown return: {"data":null,"message":"outcome unknown: timeout\\n"}',
-      "599",
-      599,
-      false,
-      /599 outcome unknown: timeout/,
-    ],
-    [
-      "FaILED to call GET https://h/x cause by:connect ECONNREFUSED 127.0.0.1:1",
-      "net",
-      undefined,
-      true,
-      /ECONNREFUSED/,
-    ],
-  ])("%s", (message, _n, status, retryable, text) => {
-    const e = toUpstreamError("GET", "/x", new Error(message));
-    expect(e.details.status).toBe(status);
-    expect(e.retryable).toBe(retryable);
-    expect(e.message).toMatch(text);
   });
 });
