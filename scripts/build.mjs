@@ -8,6 +8,8 @@ await build({
     "sim/serve": "src/sim/serve.ts",
     "bench/refresh": "bench/refresh.ts",
     "bench/sim-child": "bench/sim-child.ts",
+    "bench/push": "bench/push.ts",
+    "bench/push-ha": "bench/push-ha.ts",
   },
   outdir: "dist",
   bundle: true,

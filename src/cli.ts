@@ -5,6 +5,7 @@ import { ADDON_OPTIONS_PATH, createApp, loadConfig } from "./app.js";
 import { backupCommand } from "./commands/backup.js";
 import type { CommandContext } from "./commands/context.js";
 import { doctorCommand } from "./commands/doctor.js";
+import { notifySetupCommand } from "./commands/notify.js";
 import { applyCommand, planCommand } from "./commands/plan.js";
 import { statusCommand } from "./commands/status.js";
 import { storageCheckCommand, storageCreateCommand } from "./commands/storage.js";
@@ -26,6 +27,8 @@ commands:
                           create the NFS backup storage (only when asked)
   backup <vmid|tier>... [--wait]
                           back up now; --wait follows the tasks to their end
+  notify setup [--url URL] [--yes]
+                          make PVE push every backup result here (push.url, push.secret)
 
   --json     machine-readable output
   --options  the options file (default: ${ADDON_OPTIONS_PATH})
@@ -51,6 +54,7 @@ async function run(argv: readonly string[]): Promise<number> {
       export: { type: "string" },
       "nfs-options": { type: "string" },
       wait: { type: "boolean", default: false },
+      url: { type: "string" },
       help: { type: "boolean", short: "h", default: false },
     },
   });
@@ -59,10 +63,11 @@ async function run(argv: readonly string[]): Promise<number> {
     process.stdout.write(USAGE);
     return values.help ? 0 : 64;
   }
-  const known = ["status", "plan", "apply", "doctor", "storage", "backup"];
+  const known = ["status", "plan", "apply", "doctor", "storage", "backup", "notify"];
   if (!known.includes(command)) throw new InputError(`unknown command '${command}'`);
   if (command === "storage" && rest[0] !== "check" && rest[0] !== "create")
     throw new InputError("storage takes 'check' or 'create'");
+  if (command === "notify" && rest[0] !== "setup") throw new InputError("notify takes 'setup'");
   const nowMs = readNow(process.env.PVE_BACKUP_NOW);
   const log = createConsoleLogger(process.env.PVE_BACKUP_LOG_LEVEL === "debug" ? "debug" : "warn");
 
@@ -103,6 +108,8 @@ async function run(argv: readonly string[]): Promise<number> {
           return await applyCommand(ctx, values.yes);
         case "doctor":
           return await doctorCommand(ctx);
+        case "notify":
+          return await notifySetupCommand(ctx, { url: values.url, yes: values.yes });
         case "backup":
           return await backupCommand(ctx, rest, values.wait, {
             subscribe: (l) => {

@@ -20,7 +20,10 @@ export async function backupCommand(
   const show = wait && !ctx.json ? createProgressView(ctx.out, process.stdout.isTTY === true) : undefined;
   const stop = show ? events.subscribe(show) : () => {};
   try {
-    const outcome = await ctx.app.backups.backupNow({ cluster: ctx.cluster, vmids, tiers }, { wait });
+    const outcome = await ctx.app.backups.backupNow(
+      { cluster: ctx.cluster, vmids, tiers },
+      { wait, follow: wait },
+    );
     show?.done();
     if (ctx.json) ctx.out(`${JSON.stringify(outcome, null, 2)}\n`);
     else {

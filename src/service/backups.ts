@@ -61,7 +61,15 @@ export interface BackupServiceDeps {
 export function createBackupService(deps: BackupServiceDeps) {
   const following = new Map<string, TaskProgress>();
 
-  async function backupNow(req: BackupRequest, opts: { wait?: boolean } = {}): Promise<BackupOutcome> {
+  /**
+   * `wait`: resolve only when every task has ended, with each guest's result. `follow` (default
+   * true): without waiting, still follow the tasks in the background (the service does; a CLI
+   * run that does not wait has nothing to follow them for).
+   */
+  async function backupNow(
+    req: BackupRequest,
+    opts: { wait?: boolean; follow?: boolean } = {},
+  ): Promise<BackupOutcome> {
     const cluster = pickCluster(deps.config, req.cluster);
     const api = deps.apis.get(cluster) as PveApi;
     await deps.monitor.refresh(deps.nowMs());
@@ -79,6 +87,7 @@ export function createBackupService(deps: BackupServiceDeps) {
     const result = await startBackups({ api, log: deps.log, tokenId, nowMs: deps.nowMs }, plan.calls);
     for (const task of result.started) deps.onEvent({ kind: "started", cluster, task });
     if (result.started.length > 0) deps.onChange();
+    if (!opts.wait && opts.follow === false) return { cluster, ...result };
     const names = new Map(facts.guests.map((g) => [g.vmid, g.name]));
     const follows = result.started.map((task) => follow(cluster, api, task, names));
     if (!opts.wait) {
