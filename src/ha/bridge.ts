@@ -53,7 +53,8 @@ interface BridgeEvent {
 export function createHaBridge(deps: HaBridgeDeps) {
   const { connection, log } = deps;
   let mode: BridgeMode = "connecting";
-  let declaration: Declaration = { devices: [], entities: [] };
+  /** Nothing is declared before the first publish: an empty declaration would empty HA's registry. */
+  let declaration: Declaration | undefined;
   let declared = "";
   let latest: readonly EntityState[] = [];
   let sent = new Map<string, string>();
@@ -72,11 +73,12 @@ export function createHaBridge(deps: HaBridgeDeps) {
       throw err;
     }
     await unsubscribe?.().catch(() => undefined);
-    unsubscribe = await connection.subscribeMessage<BridgeEvent>(onEvent, connectMessage(), {
+    const sending = declaration as Declaration;
+    unsubscribe = await connection.subscribeMessage<BridgeEvent>(onEvent, connectMessage(sending), {
       resubscribe: false,
     });
     mode = "integration";
-    declared = JSON.stringify(declaration);
+    declared = JSON.stringify(sending);
     retryMs = 1000;
     // A (re)connected integration starts with no states: send them all.
     sent = new Map();
@@ -93,23 +95,28 @@ export function createHaBridge(deps: HaBridgeDeps) {
         .catch(() => undefined);
     }
     log.info(
-      `Home Assistant: declared ${declaration.devices.length} devices and ${declaration.entities.length} entities`,
+      `Home Assistant: declared ${sending.devices.length} devices and ${sending.entities.length} entities`,
     );
+    // The catalogue changed while we were connecting: declare the new one.
+    if (JSON.stringify(declaration) !== declared) {
+      mode = "connecting";
+      queueMicrotask(reattach);
+    }
   }
 
-  function connectMessage() {
+  function connectMessage(d: Declaration) {
     return {
       type: "pve_backup/connect",
       protocol: PROTOCOL,
       addon_version: deps.addonVersion,
-      devices: declaration.devices,
-      entities: declaration.entities,
+      devices: d.devices,
+      entities: d.entities,
     };
   }
 
   /** Attach once at a time; on failure try again with back-off (the entry may be reloading). */
   function reattach(): void {
-    if (attaching || mode === "replaced") return;
+    if (attaching || mode === "replaced" || declaration === undefined) return;
     attaching = attach()
       .catch((err) => {
         log.warn(`Home Assistant bridge: ${describe(err)}; trying again in ${retryMs / 1000} s`);
@@ -260,15 +267,25 @@ export function createHaBridge(deps: HaBridgeDeps) {
     },
     /** Publish the current catalogue: re-declares when it changed, then sends changed states. */
     async publish(next: Declaration, all: readonly EntityState[]): Promise<void> {
+      const first = declaration === undefined;
       declaration = next;
       latest = all;
-      if (mode === "integration" && JSON.stringify(next) !== declared) {
-        // A new declaration replaces the subscription (and with it the catalogue).
-        mode = "connecting";
+      if (first || (mode === "integration" && JSON.stringify(next) !== declared)) {
+        // The first declaration, or a new one: it replaces the subscription (and the catalogue).
+        if (mode === "integration") mode = "connecting";
         reattach();
         return;
       }
       await flush();
+    },
+    /** A persistent notification in Home Assistant (replaces one with the same id). */
+    async notify(id: string, title: string, message: string): Promise<void> {
+      await connection.sendMessagePromise({
+        type: "call_service",
+        domain: "persistent_notification",
+        service: "create",
+        service_data: { notification_id: id, title, message },
+      });
     },
     async fireEvent(eventType: string, data: Readonly<Record<string, unknown>>): Promise<void> {
       await connection.sendMessagePromise({ type: "fire_event", event_type: eventType, event_data: data });

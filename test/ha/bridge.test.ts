@@ -220,6 +220,35 @@ describe.sequential("the add-on in a real Home Assistant", () => {
     expect(await devices()).toHaveLength(6);
   });
 
+  it("keeps every entity (unavailable) when the add-on starts while PVE cannot be reached", async () => {
+    const status = await entityId("pve_backup_home_102_backup_status");
+    const uniqueIds = (await entities()).map((e) => e.unique_id).sort();
+    await add.stop();
+    const blind = addon(
+      {
+        ...demoOptions({ url: `https://127.0.0.1:${await freePort()}`, fingerprint: lab.fingerprint }),
+        timezone: "UTC",
+      },
+      hass,
+      await freePort(),
+    );
+    await blind.start();
+    try {
+      await waitFor(
+        async () => (await blind.bridge()).refreshes > 0,
+        20_000,
+        "the blind add-on did not refresh",
+      );
+      await new Promise((r) => setTimeout(r, 1_000));
+      expect((await entities()).map((e) => e.unique_id).sort()).toEqual(uniqueIds);
+      expect((await state(status))?.state).toBe("unavailable");
+    } finally {
+      await blind.stop();
+    }
+    await add.start();
+    await waitFor(async () => (await state(status))?.state === "ok", 30_000, "entities did not come back");
+  });
+
   it("restores the entities after Home Assistant restarts", async () => {
     const status = await entityId("pve_backup_home_101_backup_status");
     const uniqueIds = (await entities()).map((e) => e.unique_id).sort();
