@@ -111,7 +111,8 @@ async function readConfig(api: PveApi, storage: string): Promise<z.output<typeof
   try {
     return StorageConfig.parse(await api.get(`/storage/${storage}`));
   } catch (err) {
-    if (err instanceof UpstreamError && (err.details.status === 403 || err.details.status === 400))
+    // 403: the token may not read storage configs; PVE answers an unknown id with a 500.
+    if (err instanceof UpstreamError && (err.details.status === 403 || /does not exist/.test(err.message)))
       return undefined;
     throw err;
   }

@@ -36,6 +36,23 @@ export interface ApiHandlerDeps {
   /** PVE delays every 401 by ~3 s; tests keep this at 0. */
   readonly authFailDelayMs: number;
   readonly requestLog: RequestLogEntry[];
+  /** Failures to inject, for tests of how a client copes; consumed as they fire. */
+  readonly faults: Fault[];
+}
+
+/**
+ * A PVE failure a test wants at a given request: `times` matching requests (after
+ * authentication, before the handler runs, so nothing changes) get `status` with `message` as
+ * PVE sends errors: reason phrase = first line, `{data:null,message}` body.
+ */
+export interface Fault {
+  readonly method: string;
+  readonly path: RegExp;
+  readonly status: number;
+  readonly message: string;
+  /** Matching requests to let through first. */
+  skip: number;
+  times: number;
 }
 
 interface Reply {
@@ -171,6 +188,14 @@ export function createApiHandler(deps: ApiHandlerDeps): (req: IncomingMessage, r
     const found = match(compiled, method, segments);
     if (!found) throw new ApiError(501, `Method '${method} /${segments.join("/")}' not implemented`);
     const { route, pathParams } = found;
+    const fault = deps.faults.find(
+      (f) => f.times > 0 && f.method === method && f.path.test(`/${segments.join("/")}`),
+    );
+    if (fault && fault.skip > 0) fault.skip--;
+    else if (fault) {
+      fault.times--;
+      throw new ApiError(fault.status, fault.message);
+    }
 
     // Query parameters are merged on top of the body; path parameters must not conflict.
     let raw: RawParams = {};

@@ -4,7 +4,7 @@ import type { AddressInfo } from "node:net";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { materializeHistory } from "./history.js";
-import { createApiHandler, type RequestLogEntry } from "./http.js";
+import { createApiHandler, type Fault, type RequestLogEntry } from "./http.js";
 import { localClock } from "./local-time.js";
 import { createNotifier, type NotificationDelivery } from "./notify.js";
 import type { SimDeps } from "./route.js";
@@ -55,6 +55,8 @@ export interface SimLab {
   /** Resolves once every notification delivery started so far has finished. */
   settleNotifications(): Promise<void>;
   setLatency(ms: number): void;
+  /** Make the next matching request(s) fail as PVE would, before anything changes. */
+  failNext(fault: Omit<Fault, "times" | "skip"> & { times?: number; skip?: number }): void;
   stop(): Promise<void>;
 }
 
@@ -145,6 +147,7 @@ export async function startSimLab(opts: SimLabOptions): Promise<SimLab> {
   let latencyMs = opts.latencyMs ?? scenario.latencyMs;
   const requestLog: RequestLogEntry[] = [];
   const deps: SimDeps = { state, engine, local, entryNode: () => entry, effectsFromMs: labStartMs };
+  const faults: Fault[] = [];
   const handler = createApiHandler({
     sim: deps,
     routes: notifier.instrument([
@@ -161,6 +164,7 @@ export async function startSimLab(opts: SimLabOptions): Promise<SimLab> {
     latencyMs: () => latencyMs,
     authFailDelayMs: opts.authFailDelayMs ?? 0,
     requestLog,
+    faults,
   });
 
   const server = createServer({ key: cert.key, cert: cert.cert }, handler);
@@ -195,6 +199,9 @@ export async function startSimLab(opts: SimLabOptions): Promise<SimLab> {
     settleNotifications: () => notifier.settle(),
     setLatency(ms) {
       latencyMs = ms;
+    },
+    failNext(fault) {
+      faults.push({ times: 1, skip: 0, ...fault });
     },
     async stop() {
       if (ticker) clearInterval(ticker);

@@ -239,3 +239,114 @@ describe("pve-backup doctor", () => {
     expect(r.stdout).toContain("note: job mailer mails its results (mailto, notification-mode auto)");
   });
 });
+
+describe("apply when PVE refuses a step", () => {
+  it("stops at the first failure, reports what was and was not applied, and converges on a re-run", async () => {
+    lab = await startSimLab({ scenario: seed(), clock: "manual" });
+    // PVE takes the first two creates and refuses the third.
+    lab.failNext({
+      method: "POST",
+      path: /^\/cluster\/backup$/,
+      skip: 2,
+      status: 500,
+      message: "cfs-lock 'file-jobs_cfg' error: got lock request timeout",
+    });
+    const r = await cli(lab, ["apply", "--yes"]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain(
+      "applied   create pve-backup-p0\napplied   create pve-backup-p1\nFAILED    create pve-backup-p2: POST /cluster/backup: 500 cfs-lock 'file-jobs_cfg' error: got lock request timeout\nnot done  create pve-backup-manual\n",
+    );
+    expect(lab.state.jobs.map((j) => j.id).filter((id) => id.startsWith("pve-backup-"))).toEqual([
+      "pve-backup-p0",
+      "pve-backup-p1",
+    ]);
+
+    const again = await cli(lab, ["apply", "--yes"]);
+    expect(again.code).toBe(0);
+    expect(again.stdout).toContain(
+      "applied   create pve-backup-p2\napplied   create pve-backup-manual\nDone: 2 change(s) applied.",
+    );
+    expect((await cli(lab, ["plan"])).code).toBe(0);
+  });
+});
+
+describe("pve-backup storage", () => {
+  it("checks the NFS target on every node, and the NAS export behind it", async () => {
+    const s = seed();
+    s.nodes.push({ name: "pve2", online: false });
+    lab = await startSimLab({ scenario: s, clock: "manual" });
+    const r = await cli(lab, ["storage", "check"]);
+    expect(r.stdout).toContain("ok    pve: 'nas-backups' (nfs) is active");
+    expect(r.stdout).toMatch(/ok {4}pve: [\d.]+ GiB free of [\d.]+ GiB \(\d+%\)/);
+    expect(r.stdout).toContain("warn  pve2: node is offline, not checked");
+    expect(r.stdout).toContain("ok    NAS 10.0.0.150 exports /volume1/backups/proxmox");
+    expect(r.code).toBe(0);
+  });
+
+  it("fails the check when the share cannot be mounted", async () => {
+    const s = seed();
+    for (const st of s.storages) if (st.id === "nas-backups") st.active = false;
+    lab = await startSimLab({ scenario: s, clock: "manual" });
+    const r = await cli(lab, ["storage", "check"]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain(
+      "FAIL  pve: 'nas-backups' is not active: PVE cannot mount it (is the NAS up, is the export allowed for this node?)",
+    );
+  });
+
+  it("creates the NFS storage only when asked, after checking the NAS exports it", async () => {
+    const s = seed();
+    s.storages = s.storages.filter((st) => st.id !== "nas-backups");
+    lab = await startSimLab({ scenario: s, clock: "manual" });
+    const missing = await cli(lab, ["storage", "check"]);
+    expect(missing.code).toBe(1);
+    expect(missing.stdout).toContain(
+      "FAIL  pve: storage 'nas-backups' does not exist (pve-backup storage create makes it)",
+    );
+    expect((await cli(lab, ["plan", "--json"])).stdout).toContain('"code": "storage_missing"');
+
+    const wrong = await cli(lab, [
+      "storage",
+      "create",
+      "--server",
+      "10.0.0.150",
+      "--export",
+      "/volume1/nope",
+      "--yes",
+    ]);
+    expect(wrong.code).toBe(2);
+    expect(wrong.stderr).toContain(
+      "NAS 10.0.0.150 does not export /volume1/nope; it exports: /volume1/backups/homeassistant_backups, /volume1/backups/proxmox",
+    );
+    expect(lab.state.storages.some((st) => st.id === "nas-backups")).toBe(false);
+
+    const asked = await cli(lab, [
+      "storage",
+      "create",
+      "--server",
+      "10.0.0.150",
+      "--export",
+      "/volume1/backups/proxmox",
+    ]);
+    expect(asked.code).toBe(64);
+    expect(lab.state.storages.some((st) => st.id === "nas-backups")).toBe(false);
+
+    const made = await cli(lab, [
+      "storage",
+      "create",
+      "--server",
+      "10.0.0.150",
+      "--export",
+      "/volume1/backups/proxmox",
+      "--nfs-options",
+      "vers=4.1",
+      "--yes",
+    ]);
+    expect(made.stdout).toContain(
+      "Created NFS storage 'nas-backups' on cluster home: 10.0.0.150:/volume1/backups/proxmox, content backup, options vers=4.1, keep-last=3.",
+    );
+    expect(made.stdout).toContain("ok    pve: 'nas-backups' (nfs) is active");
+    expect(made.code).toBe(0);
+    expect(rejected(lab)).toEqual([]);
+  });
+});

@@ -35,7 +35,8 @@ export async function freePort(): Promise<number> {
   });
 }
 
-export async function startHass(): Promise<Hass> {
+export async function startHass(opts: { withIntegration?: boolean } = {}): Promise<Hass> {
+  const withIntegration = opts.withIntegration ?? true;
   const configDir = mkdtempSync(join(tmpdir(), "pve-backup-hass-"));
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
@@ -64,9 +65,10 @@ export async function startHass(): Promise<Hass> {
     ].join("\n"),
   );
   mkdirSync(join(configDir, "custom_components"));
-  cpSync(join(root, "custom_components/pve_backup"), join(configDir, "custom_components/pve_backup"), {
-    recursive: true,
-  });
+  if (withIntegration)
+    cpSync(join(root, "custom_components/pve_backup"), join(configDir, "custom_components/pve_backup"), {
+      recursive: true,
+    });
   const logFile = join(configDir, "hass.log");
   let proc: ChildProcess | undefined;
   let token = "";
@@ -111,18 +113,20 @@ export async function startHass(): Promise<Hass> {
   await start();
   token = await onboard(url);
   // The integration's config entry, through its config flow (one confirm step).
-  const flow = await rest<{ flow_id: string }>("POST", "/api/config/config_entries/flow", {
-    handler: "pve_backup",
-    show_advanced_options: false,
-  });
-  if (flow.status !== 200) throw new Error(`config flow: ${flow.status} ${JSON.stringify(flow.body)}`);
-  const done = await rest<{ type: string }>(
-    "POST",
-    `/api/config/config_entries/flow/${flow.body.flow_id}`,
-    {},
-  );
-  if (done.body.type !== "create_entry")
-    throw new Error(`config flow ended with ${JSON.stringify(done.body)}`);
+  if (withIntegration) {
+    const flow = await rest<{ flow_id: string }>("POST", "/api/config/config_entries/flow", {
+      handler: "pve_backup",
+      show_advanced_options: false,
+    });
+    if (flow.status !== 200) throw new Error(`config flow: ${flow.status} ${JSON.stringify(flow.body)}`);
+    const done = await rest<{ type: string }>(
+      "POST",
+      `/api/config/config_entries/flow/${flow.body.flow_id}`,
+      {},
+    );
+    if (done.body.type !== "create_entry")
+      throw new Error(`config flow ended with ${JSON.stringify(done.body)}`);
+  }
   return {
     url,
     get token() {
