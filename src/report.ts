@@ -1,4 +1,4 @@
-import type { ClusterReport, GuestReport } from "./core/status.js";
+import { type ClusterReport, formatWall, type GuestReport } from "./core/status.js";
 
 /**
  * The public output of `pve-backup status` and `GET /api/status`: stable field names, ISO-8601
@@ -85,15 +85,6 @@ export function statusExitCode(reports: readonly ClusterReport[]): 0 | 1 | 2 {
 
 /** A table for a terminal, one guest a line, problems underneath. */
 export function renderStatusTable(reports: readonly ClusterReport[], timeZone: string): string {
-  const fmt = new Intl.DateTimeFormat("sv-SE", {
-    timeZone,
-    year: "numeric",
-    month: "2-digit",
-    day: "2-digit",
-    hour: "2-digit",
-    minute: "2-digit",
-    hourCycle: "h23",
-  });
   const multi = reports.length > 1;
   const header = [
     ...(multi ? ["CLUSTER"] : []),
@@ -116,7 +107,7 @@ export function renderStatusTable(reports: readonly ClusterReport[], timeZone: s
       g.node,
       g.tier ?? "-",
       g.status,
-      g.lastBackup ? fmt.format(g.lastBackup.timeMs) : "-",
+      g.lastBackup ? formatWall(g.lastBackup.timeMs, timeZone) : "-",
       g.lastBackup ? humanBytes(g.lastBackup.sizeBytes) : "-",
       g.reason,
     ]),
