@@ -24,16 +24,7 @@ export interface Upid {
 }
 
 /** What {@link formatUpid} needs; `tokenId`, if given, is appended to `user` as `!tokenId`. */
-export interface UpidFields {
-  node: string;
-  pid: number;
-  pstart: number;
-  startMs: number;
-  type: string;
-  id: string;
-  user: string;
-  tokenId?: string;
-}
+export type UpidFields = Omit<Upid, "upid">;
 
 // PVE's decode pattern (pve-common UPID.pm); pstart may have a ninth digit after ~497 days uptime.
 const UPID_RE =
