@@ -100,11 +100,15 @@ async function main(): Promise<void> {
     });
     const b = bridge;
     let lastDeclaration: Declaration | undefined;
+    const policy = () =>
+      config.storage && config.tiers.length > 0
+        ? { tiers: config.tiers, storage: config.storage, timeZone: config.timeZone, nowMs: nowMs() }
+        : undefined;
     runtime.onReports(async (reports) => {
       const input = {
         reports,
         clusters: config.clusters.map((c) =>
-          clusterContext(c.name, c.baseUrl, app.monitor.facts(c.name), config.storage),
+          clusterContext(c.name, c.baseUrl, app.monitor.facts(c.name), config.storage, policy()),
         ),
         tiers: config.tiers.map((t) => t.name),
       };

@@ -101,6 +101,8 @@ export type ClusterFacts =
       readonly nodes: readonly NodeState[];
       readonly guests: readonly Guest[];
       readonly jobs: readonly BackupJob[];
+      /** The same jobs as PVE returned them (every key): what policy drift is measured against. */
+      readonly jobRows: readonly Readonly<Record<string, unknown>>[];
       readonly storages: readonly StorageView[];
       /** Storages whose backup content was listed successfully: `storage` (shared) or `storage@node`. */
       readonly listed: readonly string[];

@@ -1,4 +1,5 @@
 import type { ClusterFacts, GuestStatusKind } from "../core/model.js";
+import { type Finding, planJobs, type TierPolicy } from "../core/policy.js";
 import type { ClusterReport, GuestReport } from "../core/status.js";
 
 /**
@@ -68,6 +69,19 @@ export interface ClusterContext {
   readonly storageFreeBytes: number | null;
   /** Next run of any enabled job, epoch ms. */
   readonly nextRunMs: number | null;
+  /**
+   * How far PVE's jobs are from the tier policy; undefined when no policy is configured (no
+   * entity), null when it cannot be told (cluster unreachable).
+   */
+  readonly drift?: PolicyDrift | null;
+}
+
+export interface PolicyDrift {
+  readonly create: readonly string[];
+  readonly update: readonly string[];
+  readonly enable: readonly string[];
+  readonly disable: readonly string[];
+  readonly findings: readonly Finding[];
 }
 
 export interface CatalogueInput {
@@ -154,6 +168,17 @@ export function declare(input: CatalogueInput): Declaration {
         entity_category: "diagnostic",
       }),
     );
+    if (c.drift !== undefined)
+      entities.push(
+        entity({
+          key: `${ck}_policy_drift`,
+          device: ck,
+          platform: "binary_sensor",
+          name: "Backup jobs differ from policy",
+          device_class: "problem",
+          icon: "mdi:calendar-alert",
+        }),
+      );
     const report = input.reports.find((r) => r.cluster === c.cluster);
     for (const g of report?.guests ?? []) {
       const dk = guestKey(c.cluster, g.vmid);
@@ -248,6 +273,7 @@ export function states(input: CatalogueInput): EntityState[] {
       { key: `${ck}_next_backup`, state: iso(c.nextRunMs), attributes: {} },
       { key: `${ck}_storage_free`, state: c.storageFreeBytes, attributes: {} },
     );
+    if (c.drift !== undefined) out.push(driftState(`${ck}_policy_drift`, c.drift));
     for (const g of guests) out.push(...guestStates(g));
   }
   return out;
@@ -294,13 +320,41 @@ function guestStates(g: GuestReport): EntityState[] {
 }
 
 /** The cluster-level numbers the catalogue shows, from what a refresh read. */
+function driftState(key: string, drift: PolicyDrift | null): EntityState {
+  if (drift === null) return { key, state: null, attributes: {} };
+  const changes = drift.create.length + drift.update.length + drift.enable.length + drift.disable.length;
+  const errors = drift.findings.filter((f) => f.severity === "error");
+  return {
+    key,
+    state: changes > 0 || errors.length > 0,
+    attributes: {
+      create: drift.create,
+      update: drift.update,
+      enable: drift.enable,
+      disable: drift.disable,
+      findings: drift.findings.map((f) => `${f.severity}: ${f.message}`),
+    },
+  };
+}
+
+/** The tier policy, when the options have one: the cluster device then shows drift from it. */
+export interface PolicyContext {
+  readonly tiers: readonly TierPolicy[];
+  readonly storage: string;
+  readonly timeZone: string;
+  readonly nowMs: number;
+}
+
 export function clusterContext(
   cluster: string,
   baseUrl: string,
   facts: ClusterFacts | undefined,
   storage: string | undefined,
+  policy?: PolicyContext,
 ): ClusterContext {
-  if (!facts?.reachable) return { cluster, baseUrl, storageFreeBytes: null, nextRunMs: null };
+  if (!facts?.reachable) {
+    return { cluster, baseUrl, storageFreeBytes: null, nextRunMs: null, drift: policy ? null : undefined };
+  }
   const views = facts.storages.filter((s) => s.storage === storage && s.active);
   const next = facts.jobs
     .filter((j) => j.enabled && j.nextRunMs !== undefined)
@@ -310,6 +364,29 @@ export function clusterContext(
     baseUrl,
     storageFreeBytes: views.length ? Math.min(...views.map((v) => v.availBytes)) : null,
     nextRunMs: next.length ? Math.min(...next) : null,
+    drift: policy ? driftOf(facts, policy) : undefined,
+  };
+}
+
+/**
+ * Drift from what a refresh already read: the same plan `pve-backup plan` makes, less what needs
+ * extra requests (PVE's own schedule check, run durations from task history).
+ */
+function driftOf(facts: Extract<ClusterFacts, { reachable: true }>, policy: PolicyContext): PolicyDrift {
+  const plan = planJobs({
+    ...policy,
+    jobs: facts.jobRows,
+    guests: facts.guests,
+    storages: facts.storages,
+    scheduleErrors: new Map(),
+    tierDurationsMs: new Map(),
+  });
+  return {
+    create: plan.create.map((j) => j.id),
+    update: plan.update.map((u) => u.id),
+    enable: [...plan.enable],
+    disable: [...plan.disable],
+    findings: plan.findings,
   };
 }
 

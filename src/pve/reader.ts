@@ -154,6 +154,7 @@ export function createPveReader(deps: PveReaderDeps): PveReader {
         nodes,
         guests,
         jobs,
+        jobRows: jobsRes.status === "fulfilled" ? jobsRes.value : [],
         storages,
         listed,
         archives: mergeListings(lists),

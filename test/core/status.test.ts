@@ -76,6 +76,7 @@ const facts = (over: Partial<Facts> = {}): Facts => ({
   attempts: [],
   permissions: ADMIN,
   problems: [],
+  jobRows: [],
   ...over,
 });
 

@@ -201,7 +201,7 @@ describe("pve-backup status against the simulated lab", () => {
     const r = await statusOf(await start(s));
     expect(r.byVmid[103]).toMatchObject({
       status: "not_in_job",
-      reason: "only in disabled job backup-e05b7731-c2f4, pve-backup-p2",
+      reason: "only in disabled job backup-e05b7731-c2f4, pve-backup-p2, pve-backup-manual",
     });
     expect(r.code).toBe(1);
   });

@@ -214,6 +214,7 @@ describe("clusterContext", () => {
       attempts: [],
       permissions: {},
       problems: [],
+      jobRows: [],
     };
     expect(clusterContext("c", "u", facts, "nas")).toEqual({
       cluster: "c",
@@ -231,5 +232,66 @@ describe("clusterContext", () => {
       storageFreeBytes: null,
       nextRunMs: null,
     });
+  });
+});
+
+describe("policy drift on the cluster device", () => {
+  const base = {
+    cluster: "c",
+    reachable: true as const,
+    nodes: [{ name: "pve", online: true }],
+    guests: [
+      { vmid: 100, name: "g", type: "qemu" as const, node: "pve", powerState: "running", template: false },
+    ],
+    jobs: [],
+    storages: [
+      {
+        storage: "nas",
+        node: "pve",
+        type: "nfs",
+        shared: true,
+        enabled: true,
+        active: true,
+        totalBytes: 9,
+        usedBytes: 1,
+        availBytes: 8,
+      },
+    ],
+    listed: [],
+    archives: [],
+    attempts: [],
+    permissions: {},
+    problems: [],
+  };
+  const policy = {
+    tiers: [{ name: "P0", schedule: "03:00", keepLast: 3, guests: [100] }],
+    storage: "nas",
+    timeZone: "UTC",
+    nowMs: 0,
+  };
+
+  it("is declared only with a policy, unknown when the cluster cannot be read, on while jobs differ", () => {
+    const without = clusterContext("c", "u", { ...base, jobRows: [] }, "nas");
+    expect(without.drift).toBeUndefined();
+    expect(
+      declare({ reports: [], clusters: [without], tiers: [] }).entities.some(
+        (e) => e.key === "c_policy_drift",
+      ),
+    ).toBe(false);
+
+    const missing = clusterContext("c", "u", { ...base, jobRows: [] }, "nas", policy);
+    expect(missing.drift?.create).toEqual(["pve-backup-p0", "pve-backup-manual"]);
+    const input = { reports: [], clusters: [missing], tiers: ["P0"] };
+    expect(declare(input).entities.find((e) => e.key === "c_policy_drift")?.device_class).toBe("problem");
+    expect(states(input).find((s) => s.key === "c_policy_drift")).toMatchObject({
+      state: true,
+      attributes: { create: ["pve-backup-p0", "pve-backup-manual"] },
+    });
+
+    const unknown = clusterContext("c", "u", { cluster: "c", reachable: false, error: "x" }, "nas", policy);
+    expect(
+      states({ reports: [], clusters: [unknown], tiers: ["P0"] }).find((s) => s.key === "c_policy_drift")
+        ?.state,
+    ).toBeNull();
   });
 });

@@ -111,7 +111,8 @@ describe.sequential("the add-on in a real Home Assistant", () => {
         "tier",
       ])
         expect(ids).toContain(`pve_backup_home_${v}_${suffix}`);
-    expect(ids).toHaveLength(4 + GUESTS.length * 6);
+    expect(ids).toContain("pve_backup_home_policy_drift");
+    expect(ids).toHaveLength(5 + GUESTS.length * 6);
   });
 
   it("shows the same status as pve-backup status", async () => {
@@ -183,6 +184,25 @@ describe.sequential("the add-on in a real Home Assistant", () => {
       listener.close();
       failing.failWith = undefined;
     }
+  });
+
+  it("shows a backup job hand-edited in PVE as policy drift on the cluster device", async () => {
+    const drift = await entityId("pve_backup_home_policy_drift");
+    expect((await state(drift))?.state).toBe("off");
+    const p1 = lab.state.jobs.find((j) => j.id === "pve-backup-p1");
+    if (!p1) throw new Error("no job pve-backup-p1");
+    const schedule = p1.schedule;
+    p1.schedule = "05:45";
+    try {
+      await hass.rest("POST", "/api/services/pve_backup/refresh", {});
+      const s = await state(drift);
+      expect(s?.state).toBe("on");
+      expect(s?.attributes.update).toEqual(["pve-backup-p1"]);
+    } finally {
+      p1.schedule = schedule as string;
+      await hass.rest("POST", "/api/services/pve_backup/refresh", {});
+    }
+    expect((await state(drift))?.state).toBe("off");
   });
 
   it("sends zero state updates for a refresh that changes nothing", async () => {

@@ -1,6 +1,14 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { desiredJobs, type TierPolicy } from "../../src/core/policy.js";
 import type { Scenario } from "../../src/sim/scenario.js";
+
+/** The tiers of `demoOptions` (src/demo.ts). */
+const DEMO_TIERS: TierPolicy[] = [
+  { name: "P0", schedule: "03:00", keepLast: 3, guests: [100, 102] },
+  { name: "P1", schedule: "03:15", keepLast: 3, guests: [101, 105] },
+  { name: "P2", schedule: "sun 04:00", keepLast: 3, guests: [103] },
+];
 
 /** Lab states for tests, built from the seed lab so they stay close to the real one. */
 
@@ -31,23 +39,10 @@ export function tieredLab(opts: TieredOptions = {}): Scenario {
   const s = seed();
   const now = Date.parse(opts.now ?? "2026-02-11T10:00:00Z");
   s.now = iso(now);
+  // Exactly the jobs `pve-backup apply` makes for the demo options' tiers: no drift.
   s.jobs = [
     ...(s.jobs ?? []),
-    ...TIER_JOBS.map((j) => ({
-      id: j.id,
-      type: "vzdump",
-      schedule: j.schedule,
-      enabled: 1,
-      storage: "nas-backups",
-      vmid: j.vmid,
-      mode: "snapshot",
-      compress: "zstd",
-      "prune-backups": "keep-last=3",
-      "notes-template": "{{guestname}}",
-      "notification-mode": "notification-system",
-      "repeat-missed": 1,
-      comment: `pve-backup tier ${j.id.slice(-2).toUpperCase()}`,
-    })),
+    ...desiredJobs(DEMO_TIERS, "nas-backups").map((j) => ({ id: j.id, type: "vzdump", ...j.fields })),
   ];
   s.archives = [];
   s.tasks = [];
