@@ -294,6 +294,18 @@ describe("pve-backup command line", () => {
     expect(r.stderr).not.toContain("not-a-uuid-SECRET");
   });
 
+  it("runs the tiered demo lab with every guest ok", async () => {
+    const r = await runCli(["status", "--json", "--demo", "tiered"]);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout).guests.map((g: { status: string }) => g.status)).toEqual([
+      "ok",
+      "ok",
+      "ok",
+      "ok",
+      "ok",
+    ]);
+  });
+
   it("runs against the built-in simulated lab with --demo", async () => {
     const r = await runCli(["status", "--json", "--demo"]);
     expect(r.code).toBe(1);
