@@ -52,11 +52,11 @@ export function createPveReader(deps: PveReaderDeps): PveReader {
   const windowMs = deps.taskWindowMs ?? DEFAULT_TASK_WINDOW_MS;
   /** Logs of finished tasks never change: read each once. */
   const finishedLogs = new Map<string, TaskLogSummary>();
-  let seenUpids = new Set<string>();
 
   return {
     async readFacts(nowMs) {
-      seenUpids = new Set();
+      /** Tasks in this refresh's window: the cache keeps only their logs. */
+      const seenUpids = new Set<string>();
       // Round 2 needs only the nodes and storages of `/cluster/resources`: those rows are checked
       // and round 2 is sent; the rest of round 1 (the guests are the bulk) is checked meanwhile.
       const [resourcesRes, jobsAnswer, permsAnswer] = await Promise.allSettled([
@@ -84,7 +84,7 @@ export function createPveReader(deps: PveReaderDeps): PveReader {
       const taskRound = online.map((node) =>
         api
           .get(`/nodes/${node}/tasks`, { typefilter: "vzdump", source: "all", since: sinceSec, limit: 1000 })
-          .then((d) => readAttempts(Tasks.parse(d))),
+          .then((d) => readAttempts(Tasks.parse(d), seenUpids)),
       );
       const listings = backupStoragesToList(resources, online).map(({ key, storage, node }) =>
         listArchives(`/nodes/${node}/storage/${storage}/content`).then((archives) => ({ key, archives })),
@@ -191,8 +191,8 @@ export function createPveReader(deps: PveReaderDeps): PveReader {
     return archives;
   }
 
-  async function readAttempts(tasks: readonly TaskRow[]): Promise<Attempt[]> {
-    for (const t of tasks) seenUpids.add(t.upid);
+  async function readAttempts(tasks: readonly TaskRow[], seen: Set<string>): Promise<Attempt[]> {
+    for (const t of tasks) seen.add(t.upid);
     const logs = await Promise.all(
       tasks.map(async (t): Promise<TaskLogSummary | undefined> => {
         const cached = finishedLogs.get(t.upid);
