@@ -4,7 +4,7 @@ import { parseArgs } from "node:util";
 import { ADDON_OPTIONS_PATH, createApp, loadConfig } from "./app.js";
 import { type Config, parseOptions } from "./config/schema.js";
 import { demoOptions, startDemoLab } from "./demo.js";
-import { clusterContext, type Declaration, declare, states } from "./entities/catalogue.js";
+import { clusterContext, type Declaration, toPublish } from "./entities/catalogue.js";
 import { ConfigError } from "./errors.js";
 import { createHaBridge, type HaBridge } from "./ha/bridge.js";
 import { connectToHa, haTargetFromEnv } from "./ha/connection.js";
@@ -112,14 +112,10 @@ async function main(): Promise<void> {
         ),
         tiers: config.tiers.map((t) => t.name),
       };
-      // A cluster that cannot be read lists no guests: declaring that would delete their
-      // entities (and the user's names, areas and automations on them). Keep what was declared;
-      // before anything was, declare nothing: HA shows the restored entities as unavailable.
-      const blind = reports.some((r) => !r.reachable && r.guests.length === 0);
-      const declaration = blind ? lastDeclaration : declare(input);
-      if (!declaration) return;
-      lastDeclaration = declaration;
-      await b.publish(declaration, states(input));
+      const next = toPublish(input, lastDeclaration);
+      if (!next) return;
+      lastDeclaration = next.declaration;
+      await b.publish(next.declaration, next.states);
     });
     bridge.start();
     if (config.installIntegration) {

@@ -404,3 +404,18 @@ export function changedStates(all: readonly EntityState[], sent: Map<string, str
   }
   return changed;
 }
+
+/**
+ * What to publish after a refresh. A cluster that cannot be read lists no guests: declaring
+ * that would delete their entities (and the user's names, areas and automations on them), so
+ * the last declaration stands; before there is one, nothing is declared and Home Assistant
+ * keeps showing its restored entities as unavailable.
+ */
+export function toPublish(
+  input: CatalogueInput,
+  last: Declaration | undefined,
+): { declaration: Declaration; states: EntityState[] } | undefined {
+  const blind = input.reports.some((r) => !r.reachable && r.guests.length === 0);
+  const declaration = blind ? last : declare(input);
+  return declaration && { declaration, states: states(input) };
+}

@@ -8,6 +8,7 @@ import {
   guestKey,
   parseGuestRef,
   states,
+  toPublish,
 } from "../../src/entities/catalogue.js";
 
 const guest = (vmid: number, over: Partial<GuestReport> = {}): GuestReport => ({
@@ -293,5 +294,20 @@ describe("policy drift on the cluster device", () => {
       states({ reports: [], clusters: [unknown], tiers: ["P0"] }).find((s) => s.key === "c_policy_drift")
         ?.state,
     ).toBeNull();
+  });
+});
+
+describe("toPublish", () => {
+  it("declares what the reports hold", () => {
+    const next = toPublish(input([guest(100)]), undefined);
+    expect(next?.declaration.devices.map((d) => d.key)).toEqual(["home_lab", "home_lab_100"]);
+    expect(next?.states.length).toBeGreaterThan(0);
+  });
+
+  it("keeps the last declaration while a cluster cannot be read, and declares nothing before one", () => {
+    const last = declare(input([guest(100)]));
+    const blind = input([], { reachable: false });
+    expect(toPublish(blind, last)?.declaration).toBe(last);
+    expect(toPublish(blind, undefined)).toBeUndefined();
   });
 });
