@@ -1,4 +1,4 @@
-import { type ClusterReport, formatWall, type GuestReport } from "./core/status.js";
+import { type ClusterReport, formatWall, type GuestReport, isProblem } from "./core/status.js";
 
 /**
  * The public output of `pve-backup status` and `GET /api/status`: stable field names, ISO-8601
@@ -69,12 +69,10 @@ function toGuestJson(g: GuestReport): GuestJson {
   };
 }
 
-const PROBLEMS = new Set(["failed", "not_in_job", "never", "late"]);
-
 /** 0: every guest is fine; 1: some guest has a problem; 2: some state could not be determined. */
 export function statusExitCode(reports: readonly ClusterReport[]): 0 | 1 | 2 {
   const guests = reports.flatMap((r) => r.guests);
-  if (guests.some((g) => PROBLEMS.has(g.status))) return 1;
+  if (guests.some((g) => isProblem(g.status))) return 1;
   if (
     reports.some((r) => !r.reachable || r.problems.length > 0) ||
     guests.some((g) => g.status === "unknown")

@@ -1,6 +1,6 @@
-import { type Plan, planIsEmpty, planJobs } from "../core/policy.js";
+import { type Plan, planErrors, planIsEmpty } from "../core/policy.js";
 import { InputError } from "../errors.js";
-import { type ApplyReport, applyPlan, readPlanInput } from "../pve/jobs.js";
+import { type ApplyReport, applyPlan, planCluster } from "../pve/jobs.js";
 import { type CommandContext, pickCluster, requireStorage } from "./context.js";
 
 /** `pve-backup plan`: 0 in sync, 1 changes to apply, 2 the policy has errors (apply would refuse). */
@@ -45,18 +45,16 @@ async function makePlan(ctx: CommandContext) {
   const storage = requireStorage(ctx);
   if (ctx.config.tiers.length === 0)
     throw new InputError("no 'tiers' in the options: there is no policy to plan (see README, Options)");
-  const input = await readPlanInput(api, {
+  const plan = await planCluster(api, {
     tiers: ctx.config.tiers,
     storage,
     timeZone: ctx.config.timeZone,
     nowMs: ctx.nowMs,
   });
-  return { plan: planJobs(input), cluster: cluster.name, api };
+  return { plan, cluster: cluster.name, api };
 }
 
-function hasErrors(plan: Plan): boolean {
-  return plan.findings.some((f) => f.severity === "error");
-}
+const hasErrors = (plan: Plan) => planErrors(plan).length > 0;
 
 const show = (v: string | number | null) => (v === null ? "(unset)" : String(v));
 

@@ -199,6 +199,11 @@ export function planJobs(input: PlanInput): Plan {
   return { create, update, enable, disable, findings };
 }
 
+/** Findings that make `apply` refuse to run. */
+export function planErrors(plan: Plan): Finding[] {
+  return plan.findings.filter((f) => f.severity === "error");
+}
+
 /** True when applying the plan would change nothing. */
 export function planIsEmpty(plan: Plan): boolean {
   return plan.create.length + plan.update.length + plan.enable.length + plan.disable.length === 0;

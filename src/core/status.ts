@@ -13,6 +13,11 @@ import type {
 import { canSeeBackups, hasPrivilege } from "./permissions.js";
 import { jobSelects, selectionIncludes } from "./selection.js";
 
+/** Statuses that mean the guest's backups need attention (unknown and running do not say so). */
+export function isProblem(status: GuestStatusKind): boolean {
+  return status === "failed" || status === "late" || status === "never" || status === "not_in_job";
+}
+
 /** What the options say about judging guests. */
 export interface AssessPolicy {
   /** Zone the PVE nodes keep their calendar in: job schedules are wall-clock times there. */

@@ -1,6 +1,6 @@
 import type { ClusterFacts, GuestStatusKind } from "../core/model.js";
 import { type Finding, planJobs, type TierPolicy } from "../core/policy.js";
-import type { ClusterReport, GuestReport } from "../core/status.js";
+import { type ClusterReport, type GuestReport, isProblem } from "../core/status.js";
 
 /**
  * The Home Assistant surface (DESIGN.md §5) computed from the domain: which devices and
@@ -57,7 +57,6 @@ export const STATUSES: readonly GuestStatusKind[] = [
   "running",
   "unknown",
 ];
-const PROBLEMS: ReadonlySet<GuestStatusKind> = new Set(["failed", "late", "never", "not_in_job"]);
 /** The select option for a guest in no tier. */
 export const NO_TIER = "none";
 
@@ -261,7 +260,7 @@ export function states(input: CatalogueInput): EntityState[] {
     const report = input.reports.find((r) => r.cluster === c.cluster);
     const guests = report?.guests ?? [];
     const counts = Object.fromEntries(STATUSES.map((s) => [s, guests.filter((g) => g.status === s).length]));
-    const problems = guests.filter((g) => PROBLEMS.has(g.status)).length;
+    const problems = guests.filter((g) => isProblem(g.status)).length;
     const known = report?.reachable === true;
     out.push(
       {
@@ -310,7 +309,7 @@ function guestStates(g: GuestReport): EntityState[] {
     // Unknown stays unknown: a problem sensor must not claim "no problem" it cannot see.
     {
       key: `${dk}_backup_problem`,
-      state: g.status === "unknown" ? null : PROBLEMS.has(g.status),
+      state: g.status === "unknown" ? null : isProblem(g.status),
       attributes: { status: g.status, reason: g.reason },
     },
     { key: `${dk}_backup_size`, state: last?.sizeBytes ?? null, attributes: {} },

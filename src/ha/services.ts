@@ -1,8 +1,9 @@
 import type { App } from "../app.js";
-import { planIsEmpty, planJobs } from "../core/policy.js";
+import { planErrors, planIsEmpty } from "../core/policy.js";
+import { isProblem } from "../core/status.js";
 import { clusterKey, parseGuestRef } from "../entities/catalogue.js";
 import { InputError } from "../errors.js";
-import { applyPlan, readPlanInput } from "../pve/jobs.js";
+import { applyPlan, planCluster } from "../pve/jobs.js";
 import type { BridgeHandlers } from "./bridge.js";
 
 /**
@@ -76,16 +77,13 @@ export function createServiceHandlers(deps: ServiceDeps): BridgeHandlers {
     for (const c of app.config.clusters) {
       const api = app.apis.get(c.name);
       if (!api) continue;
-      const plan = planJobs(
-        await readPlanInput(api, {
-          tiers: app.config.tiers,
-          storage,
-          timeZone: app.config.timeZone,
-          nowMs: deps.nowMs(),
-        }),
-      );
-      const errors = plan.findings.filter((f) => f.severity === "error");
-      if (dryRun || planIsEmpty(plan) || errors.length > 0) {
+      const plan = await planCluster(api, {
+        tiers: app.config.tiers,
+        storage,
+        timeZone: app.config.timeZone,
+        nowMs: deps.nowMs(),
+      });
+      if (dryRun || planIsEmpty(plan) || planErrors(plan).length > 0) {
         clusters.push({ cluster: c.name, plan, applied: null });
         continue;
       }
@@ -109,8 +107,7 @@ export function createServiceHandlers(deps: ServiceDeps): BridgeHandlers {
           const guests = app.monitor.latest().flatMap((r) => r.guests);
           return {
             guests: guests.length,
-            problems: guests.filter((g) => ["failed", "late", "never", "not_in_job"].includes(g.status))
-              .length,
+            problems: guests.filter((g) => isProblem(g.status)).length,
           };
         }
         case "apply_policy":

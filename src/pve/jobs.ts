@@ -1,5 +1,12 @@
 import type { NodeState, StorageView } from "../core/model.js";
-import { type JobFields, type Plan, type PlanInput, type TierPolicy, tierDurations } from "../core/policy.js";
+import {
+  type JobFields,
+  type Plan,
+  type PlanInput,
+  planJobs,
+  type TierPolicy,
+  tierDurations,
+} from "../core/policy.js";
 import { UpstreamError } from "../errors.js";
 import type { PveApi } from "./api.js";
 import { toGuests, toNodes, toStorageView } from "./mapper.js";
@@ -64,6 +71,11 @@ export async function readPlanInput(api: PveApi, ctx: PolicyContext): Promise<Pl
     timeZone: ctx.timeZone,
     nowMs: ctx.nowMs,
   };
+}
+
+/** The plan for one cluster, as `pve-backup plan` and `pve_backup.apply_policy` make it. */
+export async function planCluster(api: PveApi, ctx: PolicyContext): Promise<Plan> {
+  return planJobs(await readPlanInput(api, ctx));
 }
 
 /** PVE itself is the judge of a calendar event: `/cluster/jobs/schedule-analyze` (reference §2.4). */

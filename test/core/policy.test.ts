@@ -6,6 +6,7 @@ import {
   FALLBACK_JOB_ID,
   jobFieldsFromRead,
   type PlanInput,
+  planErrors,
   planIsEmpty,
   planJobs,
   type TierPolicy,
@@ -193,6 +194,11 @@ describe("planJobs", () => {
       "job backup-7c1e4a52-9b0d targets storage 'synology-nas-storage', which does not exist: fix or delete it in PVE",
     );
     expect(planIsEmpty(plan)).toBe(false);
+  });
+
+  it("names the findings that stop apply", () => {
+    expect(planErrors(planJobs(input()))).toEqual([]);
+    expect(planErrors(planJobs(input({ storage: "nas2" }))).map((f) => f.code)).toEqual(["storage_missing"]);
   });
 
   it("is empty once the desired jobs exist as PVE returns them", () => {

@@ -1,6 +1,12 @@
 import { describe, expect, it } from "vitest";
 import type { Archive, Attempt, BackupJob, ClusterFacts, Guest, StorageView } from "../../src/core/model.js";
-import { type AssessPolicy, assessCluster, formatWall, type GuestReport } from "../../src/core/status.js";
+import {
+  type AssessPolicy,
+  assessCluster,
+  formatWall,
+  type GuestReport,
+  isProblem,
+} from "../../src/core/status.js";
 
 type Facts = Extract<ClusterFacts, { reachable: true }>;
 
@@ -459,5 +465,19 @@ describe("formatWall", () => {
     ["UTC", "2026-02-11 10:00"],
   ])("formats in %s", (tz, text) => {
     expect(formatWall(NOW, tz)).toBe(text);
+  });
+});
+
+describe("isProblem", () => {
+  it.each<[GuestReport["status"], boolean]>([
+    ["failed", true],
+    ["late", true],
+    ["never", true],
+    ["not_in_job", true],
+    ["ok", false],
+    ["running", false],
+    ["unknown", false],
+  ])("%s → %s", (status, expected) => {
+    expect(isProblem(status)).toBe(expected);
   });
 });
