@@ -275,6 +275,38 @@ function wallClockMs(format: Intl.DateTimeFormat, ms: number): number {
 }
 
 /**
+ * The wall-clock time of instant `ms` in `timeZone`, with the ISO weekday (Monday = 1); undefined
+ * for an unknown zone. What PVE's `localtime()` gives a node.
+ */
+export function wallClockAt(
+  ms: number,
+  timeZone: string,
+):
+  | {
+      year: number;
+      month: number;
+      day: number;
+      hour: number;
+      minute: number;
+      second: number;
+      isoWeekday: number;
+    }
+  | undefined {
+  const format = formatterFor(timeZone);
+  if (!format) return undefined;
+  const d = new Date(wallClockMs(format, ms));
+  return {
+    year: d.getUTCFullYear(),
+    month: d.getUTCMonth() + 1,
+    day: d.getUTCDate(),
+    hour: d.getUTCHours(),
+    minute: d.getUTCMinutes(),
+    second: d.getUTCSeconds(),
+    isoWeekday: d.getUTCDay() || 7,
+  };
+}
+
+/**
  * The earliest instant whose wall-clock time is `wallMs` (whole seconds, encoded as UTC), or undefined
  * when that wall time is skipped by a DST change. The zone's offset a day before and a day after are
  * the only candidates.

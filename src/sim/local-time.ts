@@ -1,4 +1,5 @@
 import type { WallClock } from "../core/archive-name.js";
+import { wallClockAt } from "../core/calendar.js";
 
 /**
  * Node-local wall-clock time. PVE formats archive names, `Backup started at` lines and prune
@@ -13,34 +14,10 @@ export interface LocalTime extends WallClock {
 
 export type LocalClock = (ms: number) => LocalTime;
 
-const WEEKDAYS: Readonly<Record<string, number>> = { Mon: 1, Tue: 2, Wed: 3, Thu: 4, Fri: 5, Sat: 6, Sun: 7 };
-
 /** A converter from epoch milliseconds to wall-clock fields in `timeZone` (throws on an unknown zone). */
 export function localClock(timeZone: string): LocalClock {
-  const format = new Intl.DateTimeFormat("en-US", {
-    timeZone,
-    hourCycle: "h23",
-    year: "numeric",
-    month: "numeric",
-    day: "numeric",
-    hour: "numeric",
-    minute: "numeric",
-    second: "numeric",
-    weekday: "short",
-  });
-  return (ms) => {
-    const parts: Record<string, string> = {};
-    for (const p of format.formatToParts(new Date(ms))) parts[p.type] = p.value;
-    return {
-      year: Number(parts.year),
-      month: Number(parts.month),
-      day: Number(parts.day),
-      hour: Number(parts.hour),
-      minute: Number(parts.minute),
-      second: Number(parts.second),
-      isoWeekday: WEEKDAYS[parts.weekday ?? ""] ?? 1,
-    };
-  };
+  if (!wallClockAt(0, timeZone)) throw new RangeError(`unknown time zone: ${timeZone}`);
+  return (ms) => wallClockAt(ms, timeZone) as LocalTime;
 }
 
 const pad2 = (n: number) => String(n).padStart(2, "0");

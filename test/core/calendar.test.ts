@@ -5,6 +5,7 @@ import {
   parseCalendarEvent,
   previousOccurrence,
   typicalIntervalMs,
+  wallClockAt,
 } from "../../src/core/calendar.js";
 
 const BERLIN = "Europe/Berlin";
@@ -289,5 +290,28 @@ describe("unusable input", () => {
   it("still works for a known zone after an unknown one was asked for", () => {
     expect(nextOccurrence(daily, june, "Mars/Olympus_Mons")).toBeUndefined();
     expect(iso(nextOccurrence(daily, june, "utc"))).toBe("2024-06-11T00:00:00.000Z");
+  });
+});
+
+describe("wallClockAt", () => {
+  it.each<[string, string, object | undefined]>([
+    [
+      "2026-02-11T02:00:03Z",
+      "UTC",
+      { year: 2026, month: 2, day: 11, hour: 2, minute: 0, second: 3, isoWeekday: 3 },
+    ],
+    [
+      "2026-02-15T23:30:00Z",
+      "Europe/Berlin",
+      { year: 2026, month: 2, day: 16, hour: 0, minute: 30, second: 0, isoWeekday: 1 },
+    ],
+    [
+      "2026-02-15T12:00:00Z",
+      "UTC",
+      { year: 2026, month: 2, day: 15, hour: 12, minute: 0, second: 0, isoWeekday: 7 },
+    ],
+    ["2026-02-15T12:00:00Z", "Mars/Olympus_Mons", undefined],
+  ])("%s in %s", (iso, tz, expected) => {
+    expect(wallClockAt(Date.parse(iso), tz)).toEqual(expected);
   });
 });
