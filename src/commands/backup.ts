@@ -64,21 +64,28 @@ function createProgressView(out: (s: string) => void, tty: boolean) {
       return;
     }
     if (e.kind === "finished") {
-      if (tty) out("\r\x1b[K");
+      if (tty) {
+        // The result takes the bar's line; the next update draws a new one.
+        out("\r\x1b[K");
+        last = "";
+      }
       out(`${resultLine(e.result)}\n`);
-      last = "";
       return;
     }
     if (e.kind !== "progress") return;
     const s = e.progress.summary;
+    // Containers (tar) log no percentages: then the guest being backed up is all there is to say.
+    const current = s.guests.find((g) => g.outcome === "running");
     const line = s.waitingForLock
       ? `${e.progress.node}: waiting for the node's backup lock (another backup runs)`
       : s.progress
         ? `${e.progress.node}: guest ${s.progress.vmid} ${bar(s.progress.percent)} ${s.progress.percent}%${s.progress.rateText ? ` ${s.progress.rateText}` : ""}`
-        : `${e.progress.node}: ${e.progress.running ? "running" : "finished"}`;
+        : current
+          ? `${e.progress.node}: guest ${current.vmid} running`
+          : `${e.progress.node}: ${e.progress.running ? "starting" : "finished"}`;
+    // A terminal redraws one line; a log gets a line whenever something changed.
     if (tty) out(`\r\x1b[K${line}`);
-    else if (line.replace(/\d+%.*$/, "") !== last.replace(/\d+%.*$/, "") || /100%/.test(line))
-      out(`${line}\n`);
+    else if (line !== last) out(`${line}\n`);
     last = line;
   };
   return Object.assign(view, { done: () => tty && last && out("\r\x1b[K") });
