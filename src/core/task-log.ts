@@ -73,6 +73,12 @@ const ARCHIVE_RE = /^creating (?:vzdump|Proxmox Backup Server) archive '(.*)'$/;
 const SIZE_RE = /^archive file size: (\S+)$/;
 const PROGRESS_RE = /^\s*(\d{1,3})% \([^)]*\) in \S+(?:, read: [^,]+)?(?:, write: (.+))?$/;
 
+/**
+ * First characters of the messages below (the progress line's are blanks and digits): any other
+ * message is none of them.
+ */
+const MESSAGE_STARTS = "SstgFca";
+
 function vmidList(text: string): number[] {
   return text
     .split(/[\s,]+/)
@@ -109,27 +115,37 @@ export function parseTaskLog(lines: readonly string[], context: TaskLogContext =
   for (const raw of lines) {
     const line = raw.trimEnd();
 
-    if (TASK_OK_RE.test(line)) {
-      jobOutcome = "ok";
-      continue;
-    }
-    const taskWarn = TASK_WARNINGS_RE.exec(line);
-    if (taskWarn) {
-      jobOutcome = "warnings";
-      taskWarnings = Number(taskWarn[1]);
-      continue;
-    }
-    const taskError = TASK_ERROR_RE.exec(line);
-    if (taskError) {
-      jobOutcome = "failed";
-      jobError = taskError[1] as string;
-      continue;
+    // Most lines are `INFO: …` tool chatter: each test below is tried only on lines that can match.
+    if (line.startsWith("TASK ")) {
+      if (TASK_OK_RE.test(line)) {
+        jobOutcome = "ok";
+        continue;
+      }
+      const taskWarn = TASK_WARNINGS_RE.exec(line);
+      if (taskWarn) {
+        jobOutcome = "warnings";
+        taskWarnings = Number(taskWarn[1]);
+        continue;
+      }
+      const taskError = TASK_ERROR_RE.exec(line);
+      if (taskError) {
+        jobOutcome = "failed";
+        jobError = taskError[1] as string;
+        continue;
+      }
     }
 
-    const prefixed = PREFIXED_RE.exec(line);
-    if (!prefixed) continue;
-    const level = prefixed[1];
-    const msg = prefixed[2] as string;
+    let level: string | undefined;
+    let msg: string;
+    if (line.startsWith("INFO: ")) {
+      level = "INFO";
+      msg = line.slice(6);
+    } else {
+      const prefixed = PREFIXED_RE.exec(line);
+      if (!prefixed) continue;
+      level = prefixed[1];
+      msg = prefixed[2] as string;
+    }
 
     if (level === "WARN") {
       warnLines += 1;
@@ -152,6 +168,9 @@ export function parseTaskLog(lines: readonly string[], context: TaskLogContext =
       }
       continue;
     }
+
+    const first = msg.charAt(0);
+    if (!MESSAGE_STARTS.includes(first) && !/[\s\d]/.test(first)) continue;
 
     const start = START_RE.exec(msg);
     if (start) {
