@@ -106,6 +106,10 @@ export type ClusterFacts =
       readonly storages: readonly StorageView[];
       /** Storages whose backup content was listed successfully: `storage` (shared) or `storage@node`. */
       readonly listed: readonly string[];
+      /**
+       * The newest archive of each vmid and guest type on the listed storages (all a verdict
+       * needs; the reader keeps no others).
+       */
       readonly archives: readonly Archive[];
       readonly attempts: readonly Attempt[];
       readonly permissions: Permissions;

@@ -10,6 +10,7 @@ import type {
   GuestType,
   TierAssignment,
 } from "./model.js";
+import { NewestArchives } from "./newest.js";
 import { canSeeBackups, hasPrivilege } from "./permissions.js";
 import { jobSelects, selectionIncludes } from "./selection.js";
 
@@ -109,7 +110,7 @@ export function assessCluster(
 
 interface VmidIndex {
   /** The newest archive of each vmid and guest type. */
-  readonly newest: ReadonlyMap<number, Partial<Record<GuestType, Archive>>>;
+  readonly newest: NewestArchives;
   readonly attempts: ReadonlyMap<number, readonly Attempt[]>;
   /** Schedule windows already computed, by job ids and cutoff: guests share their jobs. */
   readonly windows: Map<string, { dueMs?: number; nextMs?: number }>;
@@ -120,16 +121,8 @@ interface VmidIndex {
  * archives only the newest per vmid and type matters (one pass, no list per guest).
  */
 function indexByVmid(facts: Facts): VmidIndex {
-  const newest = new Map<number, Partial<Record<GuestType, Archive>>>();
-  for (const a of facts.archives) {
-    const byType = newest.get(a.vmid);
-    if (!byType) newest.set(a.vmid, { [a.type]: a });
-    else {
-      const best = byType[a.type];
-      // A reused vmid of another type is another guest: its archives are kept apart.
-      if (!best || a.timeMs > best.timeMs) byType[a.type] = a;
-    }
-  }
+  const newest = new NewestArchives();
+  for (const a of facts.archives) newest.offer(a);
   const group = <T extends { vmid: number }>(items: readonly T[]) => {
     const map = new Map<number, T[]>();
     for (const item of items) {
@@ -152,7 +145,7 @@ function assessGuest(
 ): GuestReport {
   const tier = policy.tierOf(guest.vmid);
   const covering = facts.jobs.filter((j) => j.enabled && jobSelects(j, guest));
-  const newest = index.newest.get(guest.vmid)?.[guest.type];
+  const newest = index.newest.get(guest.vmid, guest.type);
   const attempts = [...(index.attempts.get(guest.vmid) ?? [])].sort((a, b) => b.startMs - a.startMs);
   const lastAttempt = attempts[0];
   const name =

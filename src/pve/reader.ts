@@ -1,12 +1,5 @@
-import type {
-  Archive,
-  Attempt,
-  BackupJob,
-  ClusterFacts,
-  Guest,
-  NodeState,
-  StorageView,
-} from "../core/model.js";
+import type { Attempt, BackupJob, ClusterFacts, Guest, NodeState, StorageView } from "../core/model.js";
+import { NewestArchives } from "../core/newest.js";
 import { hasPrivilege } from "../core/permissions.js";
 import { parseTaskLog, type TaskLogSummary } from "../core/task-log.js";
 import { UpstreamError } from "../errors.js";
@@ -17,7 +10,7 @@ import { toArchive, toAttempts, toGuests, toJob, toNodes, toStorageView } from "
 import {
   checkContentRow,
   Jobs,
-  logTexts,
+  logLineText,
   NodeStorages,
   PermissionMap,
   type ResourceRow,
@@ -43,9 +36,10 @@ const DEFAULT_TASK_WINDOW_MS = 14 * 86_400_000;
 
 /**
  * One refresh costs a fixed number of requests, whatever the number of guests or archives:
- * round 1 `/cluster/resources`, `/cluster/backup`, `/access/permissions`; round 2 per online
- * node its backup storages and vzdump tasks, and per backup storage its content (a shared
- * storage once, through one node); round 3 only the logs of tasks not seen finished before.
+ * round 1 `/cluster/resources` (nodes, storages and guests apart), `/cluster/backup`,
+ * `/access/permissions`; round 2 per online node its backup storages and vzdump tasks, and per
+ * backup storage its content (a shared storage once, through one node); round 3 only the logs of
+ * tasks not seen finished before.
  */
 export function createPveReader(deps: PveReaderDeps): PveReader {
   const { api, cluster, log } = deps;
@@ -57,24 +51,33 @@ export function createPveReader(deps: PveReaderDeps): PveReader {
     async readFacts(nowMs) {
       /** Tasks in this refresh's window: the cache keeps only their logs. */
       const seenUpids = new Set<string>();
-      // Round 2 needs only the nodes and storages of `/cluster/resources`: those rows are checked
-      // and round 2 is sent; the rest of round 1 (the guests are the bulk) is checked meanwhile.
-      const [resourcesRes, jobsAnswer, permsAnswer] = await Promise.allSettled([
-        api.get("/cluster/resources").then(checkNodesAndStorages),
-        api.get("/cluster/backup"),
-        api.get("/access/permissions"),
-      ]);
-      if (resourcesRes.status === "rejected") {
-        return {
-          cluster,
-          reachable: false,
-          error: describeFailure(resourcesRes.reason, "/cluster/resources"),
-        };
+      // `/cluster/resources` is asked for three times, by type: the node and storage rows (a few
+      // each) are all round 2 needs and come back in one round trip, while the guest rows (the
+      // bulk: ~300 bytes a guest) are still being sent and checked.
+      const nodesAnswer = settle(
+        api.get("/cluster/resources", { type: "node" }).then((d) => Resources.parse(d)),
+      );
+      const storagesAnswer = settle(
+        api.get("/cluster/resources", { type: "storage" }).then((d) => Resources.parse(d)),
+      );
+      const guestsAnswer = settle(api.get("/cluster/resources", { type: "vm" }));
+      const jobsAnswer = settle(api.get("/cluster/backup"));
+      const permsAnswer = settle(api.get("/access/permissions"));
+      const round1 = [nodesAnswer, storagesAnswer, guestsAnswer, jobsAnswer, permsAnswer];
+      const [nodesRes, storagesRes] = await Promise.all([nodesAnswer, storagesAnswer]);
+      if (nodesRes.status === "rejected" || storagesRes.status === "rejected") {
+        await Promise.all(round1);
+        const reason =
+          nodesRes.status === "rejected" ? nodesRes.reason : (storagesRes as PromiseRejectedResult).reason;
+        return { cluster, reachable: false, error: describeFailure(reason, "/cluster/resources") };
       }
-      const { resources, otherRows } = resourcesRes.value;
-      const nodes: NodeState[] = toNodes(resources);
+      const nodes: NodeState[] = toNodes(nodesRes.value);
       const online = nodes.filter((n) => n.online).map((n) => n.name);
       const sinceSec = Math.floor((nowMs - windowMs) / 1000);
+      // The listings first: the largest answers, they end the refresh.
+      const listings = backupStoragesToList(storagesRes.value, online).map(({ key, storage, node }) =>
+        listArchives(`/nodes/${node}/storage/${storage}/content`).then((archives) => ({ key, archives })),
+      );
       const storageRound = online.map((node) =>
         api
           .get(`/nodes/${node}/storage`, { content: "backup" })
@@ -86,25 +89,24 @@ export function createPveReader(deps: PveReaderDeps): PveReader {
           .get(`/nodes/${node}/tasks`, { typefilter: "vzdump", source: "all", since: sinceSec, limit: 1000 })
           .then((d) => readAttempts(Tasks.parse(d), seenUpids)),
       );
-      const listings = backupStoragesToList(resources, online).map(({ key, storage, node }) =>
-        listArchives(`/nodes/${node}/storage/${storage}/content`).then((archives) => ({ key, archives })),
-      );
       let guests: Guest[];
       try {
-        guests = toGuests(await checkInSlices(otherRows));
+        const guestsRes = await guestsAnswer;
+        if (guestsRes.status === "rejected") throw guestsRes.reason;
+        guests = toGuests(await checkInSlices(guestsRes.value));
       } catch (err) {
-        await Promise.allSettled([...storageRound, ...taskRound, ...listings]);
+        await Promise.allSettled([...round1, ...storageRound, ...taskRound, ...listings]);
         return { cluster, reachable: false, error: describeFailure(err, "/cluster/resources") };
       }
       const problems: string[] = [];
-      const permsRes = checked(permsAnswer, (d) => PermissionMap.parse(d));
+      const permsRes = checked(await permsAnswer, (d) => PermissionMap.parse(d));
       const permissions = permsRes.status === "fulfilled" ? permsRes.value : {};
       if (permsRes.status === "rejected") {
         problems.push(
           `cannot read the token's permissions: ${describeFailure(permsRes.reason, "/access/permissions")}`,
         );
       }
-      const jobsRes = checked(jobsAnswer, (d) => Jobs.parse(d));
+      const jobsRes = checked(await jobsAnswer, (d) => Jobs.parse(d));
       const jobs: BackupJob[] = jobsRes.status === "fulfilled" ? jobsRes.value.map(toJob) : [];
       const jobsError =
         jobsRes.status === "rejected"
@@ -124,14 +126,14 @@ export function createPveReader(deps: PveReaderDeps): PveReader {
       });
 
       const listed: string[] = [];
-      const lists: Archive[][] = [];
+      const newest = new NewestArchives();
       for (const r of listingRes) {
         if (r.status === "rejected") {
           log.debug(`${cluster}: ${describeFailure(r.reason, "content")}`);
           continue;
         }
         listed.push(r.value.key);
-        if (r.value.archives.length > 0) lists.push(r.value.archives);
+        newest.merge(r.value.archives);
       }
 
       const attempts: Attempt[] = [];
@@ -157,7 +159,7 @@ export function createPveReader(deps: PveReaderDeps): PveReader {
         jobRows: jobsRes.status === "fulfilled" ? jobsRes.value : [],
         storages,
         listed,
-        archives: mergeListings(lists),
+        archives: newest.values(),
         attempts,
         permissions,
         jobsError,
@@ -172,23 +174,23 @@ export function createPveReader(deps: PveReaderDeps): PveReader {
   }
 
   /**
-   * A storage's backups. The listing can be tens of thousands of rows: they are checked and
-   * mapped as the answer streams in (`getEach`), a piece at a time, never the whole answer's text
-   * nor an array of all its raw rows; an archive keeps only its row's strings. A row PVE shaped
-   * unexpectedly is skipped, not fatal.
+   * The newest archive of each guest on a storage. The listing can be tens of thousands of rows:
+   * they are checked and mapped as the answer streams in (`getEach`), a piece at a time, and only
+   * the newest archive of each vmid and type is kept, never the whole answer's text nor all its
+   * rows. A row PVE shaped unexpectedly is skipped, not fatal.
    */
-  async function listArchives(path: string): Promise<Archive[]> {
-    const archives: Archive[] = [];
+  async function listArchives(path: string): Promise<NewestArchives> {
+    const newest = new NewestArchives();
     let odd = 0;
     await api.getEach(path, { content: "backup" }, (raw) => {
       // The hand-written twin of `ContentRow.safeParse` (see wire.ts): no copy of each row.
       const row = checkContentRow(raw);
       const a = row ? toArchive(row) : undefined;
-      if (a) archives.push(a);
+      if (a) newest.offer(a);
       else if (!row) odd++;
     });
     if (odd > 0) log.warn(`${cluster}: skipped ${odd} storage content rows of unexpected shape`);
-    return archives;
+    return newest;
   }
 
   async function readAttempts(tasks: readonly TaskRow[], seen: Set<string>): Promise<Attempt[]> {
@@ -199,10 +201,20 @@ export function createPveReader(deps: PveReaderDeps): PveReader {
         if (cached) return cached;
         try {
           // The node in the UPID is the one that has the log (reference §4.2); limit=0: all lines.
-          const raw = await api.get(`/nodes/${t.node}/tasks/${encodeURIComponent(t.upid)}/log`, { limit: 0 });
-          // The hand-written twin of `LogLines.safeParse` (see wire.ts), giving just the texts.
-          const lines = logTexts(raw);
-          if (!lines) throw new UpstreamError("unexpected answer from PVE for task log", { retryable: true });
+          // Streamed (`getEach`): a log of a job over many guests is thousands of lines, and only
+          // their texts are kept. Each line is checked as `LogLines` would (wire.ts).
+          const lines: string[] = [];
+          let odd = false;
+          await api.getEach(
+            `/nodes/${t.node}/tasks/${encodeURIComponent(t.upid)}/log`,
+            { limit: 0 },
+            (item) => {
+              const text = logLineText(item);
+              if (text === undefined) odd = true;
+              else lines.push(text);
+            },
+          );
+          if (odd) throw new UpstreamError("unexpected answer from PVE for task log", { retryable: true });
           // A single-guest task names its guest in the UPID: that covers a job that failed in setup.
           const requestedVmids = t.id && /^\d+$/.test(t.id) ? [Number(t.id)] : [];
           const summary = parseTaskLog(lines, { requestedVmids });
@@ -223,7 +235,9 @@ export function createPveReader(deps: PveReaderDeps): PveReader {
  * requests just sent are still opening connections (TLS handshakes) and writing, which one long
  * check would hold up.
  */
-async function checkInSlices(rows: readonly unknown[]): Promise<ResourceRow[]> {
+async function checkInSlices(data: unknown): Promise<ResourceRow[]> {
+  if (!Array.isArray(data)) return Resources.parse(data); // throws: not a list
+  const rows: readonly unknown[] = data;
   const checked: ResourceRow[] = [];
   for (let i = 0; i < rows.length; i += RESOURCE_SLICE) {
     await new Promise<void>((resolve) => setImmediate(resolve));
@@ -233,6 +247,14 @@ async function checkInSlices(rows: readonly unknown[]): Promise<ResourceRow[]> {
 }
 
 const RESOURCE_SLICE = 100;
+
+/** A promise that never rejects: its outcome, to be looked at later (or never). */
+function settle<T>(p: Promise<T>): Promise<PromiseSettledResult<T>> {
+  return p.then(
+    (value) => ({ status: "fulfilled", value }),
+    (reason: unknown) => ({ status: "rejected", reason }),
+  );
+}
 
 /** A settled answer with its data checked: a check that throws rejects it. */
 function checked<T>(
@@ -245,33 +267,6 @@ function checked<T>(
   } catch (reason) {
     return { status: "rejected", reason };
   }
-}
-
-/**
- * `/cluster/resources` with its node and storage rows checked (what the requests of round 2
- * need), the others (guests, pools, …) left to be checked by the caller.
- */
-function checkNodesAndStorages(data: unknown): { resources: ResourceRow[]; otherRows: unknown[] } {
-  if (!Array.isArray(data)) return { resources: Resources.parse(data), otherRows: [] }; // throws: no list
-  const first: unknown[] = [];
-  const otherRows: unknown[] = [];
-  for (const row of data) {
-    const type = typeof row === "object" && row !== null ? (row as { type?: unknown }).type : undefined;
-    (type === "node" || type === "storage" ? first : otherRows).push(row);
-  }
-  return { resources: Resources.parse(first), otherRows };
-}
-
-/**
- * The archives of all listings, each volid once (the last listing's wins, at the place of its
- * first appearance): node-local storages of the same name list the same volids. A single
- * listing, the usual case, is taken as it is (PVE lists a volid once per storage).
- */
-function mergeListings(lists: readonly Archive[][]): Archive[] {
-  if (lists.length === 1) return lists[0] as Archive[];
-  const byVolid = new Map<string, Archive>();
-  for (const list of lists) for (const a of list) byVolid.set(a.volid, a);
-  return [...byVolid.values()];
 }
 
 /**

@@ -127,27 +127,22 @@ export const TaskRow = z.looseObject({
 export type TaskRow = z.output<typeof TaskRow>;
 export const Tasks = z.array(TaskRow);
 
-export const LogLines = z.array(z.looseObject({ n: Num, t: z.string() }));
+export const LogLine = z.looseObject({ n: Num, t: z.string() });
+export const LogLines = z.array(LogLine);
 
 /**
- * The texts of a task log's lines, checked as `LogLines.safeParse` checks them (undefined where it
- * would fail; test/pve/wire.test.ts holds the two together). By hand for the same reason as
- * `checkContentRow`: a refresh reads whole logs of thousands of lines, and zod would copy each
- * line only for the text to be taken from the copy.
+ * A task log line's text, checked as `LogLine.safeParse` checks it (undefined where it would fail;
+ * test/pve/wire.test.ts holds the two together). By hand for the same reason as `checkContentRow`:
+ * a refresh reads whole logs of thousands of lines, and zod would copy each line only for the text
+ * to be taken from the copy.
  */
-export function logTexts(raw: unknown): string[] | undefined {
-  if (!Array.isArray(raw)) return undefined;
-  const texts: string[] = new Array(raw.length);
-  for (let i = 0; i < raw.length; i++) {
-    const line: unknown = raw[i];
-    if (typeof line !== "object" || line === null || Array.isArray(line)) return undefined;
-    const { n, t } = line as { n?: unknown; t?: unknown };
-    if (typeof t !== "string") return undefined;
-    if (!(typeof n === "number" ? Number.isFinite(n) : typeof n === "string" && NUMERIC.test(n)))
-      return undefined;
-    texts[i] = t;
-  }
-  return texts;
+export function logLineText(line: unknown): string | undefined {
+  if (typeof line !== "object" || line === null || Array.isArray(line)) return undefined;
+  const { n, t } = line as { n?: unknown; t?: unknown };
+  if (typeof t !== "string") return undefined;
+  if (!(typeof n === "number" ? Number.isFinite(n) : typeof n === "string" && NUMERIC.test(n)))
+    return undefined;
+  return t;
 }
 
 export const PermissionMap = z.record(z.string(), z.record(z.string(), Num));
