@@ -25,10 +25,11 @@ const VERSION = "0.1.0";
  * services. Without options (no `--options`, no `/data/options.json`) it runs on the embedded
  * default, the simulated home lab.
  *
- * Run it as `node --max-semi-space-size=2 dist/main.js` (what `npm start` does): each refresh of
- * a large cluster keeps tens of thousands of archives alive across young-generation GCs, for which
- * V8 would grow its young generation to 16 MB semi-spaces — ~20 MB of resident memory that a
- * 2 MB one saves at no measurable cost in refresh time (`npm run bench` runs it so).
+ * Run it as `node --max-semi-space-size=2 --max-old-space-size=256 dist/main.js` (what `npm start`
+ * does; `npm run bench` runs it so). V8 sizes its heap from the host's memory: a fixed 256 MB
+ * ceiling (over 10× what 1,000 guests need) makes it collect at the same moments on every host, and
+ * 2 MB semi-spaces keep the young generation small, at no measurable cost in refresh time. README
+ * "Development" has the numbers.
  */
 async function main(): Promise<void> {
   const { values } = parseArgs({
