@@ -1,3 +1,4 @@
+import { type Config, parseOptions } from "../src/config/schema.js";
 import type { Scenario } from "../src/sim/scenario.js";
 
 /**
@@ -83,4 +84,19 @@ export function benchLab(guests: number, archivesPerGuest: number, latencyMs: nu
     ],
     latencyMs,
   };
+}
+
+/** The options of a service watching the bench lab, as one cluster named `name`. */
+export function benchConfig(
+  name: string,
+  lab: { url: string; fingerprint: string; token: { id: string; secret: string } },
+): Config {
+  const { url, fingerprint, token } = lab;
+  return parseOptions(
+    {
+      clusters: [{ name, url, token_id: token.id, token_secret: token.secret, fingerprint }],
+      timezone: "UTC",
+    },
+    { defaultTimeZone: "UTC" },
+  );
 }

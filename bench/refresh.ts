@@ -5,13 +5,13 @@ import { dirname, join } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { getHeapSpaceStatistics } from "node:v8";
-import { parseOptions } from "../src/config/schema.js";
 import { assessCluster } from "../src/core/status.js";
 import { silentLogger } from "../src/log.js";
 import { createPveApi, type PveApi } from "../src/pve/api.js";
 import { createPveReader } from "../src/pve/reader.js";
 import { createTransport } from "../src/pve/transport.js";
 import { policyFromConfig } from "../src/service/monitor.js";
+import { benchConfig } from "./lab-gen.js";
 
 /**
  * One full refresh (read every fact of the cluster, judge every guest) at 10, 100 and 1,000
@@ -71,21 +71,7 @@ async function measure(guests: number): Promise<Measurement> {
     token: { id: string; secret: string };
   };
   const { token } = lab;
-  const config = parseOptions(
-    {
-      clusters: [
-        {
-          name: "bench",
-          url: lab.url,
-          token_id: token.id,
-          token_secret: token.secret,
-          fingerprint: lab.fingerprint,
-        },
-      ],
-      timezone: "UTC",
-    },
-    { defaultTimeZone: "UTC" },
-  );
+  const config = benchConfig("bench", lab);
   const raw = createPveApi(config.clusters[0] as (typeof config.clusters)[0], { timeoutMs: 60_000 });
   let requests = 0;
   let traceFrom = 0;

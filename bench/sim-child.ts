@@ -1,9 +1,8 @@
-import { parseOptions } from "../src/config/schema.js";
 import { silentLogger } from "../src/log.js";
 import { createPveApi } from "../src/pve/api.js";
 import { createPveReader } from "../src/pve/reader.js";
 import { startSimLab } from "../src/sim/lab.js";
-import { benchLab } from "./lab-gen.js";
+import { benchConfig, benchLab } from "./lab-gen.js";
 
 /**
  * Runs the simulated lab in its own process, so the benchmark measures only the product: the lab
@@ -28,21 +27,7 @@ process.stdout.write(
 process.on("SIGTERM", () => void lab.stop().then(() => process.exit(0)));
 
 async function warmUp(): Promise<void> {
-  const config = parseOptions(
-    {
-      clusters: [
-        {
-          name: "warm-up",
-          url: lab.url,
-          token_id: token.id,
-          token_secret: token.secret,
-          fingerprint: lab.fingerprint,
-        },
-      ],
-      timezone: "UTC",
-    },
-    { defaultTimeZone: "UTC" },
-  );
+  const config = benchConfig("warm-up", { url: lab.url, fingerprint: lab.fingerprint, token });
   const api = createPveApi(config.clusters[0] as (typeof config.clusters)[0], { timeoutMs: 60_000 });
   for (let i = 0; i < 2; i++) {
     // A new reader each time: it caches finished task logs, and the logs' route should be warm too.
