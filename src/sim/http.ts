@@ -48,6 +48,8 @@ export interface ApiHandlerDeps {
 export interface Fault {
   readonly method: string;
   readonly path: RegExp;
+  /** Query parameters the request must carry too (e.g. `{ type: "vm" }`); default: any. */
+  readonly query?: Readonly<Record<string, string>>;
   readonly status: number;
   readonly message: string;
   /** Matching requests to let through first. */
@@ -189,7 +191,11 @@ export function createApiHandler(deps: ApiHandlerDeps): (req: IncomingMessage, r
     if (!found) throw new ApiError(501, `Method '${method} /${segments.join("/")}' not implemented`);
     const { route, pathParams } = found;
     const fault = deps.faults.find(
-      (f) => f.times > 0 && f.method === method && f.path.test(`/${segments.join("/")}`),
+      (f) =>
+        f.times > 0 &&
+        f.method === method &&
+        f.path.test(`/${segments.join("/")}`) &&
+        Object.entries(f.query ?? {}).every(([k, v]) => url.searchParams.get(k) === v),
     );
     if (fault && fault.skip > 0) fault.skip--;
     else if (fault) {
