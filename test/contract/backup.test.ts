@@ -1,28 +1,17 @@
-import { afterEach, describe, expect, it } from "vitest";
-import { parseOptions } from "../../src/config/schema.js";
+import { describe, expect, it } from "vitest";
 import type { VzdumpCall } from "../../src/core/backup-now.js";
-import { demoOptions } from "../../src/demo.js";
 import { silentLogger } from "../../src/log.js";
-import { createPveApi, type PveApi } from "../../src/pve/api.js";
 import { followTask, startBackups, type TaskProgress } from "../../src/pve/backup.js";
-import { type SimLab, startSimLab } from "../../src/sim/lab.js";
+import type { SimLab } from "../../src/sim/lab.js";
 import { seed, tieredLab } from "../support/scenarios.js";
+import { simApiPerTest } from "../support/sim-api.js";
 
 /** "Back up now" and the task follower against the simulated PVE. */
 
-let lab: SimLab | undefined;
-let api: PveApi | undefined;
-afterEach(async () => {
-  await api?.close();
-  await lab?.stop();
-  lab = undefined;
-  api = undefined;
-});
+const startLab = simApiPerTest();
 
 async function setup(scenario = seed(), timeoutMs = 10_000) {
-  lab = await startSimLab({ scenario, clock: "manual" });
-  const config = parseOptions(demoOptions(lab), { defaultTimeZone: "UTC" });
-  api = createPveApi(config.clusters[0] as (typeof config.clusters)[0], { timeoutMs });
+  const { lab, api } = await startLab(scenario, timeoutMs);
   const l = lab;
   // The sim's clock stands still unless moved: each wait of the follower moves it 5 s.
   const deps = {
