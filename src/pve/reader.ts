@@ -75,19 +75,32 @@ export function createPveReader(deps: PveReaderDeps): PveReader {
       const online = nodes.filter((n) => n.online).map((n) => n.name);
       const sinceSec = Math.floor((nowMs - windowMs) / 1000);
       // The listings first: the largest answers, they end the refresh.
+      // Every request's outcome is taken as it comes (`settle`): one that fails while this read
+      // still waits for another is looked at later, never left as an unhandled rejection.
       const listings = backupStoragesToList(storagesRes.value, online).map(({ key, storage, node }) =>
-        listArchives(`/nodes/${node}/storage/${storage}/content`).then((archives) => ({ key, archives })),
+        settle(
+          listArchives(`/nodes/${node}/storage/${storage}/content`).then((archives) => ({ key, archives })),
+        ),
       );
       const storageRound = online.map((node) =>
-        api
-          .get(`/nodes/${node}/storage`, { content: "backup" })
-          .then((d) => NodeStorages.parse(d).map((r) => toStorageView(node, r))),
+        settle(
+          api
+            .get(`/nodes/${node}/storage`, { content: "backup" })
+            .then((d) => NodeStorages.parse(d).map((r) => toStorageView(node, r))),
+        ),
       );
       // Each node's task logs are read as soon as its task list is in, beside the listings.
       const taskRound = online.map((node) =>
-        api
-          .get(`/nodes/${node}/tasks`, { typefilter: "vzdump", source: "all", since: sinceSec, limit: 1000 })
-          .then((d) => readAttempts(Tasks.parse(d), seenUpids)),
+        settle(
+          api
+            .get(`/nodes/${node}/tasks`, {
+              typefilter: "vzdump",
+              source: "all",
+              since: sinceSec,
+              limit: 1000,
+            })
+            .then((d) => readAttempts(Tasks.parse(d), seenUpids)),
+        ),
       );
       let guests: Guest[];
       try {
@@ -95,7 +108,7 @@ export function createPveReader(deps: PveReaderDeps): PveReader {
         if (guestsRes.status === "rejected") throw guestsRes.reason;
         guests = toGuests(await checkInSlices(guestsRes.value));
       } catch (err) {
-        await Promise.allSettled([...round1, ...storageRound, ...taskRound, ...listings]);
+        await Promise.all([...round1, ...storageRound, ...taskRound, ...listings]);
         return { cluster, reachable: false, error: describeFailure(err, "/cluster/resources") };
       }
       const problems: string[] = [];
@@ -113,9 +126,9 @@ export function createPveReader(deps: PveReaderDeps): PveReader {
           ? `cannot read backup jobs: ${describeFailure(jobsRes.reason, "/cluster/backup")} (the token needs Sys.Audit on /)`
           : undefined;
       const [storageRes, taskRes, listingRes] = await Promise.all([
-        Promise.allSettled(storageRound),
-        Promise.allSettled(taskRound),
-        Promise.allSettled(listings),
+        Promise.all(storageRound),
+        Promise.all(taskRound),
+        Promise.all(listings),
       ]);
 
       const storages: StorageView[] = [];
