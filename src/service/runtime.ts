@@ -11,7 +11,11 @@ import { renderStatusTable, type StatusJson, toStatusJson } from "../report.js";
 export interface Runtime {
   /** Refresh as soon as possible (after `delayMs`), coalescing requests. */
   soon(delayMs?: number): void;
-  /** Refresh now and wait for it (and its listeners). */
+  /**
+   * Refresh now and wait for it (and its listeners). During a refresh, that one began before the
+   * request and may have read PVE before the change the caller made: the caller then waits for
+   * the next one, which all requests made meanwhile share.
+   */
   refreshNow(): Promise<void>;
   status(): StatusJson | undefined;
   onReports(listener: (reports: readonly ClusterReport[]) => Promise<void> | void): void;
@@ -21,14 +25,19 @@ export interface Runtime {
   readonly count: () => number;
 }
 
-export function createRuntime(deps: { app: App; log: Logger; nowMs: () => number }): Runtime {
+export function createRuntime(deps: {
+  app: Pick<App, "monitor" | "config">;
+  log: Logger;
+  nowMs: () => number;
+}): Runtime {
   const { app, log } = deps;
   const listeners: ((r: readonly ClusterReport[]) => Promise<void> | void)[] = [];
   let status: StatusJson | undefined;
   let shown = "";
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> | undefined;
-  let again = false;
+  /** The refresh that starts when the running one ends, if one was asked for meanwhile. */
+  let queued: Promise<void> | undefined;
   let stopped = false;
   let refreshes = 0;
 
@@ -54,20 +63,24 @@ export function createRuntime(deps: { app: App; log: Logger; nowMs: () => number
   }
 
   function refreshNow(): Promise<void> {
+    if (queued) return queued;
     if (running) {
-      again = true;
-      return running;
+      queued = running.then(() => {
+        queued = undefined;
+        return stopped ? undefined : begin();
+      });
+      return queued;
     }
+    return begin();
+  }
+
+  function begin(): Promise<void> {
     clearTimeout(timer);
     running = once()
       .catch((err) => log.error(`refresh failed: ${err instanceof Error ? err.message : String(err)}`))
       .finally(() => {
         running = undefined;
-        if (stopped) return;
-        if (again) {
-          again = false;
-          void refreshNow();
-        } else schedule(app.config.refreshIntervalMs);
+        if (!queued) schedule(app.config.refreshIntervalMs);
       });
     return running;
   }
@@ -79,7 +92,7 @@ export function createRuntime(deps: { app: App; log: Logger; nowMs: () => number
 
   return {
     soon(delayMs = 300) {
-      if (running) again = true;
+      if (running) void refreshNow();
       else schedule(delayMs);
     },
     refreshNow,
