@@ -215,7 +215,7 @@ export function createPveReader(deps: PveReaderDeps): PveReader {
         try {
           // The node in the UPID is the one that has the log (reference §4.2); limit=0: all lines.
           // Streamed (`getEach`): a log of a job over many guests is thousands of lines, and only
-          // their texts are kept. Each line is checked as `LogLines` would (wire.ts).
+          // their texts are kept. Each line is checked as `LogLine` would (wire.ts).
           const lines: string[] = [];
           let odd = false;
           await api.getEach(
