@@ -172,25 +172,62 @@ const TaskStatus = z.looseObject({
   starttime: z.number(),
 });
 
+/** How long a follower rides out a PVE that does not answer before it gives the task up. */
+const DEFAULT_OUTAGE_MS = 10 * 60_000;
+
 /**
  * Follow one task to its end: its status, and its log read incrementally (only new lines each
  * time; `start` is a line offset, reference §4.4). Calls `onUpdate` after every poll.
+ *
+ * A backup runs for minutes or hours, and PVE (or the network to it) may not answer for a while
+ * meanwhile: the task runs on regardless. Reads are safe to repeat, so a failure PVE calls
+ * temporary (no answer, 5xx) is waited out, polling less often, for up to `outageMs`; any other
+ * failure, or a longer outage, ends the follow with the error.
  */
 export async function followTask(
-  deps: Pick<BackupDeps, "api" | "log" | "sleep">,
+  deps: Pick<BackupDeps, "api" | "log" | "sleep" | "nowMs">,
   upid: string,
   onUpdate: (p: TaskProgress) => void,
-  opts: { readonly intervalMs?: number; readonly signal?: AbortSignal } = {},
+  opts: { readonly intervalMs?: number; readonly signal?: AbortSignal; readonly outageMs?: number } = {},
 ): Promise<TaskProgress> {
   const parsed = parseUpid(upid);
   if (!parsed) throw new UpstreamError(`not a task id: ${upid}`, { retryable: false });
   const node = parsed.node;
   const sleep = deps.sleep ?? ((ms: number) => new Promise((r) => setTimeout(r, ms)));
+  const intervalMs = opts.intervalMs ?? 1000;
   const path = `/nodes/${node}/tasks/${encodeURIComponent(upid)}`;
   const lines: string[] = [];
+  /** Since when PVE has not answered, and how many polls it missed, while it does not. */
+  let outageSinceMs: number | undefined;
+  let missed = 0;
   for (;;) {
-    const status = TaskStatus.parse(await deps.api.get(`${path}/status`));
-    const fresh = LogLines.parse(await deps.api.get(`${path}/log`, { start: lines.length, limit: 0 }));
+    let status: z.output<typeof TaskStatus>;
+    let fresh: z.output<typeof LogLines>;
+    try {
+      status = TaskStatus.parse(await deps.api.get(`${path}/status`));
+      fresh = LogLines.parse(await deps.api.get(`${path}/log`, { start: lines.length, limit: 0 }));
+    } catch (err) {
+      if (!(err instanceof UpstreamError && err.retryable) || opts.signal?.aborted) throw err;
+      const nowMs = deps.nowMs();
+      if (outageSinceMs === undefined) {
+        outageSinceMs = nowMs;
+        deps.log.warn(`following ${upid}: ${err.message}; trying again (the task runs on in PVE)`);
+      }
+      const outageMs = opts.outageMs ?? DEFAULT_OUTAGE_MS;
+      if (nowMs - outageSinceMs >= outageMs)
+        throw new UpstreamError(
+          `gave up following ${upid} after PVE did not answer for ${Math.round(outageMs / 60_000)} min: ${err.message}`,
+          { retryable: true, cause: err },
+        );
+      missed++;
+      await sleep(Math.min(intervalMs * 2 ** Math.min(missed, 5), 30_000));
+      continue;
+    }
+    if (outageSinceMs !== undefined) {
+      deps.log.info(`following ${upid}: PVE answers again`);
+      outageSinceMs = undefined;
+      missed = 0;
+    }
     // PVE answers an empty log with the single line "no content" (reference §4.4): not a line.
     const empty = lines.length === 0 && fresh.length === 1 && fresh[0]?.t === "no content";
     if (!empty) for (const l of fresh) if (l.n === lines.length + 1) lines.push(l.t);
@@ -205,6 +242,6 @@ export async function followTask(
     };
     onUpdate(progress);
     if (!running || opts.signal?.aborted) return progress;
-    await sleep(opts.intervalMs ?? 1000);
+    await sleep(intervalMs);
   }
 }

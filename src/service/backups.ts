@@ -129,7 +129,7 @@ export function createBackupService(deps: BackupServiceDeps) {
         deps.onEvent({ kind: "finished", result });
       }
     };
-    const end = await followTask({ api, log: deps.log }, task.upid, report, {
+    const end = await followTask({ api, log: deps.log, nowMs: deps.nowMs }, task.upid, report, {
       intervalMs: deps.pollIntervalMs,
     });
     following.delete(task.upid);

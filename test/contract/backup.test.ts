@@ -131,4 +131,34 @@ describe("startBackups and followTask", () => {
     const firstEnd = await followTask(deps, first.started[0]?.upid as string, () => {});
     expect(firstEnd.exitStatus).toBe("OK");
   });
+
+  it("rides out a PVE that stops answering for a while, and says so once", async () => {
+    const { lab, deps } = await setup();
+    const lines: string[] = [];
+    const log = { ...silentLogger, warn: (m: string) => lines.push(m), info: (m: string) => lines.push(m) };
+    const started = await startBackups(deps, [call("pve", [102])]);
+    lab.failNext({ method: "GET", path: /\/status$/, status: 503, message: "proxy loop", skip: 2, times: 4 });
+    const end = await followTask({ ...deps, log }, started.started[0]?.upid as string, () => {});
+    expect(end.exitStatus).toBe("OK");
+    expect(end.summary.guests).toMatchObject([{ vmid: 102, outcome: "ok" }]);
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toMatch(
+      /^following UPID:pve:.*503 proxy loop; trying again \(the task runs on in PVE\)$/,
+    );
+    expect(lines[1]).toMatch(/PVE answers again$/);
+  });
+
+  it("gives a task up after a long outage, and at once on an answer that will not change", async () => {
+    const { lab, deps } = await setup();
+    const started = await startBackups(deps, [call("pve", [102])]);
+    const upid = started.started[0]?.upid as string;
+    lab.failNext({ method: "GET", path: /\/status$/, status: 500, message: "gone", times: 1_000 });
+    await expect(followTask(deps, upid, () => {}, { outageMs: 60_000 })).rejects.toThrow(
+      /^gave up following UPID:pve:.* after PVE did not answer for 1 min: .*500 gone$/,
+    );
+    const fresh = await setup();
+    const again = await startBackups(fresh.deps, [call("pve", [102])]);
+    fresh.lab.failNext({ method: "GET", path: /\/status$/, status: 403, message: "Permission check failed" });
+    await expect(followTask(fresh.deps, again.started[0]?.upid as string, () => {})).rejects.toThrow(/403/);
+  });
 });
