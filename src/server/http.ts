@@ -22,6 +22,7 @@ export interface ApiServerDeps {
 }
 
 const MAX_BODY_BYTES = 1 << 20;
+const MAX_DRAIN_BYTES = 16 << 20;
 
 export async function startApiServer(
   deps: ApiServerDeps,
@@ -98,18 +99,25 @@ function secretMatches(req: IncomingMessage, secret: string): boolean {
   return given.length === want.length && timingSafeEqual(given, want);
 }
 
+/**
+ * The request body as text, at most MAX_BODY_BYTES. A larger one is read to its end and dropped
+ * before the refusal is sent (a server that closes on unread data makes TCP reset the connection,
+ * and the sender never sees the answer); past MAX_DRAIN_BYTES the connection is cut.
+ */
 function readBody(req: IncomingMessage): Promise<string> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
     req.on("data", (c: Buffer) => {
       size += c.length;
-      if (size > MAX_BODY_BYTES) {
-        reject(new Error("notification body larger than 1 MiB"));
-        req.destroy();
-      } else chunks.push(c);
+      if (size <= MAX_BODY_BYTES) chunks.push(c);
+      else if (size > MAX_DRAIN_BYTES) req.destroy();
     });
-    req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
+    req.on("end", () =>
+      size > MAX_BODY_BYTES
+        ? reject(new Error("notification body larger than 1 MiB"))
+        : resolve(Buffer.concat(chunks).toString("utf8")),
+    );
     req.on("error", reject);
   });
 }
