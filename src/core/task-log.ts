@@ -264,3 +264,43 @@ export function parseTaskLog(lines: readonly string[], context: TaskLogContext =
   if (jobError !== undefined) summary.jobError = jobError;
   return summary;
 }
+
+/** How many lines of a successful task's log `summarizeOkTaskHead` needs at most. */
+export const OK_TASK_HEAD_LINES = 20;
+
+/**
+ * What a task PVE reports as exactly `OK` did, from the head of its log alone. Such a task ended
+ * without a warning or an error (any would have made it `WARNINGS: N` or `job errors`,
+ * reference §4.3), so every local guest it was asked for was backed up: the guests are the
+ * vmids of its `starting new backup job` line less its `skip external VMs`, both written before
+ * the first guest's block. Undefined when the head does not show that much: no job line, a job
+ * over `--all` or `--pool` (no vmids), or no guest block begun yet within the lines given; the
+ * caller then reads the whole log.
+ */
+export function summarizeOkTaskHead(head: readonly string[]): TaskLogSummary | undefined {
+  let requested: number[] | undefined;
+  let skipped: number[] = [];
+  for (const raw of head) {
+    const line = raw.trimEnd();
+    const prefixed = PREFIXED_RE.exec(line);
+    if (!prefixed || prefixed[1] !== "INFO") continue;
+    const msg = prefixed[2] as string;
+    const jobStart = JOB_START_RE.exec(msg);
+    if (jobStart) requested = requestedFromCommandLine(jobStart[1] ?? "");
+    const skip = SKIP_EXTERNAL_RE.exec(msg);
+    if (skip) skipped = vmidList(skip[1] as string);
+    if (!START_RE.test(msg)) continue;
+    if (!requested || requested.length === 0) return undefined;
+    return {
+      guests: requested
+        .filter((vmid) => !skipped.includes(vmid))
+        .map((vmid) => ({ vmid, outcome: "ok", warnings: 0 })),
+      requestedVmids: requested,
+      skippedExternal: skipped,
+      waitingForLock: false,
+      jobOutcome: "ok",
+      warnings: 0,
+    };
+  }
+  return undefined;
+}

@@ -1,5 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { parseTaskLog, type TaskLogContext, type TaskLogSummary } from "../../src/core/task-log.js";
+import {
+  OK_TASK_HEAD_LINES,
+  parseTaskLog,
+  summarizeOkTaskHead,
+  type TaskLogContext,
+  type TaskLogSummary,
+} from "../../src/core/task-log.js";
 
 const MiB = 1024 ** 2;
 const GiB = 1024 ** 3;
@@ -595,5 +601,63 @@ describe("parseTaskLog edge cases", () => {
     const summary = parseTaskLog([], { requestedVmids: requested });
     summary.requestedVmids.push(101);
     expect(requested).toEqual([100]);
+  });
+});
+
+/** A multi-guest job that ended `TASK OK`, after waiting for the node's lock. */
+const MULTI_GUEST_OK = [
+  "INFO: trying to get global lock - waiting...",
+  "INFO: got global lock",
+  "INFO: starting new backup job: vzdump 100 101 102 --storage nas --mode snapshot --compress zstd --job-id pve-backup-p0",
+  "INFO: skip external VMs: 102",
+  ...GUEST_100_OK,
+  "INFO: Starting Backup of VM 101 (qemu)",
+  "INFO: Finished Backup of VM 101 (00:00:10)",
+  "INFO: Backup job finished successfully",
+  "TASK OK",
+];
+
+describe("summarizeOkTaskHead", () => {
+  const outcomes = (s: TaskLogSummary | undefined) => s?.guests.map((g) => [g.vmid, g.outcome, g.warnings]);
+
+  it.each<[string, readonly string[]]>([
+    ["a multi-guest job after a lock wait", MULTI_GUEST_OK],
+    ["a single guest", SUCCESSFUL_VM],
+  ])("names the guests of %s as the whole log does, from its head", (_name, log) => {
+    const head = summarizeOkTaskHead(log.slice(0, OK_TASK_HEAD_LINES));
+    const whole = parseTaskLog(log);
+    expect(whole.jobOutcome).toBe("ok");
+    expect(outcomes(head)).toEqual(outcomes(whole));
+    expect(head).toMatchObject({
+      requestedVmids: whole.requestedVmids,
+      skippedExternal: whole.skippedExternal,
+      jobOutcome: "ok",
+      warnings: 0,
+      waitingForLock: false,
+    });
+  });
+
+  it.each<[string, readonly string[]]>([
+    ["a head that ends before the first guest's block", MULTI_GUEST_OK.slice(0, 4)],
+    ["no job line", GUEST_100_OK],
+    ["a job over --all", ["INFO: starting new backup job: vzdump --all 1 --storage nas", ...GUEST_100_OK]],
+    [
+      "a job over a pool",
+      ["INFO: starting new backup job: vzdump --pool prod --storage nas", ...GUEST_100_OK],
+    ],
+    ["a job line without arguments", ["INFO: starting new backup job: vzdump", ...GUEST_100_OK]],
+    ["an empty log", []],
+  ])("knows nothing from %s", (_name, head) => {
+    expect(summarizeOkTaskHead(head)).toBeUndefined();
+  });
+
+  it("skips lines of other levels and raw tool output", () => {
+    const head = [
+      "WARN: odd",
+      "raw output",
+      "INFO: starting new backup job: vzdump 105",
+      "INFO: Starting Backup of VM 105 (lxc)",
+    ];
+    expect(outcomes(summarizeOkTaskHead(head))).toEqual([[105, "ok", 0]]);
   });
 });
