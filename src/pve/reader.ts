@@ -1,7 +1,12 @@
 import type { Attempt, BackupJob, ClusterFacts, Guest, NodeState, StorageView } from "../core/model.js";
 import { NewestArchives } from "../core/newest.js";
 import { hasPrivilege } from "../core/permissions.js";
-import { parseTaskLog, type TaskLogSummary } from "../core/task-log.js";
+import {
+  OK_TASK_HEAD_LINES,
+  parseTaskLog,
+  summarizeOkTaskHead,
+  type TaskLogSummary,
+} from "../core/task-log.js";
 import { UpstreamError } from "../errors.js";
 import type { Logger } from "../log.js";
 import type { PveApi } from "./api.js";
@@ -206,6 +211,23 @@ export function createPveReader(deps: PveReaderDeps): PveReader {
     return newest;
   }
 
+  /**
+   * A task's log lines from the first: `limit` of them, 0 for all. The node in the UPID is the one
+   * that has the log (reference §4.2). Streamed (`getEach`): only the texts are kept, each line
+   * checked as `LogLine` would (wire.ts).
+   */
+  async function readLog(t: TaskRow, { limit }: { limit: number }): Promise<string[]> {
+    const lines: string[] = [];
+    let odd = false;
+    await api.getEach(`/nodes/${t.node}/tasks/${encodeURIComponent(t.upid)}/log`, { limit }, (item) => {
+      const text = logLineText(item);
+      if (text === undefined) odd = true;
+      else lines.push(text);
+    });
+    if (odd) throw new UpstreamError("unexpected answer from PVE for task log", { retryable: true });
+    return lines;
+  }
+
   async function readAttempts(tasks: readonly TaskRow[], seen: Set<string>): Promise<Attempt[]> {
     for (const t of tasks) seen.add(t.upid);
     const logs = await Promise.all(
@@ -213,21 +235,20 @@ export function createPveReader(deps: PveReaderDeps): PveReader {
         const cached = finishedLogs.get(t.upid);
         if (cached) return cached;
         try {
-          // The node in the UPID is the one that has the log (reference §4.2); limit=0: all lines.
-          // Streamed (`getEach`): a log of a job over many guests is thousands of lines, and only
-          // their texts are kept. Each line is checked as `LogLine` would (wire.ts).
-          const lines: string[] = [];
-          let odd = false;
-          await api.getEach(
-            `/nodes/${t.node}/tasks/${encodeURIComponent(t.upid)}/log`,
-            { limit: 0 },
-            (item) => {
-              const text = logLineText(item);
-              if (text === undefined) odd = true;
-              else lines.push(text);
-            },
-          );
-          if (odd) throw new UpstreamError("unexpected answer from PVE for task log", { retryable: true });
+          const ok = t.endtime !== undefined && t.status === "OK";
+          // A task that ended exactly OK had no warning and no error: its guests all succeeded,
+          // and the head of its log names them (core/task-log.ts). The whole log of a nightly
+          // job over many guests is thousands of lines.
+          if (ok) {
+            // Its UPID names a single guest: nothing to read.
+            if (t.id && /^\d+$/.test(t.id)) return undefined;
+            const head = summarizeOkTaskHead(await readLog(t, { limit: OK_TASK_HEAD_LINES }));
+            if (head) {
+              finishedLogs.set(t.upid, head);
+              return head;
+            }
+          }
+          const lines = await readLog(t, { limit: 0 });
           // A single-guest task names its guest in the UPID: that covers a job that failed in setup.
           const requestedVmids = t.id && /^\d+$/.test(t.id) ? [Number(t.id)] : [];
           const summary = parseTaskLog(lines, { requestedVmids });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { ClusterFacts } from "../../src/core/model.js";
+import { parseTaskLog } from "../../src/core/task-log.js";
 import type { Logger } from "../../src/log.js";
 import { createPveReader } from "../../src/pve/reader.js";
 import type { Scenario } from "../../src/sim/scenario.js";
@@ -168,5 +169,57 @@ describe("createPveReader against the sim", () => {
     const facts = reachable((await read()).facts);
     expect(facts.jobsError).toMatch(/cannot read backup jobs.*Sys.Audit/);
     expect(facts.jobs).toEqual([]);
+  });
+
+  it("reads only the head of a task that ended OK, nothing of a single guest's, all of a failed one", async () => {
+    const scenario = tieredLab();
+    scenario.tasks?.push({
+      node: "pve",
+      start: "2026-02-11T09:00:00Z",
+      end: "2026-02-11T09:10:00Z",
+      user: "root@pam",
+      storage: "nas-backups",
+      guests: [{ vmid: 101 }, { vmid: 105, error: "vma_queue_write: write error - Broken pipe" }],
+    });
+    const { read, api, lab } = await setup(scenario);
+    const { facts, requests } = await read();
+    // The tasks of the reader's window: the last 14 days.
+    const since = Math.floor(lab.nowMs() / 1000) - 14 * 86_400;
+    const tasks = (await api.get("/nodes/pve/tasks", { typefilter: "vzdump", since, limit: 1000 })) as {
+      upid: string;
+      id: string;
+      status: string;
+    }[];
+    const limits = new Map(
+      logReads(requests).map((r) => {
+        const u = new URL(r.path, "https://x");
+        return [decodeURIComponent(u.pathname.split("/")[6] ?? ""), u.searchParams.get("limit")];
+      }),
+    );
+    for (const t of tasks) {
+      if (t.status !== "OK") expect(limits.get(t.upid), t.upid).toBe("0");
+      else if (t.id) expect(limits.has(t.upid), t.upid).toBe(false);
+      else expect(limits.get(t.upid), t.upid).toBe("20");
+    }
+    expect(tasks.some((t) => t.status === "OK" && t.id)).toBe(true);
+    expect(tasks.some((t) => t.status === "OK" && !t.id)).toBe(true);
+    // The same attempts as from whole logs: every guest of an OK task ok, the failed one failed.
+    const attempts = reachable(facts).attempts;
+    const failed = attempts.filter((a) => a.outcome === "failed");
+    expect(failed.map((a) => [a.vmid, a.error])).toEqual([
+      [105, "vma_queue_write: write error - Broken pipe"],
+    ]);
+    for (const t of tasks.filter((x) => x.status === "OK")) {
+      const whole = (await api.get(`/nodes/pve/tasks/${encodeURIComponent(t.upid)}/log`, { limit: 0 })) as {
+        t: string;
+      }[];
+      const guests = parseTaskLog(
+        whole.map((l) => l.t),
+        { requestedVmids: t.id ? [Number(t.id)] : [] },
+      ).guests.map((g) => g.vmid);
+      const mine = attempts.filter((a) => a.upid === t.upid);
+      expect(mine.map((a) => a.vmid).sort(), t.upid).toEqual(guests.sort());
+      expect(mine.every((a) => a.outcome === "ok")).toBe(true);
+    }
   });
 });
