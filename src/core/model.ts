@@ -84,6 +84,10 @@ export interface Attempt {
   readonly outcome: AttemptOutcome;
   /** The `ERROR:` line for a failed guest, or the task's error for a job-level failure. */
   readonly error?: string;
+  /**
+   * From the guest's block of the task log, when the whole log was read: a task that ended OK is
+   * known from the head of its log (its guests), so its attempts carry neither.
+   */
   readonly sizeBytes?: number;
   readonly durationSec?: number;
   /** Scheduled runs carry their job id; manual runs do not. */
