@@ -90,8 +90,6 @@ export interface Attempt {
    */
   readonly sizeBytes?: number;
   readonly durationSec?: number;
-  /** Scheduled runs carry their job id; manual runs do not. */
-  readonly jobId?: string;
 }
 
 /** Effective privileges of the token: path → privilege → propagate (0/1), as `/access/permissions`. */
