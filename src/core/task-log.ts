@@ -283,7 +283,7 @@ export function summarizeOkTaskHead(head: readonly string[]): TaskLogSummary | u
   for (const raw of head) {
     const line = raw.trimEnd();
     const prefixed = PREFIXED_RE.exec(line);
-    if (!prefixed || prefixed[1] !== "INFO") continue;
+    if (prefixed?.[1] !== "INFO") continue;
     const msg = prefixed[2] as string;
     const jobStart = JOB_START_RE.exec(msg);
     if (jobStart) requested = requestedFromCommandLine(jobStart[1] ?? "");
