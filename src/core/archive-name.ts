@@ -5,19 +5,7 @@
  * node's local wall clock; PBS snapshots are `{vm|ct}/{vmid}/{ISO-8601 UTC}`.
  */
 
-import type { GuestType } from "./model.js";
-
-/** A calendar date and time of day without a zone. */
-export interface WallClock {
-  year: number;
-  /** 1–12. */
-  month: number;
-  /** 1–31. */
-  day: number;
-  hour: number;
-  minute: number;
-  second: number;
-}
+import type { GuestType, WallClock } from "./model.js";
 
 /** The parts of a standard vzdump archive file name. */
 export interface ArchiveName extends WallClock {

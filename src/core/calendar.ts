@@ -10,6 +10,8 @@
  * earlier instant.
  */
 
+import type { WallClock } from "./model.js";
+
 /** A parsed calendar event. Every list is sorted ascending and free of duplicates. */
 export interface CalendarEvent {
   /** The text the event was parsed from. */
@@ -257,19 +259,16 @@ function formatterFor(timeZone: string): Intl.DateTimeFormat | undefined {
   }
 }
 
-interface WallFields {
-  year: number;
-  month: number;
-  day: number;
-  hour: number;
-  minute: number;
-  second: number;
-  [type: string]: number;
-}
-
 /** The wall-clock time of instant `ms` (truncated to the second), encoded as if it were UTC. */
 function wallClockMs(format: Intl.DateTimeFormat, ms: number): number {
-  const fields: WallFields = { year: 0, month: 0, day: 0, hour: 0, minute: 0, second: 0 };
+  const fields: WallClock & Record<string, number> = {
+    year: 0,
+    month: 0,
+    day: 0,
+    hour: 0,
+    minute: 0,
+    second: 0,
+  };
   for (const part of format.formatToParts(ms)) fields[part.type] = Number(part.value);
   return Date.UTC(fields.year, fields.month - 1, fields.day, fields.hour, fields.minute, fields.second);
 }
@@ -278,20 +277,7 @@ function wallClockMs(format: Intl.DateTimeFormat, ms: number): number {
  * The wall-clock time of instant `ms` in `timeZone`, with the ISO weekday (Monday = 1); undefined
  * for an unknown zone. What PVE's `localtime()` gives a node.
  */
-export function wallClockAt(
-  ms: number,
-  timeZone: string,
-):
-  | {
-      year: number;
-      month: number;
-      day: number;
-      hour: number;
-      minute: number;
-      second: number;
-      isoWeekday: number;
-    }
-  | undefined {
+export function wallClockAt(ms: number, timeZone: string): (WallClock & { isoWeekday: number }) | undefined {
   const format = formatterFor(timeZone);
   if (!format) return undefined;
   const d = new Date(wallClockMs(format, ms));

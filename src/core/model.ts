@@ -129,3 +129,15 @@ export interface TierAssignment {
   readonly tier: string;
   readonly graceMin: number;
 }
+
+/** A calendar date and time of day without a zone. */
+export interface WallClock {
+  year: number;
+  /** 1–12. */
+  month: number;
+  /** 1–31. */
+  day: number;
+  hour: number;
+  minute: number;
+  second: number;
+}

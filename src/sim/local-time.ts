@@ -1,5 +1,5 @@
-import type { WallClock } from "../core/archive-name.js";
 import { wallClockAt } from "../core/calendar.js";
+import type { WallClock } from "../core/model.js";
 
 /**
  * Node-local wall-clock time. PVE formats archive names, `Backup started at` lines and prune
