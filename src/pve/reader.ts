@@ -238,7 +238,8 @@ export function createPveReader(deps: PveReaderDeps): PveReader {
           const ok = t.endtime !== undefined && t.status === "OK";
           // A task that ended exactly OK had no warning and no error: its guests all succeeded,
           // and the head of its log names them (core/task-log.ts). The whole log of a nightly
-          // job over many guests is thousands of lines.
+          // job over many guests is thousands of lines. A job over `--all` or a pool names none
+          // there: its whole log is read after all (once; finished logs are kept).
           if (ok) {
             // Its UPID names a single guest: nothing to read.
             if (t.id && /^\d+$/.test(t.id)) return undefined;
