@@ -192,23 +192,12 @@ async function measureFloors(url: string, fingerprint: string, authorization: st
     await get("/version");
   });
   // The storage listing is small; its rows are read here only to name the contents to list.
-  const storages = (
-    JSON.parse(
-      await new Promise<string>((resolve, reject) => {
-        let text = "";
-        transport
-          .request({
-            method: "GET",
-            url: new URL(`${url}/api2/json/nodes/pve1/storage?content=backup`),
-            headers: { Authorization: authorization, Accept: "application/json" },
-            streamBody: () => (piece) => {
-              text += piece.toString("utf8");
-            },
-          })
-          .then(() => resolve(text), reject);
-      }),
-    ) as { data: { storage: string }[] }
-  ).data.map((s) => s.storage);
+  const listing = await transport.request({
+    method: "GET",
+    url: new URL(`${url}/api2/json/nodes/pve1/storage?content=backup`),
+    headers: { Authorization: authorization, Accept: "application/json" },
+  });
+  const storages = (JSON.parse(listing.text) as { data: { storage: string }[] }).data.map((s) => s.storage);
   const dataMs = await best(async () => {
     await get("/nodes/pve1/storage?content=backup");
     await Promise.all(storages.map((s) => get(`/nodes/pve1/storage/${s}/content?content=backup`)));
