@@ -127,7 +127,6 @@ async function measure(guests: number): Promise<Measurement> {
     return {
       ms,
       requests,
-      archives: facts.reachable ? facts.archives.length : 0,
       ok: report.guests.filter((g) => g.status === "ok").length,
     };
   };
