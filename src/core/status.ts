@@ -32,6 +32,8 @@ export interface LastBackup {
   readonly volid: string;
   readonly storage: string;
   readonly sizeBytes: number;
+  /** The archive's notes (vzdump's `notes-template`, e.g. the guest's name), if it has any. */
+  readonly notes: string | null;
 }
 
 export interface LastAttempt {
@@ -317,7 +319,13 @@ function guestNodeNote(guest: Guest, facts: Facts): string {
 }
 
 function toLastBackup(a: Archive): LastBackup {
-  return { timeMs: a.timeMs, volid: a.volid, storage: a.storage, sizeBytes: a.sizeBytes };
+  return {
+    timeMs: a.timeMs,
+    volid: a.volid,
+    storage: a.storage,
+    sizeBytes: a.sizeBytes,
+    notes: a.notes ?? null,
+  };
 }
 
 function toLastAttempt(a: Attempt): LastAttempt {

@@ -290,6 +290,7 @@ function guestStates(g: GuestReport): EntityState[] {
         size_bytes: last?.sizeBytes ?? null,
         volid: last?.volid ?? null,
         storage: last?.storage ?? null,
+        notes: last?.notes ?? null,
         node: g.node,
         tier: g.tier,
         jobs: g.jobs,

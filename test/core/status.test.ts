@@ -363,7 +363,7 @@ describe("assessCluster: one verdict per guest", () => {
       facts({
         archives: [
           archive(100, "2026-02-10T03:00:05Z"),
-          archive(100, "2026-02-11T03:00:05Z", { sizeBytes: 42 }),
+          archive(100, "2026-02-11T03:00:05Z", { sizeBytes: 42, notes: "homeassistant" }),
           archive(100, "2026-02-09T03:00:05Z"),
         ],
         attempts: [attempt(100, "2026-02-10T03:00:00Z"), attempt(100, "2026-02-11T03:00:00Z")],
@@ -375,7 +375,12 @@ describe("assessCluster: one verdict per guest", () => {
       name: "guest-100",
       tier: "P0",
       status: "ok",
-      lastBackup: { timeMs: at("2026-02-11T03:00:05Z"), storage: "nas", sizeBytes: 42 },
+      lastBackup: {
+        timeMs: at("2026-02-11T03:00:05Z"),
+        storage: "nas",
+        sizeBytes: 42,
+        notes: "homeassistant",
+      },
       lastAttempt: { startMs: at("2026-02-11T03:00:00Z"), outcome: "ok" },
       expectedByMs: at("2026-02-12T04:00:00Z"),
       jobs: ["p0"],

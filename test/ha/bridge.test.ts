@@ -127,6 +127,8 @@ describe.sequential("the add-on in a real Home Assistant", () => {
     }
     const last = await state(await entityId("pve_backup_home_100_last_backup"));
     expect(last?.attributes.device_class).toBe("timestamp");
+    // The archive's notes: the tiered lab's jobs write the guest's name there.
+    expect(last?.attributes.notes).toBe("homeassistant");
     expect(Date.parse(String(last?.state))).toBeGreaterThan(Date.now() - 2 * 86_400_000);
   });
 
