@@ -1,11 +1,9 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
-import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { demoOptions } from "../src/demo.js";
 import { type SimLab, startSimLab } from "../src/sim/lab.js";
+import { freePort } from "../test/ha/hass.js";
+import { optionsFileFor } from "../test/support/cli.js";
 import { tieredLab } from "../test/support/scenarios.js";
 
 /**
@@ -20,16 +18,6 @@ const RUNS = 7;
 const POLL_S = 5;
 const SECRET = "benchmark-shared-secret-0123456789";
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.listen(0, "127.0.0.1", () => {
-      const a = s.address();
-      s.close(() => resolve(typeof a === "object" && a ? a.port : 0));
-    });
-  });
-}
-
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function measure(push: boolean): Promise<number[]> {
@@ -39,17 +27,11 @@ async function measure(push: boolean): Promise<number[]> {
   });
   const port = await freePort();
   const api = `http://127.0.0.1:${port}`;
-  const options = join(mkdtempSync(join(tmpdir(), "pve-backup-bench-")), "options.json");
-  writeFileSync(
-    options,
-    JSON.stringify({
-      ...demoOptions(lab),
-      timezone: "UTC",
-      api_port: port,
-      refresh_interval_s: POLL_S,
-      ...(push ? { push: { url: `${api}/api/pve-webhook`, secret: SECRET } } : {}),
-    }),
-  );
+  const options = optionsFileFor(lab, {
+    api_port: port,
+    refresh_interval_s: POLL_S,
+    ...(push ? { push: { url: `${api}/api/pve-webhook`, secret: SECRET } } : {}),
+  });
   const cli = (args: string[]) =>
     new Promise<void>((resolve) =>
       spawn(process.execPath, [join(here, "../cli.js"), ...args, "--options", options], {

@@ -1,12 +1,10 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtempSync, openSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { openSync, readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { demoOptions } from "../../src/demo.js";
 import { type SimLab, startSimLab } from "../../src/sim/lab.js";
 import { freePort, waitFor } from "../ha/hass.js";
-import { runCli } from "../support/cli.js";
+import { optionsFileFor, runCli } from "../support/cli.js";
 import { tieredLab } from "../support/scenarios.js";
 
 /**
@@ -38,18 +36,12 @@ describe("push notifications from PVE", () => {
     });
     const port = await freePort();
     const api = `http://127.0.0.1:${port}`;
-    const dir = mkdtempSync(join(tmpdir(), "pve-backup-push-"));
-    const options = join(dir, "options.json");
-    writeFileSync(
-      options,
-      JSON.stringify({
-        ...demoOptions(lab),
-        timezone: "UTC",
-        api_port: port,
-        refresh_interval_s: 300,
-        push: { url: `${api}/api/pve-webhook`, secret: SECRET },
-      }),
-    );
+    const options = optionsFileFor(lab, {
+      api_port: port,
+      refresh_interval_s: 300,
+      push: { url: `${api}/api/pve-webhook`, secret: SECRET },
+    });
+    const dir = dirname(options);
 
     const setup = await runCli(["notify", "setup", "--yes", "--options", options]);
     expect(setup.stderr).toBe("");
@@ -97,16 +89,10 @@ describe("push notifications from PVE", () => {
   it("refuses a notification without the shared secret", async () => {
     lab = await startSimLab({ scenario: tieredLab(), clock: "manual" });
     const port = await freePort();
-    const dir = mkdtempSync(join(tmpdir(), "pve-backup-push-"));
-    const options = join(dir, "options.json");
-    writeFileSync(
-      options,
-      JSON.stringify({
-        ...demoOptions(lab),
-        api_port: port,
-        push: { url: `http://127.0.0.1:${port}/api/pve-webhook`, secret: SECRET },
-      }),
-    );
+    const options = optionsFileFor(lab, {
+      api_port: port,
+      push: { url: `http://127.0.0.1:${port}/api/pve-webhook`, secret: SECRET },
+    });
     service = spawn(process.execPath, [join(root, "dist/main.js"), "--options", options], {
       stdio: "ignore",
     });
