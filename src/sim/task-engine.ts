@@ -114,24 +114,10 @@ export function createTaskEngine(deps: TaskEngineDeps): TaskEngine {
     const pid = nextPid(spec.node);
     const pstart = Math.max(1, Math.floor((startSec * 1000 - deps.bootMsOf(spec.node)) / 10));
     const [user, tokenId] = spec.user.split("!", 2) as [string, string | undefined];
-    const upid = formatUpid({
-      node: spec.node,
-      pid,
-      pstart,
-      startMs: startSec * 1000,
-      type: spec.type,
-      id: spec.id,
-      user,
-      tokenId,
-    });
+    const fields = { node: spec.node, pid, pstart, startMs: startSec * 1000, type: spec.type, id: spec.id };
     const task: SimTask = {
-      upid,
-      node: spec.node,
-      pid,
-      pstart,
-      startMs: startSec * 1000,
-      type: spec.type,
-      id: spec.id,
+      upid: formatUpid({ ...fields, user, tokenId }),
+      ...fields,
       user: spec.user,
       jobId: spec.jobId,
       log: [],
