@@ -174,3 +174,20 @@ describe("the store images", () => {
     expect(pngSize(join(addon, "logo.png"))).toEqual({ width: 250, height: 100 });
   });
 });
+
+describe("the install instructions", () => {
+  const readme = readFileSync(join(root, "README.md"), "utf8");
+  const docs = readFileSync(join(addon, "DOCS.md"), "utf8");
+  const pveum = (text: string) => text.split("\n").filter((l) => l.startsWith("pveum "));
+
+  it("give the same pveum lines in README and DOCS.md", () => {
+    expect(pveum(docs).length).toBeGreaterThan(0);
+    expect(pveum(docs)).toEqual(pveum(readme));
+  });
+
+  it("point users at the repository that repository.yaml describes", () => {
+    const url = readYaml(join(root, "repository.yaml")).url as string;
+    expect(readme).toContain(`paste \`${url}\``);
+    expect(docs).toContain(`add \`${url}\``);
+  });
+});
