@@ -117,12 +117,24 @@ def _is_hass(node: ast.expr) -> bool:
     return isinstance(node, ast.Attribute) and node.attr in ("hass", "_hass")
 
 
+def _fallback_imports(tree: ast.AST) -> set[int]:
+    """Ids of imports inside `except ImportError:`: the old name kept for older releases."""
+    ids: set[int] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ExceptHandler) and isinstance(node.type, ast.Name):
+            if node.type.id in ("ImportError", "ModuleNotFoundError"):
+                ids.update(id(n) for stmt in node.body for n in ast.walk(stmt))
+    return ids
+
+
 def find_removed(source: str) -> list[tuple[int, Removed]]:
     """(line, removal) for every use of a removed API in `source`."""
     found: list[tuple[int, Removed]] = []
-    for node in ast.walk(ast.parse(source)):
+    tree = ast.parse(source)
+    fallbacks = _fallback_imports(tree)
+    for node in ast.walk(tree):
         for removed in REMOVED:
-            if isinstance(node, ast.ImportFrom) and node.module:
+            if isinstance(node, ast.ImportFrom) and node.module and id(node) not in fallbacks:
                 if any((node.module, a.name) in removed.imports for a in node.names):
                     found.append((node.lineno, removed))
             elif isinstance(node, ast.Attribute):
@@ -161,6 +173,10 @@ def test_the_scan_ignores_comments_strings_and_the_replacements() -> None:
         "await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)\n"
         "await hass.http.async_register_static_paths([])\n"
         "entry.runtime_data = bridge\n"
+        "try:\n"
+        "    from homeassistant.helpers.target import TargetSelection\n"
+        "except ImportError:  # before 2025.8\n"
+        "    from homeassistant.helpers.service import async_extract_referenced_entity_ids\n"
     )
     assert find_removed(source) == []
 
