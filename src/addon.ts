@@ -1,7 +1,7 @@
 import type { BridgeStats } from "./ha/bridge.js";
 import type { Logger } from "./log.js";
 import type { StatusJson } from "./report.js";
-import { startIngressServer, SUPERVISOR_INGRESS_PEER } from "./server/ingress.js";
+import { SUPERVISOR_INGRESS_PEER, startIngressServer } from "./server/ingress.js";
 import { createSupervisorClient, type SupervisorClient } from "./supervisor/client.js";
 
 /**
@@ -45,7 +45,9 @@ export async function startAddonSurface(deps: AddonSurfaceDeps): Promise<AddonSu
     ingressPort = info.ingressPort ?? DEFAULT_INGRESS_PORT;
     slug = info.slug;
   } catch (err) {
-    log.warn(`could not read the add-on's own info from the Supervisor (${describe(err)}); ingress on port ${ingressPort}`);
+    log.warn(
+      `could not read the add-on's own info from the Supervisor (${describe(err)}); ingress on port ${ingressPort}`,
+    );
   }
   const ingress = await startIngressServer(
     {
@@ -64,10 +66,14 @@ export async function startAddonSurface(deps: AddonSurfaceDeps): Promise<AddonSu
   const announce = async () => {
     try {
       await supervisor.announce("pve_backup", { addon: slug, version: deps.addonVersion });
-      log.info("announced to Home Assistant: the PVE Backup integration is offered under Settings → Devices & services");
+      log.info(
+        "announced to Home Assistant: the PVE Backup integration is offered under Settings → Devices & services",
+      );
     } catch (err) {
       if (closed) return;
-      log.warn(`could not announce the add-on to Home Assistant (${describe(err)}); trying again in ${waitMs / 1000} s`);
+      log.warn(
+        `could not announce the add-on to Home Assistant (${describe(err)}); trying again in ${waitMs / 1000} s`,
+      );
       timer = setTimeout(() => void announce(), waitMs);
       timer.unref();
       waitMs = Math.min(waitMs * 2, 300_000);
