@@ -1,3 +1,4 @@
+import { request } from "node:http";
 import { z } from "zod";
 import { UpstreamError } from "../errors.js";
 
@@ -32,7 +33,6 @@ export interface SupervisorClientOptions {
   readonly baseUrl: string;
   readonly token: string;
   readonly timeoutMs?: number;
-  readonly fetch?: typeof fetch;
 }
 
 const Envelope = z.union([
@@ -54,36 +54,30 @@ const Discovery = z.object({ uuid: z.string() });
 export function createSupervisorClient(opts: SupervisorClientOptions): SupervisorClient {
   const base = opts.baseUrl.replace(/\/+$/, "");
   const timeoutMs = opts.timeoutMs ?? 10_000;
-  const doFetch = opts.fetch ?? fetch;
 
   async function call(method: "GET" | "POST", path: string, body?: unknown): Promise<unknown> {
     const what = `${method} ${path}`;
-    let res: Response;
+    let res: { status: number; text: string };
     try {
-      res = await doFetch(`${base}${path}`, {
-        method,
-        headers: {
-          authorization: `Bearer ${opts.token}`,
-          ...(body === undefined ? {} : { "content-type": "application/json" }),
-        },
-        body: body === undefined ? undefined : JSON.stringify(body),
-        signal: AbortSignal.timeout(timeoutMs),
-      });
+      res = await exchange(method, `${base}${path}`, opts.token, body, timeoutMs);
     } catch (err) {
-      const why = err instanceof Error && err.name === "TimeoutError" ? `no answer in ${timeoutMs} ms` : err;
-      throw new UpstreamError(`Supervisor ${what}: ${describe(why)}`, { retryable: true, cause: err });
+      throw new UpstreamError(`Supervisor ${what}: ${describe(err)}`, { retryable: true, cause: err });
     }
-    const text = await res.text();
+    const ok = res.status >= 200 && res.status < 300;
     if (res.status === 401 || res.status === 403) {
       // The security middleware answers bare 401/403; the API itself a JSON envelope.
+      const hint = res.status === 401 ? " (is this running as the add-on, with its SUPERVISOR_TOKEN?)" : "";
       throw new UpstreamError(
-        `Supervisor ${what}: ${res.status} ${messageOf(text) ?? "refused"} (is this running as the add-on, with SUPERVISOR_TOKEN?)`,
-        { status: res.status, retryable: false },
+        `Supervisor ${what}: ${res.status} ${messageOf(res.text) ?? "refused"}${hint}`,
+        {
+          status: res.status,
+          retryable: false,
+        },
       );
     }
     let envelope: z.infer<typeof Envelope>;
     try {
-      envelope = Envelope.parse(JSON.parse(text));
+      envelope = Envelope.parse(JSON.parse(res.text));
     } catch (err) {
       throw new UpstreamError(`Supervisor ${what}: ${res.status}, not a Supervisor answer`, {
         status: res.status,
@@ -91,7 +85,7 @@ export function createSupervisorClient(opts: SupervisorClientOptions): Superviso
         cause: err,
       });
     }
-    if (envelope.result === "error" || !res.ok) {
+    if (envelope.result === "error" || !ok) {
       const message = envelope.result === "error" ? envelope.message : undefined;
       throw new UpstreamError(`Supervisor ${what}: ${res.status} ${message ?? "error"}`, {
         status: res.status,
@@ -119,6 +113,57 @@ export function createSupervisorClient(opts: SupervisorClientOptions): Superviso
   };
 }
 
+/**
+ * One request over Node's own `http` (the Supervisor is plain HTTP on the container network); not
+ * `fetch`, whose undici parser costs the process ~25 MB the first time it is used.
+ */
+function exchange(
+  method: string,
+  url: string,
+  token: string,
+  body: unknown,
+  timeoutMs: number,
+): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    const payload = body === undefined ? undefined : JSON.stringify(body);
+    const req = request(url, {
+      method,
+      headers: {
+        authorization: `Bearer ${token}`,
+        ...(payload === undefined
+          ? {}
+          : { "content-type": "application/json", "content-length": Buffer.byteLength(payload) }),
+      },
+    });
+    const timer = setTimeout(() => req.destroy(new Error(`no answer in ${timeoutMs} ms`)), timeoutMs);
+    req.on("error", (err) => {
+      clearTimeout(timer);
+      reject(err);
+    });
+    req.on("response", (res) => {
+      const chunks: Buffer[] = [];
+      let size = 0;
+      res.on("data", (c: Buffer) => {
+        size += c.length;
+        // The Supervisor's answers here are small; anything larger is not one.
+        if (size > MAX_ANSWER_BYTES) req.destroy(new Error("answer larger than 1 MiB"));
+        else chunks.push(c);
+      });
+      res.on("end", () => {
+        clearTimeout(timer);
+        resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString("utf8") });
+      });
+      res.on("error", (err) => {
+        clearTimeout(timer);
+        reject(err);
+      });
+    });
+    req.end(payload);
+  });
+}
+
+const MAX_ANSWER_BYTES = 1 << 20;
+
 function messageOf(text: string): string | undefined {
   try {
     const m = (JSON.parse(text) as { message?: unknown }).message;
@@ -131,8 +176,8 @@ function messageOf(text: string): string | undefined {
 
 function describe(err: unknown): string {
   if (err instanceof Error) {
-    const code = (err.cause as { code?: string } | undefined)?.code;
-    return code ? `${err.message} (${code})` : err.message;
+    const code = (err as { code?: string }).code;
+    return code && !err.message.includes(code) ? `${err.message} (${code})` : err.message;
   }
   return String(err);
 }
