@@ -1,6 +1,7 @@
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
+import { startAddonSurface } from "./addon.js";
 import { ADDON_OPTIONS_PATH, createApp, loadConfig } from "./app.js";
 import { type Config, parseOptions } from "./config/schema.js";
 import { demoOptions, startDemoLab } from "./demo.js";
@@ -141,17 +142,31 @@ async function main(): Promise<void> {
     }
   }
 
-  const server = await startApiServer(
-    {
-      status: () => runtime.status(),
-      bridge: () => bridge?.stats(),
-      refreshes: () => runtime.count(),
-      onPveNotification,
-      pushSecret: config.push?.secret,
-      log,
-    },
-    config.apiPort,
-  );
+  // As the add-on, the page and the status and bridge JSON are served on the ingress port, to the
+  // Supervisor's ingress proxy and to loopback (the container's healthcheck), instead of api_port.
+  const addon = process.env.SUPERVISOR_TOKEN
+    ? await startAddonSurface({
+        env: process.env,
+        log,
+        status: () => runtime.status(),
+        bridge: () => bridge?.stats(),
+        refreshes: () => runtime.count(),
+        addonVersion: VERSION,
+      })
+    : undefined;
+  const server = addon
+    ? undefined
+    : await startApiServer(
+        {
+          status: () => runtime.status(),
+          bridge: () => bridge?.stats(),
+          refreshes: () => runtime.count(),
+          onPveNotification,
+          pushSecret: config.push?.secret,
+          log,
+        },
+        config.apiPort,
+      );
   await runtime.start();
 
   let stopping = false;
@@ -162,7 +177,8 @@ async function main(): Promise<void> {
     runtime.stop();
     await bridge?.close();
     closeHa();
-    await server.close();
+    await server?.close();
+    await addon?.close();
     await app.close();
     await lab?.stop();
     process.exit(0);

@@ -27,9 +27,11 @@ export interface HaTarget {
 /** Where Home Assistant is, from the environment; undefined when it is not configured. */
 export function haTargetFromEnv(env: NodeJS.ProcessEnv): HaTarget | undefined {
   if (env.SUPERVISOR_TOKEN) {
+    // `SUPERVISOR_URL` only in tests (the Supervisor stand-in); the container has http://supervisor.
+    const supervisor = (env.SUPERVISOR_URL ?? "http://supervisor").replace(/\/+$/, "");
     return {
-      wsUrl: "ws://supervisor/core/websocket",
-      restUrl: "http://supervisor/core/api",
+      wsUrl: `${supervisor.replace(/^http/, "ws")}/core/websocket`,
+      restUrl: `${supervisor}/core/api`,
       token: env.SUPERVISOR_TOKEN,
     };
   }

@@ -35,8 +35,19 @@ export async function freePort(): Promise<number> {
   });
 }
 
-export async function startHass(opts: { withIntegration?: boolean } = {}): Promise<Hass> {
+export interface HassOptions {
+  /** Copy the companion integration into custom_components (default true). */
+  readonly withIntegration?: boolean;
+  /** Create its config entry through the user flow (default: withIntegration). */
+  readonly createEntry?: boolean;
+  /** Test-only components from test/ha/fixtures, copied in and set up from configuration.yaml. */
+  readonly fixtures?: readonly string[];
+}
+
+export async function startHass(opts: HassOptions = {}): Promise<Hass> {
   const withIntegration = opts.withIntegration ?? true;
+  const createEntry = opts.createEntry ?? withIntegration;
+  const fixtures = opts.fixtures ?? [];
   const configDir = mkdtempSync(join(tmpdir(), "pve-backup-hass-"));
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
@@ -61,10 +72,13 @@ export async function startHass(opts: { withIntegration?: boolean } = {}): Promi
       "  default: warning",
       "  logs:",
       "    custom_components.pve_backup: debug",
+      ...fixtures.map((f) => `${f}:`),
       "",
     ].join("\n"),
   );
   mkdirSync(join(configDir, "custom_components"));
+  for (const f of fixtures)
+    cpSync(join(root, "test/ha/fixtures", f), join(configDir, "custom_components", f), { recursive: true });
   if (withIntegration)
     cpSync(join(root, "custom_components/pve_backup"), join(configDir, "custom_components/pve_backup"), {
       recursive: true,
@@ -113,7 +127,7 @@ export async function startHass(opts: { withIntegration?: boolean } = {}): Promi
   await start();
   token = await onboard(url);
   // The integration's config entry, through its config flow (one confirm step).
-  if (withIntegration) {
+  if (createEntry) {
     const flow = await rest<{ flow_id: string }>("POST", "/api/config/config_entries/flow", {
       handler: "pve_backup",
       show_advanced_options: false,
