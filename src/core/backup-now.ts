@@ -5,6 +5,15 @@ import type { TierPolicy } from "./policy.js";
  * "Back up now": which vzdump calls to make, one per node hosting requested guests. PVE answers
  * `"OK"` and does nothing when a call names no guest of the node it is sent to (reference §4.1),
  * so every call goes to the node the guest lives on now.
+ *
+ * A manual backup never costs a restore point the tier's retention promises (reference §3.3,
+ * §5.4): it runs with `remove=0`, so it prunes nothing (not by the tier's retention, not by the
+ * storage's own `prune-backups`), and its archive is `protected`, so the next scheduled prune
+ * neither removes it nor counts it among the tier's `keep-last` newest. With `protected=1`, PVE
+ * checks the guest's protected archives against the storage's `max-protected-backups` (5 for a
+ * token without Datastore.Allocate) instead of the retention's limit. `protected` needs an
+ * explicit storage: without one only `remove=0` is sent, and PVE refuses the backup (rather than
+ * prune) when the default storage's retention is already full.
  */
 
 export interface BackupRequest {
@@ -61,27 +70,21 @@ export function planBackupNow(input: BackupNowInput): BackupPlan {
   if (problems.length > 0) return { ok: false, error: `nothing started: ${problems.join("; ")}` };
   const calls: VzdumpCall[] = [];
   for (const [node, guests] of byNode) {
-    // Calls are grouped per node and per retention: one vzdump task per group, as PVE runs them.
-    const groups = new Map<string, number[]>();
-    for (const g of guests) {
-      const keep = input.tiers.find((t) => t.guests.includes(g.vmid))?.keepLast;
-      const key = keep === undefined ? "" : `keep-last=${keep}`;
-      groups.set(key, [...(groups.get(key) ?? []), g.vmid]);
+    // One vzdump task per node, as PVE runs them.
+    const vmids = guests.map((g) => g.vmid);
+    const params: Record<string, string | number> = {
+      vmid: vmids.join(","),
+      mode: "snapshot",
+      compress: "zstd",
+      remove: 0,
+      "notification-mode": "notification-system",
+    };
+    if (input.storage) {
+      params.storage = input.storage;
+      params.protected = 1;
+      params["notes-template"] = "{{guestname}}";
     }
-    for (const [prune, vmids] of groups) {
-      const params: Record<string, string | number> = {
-        vmid: vmids.join(","),
-        mode: "snapshot",
-        compress: "zstd",
-        "notification-mode": "notification-system",
-      };
-      if (input.storage) {
-        params.storage = input.storage;
-        params["notes-template"] = "{{guestname}}";
-        if (prune) params["prune-backups"] = prune;
-      }
-      calls.push({ node, vmids, params });
-    }
+    calls.push({ node, vmids, params });
   }
   return { ok: true, calls };
 }

@@ -31,7 +31,7 @@ const input = (over: Partial<BackupNowInput> = {}): BackupNowInput => ({
 });
 
 describe("planBackupNow", () => {
-  it("posts one guest to the node it lives on, with the tier's storage and retention", () => {
+  it("posts one guest to the node it lives on, protected and pruning nothing", () => {
     expect(planBackupNow(input())).toEqual({
       ok: true,
       calls: [
@@ -42,37 +42,37 @@ describe("planBackupNow", () => {
             vmid: "100",
             mode: "snapshot",
             compress: "zstd",
+            remove: 0,
             "notification-mode": "notification-system",
             storage: "nas",
+            protected: 1,
             "notes-template": "{{guestname}}",
-            "prune-backups": "keep-last=3",
           },
         },
       ],
     });
   });
 
-  it("splits a request across nodes and retention groups", () => {
+  it("starts one task per node, whatever the guests' tiers and retention", () => {
     const plan = planBackupNow(input({ request: { vmids: [105], tiers: ["P0", "P1"] } }));
-    expect(plan.ok && plan.calls.map((c) => [c.node, c.vmids, c.params["prune-backups"]])).toEqual([
-      ["pve", [100, 102], "keep-last=3"],
-      ["pve", [105], "keep-last=5"],
-      ["pve2", [101], "keep-last=5"],
+    expect(plan.ok && plan.calls.map((c) => [c.node, c.vmids, c.params.vmid])).toEqual([
+      ["pve", [100, 102, 105], "100,102,105"],
+      ["pve2", [101], "101"],
     ]);
+    // Never the tier's retention: a manual run must not prune the scheduled archives.
+    expect(plan.ok && plan.calls.every((c) => c.params["prune-backups"] === undefined)).toBe(true);
+    expect(plan.ok && plan.calls.every((c) => c.params.remove === 0 && c.params.protected === 1)).toBe(true);
   });
 
-  it("leaves retention and storage to PVE for a guest in no tier without a configured storage", () => {
-    const plan = planBackupNow(
-      input({ request: { vmids: [100], tiers: [] }, tiers: [], storage: undefined }),
-    );
+  it("prunes nothing but cannot protect without a configured storage (protected needs one)", () => {
+    const plan = planBackupNow(input({ storage: undefined }));
     expect(plan.ok && plan.calls[0]?.params).toEqual({
       vmid: "100",
       mode: "snapshot",
       compress: "zstd",
+      remove: 0,
       "notification-mode": "notification-system",
     });
-    const withStorage = planBackupNow(input({ tiers: [] }));
-    expect(withStorage.ok && withStorage.calls[0]?.params["prune-backups"]).toBeUndefined();
   });
 
   it.each<[string, Partial<BackupNowInput>, string]>([
