@@ -43,22 +43,27 @@ export interface BackupNowInput {
   readonly storage?: string;
 }
 
+/** The vmids a request names, directly or through its tiers, ascending; unknown tiers add none. */
+export function requestedVmids(request: BackupRequest, tiers: readonly TierPolicy[]): number[] {
+  const wanted = new Set<number>(request.vmids);
+  for (const name of request.tiers)
+    for (const v of tiers.find((t) => t.name === name)?.guests ?? []) wanted.add(v);
+  return [...wanted].sort((a, b) => a - b);
+}
+
 export function planBackupNow(input: BackupNowInput): BackupPlan {
   const { request } = input;
-  const wanted = new Set<number>(request.vmids);
-  for (const name of request.tiers) {
-    const tier = input.tiers.find((t) => t.name === name);
-    if (!tier)
-      return {
-        ok: false,
-        error: `unknown tier '${name}'; tiers are: ${input.tiers.map((t) => t.name).join(", ") || "(none configured)"}`,
-      };
-    for (const v of tier.guests) wanted.add(v);
-  }
-  if (wanted.size === 0) return { ok: false, error: "name at least one guest (vmid) or tier to back up" };
+  const unknown = request.tiers.find((name) => !input.tiers.some((t) => t.name === name));
+  if (unknown !== undefined)
+    return {
+      ok: false,
+      error: `unknown tier '${unknown}'; tiers are: ${input.tiers.map((t) => t.name).join(", ") || "(none configured)"}`,
+    };
+  const wanted = requestedVmids(request, input.tiers);
+  if (wanted.length === 0) return { ok: false, error: "name at least one guest (vmid) or tier to back up" };
   const problems: string[] = [];
   const byNode = new Map<string, Guest[]>();
-  for (const vmid of [...wanted].sort((a, b) => a - b)) {
+  for (const vmid of wanted) {
     const guest = input.guests.find((g) => g.vmid === vmid);
     if (!guest) problems.push(`guest ${vmid} does not exist (or the token cannot see it)`);
     else if (guest.template)

@@ -1,5 +1,5 @@
 import type { Config } from "../config/schema.js";
-import { planBackupNow } from "../core/backup-now.js";
+import { planBackupNow, requestedVmids } from "../core/backup-now.js";
 import { InputError } from "../errors.js";
 import type { Logger } from "../log.js";
 import type { PveApi } from "../pve/api.js";
@@ -57,9 +57,17 @@ export interface BackupServiceDeps {
  * "Back up now" for the CLI, HA services, buttons and notification actions: plan on fresh
  * facts (refuse unknown guests, templates, guests already being backed up), start one task per
  * node, follow each to its end and report every guest's outcome.
+ *
+ * A guest this service is starting or following a backup of is refused at once, before anything
+ * is read or posted: two presses a few milliseconds apart both see PVE without the first task,
+ * so PVE's facts alone cannot stop the second. The guard holds from the call until the guest's
+ * task has ended (or its start failed, or nothing was started for it).
  */
 export function createBackupService(deps: BackupServiceDeps) {
   const following = new Map<string, TaskProgress>();
+  /** Guests being started or followed, by `cluster/vmid`: the task's UPID once it has one. */
+  const inFlight = new Map<string, { upid?: string }>();
+  const guardKey = (cluster: string, vmid: number) => `${cluster}/${vmid}`;
 
   /**
    * `wait`: resolve only when every task has ended, with each guest's result. `follow` (default
@@ -71,6 +79,37 @@ export function createBackupService(deps: BackupServiceDeps) {
     opts: { wait?: boolean; follow?: boolean } = {},
   ): Promise<BackupOutcome> {
     const cluster = pickCluster(deps.config, req.cluster);
+    // Checked and taken before the first await: a concurrent call sees it.
+    const wanted = requestedVmids(req, deps.config.tiers);
+    for (const vmid of wanted) {
+      const busy = inFlight.get(guardKey(cluster, vmid));
+      if (busy)
+        throw new InputError(
+          `guest ${vmid} is already being backed up (${busy.upid ? `task ${busy.upid}` : "its task is starting"}): nothing started`,
+        );
+    }
+    const held = new Set(wanted);
+    for (const vmid of held) inFlight.set(guardKey(cluster, vmid), {});
+    const release = (vmids: Iterable<number>) => {
+      for (const vmid of vmids) {
+        if (!held.delete(vmid)) continue;
+        inFlight.delete(guardKey(cluster, vmid));
+      }
+    };
+    try {
+      return await startAndFollow(cluster, req, opts, release);
+    } finally {
+      // Whatever is still held has no task being followed: an error, or nothing started for it.
+      release([...held].filter((vmid) => inFlight.get(guardKey(cluster, vmid))?.upid === undefined));
+    }
+  }
+
+  async function startAndFollow(
+    cluster: string,
+    req: BackupRequest,
+    opts: { wait?: boolean; follow?: boolean },
+    release: (vmids: Iterable<number>) => void,
+  ): Promise<BackupOutcome> {
     const api = deps.apis.get(cluster) as PveApi;
     await deps.monitor.refresh(deps.nowMs());
     const facts = deps.monitor.facts(cluster);
@@ -88,8 +127,12 @@ export function createBackupService(deps: BackupServiceDeps) {
     for (const task of result.started) deps.onEvent({ kind: "started", cluster, task });
     if (result.started.length > 0) deps.onChange();
     if (!opts.wait && opts.follow === false) return { cluster, ...result };
+    for (const task of result.started)
+      for (const vmid of task.vmids) inFlight.set(guardKey(cluster, vmid), { upid: task.upid });
     const names = new Map(facts.guests.map((g) => [g.vmid, g.name]));
-    const follows = result.started.map((task) => follow(cluster, api, task, names));
+    const follows = result.started.map((task) =>
+      follow(cluster, api, task, names).finally(() => release(task.vmids)),
+    );
     if (!opts.wait) {
       for (const f of follows)
         f.catch((err) =>

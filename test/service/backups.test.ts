@@ -2,8 +2,10 @@ import { afterEach, describe, expect, it } from "vitest";
 import { type App, createApp } from "../../src/app.js";
 import { parseOptions } from "../../src/config/schema.js";
 import { demoOptions } from "../../src/demo.js";
+import { InputError } from "../../src/errors.js";
 import { silentLogger } from "../../src/log.js";
 import { type SimLab, startSimLab } from "../../src/sim/lab.js";
+import type { BackupEvent } from "../../src/service/backups.js";
 import type { Scenario } from "../../src/sim/scenario.js";
 import { archiveVolid } from "../../src/sim/state.js";
 import { tieredLab } from "../support/scenarios.js";
@@ -21,9 +23,13 @@ afterEach(async () => {
 async function setup(scenario: Scenario = tieredLab()) {
   const lab = await startSimLab({ scenario, clock: "manual" });
   const config = parseOptions(demoOptions(lab), { defaultTimeZone: "UTC" });
-  const app = createApp(config, silentLogger, { nowMs: () => lab.nowMs() });
+  const events: BackupEvent[] = [];
+  const app = createApp(config, silentLogger, {
+    nowMs: () => lab.nowMs(),
+    onBackupEvent: (e) => events.push(e),
+  });
   running.push({ lab, app });
-  return { lab, app };
+  return { lab, app, events };
 }
 
 const archivesOf = (lab: SimLab, vmid: number) =>
@@ -56,5 +62,62 @@ describe("backup now and retention", () => {
     expect(unprotected.slice(0, 2)).toEqual(scheduled.slice(1));
     expect(unprotected[2]).toMatch(/vzdump-qemu-100-2026_02_12-03_0/);
     expect(afterScheduled.filter((a) => a.protected)).toEqual(afterManual.slice(3));
+  });
+});
+
+const vzdumpPosts = (lab: SimLab) =>
+  lab.requestLog.filter((r) => r.method === "POST" && r.path.endsWith("/vzdump"));
+
+describe("backup now, pressed twice", () => {
+  it("starts exactly one task for two presses 5 ms apart, and refuses the second naming the first's task", async () => {
+    const { lab, app } = await setup();
+    // The node is busy with guest 101 (7 min), so the new task waits for its lock without locking
+    // its guests yet, and PVE's task list does not answer: PVE's facts show nothing to refuse.
+    await app.backups.backupNow({ vmids: [101], tiers: [] }, { follow: false });
+    lab.failNext({ method: "GET", path: /\/nodes\/pve\/tasks\?/, status: 500, message: "busy", times: 10 });
+    const first = app.backups.backupNow({ vmids: [], tiers: ["P0"] });
+    await new Promise((r) => setTimeout(r, 5));
+    const second = app.backups.backupNow({ vmids: [], tiers: ["P0"] });
+    await expect(second).rejects.toThrow(InputError);
+    await expect(second).rejects.toThrow(
+      /^guest 100 is already being backed up \(its task is starting\): nothing started$/,
+    );
+    const started = await first;
+    expect(started.started).toMatchObject([{ vmids: [100, 102] }]);
+    // Once started, a press names the task it would wait for.
+    await expect(app.backups.backupNow({ vmids: [102], tiers: [] })).rejects.toThrow(
+      `guest 102 is already being backed up (task ${started.started[0]?.upid}): nothing started`,
+    );
+    const p0Posts = vzdumpPosts(lab).length - 1;
+    expect(p0Posts).toBe(1);
+    expect(lab.state.tasks.filter((t) => t.type === "vzdump" && t.startMs >= lab.nowMs())).toHaveLength(2);
+  });
+
+  it("lets the guest be backed up again once its task has ended", async () => {
+    const { lab, app, events } = await setup();
+    const first = app.backups.backupNow({ vmids: [102], tiers: [] }, { wait: true });
+    while (!events.some((e) => e.kind === "started")) await new Promise((r) => setTimeout(r, 10));
+    // Guest 102 takes 40 s: the follower's next poll sees the task ended.
+    await lab.advance(5 * 60_000);
+    const done = await first;
+    expect(done.results).toMatchObject([{ vmid: 102, status: "ok" }]);
+    const again = await app.backups.backupNow({ vmids: [102], tiers: [] }, { follow: false });
+    expect(again.started).toHaveLength(1);
+    expect(vzdumpPosts(lab)).toHaveLength(2);
+  });
+
+  it("releases the guest when its start failed or the call threw, so the next press starts it", async () => {
+    const { lab, app } = await setup();
+    lab.failNext({ method: "POST", path: /\/vzdump$/, status: 500, message: "storage busy" });
+    const failed = await app.backups.backupNow({ vmids: [100], tiers: [] });
+    expect(failed.started).toEqual([]);
+    expect(failed.failed[0]?.error).toMatch(/storage busy/);
+    lab.failNext({ method: "GET", path: /\/cluster\/resources/, status: 500, message: "down", times: 3 });
+    await expect(app.backups.backupNow({ vmids: [100], tiers: [] })).rejects.toThrow(/cannot be reached/);
+    await expect(app.backups.backupNow({ vmids: [100, 999], tiers: [] })).rejects.toThrow(
+      /guest 999 does not exist/,
+    );
+    const ok = await app.backups.backupNow({ vmids: [100], tiers: [] }, { follow: false });
+    expect(ok.started).toHaveLength(1);
   });
 });
