@@ -1,4 +1,5 @@
-import type { Attempt, Guest } from "./model.js";
+import type { Attempt, Guest, Permissions } from "./model.js";
+import { hasPrivilege } from "./permissions.js";
 import type { TierPolicy } from "./policy.js";
 
 /**
@@ -41,6 +42,46 @@ export interface BackupNowInput {
   readonly active: readonly Attempt[];
   /** Default backup storage (the options' `storage`); PVE's own default when absent. */
   readonly storage?: string;
+  /** What the token may do; absent when it could not be read (PVE then decides). */
+  readonly access?: BackupAccess;
+}
+
+export interface BackupAccess {
+  /** The token's privileges, as `GET /access/permissions` answers them. */
+  readonly permissions: Permissions;
+  /** `user@realm!name`: whom the `pveum` line grants the missing privilege. */
+  readonly tokenId: string;
+}
+
+/** The built-in role that grants each privilege a backup needs, with little else (reference §1.6). */
+const GRANTING_ROLE = { "VM.Backup": "PVEVMUser", "Datastore.AllocateSpace": "PVEDatastoreUser" } as const;
+
+/**
+ * The privileges vzdump will want and the token lacks (reference §1.6, §4.1): VM.Backup on each
+ * guest (PVE checks it only inside the task, which then fails), Datastore.AllocateSpace on the
+ * storage (checked before the task starts). Each problem names the privilege and the `pveum` line
+ * that grants it, to the token and its user (a privilege-separated token needs both).
+ */
+function missingPrivileges(access: BackupAccess, guests: readonly Guest[], storage?: string): string[] {
+  const { permissions, tokenId } = access;
+  const grant = (path: string, priv: keyof typeof GRANTING_ROLE) => {
+    const user = tokenId.slice(0, tokenId.indexOf("!"));
+    return `pveum acl modify ${path} --users ${user} --tokens '${tokenId}' --roles ${GRANTING_ROLE[priv]}`;
+  };
+  const problems: string[] = [];
+  const unbackable = guests.filter((g) => !hasPrivilege(permissions, `/vms/${g.vmid}`, "VM.Backup"));
+  if (unbackable.length > 0) {
+    const which = unbackable.map((g) => `${g.vmid} (${g.name})`).join(", ");
+    const path = unbackable.length === 1 ? `/vms/${(unbackable[0] as Guest).vmid}` : "/vms";
+    problems.push(
+      `the token ${tokenId} lacks VM.Backup on guest${unbackable.length === 1 ? "" : "s"} ${which}; grant it with: ${grant(path, "VM.Backup")}`,
+    );
+  }
+  if (storage !== undefined && !hasPrivilege(permissions, `/storage/${storage}`, "Datastore.AllocateSpace"))
+    problems.push(
+      `the token ${tokenId} lacks Datastore.AllocateSpace on /storage/${storage}; grant it with: ${grant(`/storage/${storage}`, "Datastore.AllocateSpace")}`,
+    );
+  return problems;
 }
 
 /** The vmids a request names, directly or through its tiers, ascending; unknown tiers add none. */
@@ -72,6 +113,14 @@ export function planBackupNow(input: BackupNowInput): BackupPlan {
       problems.push(`guest ${vmid} (${guest.name}) is already being backed up`);
     else byNode.set(guest.node, [...(byNode.get(guest.node) ?? []), guest]);
   }
+  if (problems.length === 0 && input.access)
+    problems.push(
+      ...missingPrivileges(
+        input.access,
+        [...byNode.values()].flat().sort((a, b) => a.vmid - b.vmid),
+        input.storage,
+      ),
+    );
   if (problems.length > 0) return { ok: false, error: `nothing started: ${problems.join("; ")}` };
   const calls: VzdumpCall[] = [];
   for (const [node, guests] of byNode) {

@@ -114,15 +114,19 @@ export function createBackupService(deps: BackupServiceDeps) {
     await deps.monitor.refresh(deps.nowMs());
     const facts = deps.monitor.facts(cluster);
     if (!facts?.reachable) throw new InputError(`cluster ${cluster} cannot be reached: nothing started`);
+    const tokenId = deps.config.clusters.find((c) => c.name === cluster)?.tokenId as string;
     const plan = planBackupNow({
       request: { vmids: req.vmids, tiers: req.tiers },
       guests: facts.guests,
       tiers: deps.config.tiers,
       active: facts.attempts.filter((a) => a.outcome === "running" || a.outcome === "waiting"),
       storage: deps.config.storage,
+      // No privileges at all means they could not be read (a token without any sees no guest
+      // either): then PVE decides, and a task it refuses fails visibly.
+      access:
+        Object.keys(facts.permissions).length > 0 ? { permissions: facts.permissions, tokenId } : undefined,
     });
     if (!plan.ok) throw new InputError(plan.error);
-    const tokenId = deps.config.clusters.find((c) => c.name === cluster)?.tokenId as string;
     const result = await startBackups({ api, log: deps.log, tokenId, nowMs: deps.nowMs }, plan.calls);
     for (const task of result.started) deps.onEvent({ kind: "started", cluster, task });
     if (result.started.length > 0) deps.onChange();

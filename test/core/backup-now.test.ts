@@ -115,4 +115,62 @@ describe("planBackupNow", () => {
   ])("refuses %s", (_n, over, error) => {
     expect(planBackupNow(input(over))).toEqual({ ok: false, error });
   });
+
+  describe("the token's privileges", () => {
+    const TOKEN = "backup@pve!now";
+    const access = (permissions: Record<string, Record<string, number>>) => ({
+      access: { permissions, tokenId: TOKEN },
+    });
+    const BACKUP = { "VM.Backup": 1, "VM.Audit": 1 };
+    const SPACE = { "Datastore.AllocateSpace": 1, "Datastore.Audit": 1 };
+
+    it("starts when the token may back up the guests and write to the storage", () => {
+      const plan = planBackupNow(input(access({ "/vms": BACKUP, "/storage/nas": SPACE })));
+      expect(plan.ok).toBe(true);
+    });
+
+    it.each<[string, Partial<BackupNowInput>, string]>([
+      [
+        "VM.Backup on one guest",
+        { ...access({ "/vms": { "VM.Audit": 1 }, "/storage/nas": SPACE }) },
+        "nothing started: the token backup@pve!now lacks VM.Backup on guest 100 (g100); grant it with: " +
+          "pveum acl modify /vms/100 --users backup@pve --tokens 'backup@pve!now' --roles PVEVMUser",
+      ],
+      [
+        "VM.Backup on some guests of a tier, across nodes",
+        {
+          request: { vmids: [], tiers: ["P1"] },
+          ...access({ "/vms": { "VM.Audit": 1 }, "/vms/105": BACKUP, "/storage/nas": SPACE }),
+          guests: [g(101, { node: "pve2" }), g(105)],
+        },
+        "nothing started: the token backup@pve!now lacks VM.Backup on guest 101 (g101); grant it with: " +
+          "pveum acl modify /vms/101 --users backup@pve --tokens 'backup@pve!now' --roles PVEVMUser",
+      ],
+      [
+        "VM.Backup on several guests",
+        { request: { vmids: [100, 102], tiers: [] }, ...access({ "/storage/nas": SPACE }) },
+        "nothing started: the token backup@pve!now lacks VM.Backup on guests 100 (g100), 102 (g102); grant it with: " +
+          "pveum acl modify /vms --users backup@pve --tokens 'backup@pve!now' --roles PVEVMUser",
+      ],
+      [
+        "Datastore.AllocateSpace on the storage",
+        { ...access({ "/vms": BACKUP, "/storage": { "Datastore.Audit": 1 } }) },
+        "nothing started: the token backup@pve!now lacks Datastore.AllocateSpace on /storage/nas; grant it with: " +
+          "pveum acl modify /storage/nas --users backup@pve --tokens 'backup@pve!now' --roles PVEDatastoreUser",
+      ],
+    ])("refuses a token without %s, naming the pveum line", (_n, over, error) => {
+      expect(planBackupNow(input(over))).toEqual({ ok: false, error });
+    });
+
+    it("checks only the guests without a storage configured (PVE picks one)", () => {
+      expect(planBackupNow(input({ ...access({ "/vms": BACKUP }), storage: undefined })).ok).toBe(true);
+    });
+
+    it("names a guest's own problem before the token's privileges", () => {
+      expect(planBackupNow(input({ request: { vmids: [999], tiers: [] }, ...access({}) }))).toEqual({
+        ok: false,
+        error: "nothing started: guest 999 does not exist (or the token cannot see it)",
+      });
+    });
+  });
 });

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { type App, createApp } from "../../src/app.js";
 import { parseOptions } from "../../src/config/schema.js";
-import { demoOptions } from "../../src/demo.js";
+import { DEMO_TOKEN, demoOptions } from "../../src/demo.js";
 import { InputError } from "../../src/errors.js";
 import { silentLogger } from "../../src/log.js";
 import type { BackupEvent } from "../../src/service/backups.js";
@@ -20,9 +20,11 @@ afterEach(async () => {
   }
 });
 
-async function setup(scenario: Scenario = tieredLab()) {
+async function setup(scenario: Scenario = tieredLab(), token = DEMO_TOKEN) {
   const lab = await startSimLab({ scenario, clock: "manual" });
-  const config = parseOptions(demoOptions(lab), { defaultTimeZone: "UTC" });
+  const options = demoOptions(lab);
+  const cluster = { ...options.clusters[0], token_id: token.id, token_secret: token.secret };
+  const config = parseOptions({ ...options, clusters: [cluster] }, { defaultTimeZone: "UTC" });
   const events: BackupEvent[] = [];
   const app = createApp(config, silentLogger, {
     nowMs: () => lab.nowMs(),
@@ -119,5 +121,37 @@ describe("backup now, pressed twice", () => {
     );
     const ok = await app.backups.backupNow({ vmids: [100], tiers: [] }, { follow: false });
     expect(ok.started).toHaveLength(1);
+  });
+});
+
+describe("backup now and the token's privileges", () => {
+  const token = { id: "backup@pve!now", secret: "3f6b2c1d-0e9a-4b8c-a7d6-5e4f3a2b1c0d" };
+  const labWith = (acl: { path: string; roles: string[] }[]) => {
+    const s = tieredLab();
+    s.tokens.push({ ...token, acl });
+    return s;
+  };
+
+  it("refuses a token without VM.Backup before starting anything, naming the privilege and the pveum line", async () => {
+    const { lab, app } = await setup(
+      labWith([
+        { path: "/", roles: ["PVEAuditor"] },
+        { path: "/storage/nas-backups", roles: ["PVEDatastoreUser"] },
+      ]),
+      token,
+    );
+    const refused = app.backups.backupNow({ vmids: [100], tiers: [] });
+    await expect(refused).rejects.toThrow(InputError);
+    await expect(refused).rejects.toThrow(
+      "nothing started: the token backup@pve!now lacks VM.Backup on guest 100 (homeassistant); grant it with: " +
+        "pveum acl modify /vms/100 --users backup@pve --tokens 'backup@pve!now' --roles PVEVMUser",
+    );
+    expect(vzdumpPosts(lab)).toEqual([]);
+    // The guard is free again: with the privilege granted, the same press starts the backup.
+    lab.state.tokens
+      .find((t) => t.id === token.id)
+      ?.acl.push({ path: "/vms", roles: ["PVEVMUser"], propagate: true });
+    const started = await app.backups.backupNow({ vmids: [100], tiers: [] }, { follow: false });
+    expect(started.started).toHaveLength(1);
   });
 });
