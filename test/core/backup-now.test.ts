@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { type BackupNowInput, planBackupNow } from "../../src/core/backup-now.js";
+import { type BackupNowInput, planBackupNow, requestedVmids } from "../../src/core/backup-now.js";
 import type { Guest } from "../../src/core/model.js";
 
 const g = (vmid: number, over: Partial<Guest> = {}): Guest => ({
@@ -172,5 +172,11 @@ describe("planBackupNow", () => {
         error: "nothing started: guest 999 does not exist (or the token cannot see it)",
       });
     });
+  });
+
+  it("lists the vmids a request names, directly and through known tiers, ascending and once", () => {
+    const tiers = input().tiers;
+    expect(requestedVmids({ vmids: [105, 100], tiers: ["P0", "P9"] }, tiers)).toEqual([100, 102, 105]);
+    expect(requestedVmids({ vmids: [], tiers: ["P9"] }, tiers)).toEqual([]);
   });
 });
