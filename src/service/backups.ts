@@ -80,35 +80,50 @@ export function createBackupService(deps: BackupServiceDeps) {
   ): Promise<BackupOutcome> {
     const cluster = pickCluster(deps.config, req.cluster);
     // Checked and taken before the first await: a concurrent call sees it.
-    const wanted = requestedVmids(req, deps.config.tiers);
-    for (const vmid of wanted) {
+    const guard = holdGuests(cluster, requestedVmids(req, deps.config.tiers));
+    try {
+      return await startAndFollow(cluster, req, opts, guard);
+    } finally {
+      // An error, a start that failed, nothing started, or a task nobody follows: free at once.
+      guard.releaseUnfollowed();
+    }
+  }
+
+  /** Refuses a guest already held; holds the others until released. */
+  function holdGuests(cluster: string, vmids: readonly number[]) {
+    for (const vmid of vmids) {
       const busy = inFlight.get(guardKey(cluster, vmid));
       if (busy)
         throw new InputError(
           `guest ${vmid} is already being backed up (${busy.upid ? `task ${busy.upid}` : "its task is starting"}): nothing started`,
         );
     }
-    const held = new Set(wanted);
+    const held = new Set(vmids);
+    const followed = new Set<number>();
     for (const vmid of held) inFlight.set(guardKey(cluster, vmid), {});
-    const release = (vmids: Iterable<number>) => {
-      for (const vmid of vmids) {
-        if (!held.delete(vmid)) continue;
-        inFlight.delete(guardKey(cluster, vmid));
-      }
+    const release = (released: Iterable<number>) => {
+      for (const vmid of released) if (held.delete(vmid)) inFlight.delete(guardKey(cluster, vmid));
     };
-    try {
-      return await startAndFollow(cluster, req, opts, release);
-    } finally {
-      // Whatever is still held has no task being followed: an error, or nothing started for it.
-      release([...held].filter((vmid) => inFlight.get(guardKey(cluster, vmid))?.upid === undefined));
-    }
+    return {
+      /** A task started for these guests: later presses name it. */
+      started(task: StartedTask) {
+        for (const vmid of task.vmids)
+          if (held.has(vmid)) inFlight.set(guardKey(cluster, vmid), { upid: task.upid });
+      },
+      /** The task's follower releases these guests when the task ends. */
+      followed(task: StartedTask) {
+        for (const vmid of task.vmids) followed.add(vmid);
+      },
+      release,
+      releaseUnfollowed: () => release([...held].filter((vmid) => !followed.has(vmid))),
+    };
   }
 
   async function startAndFollow(
     cluster: string,
     req: BackupRequest,
     opts: { wait?: boolean; follow?: boolean },
-    release: (vmids: Iterable<number>) => void,
+    guard: ReturnType<typeof holdGuests>,
   ): Promise<BackupOutcome> {
     const api = deps.apis.get(cluster) as PveApi;
     await deps.monitor.refresh(deps.nowMs());
@@ -128,15 +143,15 @@ export function createBackupService(deps: BackupServiceDeps) {
     });
     if (!plan.ok) throw new InputError(plan.error);
     const result = await startBackups({ api, log: deps.log, tokenId, nowMs: deps.nowMs }, plan.calls);
+    for (const task of result.started) guard.started(task);
     for (const task of result.started) deps.onEvent({ kind: "started", cluster, task });
     if (result.started.length > 0) deps.onChange();
     if (!opts.wait && opts.follow === false) return { cluster, ...result };
-    for (const task of result.started)
-      for (const vmid of task.vmids) inFlight.set(guardKey(cluster, vmid), { upid: task.upid });
     const names = new Map(facts.guests.map((g) => [g.vmid, g.name]));
-    const follows = result.started.map((task) =>
-      follow(cluster, api, task, names).finally(() => release(task.vmids)),
-    );
+    const follows = result.started.map((task) => {
+      guard.followed(task);
+      return follow(cluster, api, task, names).finally(() => guard.release(task.vmids));
+    });
     if (!opts.wait) {
       for (const f of follows)
         f.catch((err) =>

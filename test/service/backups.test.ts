@@ -124,6 +124,21 @@ describe("backup now, pressed twice", () => {
   });
 });
 
+describe("backup now, when following fails", () => {
+  it("releases the guest when its follower gives up, leaving PVE's own lock to refuse the next press", async () => {
+    const { lab, app } = await setup();
+    lab.failNext({ method: "GET", path: /\/status$/, status: 403, message: "Permission check failed" });
+    await expect(app.backups.backupNow({ vmids: [100], tiers: [] }, { wait: true })).rejects.toThrow(/403/);
+    // The task runs on in PVE: the refusal now comes from PVE's facts, not from the guard.
+    await expect(app.backups.backupNow({ vmids: [100], tiers: [] })).rejects.toThrow(
+      "nothing started: guest 100 (homeassistant) is already being backed up",
+    );
+    await lab.advance(10 * 60_000);
+    const again = await app.backups.backupNow({ vmids: [100], tiers: [] }, { follow: false });
+    expect(again.started).toHaveLength(1);
+  });
+});
+
 describe("backup now and the token's privileges", () => {
   const token = { id: "backup@pve!now", secret: "3f6b2c1d-0e9a-4b8c-a7d6-5e4f3a2b1c0d" };
   const labWith = (acl: { path: string; roles: string[] }[]) => {
