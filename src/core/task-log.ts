@@ -71,7 +71,13 @@ const FINISHED_RE = /^Finished Backup of VM (\d+) \((\d+):(\d\d):(\d\d)\)$/;
 const FAILED_RE = /^Backup of VM (\d+) failed - (.*)$/;
 const ARCHIVE_RE = /^creating (?:vzdump|Proxmox Backup Server) archive '(.*)'$/;
 const SIZE_RE = /^archive file size: (\S+)$/;
-const PROGRESS_RE = /^\s*(\d{1,3})% \([^)]*\) in \S+(?:, read: [^,]+)?(?:, write: (.+))?$/;
+/**
+ * qemu-server's backup status line: `  45% (1.2 GiB of 32.0 GiB) in 1m 24s, read: …, write: …`.
+ * The duration is pve-common `render_duration`: `w d h m s` units, zero ones left out (`0s`, `2m`,
+ * `1h 5s`, `1w 2d 3h 4m 5s`); PBS and older versions leave out the rates.
+ */
+const PROGRESS_RE =
+  /^\s*(\d{1,3})% \([^)]*\) in \d+[wdhms](?: \d+[wdhms])*(?:, read: [^,]+)?(?:, write: ([^,]+))?(?:,.*)?$/;
 
 /**
  * First characters of the messages below (the progress line's are blanks and digits): any other

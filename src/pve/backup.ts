@@ -172,12 +172,20 @@ const TaskStatus = z.looseObject({
   starttime: z.number(),
 });
 
+/** The follower's first and longest wait between polls of a task (it backs off while idle). */
+const DEFAULT_INTERVAL_MS = 2_000;
+const DEFAULT_MAX_INTERVAL_MS = 15_000;
+
 /** How long a follower rides out a PVE that does not answer before it gives the task up. */
 const DEFAULT_OUTAGE_MS = 10 * 60_000;
 
 /**
  * Follow one task to its end: its status, and its log read incrementally (only new lines each
  * time; `start` is a line offset, reference §4.4). Calls `onUpdate` after every poll.
+ *
+ * Polls start `intervalMs` apart (default 2 s) and back off while nothing changes (no new log
+ * line, same status), doubling up to `maxIntervalMs` (default 15 s); any change brings them back
+ * to `intervalMs`. A log read asks only for the lines after those it has (`start`, `limit=0`).
  *
  * A backup runs for minutes or hours, and PVE (or the network to it) may not answer for a while
  * meanwhile: the task runs on regardless. Reads are safe to repeat, so a failure PVE calls
@@ -188,15 +196,24 @@ export async function followTask(
   deps: Pick<BackupDeps, "api" | "log" | "sleep" | "nowMs">,
   upid: string,
   onUpdate: (p: TaskProgress) => void,
-  opts: { readonly intervalMs?: number; readonly signal?: AbortSignal; readonly outageMs?: number } = {},
+  opts: {
+    readonly intervalMs?: number;
+    readonly maxIntervalMs?: number;
+    readonly signal?: AbortSignal;
+    readonly outageMs?: number;
+  } = {},
 ): Promise<TaskProgress> {
   const parsed = parseUpid(upid);
   if (!parsed) throw new UpstreamError(`not a task id: ${upid}`, { retryable: false });
   const node = parsed.node;
   const sleep = deps.sleep ?? ((ms: number) => new Promise((r) => setTimeout(r, ms)));
-  const intervalMs = opts.intervalMs ?? 1000;
+  const intervalMs = opts.intervalMs ?? DEFAULT_INTERVAL_MS;
+  const maxIntervalMs = Math.max(intervalMs, opts.maxIntervalMs ?? DEFAULT_MAX_INTERVAL_MS);
   const path = `/nodes/${node}/tasks/${encodeURIComponent(upid)}`;
   const lines: string[] = [];
+  /** The wait before the next poll: grows while polls bring nothing new. */
+  let waitMs = intervalMs;
+  let previous: TaskProgress | undefined;
   /** Since when PVE has not answered, and how many polls it missed, while it does not. */
   let outageSinceMs: number | undefined;
   let missed = 0;
@@ -230,18 +247,23 @@ export async function followTask(
     }
     // PVE answers an empty log with the single line "no content" (reference §4.4): not a line.
     const empty = lines.length === 0 && fresh.length === 1 && fresh[0]?.t === "no content";
+    const known = lines.length;
     if (!empty) for (const l of fresh) if (l.n === lines.length + 1) lines.push(l.t);
     const running = status.status === "running";
+    const changed = previous === undefined || lines.length > known || running !== previous.running;
     const progress: TaskProgress = {
       upid,
       node,
       running,
       exitStatus: running ? undefined : status.exitstatus,
-      summary: parseTaskLog(lines),
+      // A log that did not grow says what it said: its summary is the one already made.
+      summary: previous !== undefined && !changed ? previous.summary : parseTaskLog(lines),
       startMs: status.starttime * 1000,
     };
+    previous = progress;
     onUpdate(progress);
     if (!running || opts.signal?.aborted) return progress;
-    await sleep(intervalMs);
+    waitMs = changed ? intervalMs : Math.min(waitMs * 2, maxIntervalMs);
+    await sleep(waitMs);
   }
 }

@@ -1,5 +1,5 @@
 import type { Config } from "../config/schema.js";
-import { planBackupNow } from "../core/backup-now.js";
+import { planBackupNow, requestedVmids } from "../core/backup-now.js";
 import { InputError } from "../errors.js";
 import type { Logger } from "../log.js";
 import type { PveApi } from "../pve/api.js";
@@ -57,9 +57,17 @@ export interface BackupServiceDeps {
  * "Back up now" for the CLI, HA services, buttons and notification actions: plan on fresh
  * facts (refuse unknown guests, templates, guests already being backed up), start one task per
  * node, follow each to its end and report every guest's outcome.
+ *
+ * A guest this service is starting or following a backup of is refused at once, before anything
+ * is read or posted: two presses a few milliseconds apart both see PVE without the first task,
+ * so PVE's facts alone cannot stop the second. The guard holds from the call until the guest's
+ * task has ended (or its start failed, or nothing was started for it).
  */
 export function createBackupService(deps: BackupServiceDeps) {
   const following = new Map<string, TaskProgress>();
+  /** Guests being started or followed, by `cluster/vmid`: the task's UPID once it has one. */
+  const inFlight = new Map<string, { upid?: string }>();
+  const guardKey = (cluster: string, vmid: number) => `${cluster}/${vmid}`;
 
   /**
    * `wait`: resolve only when every task has ended, with each guest's result. `follow` (default
@@ -71,25 +79,79 @@ export function createBackupService(deps: BackupServiceDeps) {
     opts: { wait?: boolean; follow?: boolean } = {},
   ): Promise<BackupOutcome> {
     const cluster = pickCluster(deps.config, req.cluster);
+    // Checked and taken before the first await: a concurrent call sees it.
+    const guard = holdGuests(cluster, requestedVmids(req, deps.config.tiers));
+    try {
+      return await startAndFollow(cluster, req, opts, guard);
+    } finally {
+      // An error, a start that failed, nothing started, or a task nobody follows: free at once.
+      guard.releaseUnfollowed();
+    }
+  }
+
+  /** Refuses a guest already held; holds the others until released. */
+  function holdGuests(cluster: string, vmids: readonly number[]) {
+    for (const vmid of vmids) {
+      const busy = inFlight.get(guardKey(cluster, vmid));
+      if (busy)
+        throw new InputError(
+          `guest ${vmid} is already being backed up (${busy.upid ? `task ${busy.upid}` : "its task is starting"}): nothing started`,
+        );
+    }
+    const held = new Set(vmids);
+    const followed = new Set<number>();
+    for (const vmid of held) inFlight.set(guardKey(cluster, vmid), {});
+    const release = (released: Iterable<number>) => {
+      for (const vmid of released) if (held.delete(vmid)) inFlight.delete(guardKey(cluster, vmid));
+    };
+    return {
+      /** A task started for these guests: later presses name it. */
+      started(task: StartedTask) {
+        for (const vmid of task.vmids)
+          if (held.has(vmid)) inFlight.set(guardKey(cluster, vmid), { upid: task.upid });
+      },
+      /** The task's follower releases these guests when the task ends. */
+      followed(task: StartedTask) {
+        for (const vmid of task.vmids) followed.add(vmid);
+      },
+      release,
+      releaseUnfollowed: () => release([...held].filter((vmid) => !followed.has(vmid))),
+    };
+  }
+
+  async function startAndFollow(
+    cluster: string,
+    req: BackupRequest,
+    opts: { wait?: boolean; follow?: boolean },
+    guard: ReturnType<typeof holdGuests>,
+  ): Promise<BackupOutcome> {
     const api = deps.apis.get(cluster) as PveApi;
     await deps.monitor.refresh(deps.nowMs());
     const facts = deps.monitor.facts(cluster);
     if (!facts?.reachable) throw new InputError(`cluster ${cluster} cannot be reached: nothing started`);
+    const tokenId = deps.config.clusters.find((c) => c.name === cluster)?.tokenId as string;
     const plan = planBackupNow({
       request: { vmids: req.vmids, tiers: req.tiers },
       guests: facts.guests,
       tiers: deps.config.tiers,
       active: facts.attempts.filter((a) => a.outcome === "running" || a.outcome === "waiting"),
       storage: deps.config.storage,
+      // No privileges at all means they could not be read (a token without any sees no guest
+      // either): then PVE decides, and a task it refuses fails visibly.
+      access:
+        Object.keys(facts.permissions).length > 0 ? { permissions: facts.permissions, tokenId } : undefined,
     });
     if (!plan.ok) throw new InputError(plan.error);
-    const tokenId = deps.config.clusters.find((c) => c.name === cluster)?.tokenId as string;
     const result = await startBackups({ api, log: deps.log, tokenId, nowMs: deps.nowMs }, plan.calls);
+    for (const task of result.started) guard.started(task);
     for (const task of result.started) deps.onEvent({ kind: "started", cluster, task });
     if (result.started.length > 0) deps.onChange();
     if (!opts.wait && opts.follow === false) return { cluster, ...result };
     const names = new Map(facts.guests.map((g) => [g.vmid, g.name]));
-    const follows = result.started.map((task) => follow(cluster, api, task, names));
+    const follows = result.started.map((task) => {
+      guard.followed(task);
+      return follow(cluster, api, task, names).finally(() => guard.release(task.vmids));
+    });
     if (!opts.wait) {
       for (const f of follows)
         f.catch((err) =>

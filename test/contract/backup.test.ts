@@ -148,6 +148,40 @@ describe("startBackups and followTask", () => {
     expect(lines[1]).toMatch(/PVE answers again$/);
   });
 
+  it("backs off from 2 s to 15 s while the log stands still, and polls soon again after a change", async () => {
+    const { lab, deps } = await setup();
+    const waits: number[] = [];
+    // The sim's clock moves by exactly what the follower waits.
+    const sleep = (ms: number) => {
+      waits.push(ms);
+      return lab.advance(ms);
+    };
+    const timed = { ...deps, sleep };
+    // Guest 101: 420 s, a progress line every 42 s.
+    const started = await startBackups(timed, [call("pve", [101])]);
+    const percents: number[] = [];
+    const end = await followTask(timed, started.started[0]?.upid as string, (p) => {
+      if (p.summary.progress && p.summary.progress.percent !== percents.at(-1))
+        percents.push(p.summary.progress.percent);
+    });
+    expect(end.summary.guests).toMatchObject([{ vmid: 101, outcome: "ok" }]);
+    expect(Math.min(...waits)).toBe(2_000);
+    expect(Math.max(...waits)).toBe(15_000);
+    expect(waits.slice(0, 4)).toEqual([2_000, 4_000, 8_000, 15_000]);
+    // After a long wait, the next change brings the 2 s polls back.
+    expect(waits.some((w, i) => w === 15_000 && waits[i + 1] === 2_000)).toBe(true);
+    // Fewer polls than 2 s apart for 420 s would take, and every progress step seen.
+    expect(waits.length).toBeLessThan(100);
+    expect(percents.slice(0, 9)).toEqual([10, 20, 30, 40, 50, 60, 70, 80, 90]);
+    // Each log read asks for the lines after those already read.
+    const starts = lab.requestLog
+      .filter((r) => r.method === "GET" && /\/log\?/.test(r.path))
+      .map((r) => Number(new URLSearchParams(r.path.split("?")[1]).get("start")));
+    expect(starts[0]).toBe(0);
+    expect(starts.every((v, i) => i === 0 || v >= (starts[i - 1] as number))).toBe(true);
+    expect(starts.at(-1)).toBeGreaterThan(10);
+  });
+
   it("gives a task up after a long outage, and at once on an answer that will not change", async () => {
     const { lab, deps } = await setup();
     const started = await startBackups(deps, [call("pve", [102])]);

@@ -506,6 +506,43 @@ describe("parseTaskLog edge cases", () => {
     ["no rates", "INFO:   0% (0.0 B of 32.0 GiB) in 0s", { vmid: 100, percent: 0 }],
     ["read only", "INFO:   7% (2.2 GiB of 32.0 GiB) in 2s, read: 1.1 GiB/s", { vmid: 100, percent: 7 }],
     ["not progress", "INFO: backup is sparse: 20.00 GiB (62%) total zero data", undefined],
+    [
+      "minutes and seconds",
+      "INFO:  45% (14.4 GiB of 32.0 GiB) in 1m 24s, read: 175.5 MiB/s, write: 98.1 MiB/s",
+      { vmid: 100, percent: 45, rateText: "98.1 MiB/s" },
+    ],
+    [
+      "hours, minutes and seconds",
+      "INFO:  87% (870.0 GiB of 1000.0 GiB) in 1h 2m 3s, read: 239.5 MiB/s, write: 201.0 MiB/s",
+      { vmid: 100, percent: 87, rateText: "201.0 MiB/s" },
+    ],
+    [
+      "whole minutes (zero seconds left out)",
+      "INFO:  20% (6.4 GiB of 32.0 GiB) in 2m, read: 54.6 MiB/s, write: 50.0 MiB/s",
+      { vmid: 100, percent: 20, rateText: "50.0 MiB/s" },
+    ],
+    [
+      "hours and seconds (zero minutes left out)",
+      "INFO:  33% (1.0 TiB of 3.0 TiB) in 1h 5s, read: 290.0 MiB/s, write: 280.0 MiB/s",
+      { vmid: 100, percent: 33, rateText: "280.0 MiB/s" },
+    ],
+    [
+      "weeks and days",
+      "INFO:  99% (99.0 TiB of 100.0 TiB) in 1w 2d 3h 4m 5s, read: 90.0 MiB/s, write: 80.0 MiB/s",
+      { vmid: 100, percent: 99, rateText: "80.0 MiB/s" },
+    ],
+    [
+      "sim-style zero seconds",
+      "INFO:  63% (20.2 GiB of 32.0 GiB) in 1m 0s, read: 344.7 MiB/s, write: 300.1 MiB/s",
+      { vmid: 100, percent: 63, rateText: "300.1 MiB/s" },
+    ],
+    [
+      "a field after the rates",
+      "INFO:  50% (16.0 GiB of 32.0 GiB) in 1m 4s, read: 256.0 MiB/s, write: 200.0 MiB/s, zero: 1.0 GiB",
+      { vmid: 100, percent: 50, rateText: "200.0 MiB/s" },
+    ],
+    ["no duration", "INFO:  50% (16.0 GiB of 32.0 GiB) in soon, read: 1.0 MiB/s", undefined],
+    ["a unit PVE does not print", "INFO:  50% (16.0 GiB of 32.0 GiB) in 3y, read: 1.0 MiB/s", undefined],
   ])("progress: %s", (_label, line, progress) => {
     expect(parseTaskLog(["INFO: Starting Backup of VM 100 (qemu)", line]).progress).toEqual(progress);
   });

@@ -47,8 +47,8 @@ describe("pve-backup backup", () => {
 
   it("prints a plain progress log when not on a terminal", async () => {
     lab = await startSimLab({ scenario: seed(), clock: "manual" });
-    // 1 s of sim time every 40 ms: the 40 s backup lasts about 1.6 s, the follower polls each second.
-    const r = await runWhileTimeFlows(lab, ["backup", "102", "--wait"], 1_000);
+    // 0.5 s of sim time every 40 ms: the 40 s backup lasts about 3.2 s, the follower polls 2 s apart.
+    const r = await runWhileTimeFlows(lab, ["backup", "102", "--wait"], 500);
     expect(r.code).toBe(0);
     const lines = r.stdout.trim().split("\n");
     expect(lines[0]).toMatch(
