@@ -293,6 +293,9 @@ function monthLength(year: number, month: number): number {
   return month === 2 && leap ? 29 : (DAYS_IN_MONTH[month - 1] as number);
 }
 
+/** A Date holds ±8.64e15 ms; the walk looks up to 400 years (and a zone offset) past the start. */
+const LAST_DATE_MS = 8.64e15 - 401 * 366 * 86_400_000;
+
 /** 400 Gregorian years: every date and weekday combination comes round within it. */
 const MAX_DAYS_AHEAD = 146_097;
 
@@ -305,6 +308,8 @@ const MAX_DAYS_AHEAD = 146_097;
  * repeated by a DST change runs once, at its first instant.
  */
 export function nextRunMs(event: SimCalendarEvent, afterMs: number, timeZone: string): number | undefined {
+  // Beyond what a Date can hold (a `starttime` of 10^15, say) there is no wall clock to walk.
+  if (!(Math.abs(afterMs) < LAST_DATE_MS)) return undefined;
   const zone = event.utc ? "UTC" : timeZone;
   const after = Math.floor(afterMs / 1000) * 1000;
   const start: LocalTime = wallTimeOf(after + 1000, zone);

@@ -31,6 +31,8 @@ describe("the sim's calendar", () => {
     ["03:00 UTC", "Europe/Berlin", "2026-10-25T00:00:00Z", "2026-10-25T03:00:00Z"],
     ["*-02-30", "UTC", "2026-01-01T00:00:00Z", undefined],
     ["2015-10-21", "UTC", "2026-01-01T00:00:00Z", undefined],
+    ["daily", "UTC", "+275000-01-01T00:00:00Z", "+275000-01-02T00:00:00Z"],
+    ["daily", "UTC", "+275700-01-01T00:00:00Z", undefined],
   ])("runs '%s' in %s after %s at %s", (spec, zone, after, expected) => {
     const next = nextRunMs(simEvent(spec), Date.parse(after), zone);
     expect(next === undefined ? undefined : new Date(next).toISOString()).toBe(
