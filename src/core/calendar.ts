@@ -1,13 +1,14 @@
 /**
  * Proxmox VE calendar events (the `schedule` of a backup job): parsing and occurrence search.
  *
- * Grammar (PVE `calendar-events.adoc`, a subset of systemd's):
- * `[WEEKDAY] [[YEARS-]MONTHS-DAYS] [HOURS:MINUTES[:SECONDS]]`, plus the keywords `minutely`, `hourly`,
- * `daily`, `weekly`, `monthly`, `yearly`/`annually`, `quarterly` and `semiannually`.
+ * Grammar (PVE `calendar-events.adoc`, a subset of systemd's, as proxmox-time parses it):
+ * `[WEEKDAY] [[YEARS-]MONTHS-DAYS] [HOURS:MINUTES[:SECONDS]] [UTC]`, plus the keywords `minutely`,
+ * `hourly`, `daily`, `weekly`, `monthly`, `yearly`/`annually`, `quarterly` and
+ * `semiannually`/`semi-annually`, each optionally followed by `UTC`.
  *
- * Occurrences are wall-clock times in an IANA time zone. A wall time that does not exist (skipped by a
- * DST change) does not occur; one that exists twice (repeated by a DST change) occurs once, at the
- * earlier instant.
+ * Occurrences are wall-clock times in an IANA time zone (in UTC for an event ending in `UTC`). A wall
+ * time that does not exist (skipped by a DST change) does not occur; one that exists twice (repeated
+ * by a DST change) occurs once, at the earlier instant.
  */
 
 import type { WallClock } from "./model.js";
@@ -16,6 +17,8 @@ import type { WallClock } from "./model.js";
 export interface CalendarEvent {
   /** The text the event was parsed from. */
   readonly source: string;
+  /** Whether the event ends in `UTC`: it then runs on UTC wall-clock time, whatever the node's zone. */
+  readonly utc: boolean;
   /** Days of the week, 0 = Sunday … 6 = Saturday (as `Date#getUTCDay`). */
   readonly weekdays: readonly number[];
   /** Calendar years; `undefined` matches every year. */
@@ -43,7 +46,7 @@ interface Field {
   readonly absent: readonly number[];
 }
 
-const FORMAT = "[WEEKDAY] [[YEARS-]MONTHS-DAYS] [HOURS:MINUTES[:SECONDS]]";
+const FORMAT = "[WEEKDAY] [[YEARS-]MONTHS-DAYS] [HOURS:MINUTES[:SECONDS]] [UTC]";
 
 const KEYWORDS: ReadonlyMap<string, string> = new Map([
   ["minutely", "*:*"],
@@ -55,9 +58,13 @@ const KEYWORDS: ReadonlyMap<string, string> = new Map([
   ["annually", "*-01-01 0:0"],
   ["quarterly", "*-01,04,07,10-01 0:0"],
   ["semiannually", "*-01,07-01 0:0"],
+  ["semi-annually", "*-01,07-01 0:0"],
 ]);
 
-/** Weekday names, numbered Monday = 1 … Sunday = 7 so that ranges run Monday to Sunday. */
+/**
+ * Weekday names, numbered Monday = 1 … Sunday = 7. A range runs forward through the week and wraps
+ * past Sunday: `fri..mon` is Friday to Monday, `sun..sat` every day (proxmox-time `week_days.rs`).
+ */
 const WEEKDAY_NAMES: ReadonlyMap<string, number> = new Map([
   ["mon", 1],
   ["tue", 2],
@@ -79,7 +86,8 @@ function span(min: number, max: number): number[] {
   return Array.from({ length: max - min + 1 }, (_, i) => min + i);
 }
 
-const YEAR: Field = { name: "year", min: 1970, max: 9999, absent: [] };
+// proxmox-time reads years below 2200 ("the upper limit for systemd"); `*/N` counts from year 0.
+const YEAR: Field = { name: "year", min: 0, max: 2199, absent: [] };
 const MONTH: Field = { name: "month", min: 1, max: 12, absent: span(1, 12) };
 const DAY: Field = { name: "day", min: 1, max: 31, absent: span(1, 31) };
 const HOUR: Field = { name: "hour", min: 0, max: 23, absent: [0] };
@@ -103,6 +111,8 @@ function parseItem(item: string, field: Field, into: Set<number>): string | unde
         ? field.max
         : start;
   if (step < 1) return `the step of ${field.name} '${item}' must be at least 1`;
+  // proxmox-time reads a step like any other value of the component: no larger than its maximum.
+  if (step > field.max) return `the step of ${field.name} '${item}' must be at most ${field.max}`;
   const outside = [start, end].find((value) => value < field.min || value > field.max);
   if (outside !== undefined) return `${field.name} ${outside} is out of range ${field.min}-${field.max}`;
   if (end < start) return `${field.name} range '${item}' runs backwards`;
@@ -131,8 +141,8 @@ function parseWeekdays(token: string): Result<readonly number[]> {
     if (from === undefined) return { ok: false, error: `unknown weekday '${fromName}'` };
     const to = WEEKDAY_NAMES.get(toName);
     if (to === undefined) return { ok: false, error: `unknown weekday '${toName}'` };
-    if (to < from) return { ok: false, error: `weekday range '${item}' runs backwards (weeks run mon..sun)` };
-    for (let day = from; day <= to; day++) values.add(day % 7);
+    const length = (to - from + 7) % 7;
+    for (let offset = 0; offset <= length; offset++) values.add((from + offset) % 7);
   }
   return { ok: true, value: [...values].sort((a, b) => a - b) };
 }
@@ -193,7 +203,10 @@ export function parseCalendarEvent(
     ok: false as const,
     error: `invalid calendar event '${text}': ${detail}`,
   });
-  const normalized = text.trim().toLowerCase();
+  const trimmed = text.trim();
+  // proxmox-time strips a literal `UTC` suffix (case-sensitive) before parsing the rest.
+  const utc = trimmed.endsWith("UTC");
+  const normalized = (utc ? trimmed.slice(0, -3).trimEnd() : trimmed).toLowerCase();
   if (normalized === "") return fail("the event is empty");
   const tokens = (KEYWORDS.get(normalized) ?? normalized).split(/\s+/);
   if (tokens.length > 3) return fail(`too many parts (${tokens.length}), expected ${FORMAT}`);
@@ -222,14 +235,18 @@ export function parseCalendarEvent(
       time = parsed.value;
     }
   }
-  return { ok: true, event: { source: text, weekdays, ...date, ...time } };
+  return { ok: true, event: { source: text, utc, weekdays, ...date, ...time } };
 }
 
 const SECOND_MS = 1000;
 const DAY_MS = 86_400_000;
 const LAST_SECOND_OF_DAY = 86_399;
-/** How far the searches look, in days (about five years). */
-const SEARCH_DAYS = 5 * 366;
+/**
+ * How far the searches look, in days: 400 years, one whole cycle of the Gregorian calendar's dates
+ * and weekdays, so an event not found within it never occurs (proxmox-time finds a `2020-07-31` from
+ * 1970, fifty years on).
+ */
+const SEARCH_DAYS = 146_097;
 /** Longer than any backward DST jump, so a repeated wall-clock hour is always seen whole. */
 const FOLD_MS = 3 * 3_600_000;
 /** Instants outside roughly years 1020-8300 are refused: they would leave what `Date` can represent. */
@@ -304,6 +321,38 @@ function wallClockToEpoch(format: Intl.DateTimeFormat, wallMs: number): number |
   return wallClockMs(format, later) === wallMs ? later : undefined;
 }
 
+/** Days since 1970-01-01 of the first of `month` (1-12) in `year`; years 0-99 are not 1900-1999. */
+function firstOfMonth(year: number, month: number): number {
+  const date = new Date(0);
+  date.setUTCFullYear(year, month - 1, 1);
+  return date.getTime() / DAY_MS;
+}
+
+/**
+ * `day` if its year and month match the event; otherwise the first day (`direction` 1) or the last
+ * day (`direction` -1) of the nearest matching month that way, or undefined when there is none. Lets
+ * the searches step over whole months and years that cannot match.
+ */
+function nearestMatchingMonth(event: CalendarEvent, day: number, direction: 1 | -1): number | undefined {
+  const date = new Date(day * DAY_MS);
+  let year = date.getUTCFullYear();
+  let month = date.getUTCMonth() + 1;
+  const yearMatches = () => event.years === undefined || event.years.includes(year);
+  if (yearMatches() && event.months.includes(month)) return day;
+  // No further than the searches look (400 years), then a little.
+  for (let step = 0; step <= 12 * 401; step++) {
+    month += direction;
+    if (month > 12 || month < 1) {
+      month = direction === 1 ? 1 : 12;
+      year += direction;
+    }
+    if (yearMatches() && event.months.includes(month)) {
+      return direction === 1 ? firstOfMonth(year, month) : firstOfMonth(year, month + 1) - 1;
+    }
+  }
+  return undefined;
+}
+
 /** Whether the calendar day `day` (days since 1970-01-01) matches the event's date and weekday. */
 function dayMatches(event: CalendarEvent, day: number): boolean {
   const date = new Date(day * DAY_MS);
@@ -356,17 +405,20 @@ function searchable(ms: number): boolean {
  *
  * @param event - A parsed calendar event.
  * @param afterMs - Epoch milliseconds; the result is strictly later.
- * @param timeZone - An IANA time zone such as `Europe/Berlin` or `UTC`.
- * @returns Epoch milliseconds, or undefined if there is none within about five years, the zone is
+ * @param timeZone - The node's IANA time zone, such as `Europe/Berlin` (unused when the event ends in `UTC`).
+ * @returns Epoch milliseconds, or undefined if there is none within 400 years, the zone is
  *   unknown, or `afterMs` is not a usable instant.
  */
 export function nextOccurrence(event: CalendarEvent, afterMs: number, timeZone: string): number | undefined {
-  const format = formatterFor(timeZone);
+  const format = formatterFor(event.utc ? "UTC" : timeZone);
   if (format === undefined || !searchable(afterMs)) return undefined;
   // Every wall time up to the current one has (at its earlier instant) already occurred.
   const start = wallClockMs(format, afterMs) + SECOND_MS;
   const firstDay = Math.floor(start / DAY_MS);
   for (let day = firstDay; day <= firstDay + SEARCH_DAYS; day++) {
+    const inMonth = nearestMatchingMonth(event, day, 1);
+    if (inMonth === undefined) return undefined;
+    day = inMonth;
     if (!dayMatches(event, day)) continue;
     const dayStart = day * DAY_MS;
     const from = day === firstDay ? (start - dayStart) / SECOND_MS : 0;
@@ -388,8 +440,8 @@ export function nextOccurrence(event: CalendarEvent, afterMs: number, timeZone: 
  *
  * @param event - A parsed calendar event.
  * @param atOrBeforeMs - Epoch milliseconds; an occurrence exactly at this instant is returned.
- * @param timeZone - An IANA time zone such as `Europe/Berlin` or `UTC`.
- * @returns Epoch milliseconds, or undefined if there is none within about five years back, the zone is
+ * @param timeZone - The node's IANA time zone, such as `Europe/Berlin` (unused when the event ends in `UTC`).
+ * @returns Epoch milliseconds, or undefined if there is none within 400 years back, the zone is
  *   unknown, or `atOrBeforeMs` is not a usable instant.
  */
 export function previousOccurrence(
@@ -397,7 +449,7 @@ export function previousOccurrence(
   atOrBeforeMs: number,
   timeZone: string,
 ): number | undefined {
-  const format = formatterFor(timeZone);
+  const format = formatterFor(event.utc ? "UTC" : timeZone);
   if (format === undefined || !searchable(atOrBeforeMs)) return undefined;
   // During a repeated hour the wall clock is behind the latest wall time already reached: `shift` is
   // how far the clock was set back within the last FOLD_MS, and the bound is still ahead by that much
@@ -407,6 +459,9 @@ export function previousOccurrence(
   const upper = Math.max(wall, wallClockMs(format, atOrBeforeMs - shift) + shift);
   const firstDay = Math.floor(upper / DAY_MS);
   for (let day = firstDay; day >= firstDay - SEARCH_DAYS; day--) {
+    const inMonth = nearestMatchingMonth(event, day, -1);
+    if (inMonth === undefined) return undefined;
+    day = inMonth;
     if (!dayMatches(event, day)) continue;
     const dayStart = day * DAY_MS;
     const to = day === firstDay ? (upper - dayStart) / SECOND_MS : LAST_SECOND_OF_DAY;
@@ -429,7 +484,7 @@ export function previousOccurrence(
  *
  * @param event - A parsed calendar event.
  * @param fromMs - Epoch milliseconds to start looking from (exclusive).
- * @param timeZone - An IANA time zone such as `Europe/Berlin` or `UTC`.
+ * @param timeZone - The node's IANA time zone, such as `Europe/Berlin` (unused when the event ends in `UTC`).
  * @returns Milliseconds, or undefined if fewer than two occurrences are found.
  */
 export function typicalIntervalMs(

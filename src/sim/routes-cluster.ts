@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from "node:crypto";
-import { nextOccurrence, parseCalendarEvent } from "../core/calendar.js";
 import { died, paramError } from "./api-error.js";
+import { nextRunMs, readCalendarEvent } from "./calendar.js";
 import {
   isDeletable,
   JOB_CREATE_PARAMS,
@@ -155,12 +155,12 @@ export function clusterRoutes(deps: SimDeps): Route[] {
         iterations: { type: "integer", minimum: 1, maximum: 100, optional: true },
       },
       handle: ({ nowMs }, p) => {
-        const parsed = parseCalendarEvent(String(p.schedule));
-        if (!parsed.ok) throw paramError({ schedule: parsed.error });
+        const read = readCalendarEvent(String(p.schedule));
+        if ("error" in read) throw paramError({ schedule: read.error });
         const out: { timestamp: number; utc: string }[] = [];
         let after = p.starttime === undefined ? nowMs : Number(p.starttime) * 1000;
         for (let i = 0; i < Number(p.iterations ?? 10); i++) {
-          const next = nextOccurrence(parsed.event, after, state.timezone);
+          const next = nextRunMs(read.event, after, state.timezone);
           if (next === undefined) break;
           const timestamp = Math.floor(next / 1000);
           out.push({ timestamp, utc: perlGmtime(timestamp) });
@@ -181,9 +181,9 @@ function jobOrParamError(state: SimState, id: string): SimJob {
 /** `next-run`: the schedule's next occurrence after now, in the node's time zone, epoch seconds. */
 function nextRunSec(state: SimState, job: SimJob, nowMs: number): number | undefined {
   if (job.schedule === undefined) return undefined;
-  const parsed = parseCalendarEvent(String(job.schedule));
-  if (!parsed.ok) return undefined;
-  const next = nextOccurrence(parsed.event, nowMs, state.timezone);
+  const read = readCalendarEvent(String(job.schedule));
+  if ("error" in read) return undefined;
+  const next = nextRunMs(read.event, nowMs, state.timezone);
   return next === undefined ? undefined : Math.floor(next / 1000);
 }
 

@@ -1,4 +1,3 @@
-import { parseUpid } from "../core/upid.js";
 import { died, paramError } from "./api-error.js";
 import { markBackupGroup, type PruneOptions, parsePruneBackups } from "./prune.js";
 import {
@@ -22,6 +21,7 @@ import {
   storageEnabledOn,
 } from "./state.js";
 import { nodeStats } from "./stats.js";
+import { decodeUpid } from "./upid.js";
 import { type ParamSchema, type ParamValue, splitList } from "./validate.js";
 import { planVzdump, vzdumpWorker } from "./vzdump.js";
 import { perlTrue, ROOT_ONLY_OPTIONS, VZDUMP_OPTIONS, verifyVzdumpParameters } from "./vzdump-options.js";
@@ -423,9 +423,9 @@ function statusType(status: string | undefined): string {
 
 /** The UPID's user as written in it (`user@realm!token` for a token's task). */
 function parsedUpidUser(upid: string): string {
-  const parsed = parseUpid(upid);
+  const parsed = decodeUpid(upid);
   if (!parsed) throw paramError({ upid: "unable to parse worker upid" });
-  return parsed.tokenId === undefined ? parsed.user : `${parsed.user}!${parsed.tokenId}`;
+  return parsed.user;
 }
 
 /** A task's owner reads it; anyone else needs Sys.Audit on the node (MGR `Tasks.pm`). */

@@ -1,4 +1,4 @@
-import { type CalendarEvent, nextOccurrence, parseCalendarEvent } from "../core/calendar.js";
+import { nextRunMs, readCalendarEvent, type SimCalendarEvent } from "./calendar.js";
 import { jobRunOptions } from "./jobs.js";
 import type { SimJob } from "./state.js";
 import type { TaskEngine } from "./task-engine.js";
@@ -24,11 +24,11 @@ export interface SchedulerDeps extends VzdumpDeps {
 
 export function createScheduler(deps: SchedulerDeps, startMs: number): Scheduler {
   let cursorMs = startMs;
-  const events = new Map<string, CalendarEvent | undefined>();
+  const events = new Map<string, SimCalendarEvent | undefined>();
   const eventOf = (schedule: string) => {
     if (!events.has(schedule)) {
-      const parsed = parseCalendarEvent(schedule);
-      events.set(schedule, parsed.ok ? parsed.event : undefined);
+      const read = readCalendarEvent(schedule);
+      events.set(schedule, "event" in read ? read.event : undefined);
     }
     return events.get(schedule);
   };
@@ -39,7 +39,7 @@ export function createScheduler(deps: SchedulerDeps, startMs: number): Scheduler
     const schedule = String(job.schedule);
     if (!nextAfterCursor.has(schedule)) {
       const event = eventOf(schedule);
-      nextAfterCursor.set(schedule, event ? nextOccurrence(event, cursorMs, deps.state.timezone) : undefined);
+      nextAfterCursor.set(schedule, event ? nextRunMs(event, cursorMs, deps.state.timezone) : undefined);
     }
     return nextAfterCursor.get(schedule);
   };

@@ -1,6 +1,4 @@
-import { formatArchiveName } from "../core/archive-name.js";
-import type { GuestType } from "../core/model.js";
-import type { LocalClock } from "./local-time.js";
+import { type LocalClock, strftime, type WallTime } from "./local-time.js";
 import { builtinNotificationConfig, type SimNotificationConfig } from "./notify-config.js";
 import { type AclEntry, BUILTIN_ROLES, type RoleTable } from "./permissions.js";
 import type { ParsedScenario } from "./scenario.js";
@@ -122,6 +120,24 @@ export interface SimState {
   notifications: SimNotificationConfig;
 }
 
+export type GuestType = "qemu" | "lxc";
+
+/**
+ * The file vzdump writes (pve-manager `VZDump.pm`): `vzdump-$vmtype-$vmid` plus
+ * `strftime("-%Y_%m_%d-%H_%M_%S", localtime($starttime))`, then `.vma` (qemu) or `.tar` (lxc) and the
+ * compressor's extension.
+ */
+export function vzdumpArchiveName(
+  type: GuestType,
+  vmid: number,
+  startWall: WallTime,
+  compress: "zst" | "lzo" | "gz" | "none",
+): string {
+  const container = type === "qemu" ? ".vma" : ".tar";
+  const compressor = compress === "none" ? "" : `.${compress}`;
+  return `vzdump-${type}-${vmid}${strftime("-%Y_%m_%d-%H_%M_%S", startWall)}${container}${compressor}`;
+}
+
 /** vzdump's `compress` option → the archive's compressor extension. */
 export function compressExtension(compress: string | number | undefined): "zst" | "lzo" | "gz" | "none" {
   switch (String(compress ?? "0")) {
@@ -160,7 +176,7 @@ export function makeArchive(
     format = `pbs-${kind}`;
   } else {
     const wall = local(spec.timeMs);
-    fileName = formatArchiveName({ vmid: spec.vmid, type: spec.type, wall, compress: spec.compress });
+    fileName = vzdumpArchiveName(spec.type, spec.vmid, wall, spec.compress);
     format = fileName.slice(fileName.indexOf(".") + 1);
   }
   // One literal, always the same keys in the same order: every archive shares one object shape,

@@ -1,5 +1,5 @@
-import { formatUpid } from "../core/upid.js";
 import type { SimState, SimTask } from "./state.js";
+import { encodeUpid } from "./upid.js";
 
 /**
  * Runs simulated worker tasks on the sim clock, the way pve-common `RESTEnvironment::fork_worker`
@@ -113,10 +113,9 @@ export function createTaskEngine(deps: TaskEngineDeps): TaskEngine {
     const startSec = Math.floor(startMs / 1000);
     const pid = nextPid(spec.node);
     const pstart = Math.max(1, Math.floor((startSec * 1000 - deps.bootMsOf(spec.node)) / 10));
-    const [user, tokenId] = spec.user.split("!", 2) as [string, string | undefined];
     const fields = { node: spec.node, pid, pstart, startMs: startSec * 1000, type: spec.type, id: spec.id };
     const task: SimTask = {
-      upid: formatUpid({ ...fields, user, tokenId }),
+      upid: encodeUpid({ ...fields, starttime: startSec, user: spec.user }),
       ...fields,
       user: spec.user,
       jobId: spec.jobId,

@@ -1,5 +1,5 @@
-import { parseCalendarEvent } from "../core/calendar.js";
 import { paramError } from "./api-error.js";
+import { readCalendarEvent } from "./calendar.js";
 import { parsePruneBackups } from "./prune.js";
 
 /**
@@ -83,8 +83,8 @@ function checkSingle(format: string, value: string): string | undefined {
         ? undefined
         : `value '${value}' does not look like a valid email address or user name`;
     case "pve-calendar-event": {
-      const parsed = parseCalendarEvent(value);
-      return parsed.ok ? undefined : parsed.error;
+      const read = readCalendarEvent(value);
+      return "error" in read ? read.error : undefined;
     }
     case "prune-backups": {
       const parsed = parsePruneBackups(value);

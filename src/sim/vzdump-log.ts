@@ -61,3 +61,31 @@ export function vzdumpCommandLine(
   }
   return cmd;
 }
+
+/**
+ * pve-manager `VZDump.pm` `format_size`, for `archive file size:`: whole `KB` below 1024 KiB, whole
+ * `MB` below 1024 MiB (`int()` truncates), else `sprintf("%.2fGB")` or `"%.2fTB"`.
+ */
+export function formatArchiveSize(sizeBytes: number): string {
+  const kb = sizeBytes / 1024;
+  if (kb < 1024) return `${Math.trunc(kb)}KB`;
+  const mb = kb / 1024;
+  if (mb < 1024) return `${Math.trunc(mb)}MB`;
+  const gb = mb / 1024;
+  if (gb < 1024) return `${printfFixed2(gb)}GB`;
+  return `${printfFixed2(gb / 1024)}TB`;
+}
+
+/**
+ * C's `printf("%.2f", x)` for x >= 0. `toFixed` rounds the exact binary value like printf does, except
+ * on an exact tie, where it goes up and glibc goes to the even hundredth (1.125 prints 1.12).
+ */
+function printfFixed2(x: number): string {
+  const text = x.toFixed(2);
+  const hundredths = x * 100;
+  // x is bytes over a power of two, so the product is exact for any archive below about 90 TB.
+  const isTie = hundredths - Math.floor(hundredths) === 0.5;
+  const last = Number(text[text.length - 1]);
+  if (!isTie || last % 2 === 0) return text;
+  return (Math.floor(hundredths) / 100).toFixed(2);
+}

@@ -1,7 +1,4 @@
 import { createHash } from "node:crypto";
-import { formatArchiveName } from "../core/archive-name.js";
-import type { GuestType } from "../core/model.js";
-import { formatHumanSize } from "../core/size.js";
 import { formatLocal, type LocalClock } from "./local-time.js";
 import { keepsAll, markBackupGroup, type PruneOptions, parsePruneBackups } from "./prune.js";
 import {
@@ -10,14 +7,22 @@ import {
   compressExtension,
   findGuest,
   findStorage,
+  type GuestType,
   makeArchive,
   type SimState,
   type SimStorage,
   storageEnabledOn,
+  vzdumpArchiveName,
 } from "./state.js";
 import { TaskFailure, type Wait, type Worker, type WorkerIo } from "./task-engine.js";
 import type { ParamValue } from "./validate.js";
-import { formatHms, renderBytes, renderDuration, vzdumpCommandLine } from "./vzdump-log.js";
+import {
+  formatArchiveSize,
+  formatHms,
+  renderBytes,
+  renderDuration,
+  vzdumpCommandLine,
+} from "./vzdump-log.js";
 import { includedGuests } from "./vzdump-options.js";
 
 /**
@@ -291,12 +296,7 @@ function* backupGuest(vmid: number, c: GuestCtx): Generator<Wait, boolean, boole
     const iso = new Date(Math.floor(startMs / 1000) * 1000).toISOString().replace(".000Z", "Z");
     info(`creating Proxmox Backup Server archive '${type === "qemu" ? "vm" : "ct"}/${vmid}/${iso}'`);
   } else {
-    const fileName = formatArchiveName({
-      vmid,
-      type,
-      wall: local(startMs),
-      compress: compressExtension(opts.compress),
-    });
+    const fileName = vzdumpArchiveName(type, vmid, local(startMs), compressExtension(opts.compress));
     info(`creating vzdump archive '${storage.path}/dump/${fileName}'`);
   }
   if (type === "qemu") {
@@ -369,7 +369,7 @@ function* backupGuest(vmid: number, c: GuestCtx): Generator<Wait, boolean, boole
     storage.usedBytes += sizeBytes;
   }
   // On PBS the size is the server's business: vzdump prints no archive size line.
-  if (storage.type !== "pbs") info(`archive file size: ${formatHumanSize(sizeBytes)}`);
+  if (storage.type !== "pbs") info(`archive file size: ${formatArchiveSize(sizeBytes)}`);
   if (notes !== undefined) info("adding notes to backup");
   if (opts.protect) info("marking backup as protected");
 

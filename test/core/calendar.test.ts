@@ -70,6 +70,10 @@ describe("parseCalendarEvent", () => {
     ["mon,wed..fri", { weekdays: [1, 3, 4, 5], hours: [0], minutes: [0] }],
     ["sat,sun", { weekdays: [0, 6] }],
     ["sat..sun", { weekdays: [0, 6] }],
+    ["fri..mon 03:00", { weekdays: [0, 1, 5, 6], hours: [3] }],
+    ["sun..sat", { weekdays: ALL_WEEKDAYS }],
+    ["tue..tue", { weekdays: [2] }],
+    ["1965/5-01-01", { years: span(1965, 2195, 5), months: [1], days: [1] }],
     ["Saturday,SUNDAY 10:00", { weekdays: [0, 6], hours: [10] }],
     ["  Mon,WED..Fri \t 12:00:30 ", { weekdays: [1, 3, 4, 5], hours: [12], minutes: [0], seconds: [30] }],
     ["*", { hours: EVERY_HOUR, minutes: EVERY_MINUTE, seconds: [0] }],
@@ -93,11 +97,20 @@ describe("parseCalendarEvent", () => {
     expect(parsed).toMatchObject({ ok: true, event: { source: text, ...expected } });
   });
 
-  it("expands year repetitions from 1970", () => {
-    expect(event("*/25-01-01").years).toEqual(span(1970, 9999, 25));
+  it("expands year repetitions from year 0, as proxmox-time's `*/N` does", () => {
+    expect(event("*/25-01-01").years).toEqual(span(0, 2199, 25));
   });
 
-  const FORMAT = "[WEEKDAY] [[YEARS-]MONTHS-DAYS] [HOURS:MINUTES[:SECONDS]]";
+  it.each<[string, Partial<CalendarEvent>]>([
+    ["mon..fri 02:00 UTC", { utc: true, weekdays: WORKDAYS, hours: [2] }],
+    ["daily UTC", { utc: true, hours: [0], minutes: [0] }],
+    ["  sun 01:00UTC ", { utc: true, weekdays: [0], hours: [1] }],
+    ["sun 01:00", { utc: false }],
+  ])("reads the UTC suffix of %j", (text, expected) => {
+    expect(event(text)).toMatchObject(expected);
+  });
+
+  const FORMAT = "[WEEKDAY] [[YEARS-]MONTHS-DAYS] [HOURS:MINUTES[:SECONDS]] [UTC]";
   it.each<[string, string]>([
     ["", "the event is empty"],
     ["  \t ", "the event is empty"],
@@ -106,7 +119,8 @@ describe("parseCalendarEvent", () => {
     ["garbage", "unknown weekday 'garbage'"],
     ["mon..tue..wed", "unknown weekday 'tue..wed'"],
     ["mon,,tue", "unknown weekday ''"],
-    ["fri..mon 03:00", "weekday range 'fri..mon' runs backwards (weeks run mon..sun)"],
+    ["UTC", "the event is empty"],
+    ["mon 03:00 utc", `'utc' is out of place, expected ${FORMAT}`],
     ["25:00", "hour 25 is out of range 0-23"],
     ["5..30:00", "hour 30 is out of range 0-23"],
     ["18..7:00", "hour range '18..7' runs backwards"],
@@ -121,7 +135,9 @@ describe("parseCalendarEvent", () => {
     ["*-1x-01", "invalid month '1x'"],
     ["*-02-0", "day 0 is out of range 1-31"],
     ["2024-02-3x", "invalid day '3x'"],
-    ["1969-01-01", "year 1969 is out of range 1970-9999"],
+    ["2200-01-01", "year 2200 is out of range 0-2199"],
+    ["*/61", "the step of minute '*/61' must be at most 59"],
+    ["*/24:00", "the step of hour '*/24' must be at most 23"],
     ["20x4-01-01", "invalid year '20x4'"],
     ["1-2-3-4", "invalid date '1-2-3-4', expected [YEARS-]MONTHS-DAYS"],
     ["mon 03:00 04:00 05:00", `too many parts (4), expected ${FORMAT}`],
@@ -168,7 +184,9 @@ describe("nextOccurrence", () => {
     ["2015-10-21", "UTC", "2015-01-01T00:00:00.000Z", "2015-10-21T00:00:00.000Z"],
     ["2015-10-21", "UTC", "2015-10-21T00:00:00.000Z", undefined],
     ["*-02-30", "UTC", "2024-01-01T00:00:00.000Z", undefined],
-    ["mon *-02-29", "UTC", "2024-03-01T00:00:00.000Z", undefined],
+    // the next Monday 29 February is twenty years on; a fixed date fifty years on is found too
+    ["mon *-02-29", "UTC", "2024-03-01T00:00:00.000Z", "2044-02-29T00:00:00.000Z"],
+    ["2020-07-31", "UTC", "1970-01-01T00:00:00.000Z", "2020-07-31T00:00:00.000Z"],
     // Europe/Berlin, ordinary days and year boundary
     ["daily", BERLIN, "2024-06-10T22:00:00.000Z", "2024-06-11T22:00:00.000Z"],
     ["yearly", BERLIN, "2024-12-31T22:59:59.000Z", "2024-12-31T23:00:00.000Z"],
@@ -181,6 +199,8 @@ describe("nextOccurrence", () => {
     ["02:30", BERLIN, "2024-10-26T12:00:00.000Z", "2024-10-27T00:30:00.000Z"],
     ["hourly", BERLIN, "2024-10-27T00:00:00.000Z", "2024-10-27T02:00:00.000Z"],
     ["minutely", BERLIN, "2024-10-27T01:15:00.000Z", "2024-10-27T02:00:00.000Z"],
+    // UTC in the event: the node's zone does not count
+    ["03:00 UTC", BERLIN, "2024-03-30T02:00:00.000Z", "2024-03-30T03:00:00.000Z"],
     // a zone west of UTC
     ["daily", "America/New_York", "2024-06-10T03:59:59.000Z", "2024-06-10T04:00:00.000Z"],
   ])("%j in %s after %s is %s", (text, zone, after, expected) => {
@@ -194,6 +214,8 @@ describe("previousOccurrence", () => {
     ["sun 01:00", "UTC", "2024-06-08T01:00:00.000Z", "2024-06-02T01:00:00.000Z"],
     ["weekly", "UTC", "2024-06-09T00:00:00.000Z", "2024-06-03T00:00:00.000Z"],
     ["weekly", BERLIN, "2024-06-08T22:00:00.000Z", "2024-06-02T22:00:00.000Z"],
+    // UTC in the event: the node's zone does not count
+    ["sun 01:00 UTC", BERLIN, "2024-06-08T01:00:00.000Z", "2024-06-02T01:00:00.000Z"],
     // exactly at an occurrence, and just before it
     ["03:00", "UTC", "2024-06-10T03:00:00.000Z", "2024-06-10T03:00:00.000Z"],
     ["03:00", "UTC", "2024-06-10T02:59:59.999Z", "2024-06-09T03:00:00.000Z"],
@@ -210,7 +232,9 @@ describe("previousOccurrence", () => {
     ["*-02-29", "UTC", "2024-02-28T23:59:59.999Z", "2020-02-29T00:00:00.000Z"],
     // fixed dates and impossible events
     ["2015-10-21", "UTC", "2020-01-01T00:00:00.000Z", "2015-10-21T00:00:00.000Z"],
-    ["2015-10-21", "UTC", "2024-01-01T00:00:00.000Z", undefined],
+    ["2015-10-21", "UTC", "2024-01-01T00:00:00.000Z", "2015-10-21T00:00:00.000Z"],
+    ["2030-10-21", "UTC", "2024-01-01T00:00:00.000Z", undefined],
+    ["mon *-02-29", "UTC", "2044-02-28T00:00:00.000Z", "2016-02-29T00:00:00.000Z"],
     ["*-02-30", "UTC", "2024-01-01T00:00:00.000Z", undefined],
     // Europe/Berlin, year boundary
     ["yearly", BERLIN, "2024-12-31T23:00:00.000Z", "2024-12-31T23:00:00.000Z"],

@@ -93,11 +93,11 @@ describe("/cluster/backup", () => {
     ],
     [
       "an invalid schedule",
-      { ...NEW_JOB, schedule: "sun 25:00" },
+      { ...NEW_JOB, schedule: "sun 3:60" },
       400,
       {
         schedule: expect.stringMatching(
-          /^invalid format - invalid calendar event 'sun 25:00'/,
+          /^invalid format - invalid calendar event 'sun 3:60'/,
         ) as unknown as string,
       },
     ],

@@ -1,5 +1,5 @@
 import { readdirSync, readFileSync } from "node:fs";
-import { join, relative } from "node:path";
+import { dirname, join, relative } from "node:path";
 import { describe, expect, it } from "vitest";
 
 const root = join(import.meta.dirname, "../..");
@@ -13,6 +13,14 @@ const imports = (file: string) =>
     (m) => m[1] as string,
   );
 
+/** Every module a text names: value and type imports, re-exports, dynamic imports. */
+const namedModules = (text: string) =>
+  [
+    ...text.matchAll(
+      /^\s*(?:import|export)\b[^;]*?\bfrom\s+["']([^"']+)["']|\bimport\s*\(\s*["']([^"']+)["']\s*\)/gm,
+    ),
+  ].map((m) => (m[1] ?? m[2]) as string);
+
 describe("the dependency rule (DESIGN.md §2)", () => {
   it.each(files("src/core"))("%s imports only core modules and no I/O", (file) => {
     for (const spec of imports(file)) {
@@ -20,6 +28,27 @@ describe("the dependency rule (DESIGN.md §2)", () => {
     }
     const text = readFileSync(join(root, file), "utf8");
     expect(text).not.toMatch(/Date\.now\(\)|new Date\(\)|console\.|process\.|fetch\(/);
+  });
+
+  it.each(files("src/sim"))(
+    "%s imports nothing from src/core: the simulated lab is an independent witness of PVE",
+    (file) => {
+      for (const spec of namedModules(readFileSync(join(root, file), "utf8"))) {
+        const target = spec.startsWith(".") ? relative(root, join(root, dirname(file), spec)) : spec;
+        expect(target.startsWith("src/core"), `${file} imports ${spec}`).toBe(false);
+      }
+    },
+  );
+
+  it("sees every kind of import the witness rule forbids", () => {
+    const probe = [
+      'import { a } from "../core/a.js";',
+      'import type { B } from "../core/b.js";',
+      'export { c } from "../core/c.js";',
+      "const d = await import('../core/d.js');",
+    ].join("\n");
+    const found = namedModules(probe);
+    expect(found).toEqual(["../core/a.js", "../core/b.js", "../core/c.js", "../core/d.js"]);
   });
 
   it("only the composition roots know the simulated lab or build adapters", () => {
