@@ -35,11 +35,13 @@ describe("push notifications from PVE", () => {
       clock: "manual",
     });
     const port = await freePort();
+    const webhookPort = await freePort();
     const api = `http://127.0.0.1:${port}`;
     const options = optionsFileFor(lab, {
       api_port: port,
+      webhook_port: webhookPort,
       refresh_interval_s: 300,
-      push: { url: `${api}/api/pve-webhook`, secret: SECRET },
+      push: { url: `http://127.0.0.1:${webhookPort}/api/pve-webhook`, secret: SECRET },
     });
     const dir = dirname(options);
 
@@ -89,14 +91,16 @@ describe("push notifications from PVE", () => {
   it("refuses a notification without the shared secret", async () => {
     lab = await startSimLab({ scenario: tieredLab(), clock: "manual" });
     const port = await freePort();
+    const webhookPort = await freePort();
     const options = optionsFileFor(lab, {
       api_port: port,
-      push: { url: `http://127.0.0.1:${port}/api/pve-webhook`, secret: SECRET },
+      webhook_port: webhookPort,
+      push: { url: `http://127.0.0.1:${webhookPort}/api/pve-webhook`, secret: SECRET },
     });
     service = spawn(process.execPath, [join(root, "dist/main.js"), "--options", options], {
       stdio: "ignore",
     });
-    const url = `http://127.0.0.1:${port}/api/pve-webhook`;
+    const url = `http://127.0.0.1:${webhookPort}/api/pve-webhook`;
     await waitFor(
       async () => (await fetch(`http://127.0.0.1:${port}/api/status`).catch(() => undefined))?.ok === true,
       20_000,
