@@ -31,6 +31,8 @@ export interface WebhookDeps {
 export interface WebhookListener extends Listening {
   /** Notifications accepted so far. */
   readonly received: () => number;
+  /** Requests refused so far (wrong secret, too many, too large). */
+  readonly refused: () => number;
 }
 
 export const WEBHOOK_PATH = "/api/pve-webhook";
@@ -87,7 +89,10 @@ export async function startWebhookServer(
           deps.onPveNotification(payload);
           send(202, { accepted: true });
         },
-        (err: Error) => send(413, { error: err.message }),
+        (err: Error) => {
+          refused++;
+          send(413, { error: err.message });
+        },
       );
     },
     { ...DEFAULT_LIMITS, ...deps.limits },
@@ -95,7 +100,7 @@ export async function startWebhookServer(
   );
   const listening = await listen(server, port, host, "webhook_port");
   deps.log.info(`PVE webhook: listening on ${listening.url}${WEBHOOK_PATH}`);
-  return { ...listening, received: () => received };
+  return { ...listening, received: () => received, refused: () => refused };
 }
 
 function secretMatches(req: IncomingMessage, secret: string): boolean {

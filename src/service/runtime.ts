@@ -64,7 +64,7 @@ export function createRuntime(deps: {
     );
     if (summary !== shown) {
       shown = summary;
-      log.info(`status changed:\n${renderStatusTable(reports, app.config.timeZone)}`);
+      log.info(`status changed:\n${renderStatusTable(reports, app.config.timeZone, app.config.clusters)}`);
     }
     for (const l of listeners) {
       try {
@@ -91,12 +91,10 @@ export function createRuntime(deps: {
   function refreshNow(): Promise<void> {
     if (queued) return queued;
     if (!running && gapLeftMs() <= 0) return begin();
-    queued = (running ?? Promise.resolve())
-      .then(gap)
-      .then(() => {
-        queued = undefined;
-        return stopped ? undefined : begin();
-      });
+    queued = (running ?? Promise.resolve()).then(gap).then(() => {
+      queued = undefined;
+      return stopped ? undefined : begin();
+    });
     return queued;
   }
 
