@@ -15,6 +15,7 @@ import { ConfigError, InputError } from "./errors.js";
 import { createConsoleLogger } from "./log.js";
 import type { BackupEvent } from "./service/backups.js";
 import type { SimLab } from "./sim/lab.js";
+import { parseCommandLine, UsageError } from "./usage.js";
 import { VERSION } from "./version.js";
 
 const USAGE = `usage: pve-backup <command> [--json] [--options FILE | --demo [SCENARIO]] [--cluster NAME]
@@ -42,9 +43,6 @@ status exits 0 when every guest is ok, 1 when some guest has a problem, 2 when t
 not be determined; plan exits 0 in sync, 1 changes pending, 2 policy errors. Every command exits
 64 on bad usage, 78 on bad or missing options, 2 when PVE could not be asked. PVE_BACKUP_NOW (ISO-8601) sets the clock.
 `;
-
-/** A mistake on the command line itself: one line and a pointer to --help, exit 64. */
-class UsageError extends InputError {}
 
 const COMMANDS = ["status", "plan", "apply", "doctor", "storage", "backup", "notify"] as const;
 
@@ -93,13 +91,7 @@ async function run(argv: readonly string[]): Promise<number> {
   // The simulated lab is a chunk of its own, loaded only for the demo.
   const demo = wantsDemo ? await import("./demo.js") : undefined;
   const { args, scenario } = takeDemo(argv, demo?.demoScenarios() ?? []);
-  let parsed: ReturnType<typeof parseCliArgs>;
-  try {
-    parsed = parseCliArgs(args);
-  } catch (err) {
-    throw new UsageError((err as Error).message.replace(/\. To specify a positional argument.*$/s, ""));
-  }
-  const { values, positionals } = parsed;
+  const { values, positionals } = parseCommandLine(() => parseCliArgs(args));
   if (values.version) {
     process.stdout.write(`pve-backup ${VERSION}\n`);
     return 0;

@@ -17,6 +17,7 @@ import { startWebhookServer, type WebhookListener } from "./server/webhook.js";
 import type { BackupEvent } from "./service/backups.js";
 import { createRuntime } from "./service/runtime.js";
 import type { SimLab } from "./sim/lab.js";
+import { parseCommandLine, UsageError } from "./usage.js";
 import { VERSION } from "./version.js";
 
 const USAGE = `usage: node dist/main.js [--options FILE | --demo [SCENARIO]] [--port PORT]
@@ -28,9 +29,6 @@ const USAGE = `usage: node dist/main.js [--options FILE | --demo [SCENARIO]] [--
   --version   print the version
 `;
 
-/** A mistake on the command line: one line, then exit 64. */
-class UsageError extends InputError {}
-
 interface ServiceArgs {
   readonly optionsPath?: string;
   /** Set when the demo was asked for. */
@@ -41,13 +39,7 @@ interface ServiceArgs {
 }
 
 function parseServiceArgs(argv: readonly string[]): ServiceArgs {
-  let parsed: ReturnType<typeof parseServiceArgv>;
-  try {
-    parsed = parseServiceArgv(argv);
-  } catch (err) {
-    throw new UsageError((err as Error).message.replace(/\. To specify a positional argument.*$/s, ""));
-  }
-  const { values, positionals } = parsed;
+  const { values, positionals } = parseCommandLine(() => parseServiceArgv(argv));
   if (positionals.length > 1 || (positionals.length === 1 && !values.demo))
     throw new UsageError(`unexpected argument '${positionals.at(-1)}' (a demo scenario goes after --demo)`);
   if (values.options !== undefined && (values.demo || values.scenario !== undefined))

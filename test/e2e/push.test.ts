@@ -48,8 +48,13 @@ describe("push notifications from PVE", () => {
     const setup = await runCli(["notify", "setup", "--yes", "--options", options]);
     expect(setup.stderr).toBe("");
     expect(setup.stdout).toContain("Webhook target created, matcher created");
+    expect(setup.stdout).toContain("Test notification: arrived");
     const again = await runCli(["notify", "setup", "--yes", "--options", options]);
     expect(again.stdout).toContain("Webhook target updated, matcher updated");
+    await lab.settleNotifications();
+    // Each setup had PVE send a test notification, to the command listening in the service's place.
+    const tests = lab.notifications.filter((n) => n.target === "pve-backup").length;
+    expect(tests).toBe(2);
 
     const logFile = join(dir, "service.log");
     service = spawn(process.execPath, [join(root, "dist/main.js"), "--options", options], {
@@ -77,7 +82,12 @@ describe("push notifications from PVE", () => {
       "the backup did not end",
     );
     await lab.settleNotifications();
-    expect(lab.notifications.filter((n) => n.target === "pve-backup").map((n) => n.status)).toEqual([202]);
+    expect(
+      lab.notifications
+        .filter((n) => n.target === "pve-backup")
+        .slice(tests)
+        .map((n) => n.status),
+    ).toEqual([202]);
 
     await waitFor(
       async () => (await status()).guests.find((g) => g.vmid === 105)?.lastBackup?.time !== before,
