@@ -26,11 +26,13 @@ async function measure(push: boolean): Promise<number[]> {
     clock: "manual",
   });
   const port = await freePort();
+  const webhookPort = await freePort();
   const api = `http://127.0.0.1:${port}`;
   const options = optionsFileFor(lab, {
     api_port: port,
+    webhook_port: webhookPort,
     refresh_interval_s: POLL_S,
-    ...(push ? { push: { url: `${api}/api/pve-webhook`, secret: SECRET } } : {}),
+    ...(push ? { push: { url: `http://127.0.0.1:${webhookPort}/api/pve-webhook`, secret: SECRET } } : {}),
   });
   const cli = (args: string[]) =>
     new Promise<void>((resolve) =>

@@ -1,4 +1,5 @@
 import { existsSync, readFileSync } from "node:fs";
+import { findJsonError } from "./config/json-error.js";
 import { type Config, parseOptions } from "./config/schema.js";
 import { ConfigError } from "./errors.js";
 import type { Logger } from "./log.js";
@@ -18,14 +19,24 @@ export function defaultTimeZone(): string {
   return Intl.DateTimeFormat().resolvedOptions().timeZone || "UTC";
 }
 
-/** Read and validate an options file; every problem becomes a `path: message` line. */
+/**
+ * Read and validate an options file; every problem becomes a `path: message` line. A syntax
+ * error is told by line and column only: `JSON.parse`'s own message quotes the text around it,
+ * which may be the token secret.
+ */
 export function loadConfig(path: string): Config {
   if (!existsSync(path)) throw new ConfigError([`${path}: no such options file`]);
+  const text = readFileSync(path, "utf8");
   let raw: unknown;
   try {
-    raw = JSON.parse(readFileSync(path, "utf8"));
-  } catch (err) {
-    throw new ConfigError([`${path}: not valid JSON (${(err as Error).message})`]);
+    raw = JSON.parse(text);
+  } catch {
+    const place = findJsonError(text);
+    throw new ConfigError([
+      place
+        ? `${path}: not valid JSON at line ${place.line}, column ${place.column}: expected ${place.expected}`
+        : `${path}: not valid JSON`,
+    ]);
   }
   return parseOptions(raw, { defaultTimeZone: defaultTimeZone() });
 }

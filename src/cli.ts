@@ -1,4 +1,5 @@
 import { existsSync } from "node:fs";
+import { createServer } from "node:net";
 import { createInterface } from "node:readline/promises";
 import { parseArgs } from "node:util";
 import { ADDON_OPTIONS_PATH, createApp, loadConfig } from "./app.js";
@@ -9,13 +10,16 @@ import { notifySetupCommand } from "./commands/notify.js";
 import { applyCommand, planCommand } from "./commands/plan.js";
 import { statusCommand } from "./commands/status.js";
 import { storageCheckCommand, storageCreateCommand } from "./commands/storage.js";
-import { parseOptions } from "./config/schema.js";
-import { demoOptions, startDemoLab } from "./demo.js";
-import { ConfigError, InputError, UpstreamError } from "./errors.js";
+import { type Config, nearest, parseOptions } from "./config/schema.js";
+import { ConfigError, InputError } from "./errors.js";
 import { createConsoleLogger } from "./log.js";
 import type { BackupEvent } from "./service/backups.js";
+import type { SimLab } from "./sim/lab.js";
+import { parseCommandLine, UsageError } from "./usage.js";
+import { VERSION } from "./version.js";
 
 const USAGE = `usage: pve-backup <command> [--json] [--options FILE | --demo [SCENARIO]] [--cluster NAME]
+       pve-backup --version
 
 commands:
   status                  every guest's last backup and whether it is in trouble
@@ -32,57 +36,110 @@ commands:
 
   --json     machine-readable output
   --options  the options file (default: ${ADDON_OPTIONS_PATH})
-  --demo     run against the built-in simulated lab (scenario name, default: seed)
+  --demo     run against the built-in simulated lab (scenario: seed, the default, or tiered, …)
   --cluster  which configured cluster (when there are several)
 
 status exits 0 when every guest is ok, 1 when some guest has a problem, 2 when the state could
 not be determined; plan exits 0 in sync, 1 changes pending, 2 policy errors. Every command exits
-64 on bad usage, 78 on bad options. PVE_BACKUP_NOW (ISO-8601) sets the clock.
+64 on bad usage, 78 on bad or missing options, 2 when PVE could not be asked. PVE_BACKUP_NOW (ISO-8601) sets the clock.
 `;
 
+const COMMANDS = ["status", "plan", "apply", "doctor", "storage", "backup", "notify"] as const;
+
+/**
+ * `--demo [SCENARIO]`: the word after `--demo` is its scenario when it names one (or a scenario
+ * file); otherwise it stays where it is, e.g. the guest of `backup --demo 100`. `--demo=NAME` and
+ * `--scenario NAME` say it explicitly.
+ */
+function takeDemo(
+  argv: readonly string[],
+  scenarios: readonly string[],
+): { args: string[]; scenario?: string } {
+  const args: string[] = [];
+  let scenario: string | undefined;
+  let demo = false;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i] as string;
+    if (a === "--") {
+      args.push(...argv.slice(i));
+      break;
+    }
+    if (a === "--demo" || a.startsWith("--demo=")) {
+      demo = true;
+      if (a.startsWith("--demo=")) scenario = a.slice("--demo=".length);
+      else {
+        const next = argv[i + 1];
+        if (
+          next !== undefined &&
+          (scenarios.includes(next) || next.includes("/") || next.endsWith(".json"))
+        ) {
+          scenario = next;
+          i++;
+        }
+      }
+    } else if (a === "--scenario" || a.startsWith("--scenario=")) {
+      demo = true;
+      scenario = a.startsWith("--scenario=") ? a.slice("--scenario=".length) : argv[++i];
+      if (scenario === undefined) throw new UsageError("--scenario needs a scenario name");
+    } else args.push(a);
+  }
+  return { args, scenario: demo ? (scenario ?? "seed") : undefined };
+}
+
 async function run(argv: readonly string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: [...argv],
-    allowPositionals: true,
-    options: {
-      json: { type: "boolean", default: false },
-      options: { type: "string" },
-      demo: { type: "boolean", default: false },
-      cluster: { type: "string" },
-      yes: { type: "boolean", short: "y", default: false },
-      server: { type: "string" },
-      export: { type: "string" },
-      "nfs-options": { type: "string" },
-      wait: { type: "boolean", default: false },
-      url: { type: "string" },
-      help: { type: "boolean", short: "h", default: false },
-    },
-  });
+  const wantsDemo = argv.some((a) => /^--(demo|scenario)(=|$)/.test(a));
+  // The simulated lab is a chunk of its own, loaded only for the demo.
+  const demo = wantsDemo ? await import("./demo.js") : undefined;
+  const { args, scenario } = takeDemo(argv, demo?.demoScenarios() ?? []);
+  const { values, positionals } = parseCommandLine(() => parseCliArgs(args));
+  if (values.version) {
+    process.stdout.write(`pve-backup ${VERSION}\n`);
+    return 0;
+  }
   const [command, ...rest] = positionals;
   if (values.help || command === undefined) {
     process.stdout.write(USAGE);
     return values.help ? 0 : 64;
   }
-  const known = ["status", "plan", "apply", "doctor", "storage", "backup", "notify"];
-  if (!known.includes(command)) throw new InputError(`unknown command '${command}'`);
+  if (!(COMMANDS as readonly string[]).includes(command)) {
+    const near = nearest(command, COMMANDS);
+    throw new UsageError(`unknown command '${command}'${near ? `; did you mean ${near}?` : ""}`);
+  }
   if (command === "storage" && rest[0] !== "check" && rest[0] !== "create")
-    throw new InputError("storage takes 'check' or 'create'");
-  if (command === "notify" && rest[0] !== "setup") throw new InputError("notify takes 'setup'");
+    throw new UsageError("storage takes 'check' or 'create'");
+  if (command === "notify" && rest[0] !== "setup") throw new UsageError("notify takes 'setup'");
+  const extra =
+    command === "backup" ? [] : command === "storage" || command === "notify" ? rest.slice(1) : rest;
+  if (extra.length > 0)
+    throw new UsageError(
+      `${command}${command === "storage" || command === "notify" ? ` ${rest[0]}` : ""} takes no argument '${extra[0]}'${
+        demo ? ` (demo scenarios: ${demo.demoScenarios().join(", ")})` : ""
+      }`,
+    );
+  if (values.options !== undefined && scenario !== undefined)
+    throw new UsageError("--options and --demo exclude each other: the demo brings its own options");
   const nowMs = readNow(process.env.PVE_BACKUP_NOW);
   const log = createConsoleLogger(process.env.PVE_BACKUP_LOG_LEVEL === "debug" ? "debug" : "warn");
 
   // In the demo a backup must progress on its own: the lab's clock then flows.
-  const lab = values.demo
-    ? await startDemoLab(
-        command === "status" ? (rest[0] ?? "seed") : "seed",
-        command === "backup" ? "real" : "manual",
-      )
-    : undefined;
+  const lab: SimLab | undefined =
+    demo && scenario !== undefined
+      ? await demo.startDemoLab(scenario, command === "backup" ? "real" : "manual")
+      : undefined;
   const listeners = new Set<(e: BackupEvent) => void>();
   try {
-    const config = lab
-      ? parseOptions(demoOptions(lab), { defaultTimeZone: "UTC" })
-      : loadConfig(values.options ?? requireDefaultOptions());
+    let config: Config;
+    if (demo && lab) {
+      // The demo's push URL: a free port here, where `notify setup` listens for PVE's test.
+      const port = command === "notify" ? await freeLocalPort() : 8098;
+      config = parseOptions(
+        demo.demoOptions(lab, {
+          webhook_port: port,
+          push: { url: `http://127.0.0.1:${port}/api/pve-webhook`, secret: demo.DEMO_PUSH_SECRET },
+        }),
+        { defaultTimeZone: "UTC" },
+      );
+    } else config = loadConfig(values.options ?? requireDefaultOptions());
     const app = createApp(config, log, {
       nowMs: () => lab?.nowMs() ?? Date.now(),
       onBackupEvent: (e) => {
@@ -109,7 +166,7 @@ async function run(argv: readonly string[]): Promise<number> {
         case "doctor":
           return await doctorCommand(ctx);
         case "notify":
-          return await notifySetupCommand(ctx, { url: values.url, yes: values.yes });
+          return await notifySetupCommand(ctx, { url: values.url, yes: values.yes, log });
         case "backup":
           return await backupCommand(ctx, rest, values.wait, {
             subscribe: (l) => {
@@ -135,6 +192,38 @@ async function run(argv: readonly string[]): Promise<number> {
   }
 }
 
+function parseCliArgs(args: readonly string[]) {
+  return parseArgs({
+    args: [...args],
+    allowPositionals: true,
+    options: {
+      json: { type: "boolean", default: false },
+      options: { type: "string" },
+      cluster: { type: "string" },
+      yes: { type: "boolean", short: "y", default: false },
+      server: { type: "string" },
+      export: { type: "string" },
+      "nfs-options": { type: "string" },
+      wait: { type: "boolean", default: false },
+      url: { type: "string" },
+      help: { type: "boolean", short: "h", default: false },
+      version: { type: "boolean", default: false },
+    },
+  });
+}
+
+/** A port nobody listens on right now (the OS picks it). */
+function freeLocalPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once("error", reject);
+    probe.listen(0, "127.0.0.1", () => {
+      const { port } = probe.address() as { port: number };
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
 /** A yes/no question on the terminal; without one, the answer is no. */
 async function confirm(question: string): Promise<boolean> {
   if (!process.stdin.isTTY || !process.stdout.isTTY) return false;
@@ -148,7 +237,9 @@ async function confirm(question: string): Promise<boolean> {
 
 function requireDefaultOptions(): string {
   if (existsSync(ADDON_OPTIONS_PATH)) return ADDON_OPTIONS_PATH;
-  throw new InputError(`no options: pass --options FILE (or --demo for the simulated lab)`);
+  throw new ConfigError([
+    `no options: none at ${ADDON_OPTIONS_PATH}; pass --options FILE (or --demo for the simulated lab)`,
+  ]);
 }
 
 function readNow(value: string | undefined): number | undefined {
@@ -163,21 +254,15 @@ run(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (err: unknown) => {
-    if (err instanceof ConfigError) {
-      process.stderr.write(`pve-backup: ${err.message}\n`);
-      process.exitCode = 78;
-    } else if (
-      err instanceof InputError ||
-      (err instanceof Error && "code" in err && String(err.code).startsWith("ERR_PARSE_ARGS"))
-    ) {
-      process.stderr.write(`pve-backup: ${(err as Error).message}\n\n${USAGE}`);
-      process.exitCode = 64;
-    } else if (err instanceof UpstreamError) {
-      process.stderr.write(`pve-backup: ${err.message}\n`);
-      process.exitCode = 2;
-    } else {
-      process.stderr.write(`pve-backup: ${err instanceof Error ? err.message : String(err)}\n`);
-      process.exitCode = 2;
-    }
+    const [line, code] =
+      err instanceof UsageError
+        ? [`${err.message}\n(pve-backup --help for usage)`, 64]
+        : err instanceof ConfigError
+          ? [err.message, 78]
+          : err instanceof InputError
+            ? [err.message, 64]
+            : [err instanceof Error ? err.message : String(err), 2];
+    process.stderr.write(`pve-backup: ${line}\n`);
+    process.exitCode = code;
   },
 );

@@ -4,27 +4,85 @@ import { parseArgs } from "node:util";
 import { startAddonSurface } from "./addon.js";
 import { ADDON_OPTIONS_PATH, createApp, loadConfig } from "./app.js";
 import { type Config, parseOptions } from "./config/schema.js";
-import { demoOptions, startDemoLab } from "./demo.js";
 import { clusterContext, type Declaration, toPublish } from "./entities/catalogue.js";
-import { ConfigError } from "./errors.js";
+import { ConfigError, InputError } from "./errors.js";
+import { installFatalHandlers } from "./fatal.js";
 import { createHaBridge, type HaBridge } from "./ha/bridge.js";
 import { connectToHa, haTargetFromEnv } from "./ha/connection.js";
 import { installIntegration } from "./ha/install.js";
 import { createServiceHandlers } from "./ha/services.js";
 import { createConsoleLogger, type LogLevel } from "./log.js";
+import { ListenError } from "./server/guard.js";
 import { startApiServer } from "./server/http.js";
+import { startWebhookServer, type WebhookListener } from "./server/webhook.js";
 import type { BackupEvent } from "./service/backups.js";
 import { createRuntime } from "./service/runtime.js";
 import type { SimLab } from "./sim/lab.js";
+import { parseCommandLine, UsageError } from "./usage.js";
+import { VERSION } from "./version.js";
 
-const VERSION = "0.1.0";
+const USAGE = `usage: node dist/main.js [--options FILE | --demo [SCENARIO]] [--port PORT]
+
+  --options   the options file (default: ${ADDON_OPTIONS_PATH})
+  --demo      run on the built-in simulated Proxmox VE lab (scenario: seed, or tiered, …)
+  --scenario  the demo's scenario, as a flag
+  --port      port of the status API on 127.0.0.1 (overrides api_port)
+  --version   print the version
+`;
+
+interface ServiceArgs {
+  readonly optionsPath?: string;
+  /** Set when the demo was asked for. */
+  readonly scenario?: string;
+  readonly port?: number;
+  readonly version: boolean;
+  readonly help: boolean;
+}
+
+function parseServiceArgs(argv: readonly string[]): ServiceArgs {
+  const { values, positionals } = parseCommandLine(() => parseServiceArgv(argv));
+  if (positionals.length > 1 || (positionals.length === 1 && !values.demo))
+    throw new UsageError(`unexpected argument '${positionals.at(-1)}' (a demo scenario goes after --demo)`);
+  if (values.options !== undefined && (values.demo || values.scenario !== undefined))
+    throw new UsageError("--options and --demo exclude each other: the demo brings its own options");
+  let port: number | undefined;
+  if (values.port !== undefined) {
+    port = /^\d{1,5}$/.test(values.port) ? Number(values.port) : Number.NaN;
+    if (!(port >= 0 && port <= 65535))
+      throw new UsageError(`--port must be a port number (0–65535), got '${values.port}'`);
+  }
+  const demo = values.demo || values.scenario !== undefined;
+  return {
+    optionsPath: values.options,
+    scenario: demo ? (values.scenario ?? positionals[0] ?? "seed") : undefined,
+    port,
+    version: values.version,
+    help: values.help,
+  };
+}
+
+function parseServiceArgv(argv: readonly string[]) {
+  return parseArgs({
+    args: [...argv],
+    allowPositionals: true,
+    options: {
+      options: { type: "string" },
+      demo: { type: "boolean", default: false },
+      scenario: { type: "string" },
+      port: { type: "string" },
+      version: { type: "boolean", default: false },
+      help: { type: "boolean", short: "h", default: false },
+    },
+  });
+}
 
 /**
  * The service: refresh every cluster on an interval and whenever PVE says something changed,
- * log the status table when it changes, serve `GET /api/status`, and, when Home Assistant is
- * configured (`SUPERVISOR_TOKEN`, or `HA_URL` + `HA_TOKEN`), publish entities and answer its
- * services. Without options (no `--options`, no `/data/options.json`) it runs on the embedded
- * default, the simulated home lab.
+ * log the status table when it changes, serve `GET /api/status` on loopback and, with `push`
+ * configured, PVE's webhook on `webhook_port`, and, when Home Assistant is configured
+ * (`SUPERVISOR_TOKEN`, or `HA_URL` + `HA_TOKEN`), publish entities and answer its services. It
+ * runs on the options file (`--options`, or `/data/options.json`), or on the simulated home lab
+ * when asked (`--demo [SCENARIO]`); with neither it stops with exit 78.
  *
  * Run it as `node --max-semi-space-size=2 --max-old-space-size=256 dist/main.js` (what `npm start`
  * does; `npm run bench` runs it so). V8 sizes its heap from the host's memory: a fixed 256 MB
@@ -33,21 +91,30 @@ const VERSION = "0.1.0";
  * "Development" has the numbers.
  */
 async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: { options: { type: "string" }, scenario: { type: "string" }, port: { type: "string" } },
-  });
+  const args = parseServiceArgs(process.argv.slice(2));
+  if (args.help || args.version) {
+    process.stdout.write(args.help ? USAGE : `pve-backup ${VERSION}\n`);
+    return;
+  }
   const log = createConsoleLogger((process.env.PVE_BACKUP_LOG_LEVEL as LogLevel | undefined) ?? "info");
-  const optionsPath = values.options ?? (existsSync(ADDON_OPTIONS_PATH) ? ADDON_OPTIONS_PATH : undefined);
+  installFatalHandlers(process, log, (code) => process.exit(code));
   let lab: SimLab | undefined;
   let config: Config;
-  if (optionsPath) {
-    config = loadConfig(optionsPath);
+  if (args.scenario !== undefined) {
+    // The simulated lab lives in a chunk of its own: the service does not carry it otherwise.
+    const demo = await import("./demo.js");
+    lab = await demo.startDemoLab(args.scenario, "real");
+    log.info(`demo: running on the simulated lab '${args.scenario}' at ${lab.url}`);
+    config = parseOptions(demo.demoOptions(lab, { refresh_interval_s: 10 }), { defaultTimeZone: "UTC" });
   } else {
-    lab = await startDemoLab(values.scenario ?? "seed", "real");
-    log.info(`no options given: running on the simulated lab '${values.scenario ?? "seed"}' at ${lab.url}`);
-    config = parseOptions(demoOptions(lab, { refresh_interval_s: 10 }), { defaultTimeZone: "UTC" });
+    const optionsPath = args.optionsPath ?? (existsSync(ADDON_OPTIONS_PATH) ? ADDON_OPTIONS_PATH : undefined);
+    if (!optionsPath)
+      throw new ConfigError([
+        `no options: none at ${ADDON_OPTIONS_PATH} and no --options FILE given (--demo runs the simulated lab)`,
+      ]);
+    config = loadConfig(optionsPath);
   }
-  if (values.port !== undefined) config = { ...config, apiPort: Number(values.port) };
+  if (args.port !== undefined) config = { ...config, apiPort: args.port };
   const nowMs = () => lab?.nowMs() ?? Date.now();
 
   let bridge: HaBridge | undefined;
@@ -154,6 +221,7 @@ async function main(): Promise<void> {
         addonVersion: VERSION,
       })
     : undefined;
+  let webhook: WebhookListener | undefined;
   const server = addon
     ? undefined
     : await startApiServer(
@@ -161,12 +229,20 @@ async function main(): Promise<void> {
           status: () => runtime.status(),
           bridge: () => bridge?.stats(),
           refreshes: () => runtime.count(),
-          onPveNotification,
-          pushSecret: config.push?.secret,
+          pveNotifications: () => webhook?.received(),
           log,
         },
         config.apiPort,
       );
+  if (config.push)
+    webhook = await startWebhookServer(
+      { secret: config.push.secret, onPveNotification, log },
+      config.webhookPort,
+    ).catch(async (err: unknown) => {
+      await server?.close();
+      await addon?.close();
+      throw err;
+    });
   await runtime.start();
 
   let stopping = false;
@@ -179,6 +255,7 @@ async function main(): Promise<void> {
     closeHa();
     await server?.close();
     await addon?.close();
+    await webhook?.close();
     await app.close();
     await lab?.stop();
     process.exit(0);
@@ -188,8 +265,14 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  process.stderr.write(
-    `pve-backup: ${err instanceof ConfigError ? err.message : err instanceof Error ? err.stack : String(err)}\n`,
-  );
-  process.exit(err instanceof ConfigError ? 78 : 1);
+  const [line, code] =
+    err instanceof UsageError
+      ? [`${err.message}\n(node dist/main.js --help for usage)`, 64]
+      : err instanceof ConfigError
+        ? [err.message, 78]
+        : err instanceof ListenError || err instanceof InputError
+          ? [err.message, err instanceof ListenError ? 69 : 64]
+          : [err instanceof Error ? (err.stack ?? err.message) : String(err), 70];
+  process.stderr.write(`pve-backup: ${line}\n`);
+  process.exit(code);
 });

@@ -1,3 +1,4 @@
+import type { ClusterConfig } from "./config/schema.js";
 import { type ClusterReport, formatWall, type GuestReport, isProblem } from "./core/status.js";
 
 /**
@@ -81,8 +82,15 @@ export function statusExitCode(reports: readonly ClusterReport[]): 0 | 1 | 2 {
   return 0;
 }
 
-/** A table for a terminal, one guest a line, problems underneath. */
-export function renderStatusTable(reports: readonly ClusterReport[], timeZone: string): string {
+/**
+ * A table for a terminal, one guest a line, problems underneath; times in `timeZone`, which the
+ * header names. With the clusters' options, a cluster that could not be reached gets a hint.
+ */
+export function renderStatusTable(
+  reports: readonly ClusterReport[],
+  timeZone: string,
+  clusters: readonly ClusterConfig[] = [],
+): string {
   const multi = reports.length > 1;
   const header = [
     ...(multi ? ["CLUSTER"] : []),
@@ -92,7 +100,7 @@ export function renderStatusTable(reports: readonly ClusterReport[], timeZone: s
     "NODE",
     "TIER",
     "STATUS",
-    "LAST BACKUP",
+    `LAST BACKUP (${timeZone})`,
     "SIZE",
     "REASON",
   ];
@@ -120,8 +128,18 @@ export function renderStatusTable(reports: readonly ClusterReport[], timeZone: s
       .trimEnd();
   const out = [line(header), ...rows.map(line)];
   if (rows.length === 0) out.push("(no guests)");
-  for (const r of reports) for (const p of r.problems) out.push(`! ${r.cluster}: ${p}`);
+  for (const r of reports) {
+    for (const p of r.problems) out.push(`! ${r.cluster}: ${p}`);
+    const hint = r.reachable ? undefined : connectionHint(clusters.find((c) => c.name === r.cluster));
+    if (hint) out.push(`  hint: ${hint}`);
+  }
   return `${out.join("\n")}\n`;
+}
+
+/** What to check when a cluster cannot be reached, from its options alone. */
+export function connectionHint(cluster: ClusterConfig | undefined): string | undefined {
+  if (!cluster || cluster.fingerprint || !cluster.verifyTls) return undefined;
+  return "PVE's own certificate is self-signed, so unless this machine trusts it, set fingerprint: … as shown by `pvenode cert info` or in the node's Certificates panel";
 }
 
 function humanBytes(n: number): string {

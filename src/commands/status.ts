@@ -7,7 +7,7 @@ export async function statusCommand(ctx: CommandContext): Promise<number> {
   ctx.out(
     ctx.json
       ? `${JSON.stringify(toStatusJson(reports), null, 2)}\n`
-      : renderStatusTable(reports, ctx.config.timeZone),
+      : renderStatusTable(reports, ctx.config.timeZone, ctx.config.clusters),
   );
   return statusExitCode(reports);
 }

@@ -1,6 +1,6 @@
 import { InputError } from "../errors.js";
 import { toNodes } from "../pve/mapper.js";
-import { checkStorage, createNfsStorage } from "../pve/storage.js";
+import { checkStorage, createNfsStorage, readStorageConfig } from "../pve/storage.js";
 import { Resources } from "../pve/wire.js";
 import { type CommandContext, pickCluster, requireStorage } from "./context.js";
 
@@ -31,6 +31,20 @@ export async function storageCreateCommand(
     throw new InputError(`--export must be an absolute path, got '${flags.export}'`);
   if (flags.options && /\s/.test(flags.options))
     throw new InputError("--options must not contain spaces (e.g. vers=4.1,soft)");
+  // Creating what is already there is a no-op (a second run, or the demo lab, which has it).
+  const existing = await readStorageConfig(api, storage);
+  if (existing) {
+    const where = existing.server ? `${existing.server}:${existing.export ?? "?"}` : "";
+    if (existing.type === "nfs" && existing.server === flags.server && existing.export === flags.export) {
+      ctx.out(
+        `Storage '${storage}' already exists on cluster ${cluster.name} (NFS ${where}): nothing to create.\n`,
+      );
+      return storageCheckCommand(ctx);
+    }
+    throw new InputError(
+      `storage '${storage}' already exists on cluster ${cluster.name} (${existing.type}${where ? ` ${where}` : ""}) and was not changed: use it as it is (pve-backup storage check), or name another storage in the options`,
+    );
+  }
   const node = toNodes(Resources.parse(await api.get("/cluster/resources", { type: "node" }))).find(
     (n) => n.online,
   );

@@ -11,14 +11,23 @@ const TOKEN_ID_RE = /^[^\s@!]+@[^\s@!]+![A-Za-z][A-Za-z0-9.\-_]+$/;
 const FINGERPRINT_RE = /^([0-9a-f]{2}:?){31}[0-9a-f]{2}$/i;
 const STORAGE_ID_RE = /^[a-z][a-z0-9\-_.]*[a-z0-9]$/i;
 
-const ClusterOptions = z.object({
+/** `user:pass@` in a URL: a password that would travel into logs, PVE's config and HA's device page. */
+const hasUserInfo = (u: string) => /^[a-z][a-z0-9+.-]*:\/\/[^/?#]*@/i.test(u);
+const NO_USERINFO = "must not carry a user name or password (user:pass@): remove them";
+
+const ClusterOptions = z.strictObject({
   name: z
     .string()
     .regex(/^[a-z0-9][a-z0-9_-]*$/i, "use letters, digits, '-' and '_' (it becomes part of entity ids)"),
   url: z
     .string()
+    .refine((u) => !hasUserInfo(u), `${NO_USERINFO}; the API token is what authenticates`)
     .refine(
-      (u) => /^https?:\/\/[^/\s]+\/?$/.test(u),
+      (u) => hasUserInfo(u) || !/^http:\/\//i.test(u),
+      "PVE serves its API over HTTPS only: write https://, like https://192.168.1.10:8006",
+    )
+    .refine(
+      (u) => hasUserInfo(u) || /^http:\/\//i.test(u) || /^https:\/\/[^/\s]+\/?$/.test(u),
       "must be the base URL of the PVE API, like https://192.168.1.10:8006",
     ),
   token_id: z.string().regex(TOKEN_ID_RE, "must look like user@realm!tokenname, e.g. pve-backup@pve!addon"),
@@ -31,7 +40,7 @@ const ClusterOptions = z.object({
   verify_tls: z.boolean().default(true),
 });
 
-const TierOptions = z.object({
+const TierOptions = z.strictObject({
   name: z.string().min(1, "must not be empty"),
   schedule: z.string().min(1, "must be a PVE calendar event, e.g. 03:00 or sun 04:00"),
   keep_last: z.number().int().min(1, "must be at least 1"),
@@ -39,64 +48,67 @@ const TierOptions = z.object({
   grace_min: z.number().int().min(0).optional(),
 });
 
-export const OptionsSchema = z
-  .object({
-    clusters: z.array(ClusterOptions).min(1, "add at least one Proxmox VE cluster"),
-    storage: z.string().regex(STORAGE_ID_RE, "must be a PVE storage id, e.g. nas-backups").optional(),
-    tiers: z.array(TierOptions).default([]),
-    grace_min: z.number().int().min(0).default(60),
-    timezone: z
-      .string()
-      .refine(isTimeZone, "must be an IANA time zone like Europe/Berlin (the PVE nodes' zone)")
-      .optional(),
-    refresh_interval_s: z.number().int().min(5, "must be at least 5 seconds").default(60),
-    request_timeout_s: z.number().int().min(1).max(300).default(20),
-    api_port: z.number().int().min(0).max(65535).default(8099),
-    install_integration: z.boolean().default(false),
-    /** Where PVE sends its vzdump notifications (a webhook target), when not through Home Assistant. */
-    push: z
-      .object({
-        url: z
-          .string()
-          .regex(
-            /^https?:\/\/\S+$/,
-            "must be the URL PVE can reach this service at, e.g. http://192.168.1.20:8099/api/pve-webhook",
-          ),
-        // Never echoed back: only its length is checked.
-        secret: z.string().min(16, "must be at least 16 characters"),
-      })
-      .optional(),
-  })
-  .superRefine((o, ctx) => {
-    const seen = new Map<string, string>();
-    o.tiers.forEach((t, i) => {
-      const dup = o.tiers.findIndex((u) => u.name === t.name);
-      if (dup !== i)
+const PushOptions = z.strictObject({
+  url: z
+    .string()
+    .regex(
+      /^https?:\/\/\S+$/,
+      "must be the URL PVE can reach this service's webhook at, e.g. http://192.168.1.20:8098/api/pve-webhook",
+    )
+    .refine((u) => !hasUserInfo(u), NO_USERINFO),
+  // Never echoed back: only its length is checked.
+  secret: z.string().min(16, "must be at least 16 characters"),
+});
+
+const TopOptions = z.strictObject({
+  clusters: z.array(ClusterOptions).min(1, "add at least one Proxmox VE cluster"),
+  storage: z.string().regex(STORAGE_ID_RE, "must be a PVE storage id, e.g. nas-backups").optional(),
+  tiers: z.array(TierOptions).default([]),
+  grace_min: z.number().int().min(0).default(60),
+  timezone: z
+    .string()
+    .refine(isTimeZone, "must be an IANA time zone like Europe/Berlin (the PVE nodes' zone)")
+    .optional(),
+  refresh_interval_s: z.number().int().min(5, "must be at least 5 seconds").default(60),
+  request_timeout_s: z.number().int().min(1).max(300).default(20),
+  api_port: z.number().int().min(0).max(65535).default(8099),
+  /** PVE's webhook listener (all interfaces); open only when `push` is set. */
+  webhook_port: z.number().int().min(0).max(65535).default(8098),
+  install_integration: z.boolean().default(false),
+  /** Where PVE sends its vzdump notifications (a webhook target), when not through Home Assistant. */
+  push: PushOptions.optional(),
+});
+
+export const OptionsSchema = TopOptions.superRefine((o, ctx) => {
+  const seen = new Map<string, string>();
+  o.tiers.forEach((t, i) => {
+    const dup = o.tiers.findIndex((u) => u.name === t.name);
+    if (dup !== i)
+      ctx.addIssue({
+        code: "custom",
+        path: ["tiers", i, "name"],
+        message: `duplicate tier name '${t.name}'`,
+      });
+    for (const vmid of t.guests) {
+      const other = seen.get(String(vmid));
+      if (other !== undefined && other !== t.name)
         ctx.addIssue({
           code: "custom",
-          path: ["tiers", i, "name"],
-          message: `duplicate tier name '${t.name}'`,
+          path: ["tiers", i, "guests"],
+          message: `guest ${vmid} is already in tier '${other}'; a guest belongs to one tier`,
         });
-      for (const vmid of t.guests) {
-        const other = seen.get(String(vmid));
-        if (other !== undefined && other !== t.name)
-          ctx.addIssue({
-            code: "custom",
-            path: ["tiers", i, "guests"],
-            message: `guest ${vmid} is already in tier '${other}'; a guest belongs to one tier`,
-          });
-        seen.set(String(vmid), t.name);
-      }
-    });
-    o.clusters.forEach((c, i) => {
-      if (o.clusters.findIndex((d) => d.name === c.name) !== i)
-        ctx.addIssue({
-          code: "custom",
-          path: ["clusters", i, "name"],
-          message: `duplicate cluster name '${c.name}'`,
-        });
-    });
+      seen.set(String(vmid), t.name);
+    }
   });
+  o.clusters.forEach((c, i) => {
+    if (o.clusters.findIndex((d) => d.name === c.name) !== i)
+      ctx.addIssue({
+        code: "custom",
+        path: ["clusters", i, "name"],
+        message: `duplicate cluster name '${c.name}'`,
+      });
+  });
+});
 
 export type Options = z.input<typeof OptionsSchema>;
 
@@ -126,6 +138,8 @@ export interface Config {
   readonly refreshIntervalMs: number;
   readonly requestTimeoutMs: number;
   readonly apiPort: number;
+  /** Port of PVE's webhook listener; it listens only when `push` is set. */
+  readonly webhookPort: number;
   readonly push?: { readonly url: string; readonly secret: string };
   /** Copy the companion integration into HA's config folder at start (a restart of HA follows). */
   readonly installIntegration: boolean;
@@ -145,9 +159,7 @@ function isTimeZone(tz: string): boolean {
 export function parseOptions(raw: unknown, env: { readonly defaultTimeZone: string }): Config {
   const result = OptionsSchema.safeParse(raw);
   if (!result.success) {
-    throw new ConfigError(
-      result.error.issues.map((i) => `${i.path.length ? i.path.join(".") : "(options)"}: ${i.message}`),
-    );
+    throw new ConfigError(result.error.issues.flatMap((i) => describeIssue(i, raw)));
   }
   const o = result.data;
   const config: Config = {
@@ -173,10 +185,123 @@ export function parseOptions(raw: unknown, env: { readonly defaultTimeZone: stri
     refreshIntervalMs: o.refresh_interval_s * 1000,
     requestTimeoutMs: o.request_timeout_s * 1000,
     apiPort: o.api_port,
+    webhookPort: o.webhook_port,
     push: o.push,
     installIntegration: o.install_integration,
   };
   return deepFreeze(config);
+}
+
+/** What to write where an option is missing: the sentence after "missing;". */
+const MISSING: Record<string, string> = {
+  clusters:
+    'add the Proxmox VE cluster(s) to watch: "clusters": [{"name": "home", "url": "https://192.168.1.10:8006", "token_id": "pve-backup@pve!addon", "token_secret": "<the UUID PVE showed>"}]',
+  "clusters.name": 'name the cluster, e.g. "name": "home"',
+  "clusters.url": 'add the PVE API URL, e.g. "url": "https://192.168.1.10:8006"',
+  "clusters.token_id": 'add the API token id, e.g. "token_id": "pve-backup@pve!addon"',
+  "clusters.token_secret":
+    'add the token secret PVE showed when the token was created (a UUID): "token_secret": "…"',
+  "tiers.name": 'name the tier, e.g. "name": "P0"',
+  "tiers.schedule": 'add when it runs, a PVE calendar event, e.g. "schedule": "03:00"',
+  "tiers.keep_last": 'add how many backups to keep, e.g. "keep_last": 3',
+  "tiers.guests": 'list the guests\' vmids, e.g. "guests": [100, 101]',
+  "push.url": 'add where PVE reaches the webhook, e.g. "url": "http://192.168.1.20:8098/api/pve-webhook"',
+  "push.secret": 'add a shared secret of 16 or more characters, e.g. "secret": "<random text>"',
+};
+
+const KIND_WORDS: Record<string, string> = {
+  array: "a list [ … ]",
+  object: "an object { … }",
+  string: 'text in quotes "…"',
+  number: "a number",
+  int: "a whole number",
+  boolean: "true or false",
+};
+
+function kindOf(value: unknown): string {
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "a list";
+  if (typeof value === "string") return "text";
+  if (typeof value === "object") return "an object";
+  return `${typeof value === "number" ? "a number" : typeof value === "boolean" ? "true/false" : typeof value}`;
+}
+
+function valueAt(raw: unknown, path: readonly PropertyKey[]): unknown {
+  let v = raw;
+  for (const key of path)
+    v = v && typeof v === "object" ? (v as Record<PropertyKey, unknown>)[key] : undefined;
+  return v;
+}
+
+/** The valid keys of the object at `path` (`[]`, `["clusters", 0]`, `["tiers", 1]`, `["push"]`). */
+function keysAt(path: readonly PropertyKey[]): readonly string[] {
+  const where = path.filter((k) => typeof k === "string").join(".");
+  const shape =
+    where === ""
+      ? TopOptions.shape
+      : where === "clusters"
+        ? ClusterOptions.shape
+        : where === "tiers"
+          ? TierOptions.shape
+          : where === "push"
+            ? PushOptions.shape
+            : {};
+  return Object.keys(shape);
+}
+
+/**
+ * One sentence per problem that says what to write, in place of zod's own wording. Values are
+ * never quoted back (a misplaced token secret would be); the key of an unknown option is, unless
+ * it looks like a secret.
+ */
+function describeIssue(issue: z.core.$ZodIssue, raw: unknown): string[] {
+  const at = (path: readonly PropertyKey[]) => (path.length ? path.map(String).join(".") : "(options)");
+  const here = at(issue.path);
+  if (issue.code === "unrecognized_keys") {
+    const valid = keysAt(issue.path);
+    return issue.keys.map((key) => {
+      if (UUID_RE.test(key))
+        return `${at(issue.path)}: an unknown option whose name looks like a token secret`;
+      const near = nearest(key, valid);
+      return `${at([...issue.path, key])}: unknown option; ${near ? `did you mean ${near}?` : `the options here are ${valid.join(", ")}`}`;
+    });
+  }
+  if (issue.code === "invalid_type") {
+    const value = valueAt(raw, issue.path);
+    const key = issue.path.filter((k) => typeof k === "string").join(".");
+    if (value === undefined) return [`${here}: missing; ${MISSING[key] ?? "add it"}`];
+    return [`${here}: must be ${KIND_WORDS[issue.expected] ?? issue.expected}, not ${kindOf(value)}`];
+  }
+  if (issue.code === "too_small" && issue.origin === "number" && !issue.message.startsWith("must"))
+    return [`${here}: must be at least ${issue.minimum}`];
+  if (issue.code === "too_big" && issue.origin === "number" && !issue.message.startsWith("must"))
+    return [`${here}: must be at most ${issue.maximum}`];
+  return [`${here}: ${issue.message}`];
+}
+
+/** The valid key closest to a typo (edit distance ≤ 3, and less than half its length). */
+export function nearest(typo: string, valid: readonly string[]): string | undefined {
+  let best: { key: string; d: number } | undefined;
+  for (const key of valid) {
+    const d = editDistance(typo.toLowerCase(), key);
+    if (!best || d < best.d) best = { key, d };
+  }
+  return best && best.d <= Math.min(3, Math.ceil(best.key.length / 2)) ? best.key : undefined;
+}
+
+function editDistance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++)
+      row[j] = Math.min(
+        (prev[j] as number) + 1,
+        (row[j - 1] as number) + 1,
+        (prev[j - 1] as number) + (a[i - 1] === b[j - 1] ? 0 : 1),
+      );
+    prev = row;
+  }
+  return prev[b.length] as number;
 }
 
 /** `abcd…` or `AB:CD:…` → `AB:CD:…`, the form PVE shows and Node reports as `fingerprint256`. */

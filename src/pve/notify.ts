@@ -72,3 +72,12 @@ export async function setUpPush(api: PveApi, target: PushTarget): Promise<PushSe
   else await api.post("/cluster/notifications/matchers", { name: MATCHER_NAME, ...matcher });
   return { webhook: existing ? "updated" : "created", matcher: hasMatcher ? "updated" : "created" };
 }
+
+/**
+ * Has PVE send a test notification through the webhook target (`POST
+ * /cluster/notifications/targets/{name}/test`, reference §7.3). It carries the secret header like
+ * any other; whether it arrived is for the receiving end to tell.
+ */
+export async function sendTestNotification(api: PveApi): Promise<void> {
+  await api.post(`/cluster/notifications/targets/${WEBHOOK_NAME}/test`, {});
+}

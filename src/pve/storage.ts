@@ -80,7 +80,7 @@ export async function checkStorage(api: PveApi, storage: string): Promise<Storag
       );
     }
   }
-  const config = await readConfig(api, storage);
+  const config = await readStorageConfig(api, storage);
   if (config?.type === "nfs" && config.server) {
     const online = nodes.find((n) => n.online);
     if (online) {
@@ -107,7 +107,10 @@ export async function checkStorage(api: PveApi, storage: string): Promise<Storag
 }
 
 /** The storage's configuration, when the token may read it (Datastore.Allocate). */
-async function readConfig(api: PveApi, storage: string): Promise<z.output<typeof StorageConfig> | undefined> {
+export async function readStorageConfig(
+  api: PveApi,
+  storage: string,
+): Promise<z.output<typeof StorageConfig> | undefined> {
   try {
     return StorageConfig.parse(await api.get(`/storage/${storage}`));
   } catch (err) {

@@ -69,7 +69,61 @@ describe("parseOptions", () => {
 
   it.each<[string, (o: Options) => unknown, string]>([
     ["no clusters", (o) => ({ ...o, clusters: [] }), "clusters: add at least one Proxmox VE cluster"],
-    ["missing clusters", () => ({}), "clusters: Invalid input: expected array, received undefined"],
+    [
+      "missing clusters",
+      () => ({}),
+      'clusters: missing; add the Proxmox VE cluster(s) to watch: "clusters": [{"name": "home", "url": "https://192.168.1.10:8006", "token_id": "pve-backup@pve!addon", "token_secret": "<the UUID PVE showed>"}]',
+    ],
+    [
+      "a missing token id",
+      (o) => ({ ...o, clusters: [{ ...o.clusters[0], token_id: undefined }] }),
+      'clusters.0.token_id: missing; add the API token id, e.g. "token_id": "pve-backup@pve!addon"',
+    ],
+    [
+      "a list where an object belongs",
+      (o) => ({ ...o, push: ["http://x"] }),
+      "push: must be an object { … }, not a list",
+    ],
+    ["text for a number", (o) => ({ ...o, grace_min: "60" }), "grace_min: must be a number, not text"],
+    ["a port out of range", (o) => ({ ...o, webhook_port: 70000 }), "webhook_port: must be at most 65535"],
+    [
+      "a typo in a cluster key",
+      (o) => ({ ...o, clusters: [{ ...o.clusters[0], tokn_id: "x" }] }),
+      "clusters.0.tokn_id: unknown option; did you mean token_id?",
+    ],
+    [
+      "a typo in a top-level key",
+      (o) => ({ ...o, refresh_intervall_s: 30 }),
+      "refresh_intervall_s: unknown option; did you mean refresh_interval_s?",
+    ],
+    [
+      "a typo in a tier key",
+      (o) => ({ ...o, tiers: [{ ...o.tiers?.[0], keeplast: 3 }] }),
+      "tiers.0.keeplast: unknown option; did you mean keep_last?",
+    ],
+    [
+      "an unknown key like nothing valid",
+      (o) => ({
+        ...o,
+        push: { url: "http://10.0.0.2:8098/api/pve-webhook", secret: "x".repeat(16), zzz: 1 },
+      }),
+      "push.zzz: unknown option; the options here are url, secret",
+    ],
+    [
+      "user and password in a cluster URL",
+      (o) => ({ ...o, clusters: [{ ...o.clusters[0], url: "https://root:hunter2@10.0.0.5:8006" }] }),
+      "clusters.0.url: must not carry a user name or password (user:pass@): remove them; the API token is what authenticates",
+    ],
+    [
+      "user and password in the push URL",
+      (o) => ({ ...o, push: { url: "http://u:p@10.0.0.2:8098/api/pve-webhook", secret: "x".repeat(16) } }),
+      "push.url: must not carry a user name or password (user:pass@): remove them",
+    ],
+    [
+      "an http:// cluster URL",
+      (o) => ({ ...o, clusters: [{ ...o.clusters[0], url: "http://10.0.0.5:8006" }] }),
+      "clusters.0.url: PVE serves its API over HTTPS only: write https://, like https://192.168.1.10:8006",
+    ],
     [
       "a URL without scheme",
       (o) => ({ ...o, clusters: [{ ...o.clusters[0], url: "10.0.0.5:8006" }] }),
@@ -140,6 +194,21 @@ describe("parseOptions", () => {
       tiers: [{ name: "", schedule: "", keep_last: 0, guests: [] }],
     };
     expect(problems(raw).length).toBeGreaterThanOrEqual(7);
+  });
+
+  it("says nothing else about a URL with a password in it", () => {
+    const raw = { clusters: [{ ...good().clusters[0], url: "https://root:hunter2@10.0.0.5:8006" }] };
+    expect(problems(raw)).toHaveLength(1);
+    expect(problems(raw).join("\n")).not.toContain("hunter2");
+  });
+
+  it("does not quote an unknown key that looks like a token secret", () => {
+    const raw = { ...good(), [SECRET]: true };
+    expect(problems(raw)).toEqual(["(options): an unknown option whose name looks like a token secret"]);
+  });
+
+  it("opens PVE's webhook on 8098 by default", () => {
+    expect(parseOptions(good(), env).webhookPort).toBe(8098);
   });
 
   it("never repeats the token secret in an error", () => {

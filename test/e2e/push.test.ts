@@ -35,19 +35,26 @@ describe("push notifications from PVE", () => {
       clock: "manual",
     });
     const port = await freePort();
+    const webhookPort = await freePort();
     const api = `http://127.0.0.1:${port}`;
     const options = optionsFileFor(lab, {
       api_port: port,
+      webhook_port: webhookPort,
       refresh_interval_s: 300,
-      push: { url: `${api}/api/pve-webhook`, secret: SECRET },
+      push: { url: `http://127.0.0.1:${webhookPort}/api/pve-webhook`, secret: SECRET },
     });
     const dir = dirname(options);
 
     const setup = await runCli(["notify", "setup", "--yes", "--options", options]);
     expect(setup.stderr).toBe("");
     expect(setup.stdout).toContain("Webhook target created, matcher created");
+    expect(setup.stdout).toContain("Test notification: arrived");
     const again = await runCli(["notify", "setup", "--yes", "--options", options]);
     expect(again.stdout).toContain("Webhook target updated, matcher updated");
+    await lab.settleNotifications();
+    // Each setup had PVE send a test notification, to the command listening in the service's place.
+    const tests = lab.notifications.filter((n) => n.target === "pve-backup").length;
+    expect(tests).toBe(2);
 
     const logFile = join(dir, "service.log");
     service = spawn(process.execPath, [join(root, "dist/main.js"), "--options", options], {
@@ -75,7 +82,12 @@ describe("push notifications from PVE", () => {
       "the backup did not end",
     );
     await lab.settleNotifications();
-    expect(lab.notifications.filter((n) => n.target === "pve-backup").map((n) => n.status)).toEqual([202]);
+    expect(
+      lab.notifications
+        .filter((n) => n.target === "pve-backup")
+        .slice(tests)
+        .map((n) => n.status),
+    ).toEqual([202]);
 
     await waitFor(
       async () => (await status()).guests.find((g) => g.vmid === 105)?.lastBackup?.time !== before,
@@ -89,14 +101,16 @@ describe("push notifications from PVE", () => {
   it("refuses a notification without the shared secret", async () => {
     lab = await startSimLab({ scenario: tieredLab(), clock: "manual" });
     const port = await freePort();
+    const webhookPort = await freePort();
     const options = optionsFileFor(lab, {
       api_port: port,
-      push: { url: `http://127.0.0.1:${port}/api/pve-webhook`, secret: SECRET },
+      webhook_port: webhookPort,
+      push: { url: `http://127.0.0.1:${webhookPort}/api/pve-webhook`, secret: SECRET },
     });
     service = spawn(process.execPath, [join(root, "dist/main.js"), "--options", options], {
       stdio: "ignore",
     });
-    const url = `http://127.0.0.1:${port}/api/pve-webhook`;
+    const url = `http://127.0.0.1:${webhookPort}/api/pve-webhook`;
     await waitFor(
       async () => (await fetch(`http://127.0.0.1:${port}/api/status`).catch(() => undefined))?.ok === true,
       20_000,

@@ -235,7 +235,9 @@ describe("pve-backup status against the simulated lab", () => {
       PVE_BACKUP_NOW: "2026-02-11T10:00:00Z",
     });
     const lines = r.stdout.trimEnd().split("\n");
-    expect(lines[0]).toMatch(/^VMID\s+NAME\s+TYPE\s+NODE\s+TIER\s+STATUS\s+LAST BACKUP\s+SIZE\s+REASON$/);
+    expect(lines[0]).toMatch(
+      /^VMID\s+NAME\s+TYPE\s+NODE\s+TIER\s+STATUS\s+LAST BACKUP \(UTC\)\s+SIZE\s+REASON$/,
+    );
     expect(lines[1]).toMatch(
       /^100\s+homeassistant\s+qemu\s+pve\s+P0\s+ok\s+2026-02-11 03:00\s+3\.2 GiB\s+backed up/,
     );

@@ -35,11 +35,11 @@ const config = { refreshIntervalMs: 3_600_000, timeZone: "UTC" } as unknown as C
 let runtime: Runtime | undefined;
 afterEach(() => runtime?.stop());
 
-function setup() {
+function setup(minGapMs = 0) {
   const monitor = new HeldMonitor();
   const errors: string[] = [];
   const log: Logger = { debug() {}, info() {}, warn: (m) => errors.push(m), error: (m) => errors.push(m) };
-  runtime = createRuntime({ app: { monitor, config }, log, nowMs: () => 0 });
+  runtime = createRuntime({ app: { monitor, config }, log, nowMs: () => 0, minGapMs });
   const seen: string[] = [];
   runtime.onReports((reports) => {
     seen.push(reports[0]?.cluster ?? "");
@@ -110,6 +110,47 @@ describe("createRuntime", () => {
     const queued = runtime.refreshNow();
     runtime.stop();
     await monitor.release();
+    await queued;
+    expect(monitor.started).toBe(1);
+  });
+
+  it("starts the next refresh no sooner than the least gap after the last one, and keeps one queued", async () => {
+    const { monitor, runtime } = setup(150);
+    const first = runtime.refreshNow();
+    await monitor.release();
+    await first;
+    // Right after a refresh: every request shares one, which waits out the gap.
+    const waits = Array.from({ length: 50 }, () => runtime.refreshNow());
+    for (let i = 0; i < 50; i++) runtime.soon(0);
+    expect(new Set(waits).size).toBe(1);
+    await new Promise((r) => setTimeout(r, 20));
+    expect(monitor.started).toBe(1);
+    while (monitor.started < 2) await new Promise((r) => setTimeout(r, 10));
+    await monitor.release();
+    await waits[0];
+    expect(monitor.started).toBe(2);
+  });
+
+  it("lets no steady trickle of requests postpone a refresh for ever", async () => {
+    const { monitor, runtime } = setup();
+    const first = runtime.refreshNow();
+    await monitor.release();
+    await first;
+    // A request every 20 ms, each asking for a refresh within 100 ms: one still happens.
+    for (let i = 0; i < 20 && monitor.started < 2; i++) {
+      runtime.soon(100);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(monitor.started).toBe(2);
+  });
+
+  it("ends the wait for the gap when stopped", async () => {
+    const { monitor, runtime } = setup(60_000);
+    const first = runtime.refreshNow();
+    await monitor.release();
+    await first;
+    const queued = runtime.refreshNow();
+    runtime.stop();
     await queued;
     expect(monitor.started).toBe(1);
   });
