@@ -17,6 +17,8 @@ if (!existsSync(bundle)) {
 rmSync(app, { recursive: true, force: true });
 mkdirSync(join(app, "dist"), { recursive: true });
 cpSync(bundle, join(app, "dist/main.js"));
+// The code esbuild split out of the entry points (dist/main.js imports them at start).
+cpSync(join(root, "dist/chunks"), join(app, "dist/chunks"), { recursive: true });
 cpSync(join(root, "custom_components/pve_backup"), join(app, "custom_components/pve_backup"), {
   recursive: true,
   filter: (src) => !src.includes("__pycache__"),

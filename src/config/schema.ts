@@ -48,6 +48,10 @@ const TierOptions = z.strictObject({
   grace_min: z.number().int().min(0).optional(),
 });
 
+/**
+ * Both or neither: the add-on's options page keeps `push: {}` when nothing is filled in (the
+ * Supervisor never leaves a nested block out), which means push is off.
+ */
 const PushOptions = z.strictObject({
   url: z
     .string()
@@ -55,9 +59,10 @@ const PushOptions = z.strictObject({
       /^https?:\/\/\S+$/,
       "must be the URL PVE can reach this service's webhook at, e.g. http://192.168.1.20:8098/api/pve-webhook",
     )
-    .refine((u) => !hasUserInfo(u), NO_USERINFO),
+    .refine((u) => !hasUserInfo(u), NO_USERINFO)
+    .optional(),
   // Never echoed back: only its length is checked.
-  secret: z.string().min(16, "must be at least 16 characters"),
+  secret: z.string().min(16, "must be at least 16 characters").optional(),
 });
 
 const TopOptions = z.strictObject({
@@ -100,6 +105,12 @@ export const OptionsSchema = TopOptions.superRefine((o, ctx) => {
       seen.set(String(vmid), t.name);
     }
   });
+  if (o.push && (o.push.url === undefined) !== (o.push.secret === undefined))
+    ctx.addIssue({
+      code: "custom",
+      path: ["push", o.push.url === undefined ? "url" : "secret"],
+      message: `missing; ${MISSING[o.push.url === undefined ? "push.url" : "push.secret"]}`,
+    });
   o.clusters.forEach((c, i) => {
     if (o.clusters.findIndex((d) => d.name === c.name) !== i)
       ctx.addIssue({
@@ -186,7 +197,10 @@ export function parseOptions(raw: unknown, env: { readonly defaultTimeZone: stri
     requestTimeoutMs: o.request_timeout_s * 1000,
     apiPort: o.api_port,
     webhookPort: o.webhook_port,
-    push: o.push,
+    push:
+      o.push?.url !== undefined && o.push.secret !== undefined
+        ? { url: o.push.url, secret: o.push.secret }
+        : undefined,
     installIntegration: o.install_integration,
   };
   return deepFreeze(config);
