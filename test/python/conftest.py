@@ -187,6 +187,15 @@ class FakeAddon:
         assert message["id"] == self.subscription_id, message
         return message["event"]
 
+    async def assert_no_event(self, wait_s: float = 0.1) -> None:
+        """Nothing arrives on the subscription (within a short wait)."""
+        assert not self._events, self._events
+        try:
+            message = await asyncio.wait_for(self.client.receive_json(), wait_s)
+        except TimeoutError:
+            return
+        raise AssertionError(f"unexpected message {message}")
+
     async def answer(self, call_id: str, **result: Any) -> dict[str, Any]:
         """Send a `service_result`."""
         return await self.command(
