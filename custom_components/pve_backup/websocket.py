@@ -10,7 +10,7 @@ from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.loader import async_get_integration
 
-from .bridge import PveBackupBridge, ServiceResult
+from .bridge import BridgeRefused, PveBackupBridge, ServiceResult
 from .const import CONF_WEBHOOK_ID, DOMAIN, PROTOCOL_VERSION
 from .protocol import (
     DEVICE_SCHEMA,
@@ -78,7 +78,11 @@ async def ws_connect(
     """Subscription: declare the whole catalogue, then receive events on this id."""
     if (entry := _loaded_entry(hass, connection, msg)) is None:
         return
-    await entry.runtime_data.async_connect(connection, msg["id"], Declaration.from_wire(msg))
+    try:
+        await entry.runtime_data.async_connect(connection, msg["id"], Declaration.from_wire(msg))
+    except BridgeRefused as err:
+        connection.send_error(msg["id"], err.code, str(err))
+        return
     connection.send_result(msg["id"])
 
 
@@ -93,7 +97,11 @@ def ws_states(
     """A batch of states; unknown keys are ignored and not counted."""
     if (entry := _loaded_entry(hass, connection, msg)) is None:
         return
-    applied = entry.runtime_data.async_apply_states(msg["states"])
+    try:
+        applied = entry.runtime_data.async_apply_states(connection, msg["states"])
+    except BridgeRefused as err:
+        connection.send_error(msg["id"], err.code, str(err))
+        return
     connection.send_result(msg["id"], {"applied": applied})
 
 
@@ -127,7 +135,12 @@ def ws_service_result(
     if (entry := _loaded_entry(hass, connection, msg)) is None:
         return
     result = ServiceResult(msg["success"], msg.get("response"), msg.get("error"))
-    if not entry.runtime_data.async_resolve_call(msg["call_id"], result):
+    try:
+        resolved = entry.runtime_data.async_resolve_call(connection, msg["call_id"], result)
+    except BridgeRefused as err:
+        connection.send_error(msg["id"], err.code, str(err))
+        return
+    if not resolved:
         connection.send_error(msg["id"], websocket_api.ERR_NOT_FOUND, "Unknown or expired call_id")
         return
     connection.send_result(msg["id"])
