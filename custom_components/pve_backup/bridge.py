@@ -18,7 +18,7 @@ from homeassistant.components import websocket_api
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import ATTR_DEVICE_ID, ENTITY_MATCH_NONE
 from homeassistant.core import HomeAssistant, ServiceCall, callback
-from homeassistant.exceptions import HomeAssistantError
+from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import (
     config_validation as cv,
 )
@@ -68,11 +68,17 @@ class _PendingCall:
 
 @dataclass(frozen=True, slots=True)
 class ServiceResult:
-    """The add-on's answer to a forwarded service call."""
+    """The add-on's answer to a forwarded service call.
+
+    `error_kind`: "input" when the call itself was wrong (unknown guest or tier, …),
+    "upstream" when PVE or another system failed; None (an add-on that does not say) counts
+    as upstream.
+    """
 
     success: bool
     response: Any = None
     error: str | None = None
+    error_kind: str | None = None
 
 
 def not_connected_error() -> HomeAssistantError:
@@ -332,6 +338,11 @@ class PveBackupBridge:
         self._connection.send_message(
             websocket_api.event_message(self._subscription_id, dict(event))
         )
+        LOGGER.debug(
+            "Sent %s %s to the add-on",
+            event["kind"],
+            event.get("service") or event.get("key") or "",
+        )
 
     # ---- declaration -------------------------------------------------------------------------
 
@@ -452,7 +463,7 @@ class PveBackupBridge:
                 unknown.append(device_id)
             # devices of other integrations in a targeted area are simply not ours
         if unknown:
-            raise HomeAssistantError(
+            raise ServiceValidationError(
                 f"Not a PVE Backup device or entity: {', '.join(unknown)}",
                 translation_domain=DOMAIN,
                 translation_key=const.ERR_UNKNOWN_TARGET,
@@ -489,10 +500,13 @@ class PveBackupBridge:
             self._pending.pop(call_id, None)
         if not result.success:
             error = result.error or "the add-on reported a failure without a message"
-            raise HomeAssistantError(
+            # A refused call is the caller's to fix (HA logs one line, no traceback); anything
+            # else is a failure behind the add-on.
+            refused = result.error_kind == const.ERROR_KIND_INPUT
+            raise (ServiceValidationError if refused else HomeAssistantError)(
                 error,
                 translation_domain=DOMAIN,
-                translation_key=const.ERR_ADDON,
+                translation_key=const.ERR_ADDON_INPUT if refused else const.ERR_ADDON,
                 translation_placeholders={"error": error},
             )
         response = result.response

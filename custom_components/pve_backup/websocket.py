@@ -11,7 +11,13 @@ from homeassistant.core import HomeAssistant, callback
 from homeassistant.loader import async_get_integration
 
 from .bridge import BridgeRefused, PveBackupBridge, ServiceResult
-from .const import CONF_WEBHOOK_ID, DOMAIN, PROTOCOL_VERSION
+from .const import (
+    CONF_WEBHOOK_ID,
+    DOMAIN,
+    ERROR_KIND_INPUT,
+    ERROR_KIND_UPSTREAM,
+    PROTOCOL_VERSION,
+)
 from .protocol import (
     DEVICE_SCHEMA,
     ENTITY_SCHEMA,
@@ -114,6 +120,9 @@ def ws_states(
                 vol.Required("success"): bool,
                 vol.Optional("response"): object,
                 vol.Optional("error"): vol.Any(None, str),
+                vol.Optional("error_kind"): vol.Any(
+                    None, vol.In([ERROR_KIND_INPUT, ERROR_KIND_UPSTREAM])
+                ),
             }
         ),
         vol.Any(
@@ -134,7 +143,9 @@ def ws_service_result(
     """The add-on's answer to a `service_call` event."""
     if (entry := _loaded_entry(hass, connection, msg)) is None:
         return
-    result = ServiceResult(msg["success"], msg.get("response"), msg.get("error"))
+    result = ServiceResult(
+        msg["success"], msg.get("response"), msg.get("error"), msg.get("error_kind")
+    )
     try:
         resolved = entry.runtime_data.async_resolve_call(connection, msg["call_id"], result)
     except BridgeRefused as err:

@@ -57,6 +57,8 @@ def entity_decl(key: str, platform: str, **fields: Any) -> dict[str, Any]:
         "options": None,
         "state_class": None,
         "unit_of_measurement": None,
+        "suggested_unit_of_measurement": None,
+        "suggested_display_precision": None,
         "icon": None,
         "entity_category": None,
         "enabled_default": True,
@@ -96,6 +98,8 @@ ENTITIES = [
         device_class="data_size",
         state_class="measurement",
         unit_of_measurement="B",
+        suggested_unit_of_measurement="GB",
+        suggested_display_precision=2,
         entity_category="diagnostic",
     ),
     entity_decl(

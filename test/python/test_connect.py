@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 
+import pytest
 from homeassistant.const import STATE_UNAVAILABLE, STATE_UNKNOWN
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr
@@ -34,7 +35,7 @@ async def test_version_reports_protocol_and_manifest_version(
     reply = await fake.command({"type": "pve_backup/version"})
 
     assert reply["success"] is True
-    assert reply["result"] == {"protocol": 1, "integration_version": "0.1.0"}
+    assert reply["result"] == {"protocol": 1, "integration_version": "0.2.0"}
 
 
 async def test_connect_registers_devices_and_entities_with_stable_ids(
@@ -113,10 +114,16 @@ async def test_a_states_batch_sets_every_kind_of_entity(
     assert (
         hass.states.get(entity_id(hass, "binary_sensor", "home_100_backup_problem")).state == "on"
     )
-    size = hass.states.get(entity_id(hass, "sensor", "home_100_backup_size"))
-    assert size.state == "123456789"
-    assert size.attributes["unit_of_measurement"] == "B"
+    # Sent in bytes, shown in the suggested unit with the suggested decimals.
+    size_id = entity_id(hass, "sensor", "home_100_backup_size")
+    size = hass.states.get(size_id)
+    assert float(size.state) == pytest.approx(0.123456789)
+    assert size.attributes["unit_of_measurement"] == "GB"
+    assert size.attributes["device_class"] == "data_size"
     assert size.attributes["state_class"] == "measurement"
+    assert er.async_get(hass).async_get(size_id).options["sensor"] == {
+        "suggested_display_precision": 2
+    }
     assert hass.states.get(entity_id(hass, "select", "home_100_tier")).state == "P1"
     assert hass.states.get(entity_id(hass, "sensor", "home_failed_guests")).state == "0"
 
