@@ -12,7 +12,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
-from homeassistant.core import HomeAssistant
+from homeassistant.core import Context, HomeAssistant
 from homeassistant.helpers import entity_registry as er
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.typing import (
@@ -137,6 +137,17 @@ def entity_id(hass: HomeAssistant, platform: str, key: str) -> str:
     found = er.async_get(hass).async_get_entity_id(platform, DOMAIN, f"pve_backup_{key}")
     assert found is not None, f"no {platform} entity for {key}"
     return found
+
+
+async def press_backup_now(hass: HomeAssistant, context: Context | None = None) -> None:
+    """Press the sample guest's "Back up now" button (blocking)."""
+    await hass.services.async_call(
+        "button",
+        "press",
+        {"entity_id": entity_id(hass, "button", "home_100_backup_now")},
+        blocking=True,
+        context=context,
+    )
 
 
 class FakeAddon:

@@ -11,14 +11,14 @@ import asyncio
 from collections.abc import Awaitable, Callable
 
 from homeassistant.auth.const import GROUP_ID_ADMIN
-from homeassistant.core import HomeAssistant
+from homeassistant.core import HomeAssistant, ServiceResponse
 from homeassistant.helpers import entity_registry as er
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.typing import WebSocketGenerator
 
 from custom_components.pve_backup.const import DOMAIN
 
-from .conftest import ENTITIES, FakeAddon, declaration, entity_id
+from .conftest import ENTITIES, FakeAddon, declaration, entity_id, press_backup_now
 
 type NewAddon = Callable[[], Awaitable[FakeAddon]]
 
@@ -33,6 +33,13 @@ async def _other_admin(hass: HomeAssistant, hass_ws_client: WebSocketGenerator) 
 def _registered(hass: HomeAssistant, entry: MockConfigEntry) -> set[str]:
     entries = er.async_entries_for_config_entry(er.async_get(hass), entry.entry_id)
     return {e.entity_id for e in entries}
+
+
+def _refresh(hass: HomeAssistant) -> asyncio.Task[ServiceResponse]:
+    """A `refresh` call, waiting in the background for the add-on's answer."""
+    return hass.async_create_task(
+        hass.services.async_call(DOMAIN, "refresh", {}, blocking=True, return_response=True)
+    )
 
 
 async def _connect(fake: FakeAddon, decl: dict) -> dict:
@@ -60,12 +67,7 @@ async def test_another_admin_cannot_take_over_the_live_add_on(
 
     assert _registered(hass, setup_entry) == before
     # The add-on keeps its subscription: no `closed` event, and presses still reach it.
-    await hass.services.async_call(
-        "button",
-        "press",
-        {"entity_id": entity_id(hass, "button", "home_100_backup_now")},
-        blocking=True,
-    )
+    await press_backup_now(hass)
     assert await addon.next_event() == {"kind": "button_press", "key": "home_100_backup_now"}
 
 
@@ -103,9 +105,7 @@ async def test_states_without_any_add_on_are_refused(
 async def test_another_admin_cannot_answer_the_add_on_s_service_calls(
     hass: HomeAssistant, addon: FakeAddon, hass_ws_client: WebSocketGenerator
 ) -> None:
-    task = hass.async_create_task(
-        hass.services.async_call(DOMAIN, "refresh", {}, blocking=True, return_response=True)
-    )
+    task = _refresh(hass)
     event = await addon.next_event()
     intruder = await _other_admin(hass, hass_ws_client)
 
@@ -121,9 +121,7 @@ async def test_another_admin_cannot_answer_the_add_on_s_service_calls(
 async def test_the_add_on_answers_on_its_new_socket_before_connecting_again(
     hass: HomeAssistant, addon: FakeAddon, new_addon: NewAddon
 ) -> None:
-    task = hass.async_create_task(
-        hass.services.async_call(DOMAIN, "refresh", {}, blocking=True, return_response=True)
-    )
+    task = _refresh(hass)
     event = await addon.next_event()
     await addon.client.close()
     reconnected = await new_addon()

@@ -14,7 +14,14 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.pve_backup.const import DOMAIN
 
-from .conftest import ENTITIES, STATUSES, FakeAddon, declaration, entity_id
+from .conftest import (
+    ENTITIES,
+    STATUSES,
+    FakeAddon,
+    declaration,
+    entity_id,
+    press_backup_now,
+)
 
 
 async def _wait_for_state(hass: HomeAssistant, eid: str, expected: str) -> None:
@@ -279,10 +286,5 @@ async def test_a_new_connect_replaces_the_previous_subscription(
     await hass.async_block_till_done()
 
     assert hass.states.get(status_id).state == STATE_UNKNOWN
-    await hass.services.async_call(
-        "button",
-        "press",
-        {"entity_id": entity_id(hass, "button", "home_100_backup_now")},
-        blocking=True,
-    )
+    await press_backup_now(hass)
     assert await second.next_event() == {"kind": "button_press", "key": "home_100_backup_now"}

@@ -18,7 +18,7 @@ from pytest_homeassistant_custom_component.typing import WebSocketGenerator
 from custom_components.pve_backup import const
 from custom_components.pve_backup.const import DOMAIN
 
-from .conftest import FakeAddon, entity_id
+from .conftest import FakeAddon, entity_id, press_backup_now
 
 #: Every service that changes something, with the fields it needs.
 WRITE_CALLS: list[tuple[str, dict[str, Any]]] = [
@@ -121,13 +121,7 @@ async def test_a_non_admin_cannot_press_a_button_or_choose_a_tier(
     tier = entity_id(hass, "select", "home_100_tier")
 
     with pytest.raises(Unauthorized):
-        await hass.services.async_call(
-            "button",
-            "press",
-            {"entity_id": entity_id(hass, "button", "home_100_backup_now")},
-            blocking=True,
-            context=context,
-        )
+        await press_backup_now(hass, context)
     for service, data in (("select_option", {"option": "P2"}), ("select_next", {})):
         with pytest.raises(Unauthorized):
             await hass.services.async_call(
@@ -142,13 +136,7 @@ async def test_an_admin_presses_a_button_and_chooses_a_tier(
 ) -> None:
     context = Context(user_id=(await _user(hass, GROUP_ID_ADMIN)).id)
 
-    await hass.services.async_call(
-        "button",
-        "press",
-        {"entity_id": entity_id(hass, "button", "home_100_backup_now")},
-        blocking=True,
-        context=context,
-    )
+    await press_backup_now(hass, context)
     await hass.services.async_call(
         "select",
         "select_option",
