@@ -17,6 +17,7 @@ from pytest_homeassistant_custom_component.typing import WebSocketGenerator
 
 from custom_components.pve_backup import const
 from custom_components.pve_backup.const import DOMAIN
+from custom_components.pve_backup.services import SERVICES
 
 from .conftest import FakeAddon, entity_id, press_backup_now
 
@@ -50,8 +51,6 @@ async def _ws_as(
 
 
 def test_every_service_but_refresh_is_admin_only() -> None:
-    from custom_components.pve_backup.services import SERVICES
-
     assert sorted(n for n, s in SERVICES.items() if s.admin) == sorted(n for n, _ in WRITE_CALLS)
 
 
