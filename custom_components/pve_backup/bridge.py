@@ -18,7 +18,7 @@ from homeassistant.components import websocket_api
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import ATTR_DEVICE_ID, ENTITY_MATCH_NONE
 from homeassistant.core import HomeAssistant, ServiceCall, callback
-from homeassistant.exceptions import HomeAssistantError
+from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import (
     config_validation as cv,
 )
@@ -51,13 +51,34 @@ class _PlatformHook:
     convert: StateConverter
 
 
+class BridgeRefused(HomeAssistantError):
+    """A bridge command from a connection that may not send it; `code` is the websocket code."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+@dataclass(slots=True)
+class _PendingCall:
+    future: asyncio.Future[ServiceResult]
+    #: The Home Assistant user of the add-on connection the call was sent on.
+    user_id: str
+
+
 @dataclass(frozen=True, slots=True)
 class ServiceResult:
-    """The add-on's answer to a forwarded service call."""
+    """The add-on's answer to a forwarded service call.
+
+    `error_kind`: "input" when the call itself was wrong (unknown guest or tier, …),
+    "upstream" when PVE or another system failed; None (an add-on that does not say) counts
+    as upstream.
+    """
 
     success: bool
     response: Any = None
     error: str | None = None
+    error_kind: str | None = None
 
 
 def not_connected_error() -> HomeAssistantError:
@@ -105,7 +126,7 @@ class PveBackupBridge:
         self._platforms: dict[str, _PlatformHook] = {}
         self._connection: websocket_api.ActiveConnection | None = None
         self._subscription_id: int | None = None
-        self._pending: dict[str, asyncio.Future[ServiceResult]] = {}
+        self._pending: dict[str, _PendingCall] = {}
         self._lock = asyncio.Lock()
         self._saved: dict[str, Any] | None = None
 
@@ -195,14 +216,52 @@ class PveBackupBridge:
 
     # ---- the add-on connection -------------------------------------------------------------
 
+    def _check_may_connect(
+        self, connection: websocket_api.ActiveConnection, declaration: Declaration
+    ) -> None:
+        """Who may declare (docs/bridge-protocol.md, "Who speaks for the add-on").
+
+        While a subscription lives, only its own user may take over: that is the add-on
+        reconnecting on a new socket before Home Assistant noticed the old one died. Another
+        user's connection would silence the add-on and rewrite its catalogue. A declaration
+        without entities never empties a registry that holds some.
+        """
+        live = self._connection
+        if live is not None and live is not connection and live.user.id != connection.user.id:
+            raise BridgeRefused(
+                websocket_api.ERR_UNAUTHORIZED,
+                "Another PVE Backup add-on connection is live (user "
+                f"{live.user.name or live.user.id}); only that user may connect while it lasts",
+            )
+        if not declaration.entities and er.async_entries_for_config_entry(
+            er.async_get(self.hass), self.entry.entry_id
+        ):
+            raise BridgeRefused(
+                websocket_api.ERR_NOT_ALLOWED,
+                "A declaration without entities would remove every PVE Backup entity; "
+                "remove the integration to start over",
+            )
+
+    def _check_is_addon(self, connection: websocket_api.ActiveConnection) -> None:
+        """Only the connection that holds the live subscription speaks for the add-on."""
+        if self._connection is None or connection is not self._connection:
+            raise BridgeRefused(
+                websocket_api.ERR_UNAUTHORIZED,
+                "Only the connection that holds the pve_backup/connect subscription may send this",
+            )
+
     async def async_connect(
         self,
         connection: websocket_api.ActiveConnection,
         msg_id: int,
         declaration: Declaration,
     ) -> None:
-        """Take over as the add-on connection and apply its whole declaration."""
+        """Take over as the add-on connection and apply its whole declaration.
+
+        Raises BridgeRefused when the connection may not (see `_check_may_connect`).
+        """
         async with self._lock:
+            self._check_may_connect(connection, declaration)
             self._end_subscription(const.CLOSED_REPLACED)
             self._connection = connection
             self._subscription_id = msg_id
@@ -261,9 +320,9 @@ class PveBackupBridge:
     def async_shutdown(self) -> None:
         """Config entry unloads: end the subscription, fail calls still waiting."""
         self._end_subscription(const.CLOSED_UNLOADED)
-        for future in self._pending.values():
-            if not future.done():
-                future.set_exception(not_connected_error())
+        for pending in self._pending.values():
+            if not pending.future.done():
+                pending.future.set_exception(not_connected_error())
         self._pending.clear()
 
     @callback
@@ -278,6 +337,11 @@ class PveBackupBridge:
             raise not_connected_error()
         self._connection.send_message(
             websocket_api.event_message(self._subscription_id, dict(event))
+        )
+        LOGGER.debug(
+            "Sent %s %s to the add-on",
+            event["kind"],
+            event.get("service") or event.get("key") or "",
         )
 
     # ---- declaration -------------------------------------------------------------------------
@@ -338,8 +402,14 @@ class PveBackupBridge:
     # ---- states ----------------------------------------------------------------------------
 
     @callback
-    def async_apply_states(self, states: Iterable[Mapping[str, Any]]) -> int:
-        """Apply a batch of states; returns how many were applied."""
+    def async_apply_states(
+        self, connection: websocket_api.ActiveConnection, states: Iterable[Mapping[str, Any]]
+    ) -> int:
+        """Apply a batch of states from the add-on's connection; returns how many applied.
+
+        Raises BridgeRefused for any other connection.
+        """
+        self._check_is_addon(connection)
         declared = self._decl_by_key()
         applied = 0
         for item in states:
@@ -393,7 +463,7 @@ class PveBackupBridge:
                 unknown.append(device_id)
             # devices of other integrations in a targeted area are simply not ours
         if unknown:
-            raise HomeAssistantError(
+            raise ServiceValidationError(
                 f"Not a PVE Backup device or entity: {', '.join(unknown)}",
                 translation_domain=DOMAIN,
                 translation_key=const.ERR_UNKNOWN_TARGET,
@@ -403,11 +473,11 @@ class PveBackupBridge:
 
     async def async_call_service(self, service: str, data: dict[str, Any]) -> dict[str, Any]:
         """Forward a service call and wait for the add-on's `service_result`."""
-        if not self.connected:
+        if self._connection is None:
             raise not_connected_error()
         call_id = ulid_now()
         future: asyncio.Future[ServiceResult] = self.hass.loop.create_future()
-        self._pending[call_id] = future
+        self._pending[call_id] = _PendingCall(future, self._connection.user.id)
         try:
             self.async_send_event(
                 {
@@ -430,10 +500,13 @@ class PveBackupBridge:
             self._pending.pop(call_id, None)
         if not result.success:
             error = result.error or "the add-on reported a failure without a message"
-            raise HomeAssistantError(
+            # A refused call is the caller's to fix (HA logs one line, no traceback); anything
+            # else is a failure behind the add-on.
+            refused = result.error_kind == const.ERROR_KIND_INPUT
+            raise (ServiceValidationError if refused else HomeAssistantError)(
                 error,
                 translation_domain=DOMAIN,
-                translation_key=const.ERR_ADDON,
+                translation_key=const.ERR_ADDON_INPUT if refused else const.ERR_ADDON,
                 translation_placeholders={"error": error},
             )
         response = result.response
@@ -443,10 +516,23 @@ class PveBackupBridge:
         return response if isinstance(response, dict) else {"result": response}
 
     @callback
-    def async_resolve_call(self, call_id: str, result: ServiceResult) -> bool:
-        """Deliver a `service_result`; False for an unknown or expired call id."""
-        future = self._pending.pop(call_id, None)
-        if future is None or future.done():
+    def async_resolve_call(
+        self, connection: websocket_api.ActiveConnection, call_id: str, result: ServiceResult
+    ) -> bool:
+        """Deliver a `service_result`; False for an unknown or expired call id.
+
+        The answer may come on a newer socket of the add-on (its client re-sends what it
+        queued while reconnecting, before it connects again), so it is taken from the user
+        the call was sent to; BridgeRefused for any other user.
+        """
+        pending = self._pending.get(call_id)
+        if pending is None or pending.future.done():
             return False
-        future.set_result(result)
+        if connection.user.id != pending.user_id:
+            raise BridgeRefused(
+                websocket_api.ERR_UNAUTHORIZED,
+                "Only the PVE Backup add-on's user may answer its service calls",
+            )
+        del self._pending[call_id]
+        pending.future.set_result(result)
         return True

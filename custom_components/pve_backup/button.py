@@ -17,6 +17,7 @@ from . import PveBackupConfigEntry
 from .bridge import PveBackupBridge
 from .const import EVENT_BUTTON_PRESS
 from .entity import PveBackupEntity, description_fields
+from .permissions import async_require_admin
 from .protocol import EntityDecl
 
 
@@ -41,7 +42,12 @@ class PveBackupButton(PveBackupEntity, ButtonEntity):
         pass
 
     async def async_press(self) -> None:
-        """Tell the add-on (raises when it is not connected)."""
+        """Tell the add-on (administrators only; raises when it is not connected).
+
+        Home Assistant records the press time before calling this (its `_async_press_action`
+        is final), so a refused press still shows as the button's last press.
+        """
+        await async_require_admin(self.hass, self._context, self.entity_id)
         self.bridge.async_send_event({"kind": EVENT_BUTTON_PRESS, "key": self.decl.key})
 
 

@@ -41,8 +41,13 @@ EVENT_CLOSED: Final = "closed"
 CLOSED_REPLACED: Final = "replaced"
 CLOSED_UNLOADED: Final = "unloaded"
 
+# `error_kind` of a failed `service_result`.
+ERROR_KIND_INPUT: Final = "input"
+ERROR_KIND_UPSTREAM: Final = "upstream"
+
 # Translation keys of the exceptions in strings.json.
 ERR_NOT_CONNECTED: Final = "not_connected"
 ERR_TIMEOUT: Final = "timeout"
 ERR_ADDON: Final = "addon_error"
+ERR_ADDON_INPUT: Final = "addon_input_error"
 ERR_UNKNOWN_TARGET: Final = "unknown_target"

@@ -16,6 +16,7 @@ import voluptuous as vol
 from homeassistant.components.binary_sensor import BinarySensorDeviceClass
 from homeassistant.components.button import ButtonDeviceClass
 from homeassistant.components.sensor import SensorDeviceClass, SensorStateClass
+from homeassistant.components.sensor.const import UNIT_CONVERTERS
 from homeassistant.const import Platform
 from homeassistant.helpers import config_validation as cv
 
@@ -56,6 +57,12 @@ ENTITY_SCHEMA: Final = vol.Schema(
             None, vol.In([c.value for c in SensorStateClass])
         ),
         vol.Optional("unit_of_measurement", default=None): OPTIONAL_STR,
+        vol.Optional("suggested_unit_of_measurement", default=None): OPTIONAL_STR,
+        vol.Optional("suggested_display_precision", default=None): vol.Any(
+            None,
+            vol.All(int, vol.Range(min=0, max=9)),
+            msg="expected null or a whole number from 0 to 9",
+        ),
         vol.Optional("icon", default=None): vol.Any(
             None, cv.icon, msg="expected null or an icon like mdi:backup-restore"
         ),
@@ -84,6 +91,15 @@ _DEVICE_CLASSES: Final[dict[str, frozenset[str]]] = {
 }
 
 
+#: Fields for numeric sensors only.
+_SENSOR_ONLY: Final = (
+    "state_class",
+    "unit_of_measurement",
+    "suggested_unit_of_measurement",
+    "suggested_display_precision",
+)
+
+
 def _invalid(message: str, *path: str | int) -> vol.Invalid:
     return vol.Invalid(message, path=list(path))
 
@@ -98,7 +114,7 @@ def _check_entity(index: int, entity: dict[str, Any], device_keys: set[str]) -> 
     if device_class is not None and device_class not in _DEVICE_CLASSES[platform]:
         raise _invalid(f"not a {platform} device class", *where, "device_class")
     if platform != Platform.SENSOR:
-        for field in ("state_class", "unit_of_measurement"):
+        for field in _SENSOR_ONLY:
             if entity[field] is not None:
                 raise _invalid(f"only for sensors, not {platform}", *where, field)
     options = entity["options"]
@@ -110,9 +126,21 @@ def _check_entity(index: int, entity: dict[str, Any], device_keys: set[str]) -> 
     if not wants_options and options is not None:
         raise _invalid("only for select and enum sensor entities", *where, "options")
     if device_class == SensorDeviceClass.ENUM:
-        for field in ("state_class", "unit_of_measurement"):
+        for field in _SENSOR_ONLY:
             if entity[field] is not None:
                 raise _invalid("not allowed on an enum sensor", *where, field)
+    suggested = entity["suggested_unit_of_measurement"]
+    if suggested is not None:
+        # Home Assistant converts only within a device class's units (and otherwise ignores
+        # the suggestion with a warning in its log).
+        converter = UNIT_CONVERTERS.get(device_class)
+        units = converter.VALID_UNITS if converter else frozenset()
+        if entity["unit_of_measurement"] not in units or suggested not in units:
+            raise _invalid(
+                "needs a device_class that converts units, and both units among its own",
+                *where,
+                "suggested_unit_of_measurement",
+            )
 
 
 def check_declaration(msg: dict[str, Any]) -> dict[str, Any]:
@@ -161,6 +189,8 @@ class EntityDecl:
     options: tuple[str, ...] | None = None
     state_class: str | None = None
     unit_of_measurement: str | None = None
+    suggested_unit_of_measurement: str | None = None
+    suggested_display_precision: int | None = None
     icon: str | None = None
     entity_category: str | None = None
     enabled_default: bool = True

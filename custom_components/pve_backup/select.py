@@ -13,6 +13,7 @@ from . import PveBackupConfigEntry
 from .bridge import PveBackupBridge
 from .const import EVENT_SELECT_OPTION
 from .entity import PveBackupEntity, description_fields
+from .permissions import async_require_admin
 from .protocol import EntityDecl
 
 
@@ -40,7 +41,8 @@ class PveBackupSelect(PveBackupEntity, SelectEntity):
         self._attr_current_option = value
 
     async def async_select_option(self, option: str) -> None:
-        """Ask the add-on; the shown option changes only when it sends the new state."""
+        """Ask the add-on (administrators only); the option shown changes with its state."""
+        await async_require_admin(self.hass, self._context, self.entity_id)
         self.bridge.async_send_event(
             {"kind": EVENT_SELECT_OPTION, "key": self.decl.key, "option": option}
         )

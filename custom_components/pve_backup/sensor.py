@@ -28,7 +28,9 @@ def _is_numeric(decl: EntityDecl) -> bool:
     """Mirror of HA's rule for sensors whose state must be a number."""
     if decl.device_class in _NON_NUMERIC:
         return False
-    return any((decl.state_class, decl.unit_of_measurement, decl.device_class))
+    return any((decl.state_class, decl.unit_of_measurement, decl.device_class)) or (
+        decl.suggested_display_precision is not None
+    )
 
 
 def convert_state(decl: EntityDecl, raw: Any) -> Any:
@@ -70,6 +72,8 @@ class PveBackupSensor(PveBackupEntity, SensorEntity):
             device_class=SensorDeviceClass(decl.device_class) if decl.device_class else None,
             state_class=SensorStateClass(decl.state_class) if decl.state_class else None,
             native_unit_of_measurement=decl.unit_of_measurement,
+            suggested_unit_of_measurement=decl.suggested_unit_of_measurement,
+            suggested_display_precision=decl.suggested_display_precision,
             options=list(decl.options) if decl.options is not None else None,
         )
         super().__init__(bridge, decl)

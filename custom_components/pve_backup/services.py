@@ -1,4 +1,8 @@
-"""The `pve_backup.*` services: validated here, forwarded to the add-on as `service_call`."""
+"""The `pve_backup.*` services: validated here, forwarded to the add-on as `service_call`.
+
+Every service that changes something (PVE jobs, tiers, backups, notifications) is for
+administrators only (permissions.py); `refresh` only reads and stays open to every user.
+"""
 
 from __future__ import annotations
 
@@ -17,6 +21,7 @@ from homeassistant.helpers import config_validation as cv
 
 from .bridge import PveBackupBridge
 from .const import DOMAIN
+from .permissions import async_require_admin
 
 #: vmids or device keys; numbers are passed on as strings.
 GUESTS = vol.All(cv.ensure_list, [cv.string])
@@ -27,10 +32,15 @@ _TARGET_KEYS: Final = frozenset(str(k) for k in cv.TARGET_SERVICE_FIELDS)
 
 @dataclass(frozen=True, slots=True)
 class ServiceSpec:
-    """Fields of one service; `target` services merge their device targets into guests."""
+    """Fields of one service; `target` services merge their device targets into guests.
+
+    `admin`: the service changes something, so only administrators (and automations) may
+    call it.
+    """
 
     fields: dict[vol.Marker, Any]
     target: bool = False
+    admin: bool = True
 
 
 SERVICES: Final[dict[str, ServiceSpec]] = {
@@ -69,7 +79,7 @@ SERVICES: Final[dict[str, ServiceSpec]] = {
         },
         target=True,
     ),
-    "refresh": ServiceSpec({}),
+    "refresh": ServiceSpec({}, admin=False),
 }
 
 
@@ -87,6 +97,8 @@ def async_register_services(hass: HomeAssistant, bridge: PveBackupBridge) -> Non
     for name, spec in SERVICES.items():
 
         async def handle(call: ServiceCall, spec: ServiceSpec = spec) -> ServiceResponse:
+            if spec.admin:
+                await async_require_admin(hass, call.context)
             data = {k: v for k, v in call.data.items() if k not in _TARGET_KEYS}
             if spec.target:
                 targeted = bridge.async_resolve_target(call)

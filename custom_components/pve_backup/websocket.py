@@ -10,8 +10,14 @@ from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.loader import async_get_integration
 
-from .bridge import PveBackupBridge, ServiceResult
-from .const import CONF_WEBHOOK_ID, DOMAIN, PROTOCOL_VERSION
+from .bridge import BridgeRefused, PveBackupBridge, ServiceResult
+from .const import (
+    CONF_WEBHOOK_ID,
+    DOMAIN,
+    ERROR_KIND_INPUT,
+    ERROR_KIND_UPSTREAM,
+    PROTOCOL_VERSION,
+)
 from .protocol import (
     DEVICE_SCHEMA,
     ENTITY_SCHEMA,
@@ -78,7 +84,11 @@ async def ws_connect(
     """Subscription: declare the whole catalogue, then receive events on this id."""
     if (entry := _loaded_entry(hass, connection, msg)) is None:
         return
-    await entry.runtime_data.async_connect(connection, msg["id"], Declaration.from_wire(msg))
+    try:
+        await entry.runtime_data.async_connect(connection, msg["id"], Declaration.from_wire(msg))
+    except BridgeRefused as err:
+        connection.send_error(msg["id"], err.code, str(err))
+        return
     connection.send_result(msg["id"])
 
 
@@ -93,7 +103,11 @@ def ws_states(
     """A batch of states; unknown keys are ignored and not counted."""
     if (entry := _loaded_entry(hass, connection, msg)) is None:
         return
-    applied = entry.runtime_data.async_apply_states(msg["states"])
+    try:
+        applied = entry.runtime_data.async_apply_states(connection, msg["states"])
+    except BridgeRefused as err:
+        connection.send_error(msg["id"], err.code, str(err))
+        return
     connection.send_result(msg["id"], {"applied": applied})
 
 
@@ -106,6 +120,9 @@ def ws_states(
                 vol.Required("success"): bool,
                 vol.Optional("response"): object,
                 vol.Optional("error"): vol.Any(None, str),
+                vol.Optional("error_kind"): vol.Any(
+                    None, vol.In([ERROR_KIND_INPUT, ERROR_KIND_UPSTREAM])
+                ),
             }
         ),
         vol.Any(
@@ -126,8 +143,15 @@ def ws_service_result(
     """The add-on's answer to a `service_call` event."""
     if (entry := _loaded_entry(hass, connection, msg)) is None:
         return
-    result = ServiceResult(msg["success"], msg.get("response"), msg.get("error"))
-    if not entry.runtime_data.async_resolve_call(msg["call_id"], result):
+    result = ServiceResult(
+        msg["success"], msg.get("response"), msg.get("error"), msg.get("error_kind")
+    )
+    try:
+        resolved = entry.runtime_data.async_resolve_call(connection, msg["call_id"], result)
+    except BridgeRefused as err:
+        connection.send_error(msg["id"], err.code, str(err))
+        return
+    if not resolved:
         connection.send_error(msg["id"], websocket_api.ERR_NOT_FOUND, "Unknown or expired call_id")
         return
     connection.send_result(msg["id"])

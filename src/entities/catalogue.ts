@@ -30,6 +30,10 @@ export interface EntityDecl {
   readonly options: readonly string[] | null;
   readonly state_class: string | null;
   readonly unit_of_measurement: string | null;
+  /** The unit Home Assistant shows a new sensor in (it converts from `unit_of_measurement`). */
+  readonly suggested_unit_of_measurement: string | null;
+  /** Decimals shown, in the suggested unit. */
+  readonly suggested_display_precision: number | null;
   readonly icon: string | null;
   readonly entity_category: "diagnostic" | "config" | null;
   readonly enabled_default: boolean;
@@ -113,11 +117,22 @@ const entity = (
   options: null,
   state_class: null,
   unit_of_measurement: null,
+  suggested_unit_of_measurement: null,
+  suggested_display_precision: null,
   icon: null,
   entity_category: null,
   enabled_default: true,
   ...e,
 });
+
+/** A size sensor: the state is bytes, shown in GB (Home Assistant converts and rounds). */
+const sizeInGigabytes = (decimals: number) =>
+  ({
+    device_class: "data_size",
+    unit_of_measurement: "B",
+    suggested_unit_of_measurement: "GB",
+    suggested_display_precision: decimals,
+  }) as const;
 
 export function declare(input: CatalogueInput): Declaration {
   const devices: DeviceDecl[] = [];
@@ -161,8 +176,7 @@ export function declare(input: CatalogueInput): Declaration {
         device: ck,
         platform: "sensor",
         name: "Backup storage free",
-        device_class: "data_size",
-        unit_of_measurement: "B",
+        ...sizeInGigabytes(1),
         state_class: "measurement",
         entity_category: "diagnostic",
       }),
@@ -223,8 +237,7 @@ export function declare(input: CatalogueInput): Declaration {
           platform: "sensor",
           name: "Backup size",
           translation_key: "backup_size",
-          device_class: "data_size",
-          unit_of_measurement: "B",
+          ...sizeInGigabytes(2),
           state_class: "measurement",
         }),
         entity({

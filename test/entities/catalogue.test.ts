@@ -75,6 +75,20 @@ describe("declare", () => {
       ["home_lab_100_tier", "select", null],
     ]);
     expect(d.entities.find((e) => e.key === "home_lab_100_tier")?.options).toEqual(["P0", "P1", "none"]);
+    // Sizes are sent in bytes and shown in GB.
+    for (const key of ["home_lab_100_backup_size", "home_lab_storage_free"])
+      expect(d.entities.find((e) => e.key === key)).toMatchObject({
+        device_class: "data_size",
+        state_class: "measurement",
+        unit_of_measurement: "B",
+        suggested_unit_of_measurement: "GB",
+      });
+    expect(d.entities.find((e) => e.key === "home_lab_100_backup_size")?.suggested_display_precision).toBe(2);
+    expect(d.entities.filter((e) => e.suggested_unit_of_measurement !== null).map((e) => e.key)).toEqual([
+      "home_lab_storage_free",
+      "home_lab_100_backup_size",
+      "home_lab_103_backup_size",
+    ]);
     expect(d.entities.filter((e) => e.device === "home_lab").map((e) => e.key)).toEqual([
       "home_lab_problems",
       "home_lab_backup_problem",

@@ -12,7 +12,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
-from homeassistant.core import HomeAssistant
+from homeassistant.core import Context, HomeAssistant
 from homeassistant.helpers import entity_registry as er
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.typing import (
@@ -57,6 +57,8 @@ def entity_decl(key: str, platform: str, **fields: Any) -> dict[str, Any]:
         "options": None,
         "state_class": None,
         "unit_of_measurement": None,
+        "suggested_unit_of_measurement": None,
+        "suggested_display_precision": None,
         "icon": None,
         "entity_category": None,
         "enabled_default": True,
@@ -96,6 +98,8 @@ ENTITIES = [
         device_class="data_size",
         state_class="measurement",
         unit_of_measurement="B",
+        suggested_unit_of_measurement="GB",
+        suggested_display_precision=2,
         entity_category="diagnostic",
     ),
     entity_decl(
@@ -133,6 +137,17 @@ def entity_id(hass: HomeAssistant, platform: str, key: str) -> str:
     found = er.async_get(hass).async_get_entity_id(platform, DOMAIN, f"pve_backup_{key}")
     assert found is not None, f"no {platform} entity for {key}"
     return found
+
+
+async def press_backup_now(hass: HomeAssistant, context: Context | None = None) -> None:
+    """Press the sample guest's "Back up now" button (blocking)."""
+    await hass.services.async_call(
+        "button",
+        "press",
+        {"entity_id": entity_id(hass, "button", "home_100_backup_now")},
+        blocking=True,
+        context=context,
+    )
 
 
 class FakeAddon:
@@ -186,6 +201,15 @@ class FakeAddon:
         assert message["type"] == "event", message
         assert message["id"] == self.subscription_id, message
         return message["event"]
+
+    async def assert_no_event(self, wait_s: float = 0.1) -> None:
+        """Nothing arrives on the subscription (within a short wait)."""
+        assert not self._events, self._events
+        try:
+            message = await asyncio.wait_for(self.client.receive_json(), wait_s)
+        except TimeoutError:
+            return
+        raise AssertionError(f"unexpected message {message}")
 
     async def answer(self, call_id: str, **result: Any) -> dict[str, Any]:
         """Send a `service_result`."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 
+import pytest
 from homeassistant.const import STATE_UNAVAILABLE, STATE_UNKNOWN
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr
@@ -13,7 +14,14 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.pve_backup.const import DOMAIN
 
-from .conftest import ENTITIES, STATUSES, FakeAddon, declaration, entity_id
+from .conftest import (
+    ENTITIES,
+    STATUSES,
+    FakeAddon,
+    declaration,
+    entity_id,
+    press_backup_now,
+)
 
 
 async def _wait_for_state(hass: HomeAssistant, eid: str, expected: str) -> None:
@@ -34,7 +42,7 @@ async def test_version_reports_protocol_and_manifest_version(
     reply = await fake.command({"type": "pve_backup/version"})
 
     assert reply["success"] is True
-    assert reply["result"] == {"protocol": 1, "integration_version": "0.1.0"}
+    assert reply["result"] == {"protocol": 1, "integration_version": "0.2.0"}
 
 
 async def test_connect_registers_devices_and_entities_with_stable_ids(
@@ -113,10 +121,16 @@ async def test_a_states_batch_sets_every_kind_of_entity(
     assert (
         hass.states.get(entity_id(hass, "binary_sensor", "home_100_backup_problem")).state == "on"
     )
-    size = hass.states.get(entity_id(hass, "sensor", "home_100_backup_size"))
-    assert size.state == "123456789"
-    assert size.attributes["unit_of_measurement"] == "B"
+    # Sent in bytes, shown in the suggested unit with the suggested decimals.
+    size_id = entity_id(hass, "sensor", "home_100_backup_size")
+    size = hass.states.get(size_id)
+    assert float(size.state) == pytest.approx(0.123456789)
+    assert size.attributes["unit_of_measurement"] == "GB"
+    assert size.attributes["device_class"] == "data_size"
     assert size.attributes["state_class"] == "measurement"
+    assert er.async_get(hass).async_get(size_id).options["sensor"] == {
+        "suggested_display_precision": 2
+    }
     assert hass.states.get(entity_id(hass, "select", "home_100_tier")).state == "P1"
     assert hass.states.get(entity_id(hass, "sensor", "home_failed_guests")).state == "0"
 
@@ -272,10 +286,5 @@ async def test_a_new_connect_replaces_the_previous_subscription(
     await hass.async_block_till_done()
 
     assert hass.states.get(status_id).state == STATE_UNKNOWN
-    await hass.services.async_call(
-        "button",
-        "press",
-        {"entity_id": entity_id(hass, "button", "home_100_backup_now")},
-        blocking=True,
-    )
+    await press_backup_now(hass)
     assert await second.next_event() == {"kind": "button_press", "key": "home_100_backup_now"}

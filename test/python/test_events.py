@@ -10,16 +10,11 @@ from homeassistant.core import HomeAssistant
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
-from .conftest import WEBHOOK_ID, FakeAddon, entity_id
+from .conftest import WEBHOOK_ID, FakeAddon, entity_id, press_backup_now
 
 
 async def test_pressing_a_button_sends_button_press(hass: HomeAssistant, addon: FakeAddon) -> None:
-    await hass.services.async_call(
-        "button",
-        "press",
-        {"entity_id": entity_id(hass, "button", "home_100_backup_now")},
-        blocking=True,
-    )
+    await press_backup_now(hass)
 
     assert await addon.next_event() == {"kind": "button_press", "key": "home_100_backup_now"}
 

@@ -20,6 +20,13 @@ def _with_entity(**changes: Any) -> dict[str, Any]:
     return decl
 
 
+def _with_size(**changes: Any) -> dict[str, Any]:
+    decl = declaration()
+    size = next(e for e in decl["entities"] if e["key"] == "home_100_backup_size")
+    size.update(changes)
+    return decl
+
+
 def _with_device(**changes: Any) -> dict[str, Any]:
     decl = declaration()
     decl["devices"][1].update(changes)
@@ -82,6 +89,28 @@ def _dup_entity() -> dict[str, Any]:
                 **_with_entity(platform="button", device_class=None, unit_of_measurement="B"),
             },
             "@ data['entities'][0]['unit_of_measurement']",
+        ),
+        (
+            {"protocol": 1, **_with_entity(suggested_unit_of_measurement="GB")},
+            "needs a device_class that converts units, and both units among its own "
+            "@ data['entities'][0]['suggested_unit_of_measurement']",
+        ),
+        (
+            {"protocol": 1, **_with_size(suggested_unit_of_measurement="°C")},
+            "@ data['entities'][3]['suggested_unit_of_measurement']",
+        ),
+        (
+            {"protocol": 1, **_with_size(suggested_display_precision=12)},
+            "@ data['entities'][3]['suggested_display_precision']",
+        ),
+        (
+            {
+                "protocol": 1,
+                **_with_entity(
+                    platform="button", device_class=None, suggested_display_precision=1
+                ),
+            },
+            "only for sensors, not button @ data['entities'][0]['suggested_display_precision']",
         ),
         (
             {"protocol": 1, **_with_device(via_device="nowhere")},

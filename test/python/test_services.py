@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from typing import Any
 from unittest.mock import patch
 
 import pytest
 import voluptuous as vol
 from homeassistant.core import HomeAssistant, ServiceResponse
-from homeassistant.exceptions import HomeAssistantError
+from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.service import async_get_all_descriptions
 from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.typing import WebSocketGenerator
 
 from custom_components.pve_backup.const import DOMAIN
 
@@ -163,8 +165,10 @@ async def test_a_target_that_is_not_a_pve_backup_device_is_refused(
         config_entry_id=demo_entry.entry_id, identifiers={("demo", "lamp")}
     )
 
-    with pytest.raises(HomeAssistantError, match="Not a PVE Backup device"):
+    with pytest.raises(ServiceValidationError, match="Not a PVE Backup device") as caught:
         await _call(hass, "backup_now", target={"device_id": other.id})
+    assert caught.value.translation_key == "unknown_target"
+    await addon.assert_no_event()
 
 
 @pytest.mark.parametrize(
@@ -215,3 +219,80 @@ async def test_unloading_fails_the_calls_still_waiting(
 
     with pytest.raises(HomeAssistantError, match=r"^PVE Backup add-on is not connected$"):
         await task
+
+
+async def test_a_call_the_add_on_refuses_is_a_translated_validation_error(
+    hass: HomeAssistant, addon: FakeAddon
+) -> None:
+    task = _call(hass, "set_guest_tier", {"tier": "P9", "guests": ["100"]})
+    event = await addon.next_event()
+
+    reply = await addon.answer(
+        event["call_id"], success=False, error="unknown tier P9", error_kind="input"
+    )
+
+    assert reply["success"] is True
+    with pytest.raises(ServiceValidationError, match=r"^unknown tier P9$") as caught:
+        await task
+    assert caught.value.translation_domain == DOMAIN
+    assert caught.value.translation_key == "addon_input_error"
+    assert caught.value.translation_placeholders == {"error": "unknown tier P9"}
+
+
+@pytest.mark.parametrize("kind", [{"error_kind": "upstream"}, {"error_kind": None}, {}])
+async def test_an_upstream_failure_or_one_of_no_kind_is_not_a_validation_error(
+    hass: HomeAssistant, addon: FakeAddon, kind: dict[str, Any]
+) -> None:
+    task = _call(hass, "backup_now", {"guests": ["100"]})
+    event = await addon.next_event()
+
+    await addon.answer(event["call_id"], success=False, error="PVE did not answer", **kind)
+
+    with pytest.raises(HomeAssistantError, match=r"^PVE did not answer$") as caught:
+        await task
+    assert not isinstance(caught.value, ServiceValidationError)
+    assert caught.value.translation_key == "addon_error"
+    assert caught.value.translation_placeholders == {"error": "PVE did not answer"}
+
+
+async def test_an_unknown_error_kind_is_refused(hass: HomeAssistant, addon: FakeAddon) -> None:
+    with patch("custom_components.pve_backup.const.SERVICE_TIMEOUT_S", 0.5):
+        task = _call(hass, "verify")
+        event = await addon.next_event()
+
+        reply = await addon.answer(event["call_id"], success=False, error="x", error_kind="oops")
+
+        assert reply["error"]["code"] == "invalid_format"
+        with pytest.raises(HomeAssistantError, match="did not answer"):
+            await task
+
+
+async def test_a_refused_call_over_the_websocket_is_a_validation_error_without_a_traceback(
+    hass: HomeAssistant,
+    addon: FakeAddon,
+    hass_ws_client: WebSocketGenerator,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    user = await hass_ws_client(hass)
+    await user.send_json_auto_id(
+        {
+            "type": "call_service",
+            "domain": DOMAIN,
+            "service": "backup_now",
+            "service_data": {"guests": ["999"]},
+        }
+    )
+    event = await addon.next_event()
+    await addon.answer(
+        event["call_id"], success=False, error="guest 999 does not exist", error_kind="input"
+    )
+
+    reply = await user.receive_json()
+
+    assert reply["success"] is False
+    assert reply["error"]["code"] == "service_validation_error"
+    assert reply["error"]["translation_key"] == "addon_input_error"
+    assert reply["error"]["translation_placeholders"] == {"error": "guest 999 does not exist"}
+    assert "Unexpected exception" not in caplog.text
+    # HA logs the refusal as one error line; a traceback only at debug level.
+    assert not [r for r in caplog.records if r.exc_info and r.levelno >= logging.INFO]
