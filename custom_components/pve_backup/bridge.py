@@ -29,11 +29,32 @@ from homeassistant.helpers import (
     entity_registry as er,
 )
 from homeassistant.helpers.entity_platform import AddEntitiesCallback
-from homeassistant.helpers.service import async_extract_referenced_entity_ids
 from homeassistant.helpers.storage import Store
 from homeassistant.util.ulid import ulid_now
 
 from . import const
+
+try:  # Home Assistant 2025.8+: target selection moved to helpers.target
+    from homeassistant.helpers.target import (
+        async_extract_referenced_entity_ids as _extract_target,
+    )
+
+    try:
+        from homeassistant.helpers.target import TargetSelection as _Selection
+    except ImportError:  # its first name, in the releases that introduced helpers.target
+        from homeassistant.helpers.target import TargetSelectorData as _Selection
+
+    def _referenced(hass: HomeAssistant, call: ServiceCall) -> Any:
+        return _extract_target(hass, _Selection(call.data), expand_group=False)
+
+except ImportError:  # before 2025.8 (removed from helpers.service in 2026.8)
+    from homeassistant.helpers.service import (
+        async_extract_referenced_entity_ids as _extract_service,
+    )
+
+    def _referenced(hass: HomeAssistant, call: ServiceCall) -> Any:
+        return _extract_service(hass, call, expand_group=False)
+
 from .const import DOMAIN, LOGGER, STORAGE_VERSION, UNIQUE_ID_PREFIX
 from .protocol import STORED_DECLARATION_SCHEMA, Declaration, DeviceDecl, EntityDecl
 
@@ -438,7 +459,7 @@ class PveBackupBridge:
         """Device keys of the devices (or their entities) a service call targets."""
         dev_reg = dr.async_get(self.hass)
         ent_reg = er.async_get(self.hass)
-        selected = async_extract_referenced_entity_ids(self.hass, call, expand_group=False)
+        selected = _referenced(self.hass, call)
         explicit_devices = [
             d for d in cv.ensure_list(call.data.get(ATTR_DEVICE_ID)) if d != ENTITY_MATCH_NONE
         ]
