@@ -10,6 +10,7 @@ await build({
     "bench/sim-child": "bench/sim-child.ts",
     "bench/push": "bench/push.ts",
     "bench/push-ha": "bench/push-ha.ts",
+    "bench/soak": "bench/soak.ts",
   },
   outdir: "dist",
   bundle: true,
