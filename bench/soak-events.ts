@@ -33,11 +33,10 @@ export async function tapEvents(
     ws.on("message", (raw) => {
       const m = JSON.parse(String(raw));
       if (m.type === "auth_required") ws.send(JSON.stringify({ type: "auth", access_token: ha.token }));
-      else if (m.type === "auth_ok")
-        eventTypes.forEach((event_type, i) =>
-          ws.send(JSON.stringify({ id: i + 1, type: "subscribe_events", event_type })),
-        );
-      else if (m.type === "result" && m.success) {
+      else if (m.type === "auth_ok") {
+        for (const [i, event_type] of eventTypes.entries())
+          ws.send(JSON.stringify({ id: i + 1, type: "subscribe_events", event_type }));
+      } else if (m.type === "result" && m.success) {
         acked++;
         if (acked === eventTypes.length) {
           subscribed++;
