@@ -133,13 +133,26 @@ interface Action {
 }
 
 export async function runSoak(opts: SoakOptions): Promise<SoakReport> {
+  // Whatever has started is stopped again, in reverse order, however the soak ends.
+  const cleanup: (() => Promise<void> | void)[] = [];
+  try {
+    return await soak(opts, cleanup);
+  } finally {
+    for (const stop of cleanup.reverse()) await stop();
+  }
+}
+
+async function soak(opts: SoakOptions, cleanup: (() => Promise<void> | void)[]): Promise<SoakReport> {
   const say = opts.progress ?? (() => {});
   const stepMs = opts.stepMs ?? MINUTE;
   const realStart = performance.now();
   say("starting Home Assistant …");
   const hass = await startHass();
+  cleanup.push(() => hass.stop());
   const lab = await startSimLab({ scenario: "tiered", clock: "manual" });
+  cleanup.push(() => lab.stop());
   const proxy = await startOutageProxy(lab.url);
+  cleanup.push(() => proxy.stop());
   const secret = randomBytes(16).toString("hex");
   const apiPort = await freePort();
   const options = {
@@ -153,22 +166,16 @@ export async function runSoak(opts: SoakOptions): Promise<SoakReport> {
   const endMs = startMs + opts.days * DAY;
   svc.setNow(startMs);
   const tap = await tapEvents(hass, [EVENT_FINISHED, EVENT_FAILED]);
-  try {
-    say("starting the service …");
-    await svc.start();
-    await waitFor(
-      async () => (await svc.bridge()).bridge?.mode === "integration",
-      60_000,
-      `the service did not attach to Home Assistant (see ${svc.logFile})`,
-    );
-    return await drive();
-  } finally {
-    tap.close();
-    await svc.stop();
-    await hass.stop();
-    await proxy.stop();
-    await lab.stop();
-  }
+  cleanup.push(() => tap.close());
+  say("starting the service …");
+  cleanup.push(() => svc.stop());
+  await svc.start();
+  await waitFor(
+    async () => (await svc.bridge()).bridge?.mode === "integration",
+    60_000,
+    `the service did not attach to Home Assistant (see ${svc.logFile})`,
+  );
+  return await drive();
 
   async function drive(): Promise<SoakReport> {
     const midnight = startMs - (startMs % DAY);
