@@ -20,9 +20,16 @@ const here = import.meta.dirname;
 const root = here.endsWith(join("dist", "bench")) ? join(here, "../..") : join(here, "..");
 
 const CLOCK_PRELOAD = [
-  'import { readFileSync } from "node:fs";',
+  'import { readFileSync, renameSync, writeFileSync } from "node:fs";',
   "const file = process.env.PVE_BACKUP_SOAK_CLOCK_FILE;",
   'if (file) Date.now = () => Number(readFileSync(file, "utf8"));',
+  // The V8 heap from inside, twice a second, so that RSS growth can be told from heap growth.
+  "const memory = process.env.PVE_BACKUP_SOAK_MEMORY_FILE;",
+  "if (memory)",
+  "  setInterval(() => {",
+  '    writeFileSync(memory + ".tmp", JSON.stringify(process.memoryUsage()));',
+  '    renameSync(memory + ".tmp", memory);',
+  "  }, 500).unref();",
   "",
 ].join("\n");
 
@@ -36,6 +43,8 @@ export interface SoakService {
   setNow(ms: number): void;
   /** Resident set size of the service process, bytes (Linux `/proc`). */
   rssBytes(): number | undefined;
+  /** V8 heap in use, bytes, as the service saw it at most half a second ago. */
+  heapUsedBytes(): number | undefined;
   bridge(): Promise<{ refreshes: number; bridge: { mode: string; batches: number; states: number } | null }>;
   status(): Promise<{ code: number; body: unknown }>;
   /** PVE's webhook notification: the service refreshes at once. */
@@ -54,6 +63,7 @@ export function soakService(
   const optionsFile = join(dir, "options.json");
   writeFileSync(optionsFile, JSON.stringify({ ...options, api_port: apiPort }));
   const clockFile = join(dir, "now");
+  const memoryFile = join(dir, "memory.json");
   const preload = join(dir, "clock.mjs");
   writeFileSync(preload, CLOCK_PRELOAD);
   const logFile = join(dir, "service.log");
@@ -88,6 +98,7 @@ export function soakService(
             HA_URL: ha.url,
             HA_TOKEN: ha.token,
             PVE_BACKUP_SOAK_CLOCK_FILE: clockFile,
+            PVE_BACKUP_SOAK_MEMORY_FILE: memoryFile,
             PVE_BACKUP_LOG_LEVEL: "info",
           },
           stdio: ["ignore", out, out],
@@ -118,6 +129,14 @@ export function soakService(
         return m ? Number(m[1]) * 1024 : undefined;
       } catch {
         // Not Linux, or the process is gone: no sample.
+        return undefined;
+      }
+    },
+    heapUsedBytes() {
+      try {
+        return (JSON.parse(readFileSync(memoryFile, "utf8")) as { heapUsed: number }).heapUsed;
+      } catch {
+        // Not written yet: no sample.
         return undefined;
       }
     },
