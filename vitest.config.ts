@@ -3,8 +3,9 @@ import { defineConfig } from "vitest/config";
 export default defineConfig({
   test: {
     include: ["test/**/*.test.ts"],
-    // The real Home Assistant suite has its own config and needs the Python venv: npm run test:ha.
-    exclude: ["test/ha/**", "node_modules/**"],
+    // The real Home Assistant suites (and the soak) have their own config and need the Python
+    // venv: npm run test:ha.
+    exclude: ["test/ha/**", "test/soak/**", "node_modules/**"],
     testTimeout: 30_000,
     hookTimeout: 30_000,
     coverage: {

@@ -14,6 +14,7 @@ await build({
     "bench/push": "bench/push.ts",
     "bench/push-ha": "bench/push-ha.ts",
     "bench/addon": "bench/addon.ts",
+    "bench/soak": "bench/soak.ts",
   },
   outdir: "dist",
   bundle: true,
