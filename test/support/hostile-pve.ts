@@ -103,22 +103,25 @@ function answerHostile(how: Hostility, res: ServerResponse): void {
       // Gzip members may follow one another: 400 copies of 1 MiB of spaces, deflated.
       const member = gzipSync(Buffer.alloc(MiB, 0x20), { level: 9 });
       res.writeHead(200, { ...JSON_HEAD, "Content-Encoding": "gzip" });
-      return pump(res, (i) => (i < 400 ? member : undefined));
+      pump(res, (i) => (i < 400 ? member : undefined));
+      return;
     }
     case "endless": {
       const rows = Buffer.concat(Array.from({ length: 400 }, () => ROW));
       res.writeHead(200, JSON_HEAD);
       res.write('{"data":[');
-      return pump(res, () => rows);
+      pump(res, () => rows);
+      return;
     }
     case "huge-json": {
       const rows = Buffer.concat(Array.from({ length: 400 }, () => ROW));
       const count = Math.ceil((100 * 1000 * 1000) / rows.length);
       res.writeHead(200, JSON_HEAD);
       res.write('{"data":[');
-      return pump(res, (i) =>
+      pump(res, (i) =>
         i < count ? rows : i === count ? Buffer.from(`${ROW.subarray(0, -1)}]}`) : undefined,
       );
+      return;
     }
     case "trickle": {
       res.writeHead(200, JSON_HEAD);
@@ -131,13 +134,15 @@ function answerHostile(how: Hostility, res: ServerResponse): void {
       const filler = Buffer.alloc(64 * 1024, 0x61);
       res.writeHead(200, JSON_HEAD);
       res.write('{"data":[{"volid":"');
-      return pump(res, () => filler);
+      pump(res, () => filler);
+      return;
     }
     case "huge-log-line": {
       const filler = Buffer.alloc(MiB, 0x61);
       res.writeHead(200, JSON_HEAD);
       res.write('{"data":[{"n":1,"t":"');
-      return pump(res, (i) => (i < 100 ? filler : i === 100 ? Buffer.from('"}],"total":1}') : undefined));
+      pump(res, (i) => (i < 100 ? filler : i === 100 ? Buffer.from('"}],"total":1}') : undefined));
+      return;
     }
   }
 }
