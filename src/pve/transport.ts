@@ -27,10 +27,10 @@ export interface TransportOptions {
 /**
  * Requests in flight to one PVE cluster at a time (and connections kept to it). A refresh sends
  * ~10 requests at once and, after a night of failures, one log read per failed task: hundreds.
- * pveproxy serves a cluster's whole API with 3 worker processes, each forking for the requests it
- * proxies to other nodes, so more than a handful at once only queue there (and cost a TLS
- * handshake each here). Six keeps a refresh's first two rounds (5 and ~10 requests) close to
- * parallel.
+ * All of them land on the one pveproxy of the node in the URL (which proxies reads of other nodes'
+ * logs on), where hundreds at once would only queue, each having cost a connection and a TLS
+ * handshake on both sides. Six keeps a refresh's first two rounds (5 and ~10 requests) close to
+ * parallel; in the simulated lab 300 log reads take no longer over six connections than over 300.
  */
 export const MAX_CONNECTIONS = 6;
 
@@ -60,7 +60,7 @@ export class AnswerTooLargeError extends Error {
 }
 
 /** `64 MiB`, `512 KiB`, `100 bytes`. */
-export function formatBytes(bytes: number): string {
+function formatBytes(bytes: number): string {
   if (bytes >= 1024 * 1024 && bytes % (1024 * 1024) === 0) return `${bytes / (1024 * 1024)} MiB`;
   if (bytes >= 1024 && bytes % 1024 === 0) return `${bytes / 1024} KiB`;
   return `${bytes} bytes`;
@@ -360,7 +360,10 @@ function createHttpsAgent(opts: TransportOptions, maxConnections: number): Https
 /**
  * Connections whose certificate has exactly the expected fingerprint. The socket is handed to a
  * request only after the check, so nothing (no token) is sent to another server. No session
- * cache: a resumed TLS session may not present the certificate to compare.
+ * cache: a resumed TLS session may not present the certificate to compare. The agent counts a
+ * connection only once the check is done, so its `maxSockets` alone would let a burst of requests
+ * open one each: the transport's request line (never more requests in flight than connections)
+ * is what keeps them few.
  */
 class PinnedAgent extends HttpsAgent {
   constructor(
