@@ -2,6 +2,7 @@ import type { ClusterConfig } from "../config/schema.js";
 import { UpstreamError } from "../errors.js";
 import { createDataItemParser, type DataItemParser } from "./json-items.js";
 import {
+  AnswerTooLargeError,
   createTransport,
   NO_ANSWER_STATUS,
   OUTCOME_UNKNOWN_STATUS,
@@ -17,9 +18,16 @@ export interface PveApi {
   /**
    * A GET whose `data` is a (long) array: each item, unchecked, handed to `onItem` as the answer
    * streams in, never the whole answer at once (json-items.ts). Resolves when all items are in;
-   * rejects like `get` (items handed on before a failure are then not the whole list).
+   * rejects like `get` (items handed on before a failure are then not the whole list), and when
+   * the answer is over `maxBytes` (default: the transport's `STREAMED_MAX_BYTES`) or one item over
+   * json-items' `MAX_ITEM_CHARS`.
    */
-  getEach(path: string, params: Params | undefined, onItem: (item: unknown) => void): Promise<void>;
+  getEach(
+    path: string,
+    params: Params | undefined,
+    onItem: (item: unknown) => void,
+    opts?: { readonly maxBytes?: number },
+  ): Promise<void>;
   post(path: string, params?: Params): Promise<unknown>;
   put(path: string, params?: Params): Promise<unknown>;
   delete(path: string, params?: Params): Promise<unknown>;
@@ -60,7 +68,12 @@ export function createPveApi(cluster: ClusterConfig, opts: { readonly timeoutMs:
       throw err instanceof UpstreamError ? err : toUpstreamError(method, path, err);
     }
   };
-  const getEach = async (path: string, params: Params | undefined, onItem: (item: unknown) => void) => {
+  const getEach = async (
+    path: string,
+    params: Params | undefined,
+    onItem: (item: unknown) => void,
+    opts?: { readonly maxBytes?: number },
+  ) => {
     const unexpected = (err: unknown) =>
       new UpstreamError(
         `GET ${path}: unexpected answer from PVE (${err instanceof Error ? err.message : err})`,
@@ -76,6 +89,7 @@ export function createPveApi(cluster: ClusterConfig, opts: { readonly timeoutMs:
     try {
       const answer = await transport.request({
         ...request("GET", path, params),
+        maxBodyBytes: opts?.maxBytes,
         streamBody: (head) => {
           if (head.status !== 200 || !head.contentType?.startsWith("application/json")) return undefined;
           const items = createDataItemParser(onItem);
@@ -90,7 +104,12 @@ export function createPveApi(cluster: ClusterConfig, opts: { readonly timeoutMs:
           };
         },
       });
-      if (bad) throw unexpected(bad.err);
+      if (bad) {
+        // An item too long to wait for is refused as such; anything else is PVE's answer malformed.
+        throw bad.err instanceof AnswerTooLargeError
+          ? toUpstreamError("GET", path, bad.err)
+          : unexpected(bad.err);
+      }
       if (!parser || answer.status !== 200) {
         // An error answer, or one cut off while streaming (the transport's 598).
         dataOf("GET", path, answer);

@@ -11,8 +11,19 @@
  * inside a string or a nested value leaves it unterminated or unbalanced). Should a batch not
  * parse, a scanner that follows strings and nesting finds the items one by one from there on; it
  * also reads the answer object around the array. Malformed text throws a SyntaxError.
+ *
+ * What is kept between pieces is one unfinished item (or string): past `MAX_ITEM_CHARS` the parser
+ * throws an `AnswerTooLargeError` rather than wait for its end.
  */
 import { StringDecoder } from "node:string_decoder";
+import { AnswerTooLargeError } from "./transport.js";
+
+/**
+ * Longest item (or other unfinished value) kept while its end is awaited, in characters. The items
+ * read this way are storage content rows (~200 characters; notes from a template of at most 1,024,
+ * reference §3) and task log lines (one line of vzdump's output): 1 MiB is hundreds of times that.
+ */
+export const MAX_ITEM_CHARS = 1024 * 1024;
 
 export interface DataItemParser {
   /** The next piece of the answer's UTF-8 bytes (any split, even inside a character). */
@@ -171,6 +182,7 @@ export function createDataItemParser(onItem: (item: unknown) => void): DataItemP
       pos -= keep;
       if (itemStart >= 0) itemStart -= keep;
     }
+    if (text.length > MAX_ITEM_CHARS) throw new AnswerTooLargeError(MAX_ITEM_CHARS, "an item of the answer");
   };
 
   return {

@@ -40,6 +40,13 @@ export interface PveReaderDeps {
 const DEFAULT_TASK_WINDOW_MS = 14 * 86_400_000;
 
 /**
+ * Largest task log read, in bytes of its JSON answer. A vzdump task runs on one node and writes
+ * ~40 lines (~4 KB of answer) per guest: 8 MiB is ~2,000 guests in one run of one node. Unlike a
+ * listing, a log's lines are kept until it is parsed, so its cap is its memory.
+ */
+export const TASK_LOG_MAX_BYTES = 8 * 1024 * 1024;
+
+/**
  * One refresh costs a fixed number of requests, whatever the number of guests or archives:
  * round 1 `/cluster/resources` (nodes, storages and guests apart), `/cluster/backup`,
  * `/access/permissions`; round 2 per online node its backup storages and vzdump tasks, and per
@@ -82,7 +89,8 @@ export function createPveReader(deps: PveReaderDeps): PveReader {
       // The listings first: the largest answers, they end the refresh.
       // Every request's outcome is taken as it comes (`settle`): one that fails while this read
       // still waits for another is looked at later, never left as an unhandled rejection.
-      const listings = backupStoragesToList(storagesRes.value, online).map(({ key, storage, node }) =>
+      const toList = backupStoragesToList(storagesRes.value, online);
+      const listings = toList.map(({ key, storage, node }) =>
         settle(
           listArchives(`/nodes/${node}/storage/${storage}/content`).then((archives) => ({ key, archives })),
         ),
@@ -145,20 +153,30 @@ export function createPveReader(deps: PveReaderDeps): PveReader {
 
       const listed: string[] = [];
       const newest = new NewestArchives();
-      for (const r of listingRes) {
+      listingRes.forEach((r, i) => {
         if (r.status === "rejected") {
-          log.debug(`${cluster}: ${describeFailure(r.reason, "content")}`);
-          continue;
+          // Its guests' verdicts say the storage could not be listed; this says why.
+          problems.push(
+            `cannot list the backups on storage ${toList[i]?.key}: ${describeFailure(r.reason, "storage content")}`,
+          );
+          return;
         }
         listed.push(r.value.key);
         newest.merge(r.value.archives);
-      }
+      });
 
       const attempts: Attempt[] = [];
       taskRes.forEach((r, i) => {
         const node = online[i] as string;
-        if (r.status === "fulfilled") attempts.push(...r.value);
-        else problems.push(`cannot read backup tasks of node ${node}: ${describeFailure(r.reason, "tasks")}`);
+        if (r.status === "fulfilled") {
+          attempts.push(...r.value.attempts);
+          const [first] = r.value.unreadLogs;
+          if (first)
+            problems.push(
+              `cannot read ${r.value.unreadLogs.length === 1 ? "the log of 1 backup task" : `the logs of ${r.value.unreadLogs.length} backup tasks`} on node ${node}, so the outcome of their guests may be missing (${first})`,
+            );
+        } else
+          problems.push(`cannot read backup tasks of node ${node}: ${describeFailure(r.reason, "tasks")}`);
         // A token sees only its own tasks unless it has Sys.Audit on the node (reference §1.3):
         // scheduled runs (root@pam) would silently vanish.
         if (permsRes.status === "fulfilled" && !hasPrivilege(permissions, `/nodes/${node}`, "Sys.Audit"))
@@ -219,17 +237,27 @@ export function createPveReader(deps: PveReaderDeps): PveReader {
   async function readLog(t: TaskRow, { limit }: { limit: number }): Promise<string[]> {
     const lines: string[] = [];
     let odd = false;
-    await api.getEach(`/nodes/${t.node}/tasks/${encodeURIComponent(t.upid)}/log`, { limit }, (item) => {
-      const text = logLineText(item);
-      if (text === undefined) odd = true;
-      else lines.push(text);
-    });
+    await api.getEach(
+      `/nodes/${t.node}/tasks/${encodeURIComponent(t.upid)}/log`,
+      { limit },
+      (item) => {
+        const text = logLineText(item);
+        if (text === undefined) odd = true;
+        else lines.push(text);
+      },
+      { maxBytes: TASK_LOG_MAX_BYTES },
+    );
     if (odd) throw new UpstreamError("unexpected answer from PVE for task log", { retryable: true });
     return lines;
   }
 
-  async function readAttempts(tasks: readonly TaskRow[], seen: Set<string>): Promise<Attempt[]> {
+  /** The attempts of these tasks, and why the logs that could not be read were not. */
+  async function readAttempts(
+    tasks: readonly TaskRow[],
+    seen: Set<string>,
+  ): Promise<{ attempts: Attempt[]; unreadLogs: string[] }> {
     for (const t of tasks) seen.add(t.upid);
+    const unreadLogs: string[] = [];
     const logs = await Promise.all(
       tasks.map(async (t): Promise<TaskLogSummary | undefined> => {
         const cached = finishedLogs.get(t.upid);
@@ -256,12 +284,14 @@ export function createPveReader(deps: PveReaderDeps): PveReader {
           if (t.endtime !== undefined && summary.jobOutcome !== "running") finishedLogs.set(t.upid, summary);
           return summary;
         } catch (err) {
-          log.warn(`${cluster}: cannot read log of ${t.upid}: ${describeFailure(err, "task log")}`);
+          const reason = describeFailure(err, "task log");
+          log.warn(`${cluster}: cannot read log of ${t.upid}: ${reason}`);
+          unreadLogs.push(reason);
           return undefined;
         }
       }),
     );
-    return tasks.flatMap((t, i) => toAttempts(t, logs[i]));
+    return { attempts: tasks.flatMap((t, i) => toAttempts(t, logs[i])), unreadLogs };
   }
 }
 

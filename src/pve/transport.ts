@@ -8,15 +8,62 @@ import { createGunzip, gunzipSync } from "node:zlib";
  * HTTP(S) to PVE over Node's own `http`/`https` (no fetch, no undici: their HTTP parser is a
  * WebAssembly module whose optimising compile alone lifts the process's peak memory by ~25 MB):
  * TLS verified by the system CAs, or pinned to the SHA-256 fingerprint of a self-signed PVE
- * certificate (reference §1.5), never by switching verification off process-wide; kept-alive
- * connections; gzip bodies; a timeout per request; and no second attempt at a write.
+ * certificate (reference §1.5), never by switching verification off process-wide; a few
+ * kept-alive connections, with at most as many requests in flight; gzip bodies; a deadline per
+ * request that covers its whole answer; a cap on every answer's size; and no second attempt at a
+ * write.
  */
 export interface TransportOptions {
   /** `AB:CD:…`: accept exactly this certificate, whoever signed it. */
   readonly fingerprint?: string;
   /** false without a fingerprint: accept any certificate (the user asked for it). */
   readonly verifyTls: boolean;
+  /** From the moment a request is sent until its answer is complete, body included. */
   readonly timeoutMs: number;
+  /** Connections to PVE, and requests in flight on them; default `MAX_CONNECTIONS`. */
+  readonly maxConnections?: number;
+}
+
+/**
+ * Requests in flight to one PVE cluster at a time (and connections kept to it). A refresh sends
+ * ~10 requests at once and, after a night of failures, one log read per failed task: hundreds.
+ * All of them land on the one pveproxy of the node in the URL (which proxies reads of other nodes'
+ * logs on), where hundreds at once would only queue, each having cost a connection and a TLS
+ * handshake on both sides. Six keeps a refresh's first two rounds (5 and ~10 requests) close to
+ * parallel; in the simulated lab 300 log reads take no longer over six connections than over 300.
+ */
+export const MAX_CONNECTIONS = 6;
+
+/**
+ * Largest answer read whole (raw and inflated). The largest such answer is
+ * `/cluster/resources?type=vm`, ~300 bytes a guest: 8 MiB is ~28,000 guests, ten times a big
+ * cluster. Read whole, an answer exists at once as bytes, as a string and as parsed values, so
+ * this bounds the memory of each of the (at most `MAX_CONNECTIONS`) answers in flight.
+ */
+export const COLLECTED_MAX_BYTES = 8 * 1024 * 1024;
+/**
+ * Largest answer streamed to a sink (raw and inflated), unless the request sets its own. The
+ * largest is a storage content listing: ~200 bytes an archive, 30,000 archives ~6 MB; 64 MiB is
+ * ten times that. Streamed, an answer is never held whole; the cap ends an endless one.
+ */
+export const STREAMED_MAX_BYTES = 64 * 1024 * 1024;
+
+/** An answer (or a piece of one) over its cap: the request is abandoned, its connection closed. */
+export class AnswerTooLargeError extends Error {
+  constructor(
+    readonly maxBytes: number,
+    what = "answer",
+  ) {
+    super(`${what} larger than ${formatBytes(maxBytes)}; not read`);
+    this.name = "AnswerTooLargeError";
+  }
+}
+
+/** `64 MiB`, `512 KiB`, `100 bytes`. */
+function formatBytes(bytes: number): string {
+  if (bytes >= 1024 * 1024 && bytes % (1024 * 1024) === 0) return `${bytes / (1024 * 1024)} MiB`;
+  if (bytes >= 1024 && bytes % 1024 === 0) return `${bytes / 1024} KiB`;
+  return `${bytes} bytes`;
 }
 
 /** Status of the synthetic answer that stands for "the write may or may not have reached PVE". */
@@ -36,6 +83,11 @@ export interface PveRequest {
    * that throws fails the request.
    */
   readonly streamBody?: (head: AnswerHead) => ((piece: Buffer) => void) | undefined;
+  /**
+   * Cap on the body, counted raw and inflated; default `COLLECTED_MAX_BYTES` when collected,
+   * `STREAMED_MAX_BYTES` when streamed.
+   */
+  readonly maxBodyBytes?: number;
 }
 
 export interface AnswerHead {
@@ -50,7 +102,14 @@ export interface PveAnswer extends AnswerHead {
 }
 
 export interface Transport {
-  /** Never throws: a request that got no answer gets a synthetic one (598 or 599). */
+  /**
+   * Never throws: a request that got no answer gets a synthetic one (598 or 599), and so does one
+   * whose answer was over its cap (598 for a read; 599 for a write, which PVE did receive).
+   * A request waits for one of the connections; its deadline starts when it is sent. While it
+   * waits, a request fails as 598 without being sent (a write too: it never reached PVE) once
+   * PVE has completed no answer for `timeoutMs`: what waits behind requests that are timing out
+   * would only time out in turn.
+   */
   request(req: PveRequest): Promise<PveAnswer>;
   close(): Promise<void>;
 }
@@ -58,12 +117,21 @@ export interface Transport {
 /** Idle kept-alive connections are closed after this long. */
 const IDLE_MS = 10_000;
 
-export function createTransport(opts: TransportOptions): Transport {
-  const httpsAgent = createHttpsAgent(opts);
-  const httpAgent = new HttpAgent({ keepAlive: true, timeout: IDLE_MS });
+type Exchange = { answer: PveAnswer } | { error: Error; retry: boolean };
 
-  /** One request and its answer, or why there is none (and whether a kept-alive connection failed). */
-  const exchange = (req: PveRequest): Promise<{ answer: PveAnswer } | { error: Error; reused: boolean }> =>
+export function createTransport(opts: TransportOptions): Transport {
+  const maxConnections = opts.maxConnections ?? MAX_CONNECTIONS;
+  const httpsAgent = createHttpsAgent(opts, maxConnections);
+  const httpAgent = new HttpAgent({
+    keepAlive: true,
+    timeout: IDLE_MS,
+    maxSockets: maxConnections,
+    maxFreeSockets: maxConnections,
+  });
+  const line = new RequestLine(maxConnections, opts.timeoutMs);
+
+  /** One request and its answer, or why there is none (and whether sending it again is safe). */
+  const exchange = (req: PveRequest): Promise<Exchange> =>
     new Promise((resolve) => {
       const headers: Record<string, string | number> = { ...req.headers, "Accept-Encoding": "gzip" };
       if (req.body !== undefined) headers["Content-Length"] = Buffer.byteLength(req.body);
@@ -74,7 +142,10 @@ export function createTransport(opts: TransportOptions): Transport {
         agent: https ? httpsAgent : httpAgent,
       });
       let settled = false;
-      const done = (result: { answer: PveAnswer } | { error: Error; reused: boolean }) => {
+      let headIn = false;
+      /** The inflating stream of a streamed gzip answer: stopped with the request. */
+      let inflating: Readable | undefined;
+      const done = (result: Exchange) => {
         if (settled) return;
         settled = true;
         clearTimeout(timer);
@@ -83,11 +154,18 @@ export function createTransport(opts: TransportOptions): Transport {
       const fail = (error: Error) => {
         if (settled) return;
         outgoing.destroy();
-        done({ error, reused: outgoing.reusedSocket });
+        inflating?.destroy();
+        // PVE may close a kept-alive connection just as a request goes out on it: that one is
+        // worth sending again. Not one that got an answer, ran out of time or was over its cap.
+        const retry = outgoing.reusedSocket && !headIn && error !== timeout;
+        done({ error, retry });
       };
-      const timer = setTimeout(() => fail(new Error(`timeout after ${opts.timeoutMs} ms`)), opts.timeoutMs);
+      const timeout = new Error(`timeout after ${opts.timeoutMs} ms`);
+      // The deadline covers the whole answer: a body trickling in is cut off like a silent head.
+      const timer = setTimeout(() => fail(timeout), opts.timeoutMs);
       outgoing.on("error", fail);
       outgoing.on("response", (res) => {
+        headIn = true;
         const head: AnswerHead = {
           status: res.statusCode ?? 0,
           statusText: res.statusMessage ?? "",
@@ -106,34 +184,50 @@ export function createTransport(opts: TransportOptions): Transport {
         try {
           sink = req.streamBody?.(head);
         } catch (err) {
-          return fail(err instanceof Error ? err : new Error(String(err)));
+          return fail(asError(err));
         }
+        const maxBytes = req.maxBodyBytes ?? (sink ? STREAMED_MAX_BYTES : COLLECTED_MAX_BYTES);
+        // Raw bytes are counted as they arrive: past the cap the connection is closed at once.
+        let rawBytes = 0;
+        const pieces: Buffer[] = [];
+        res.on("data", (piece: Buffer) => {
+          rawBytes += piece.length;
+          if (rawBytes > maxBytes) fail(new AnswerTooLargeError(maxBytes));
+          else if (!sink) pieces.push(piece);
+        });
         if (sink) {
-          // Streamed: inflated as it arrives, in pieces big enough to keep hand-overs few.
+          // Streamed: inflated as it arrives, in pieces big enough to keep hand-overs few, and
+          // counted inflated too (a small gzip body can inflate a thousandfold).
           const take = sink;
+          let inflatedBytes = 0;
           const body: Readable = gzip ? res.pipe(createGunzip({ chunkSize: 64 * 1024 })) : res;
-          if (gzip) body.on("error", fail);
+          if (gzip) {
+            inflating = body;
+            body.on("error", fail);
+          }
           body.on("data", (piece: Buffer) => {
             if (settled) return;
+            inflatedBytes += piece.length;
+            if (inflatedBytes > maxBytes) return fail(new AnswerTooLargeError(maxBytes));
             try {
               take(piece);
             } catch (err) {
-              fail(err instanceof Error ? err : new Error(String(err)));
+              fail(asError(err));
             }
           });
           body.on("end", () => done({ answer: { ...head, text: "" } }));
           return;
         }
-        // Collected, then inflated in one go: answers read whole are small (tens of KB gzipped).
-        const pieces: Buffer[] = [];
-        res.on("data", (piece: Buffer) => pieces.push(piece));
+        // Collected, then inflated in one go, the inflated size capped too: answers read whole
+        // are small (tens of KB gzipped).
         res.on("end", () => {
           if (settled) return;
           try {
             const raw = Buffer.concat(pieces);
-            done({ answer: { ...head, text: (gzip ? gunzipSync(raw) : raw).toString("utf8") } });
+            const text = (gzip ? inflateCapped(raw, maxBytes) : raw).toString("utf8");
+            done({ answer: { ...head, text } });
           } catch (err) {
-            fail(err instanceof Error ? err : new Error(String(err)));
+            fail(asError(err));
           }
         });
       });
@@ -142,22 +236,17 @@ export function createTransport(opts: TransportOptions): Transport {
 
   return {
     async request(req) {
+      const write = req.method !== "GET";
+      if (!(await line.enter(write))) return failureAnswer(false, new Error(line.stalledReason()));
       let result = await exchange(req);
-      // PVE may close a kept-alive connection just as a request goes out on it: a read is then
-      // sent once more, on a new connection. A write never is.
-      if ("error" in result && result.reused && req.method === "GET") result = await exchange(req);
+      // A read is sent once more, on a new connection; a write never is.
+      if ("error" in result && result.retry && !write) result = await exchange(req);
+      line.leave("answer" in result);
       if ("answer" in result) return result.answer;
       // Every failure becomes an answer: a POST that timed out may already have started a vzdump
       // task, so nothing is sent twice. A write's caller resolves the outcome by looking (e.g. for
       // the task it started); a read is tried again at the next refresh.
-      const write = req.method !== "GET";
-      const message = `${write ? "outcome unknown" : "no answer"}: ${result.error.message}\n`;
-      return {
-        status: write ? OUTCOME_UNKNOWN_STATUS : NO_ANSWER_STATUS,
-        statusText: write ? "Outcome unknown" : "No answer",
-        contentType: "application/json;charset=UTF-8",
-        text: JSON.stringify({ data: null, message }),
-      };
+      return failureAnswer(write, result.error);
     },
     async close() {
       httpsAgent.destroy();
@@ -166,21 +255,129 @@ export function createTransport(opts: TransportOptions): Transport {
   };
 }
 
-function createHttpsAgent(opts: TransportOptions): HttpsAgent {
-  if (!opts.fingerprint) {
-    return new HttpsAgent({ keepAlive: true, timeout: IDLE_MS, rejectUnauthorized: opts.verifyTls });
+/** The synthetic answer for a request without one: 599 for a write that may have reached PVE. */
+function failureAnswer(write: boolean, error: Error): PveAnswer {
+  // An answer over its cap is an answer refused, not a silence: its message says so on its own.
+  const what = write ? "outcome unknown" : "no answer";
+  const message =
+    error instanceof AnswerTooLargeError && !write ? error.message : `${what}: ${error.message}`;
+  return {
+    status: write ? OUTCOME_UNKNOWN_STATUS : NO_ANSWER_STATUS,
+    statusText: write ? "Outcome unknown" : "No answer",
+    contentType: "application/json;charset=UTF-8",
+    text: JSON.stringify({ data: null, message: `${message}\n` }),
+  };
+}
+
+/** `gunzipSync` that stops inflating at `maxBytes` of output. */
+function inflateCapped(raw: Buffer, maxBytes: number): Buffer {
+  try {
+    return gunzipSync(raw, { maxOutputLength: maxBytes });
+  } catch (err) {
+    if ((err as { code?: string }).code === "ERR_BUFFER_TOO_LARGE") throw new AnswerTooLargeError(maxBytes);
+    throw err;
   }
-  return new PinnedAgent(opts.fingerprint.toUpperCase());
+}
+
+function asError(err: unknown): Error {
+  return err instanceof Error ? err : new Error(String(err));
+}
+
+/**
+ * The line requests wait in for one of `max` slots: at most `max` in flight, writes served before
+ * waiting reads (a "backup now" does not wait behind a refresh's hundreds of log reads). A
+ * request's own deadline starts when it is sent: waiting is this side's doing, not PVE's. What
+ * bounds the wait is progress: a waiting request gives up, unsent, once no answer has completed
+ * for `stallMs` since it began to wait.
+ */
+class RequestLine {
+  private active = 0;
+  private readonly waiting: { readonly write: boolean; readonly go: () => void }[] = [];
+  private lastAnswerAt = 0;
+
+  constructor(
+    private readonly max: number,
+    private readonly stallMs: number,
+  ) {}
+
+  /** True when the request may be sent; false when it gave up waiting. */
+  enter(write: boolean): Promise<boolean> {
+    if (this.active < this.max) {
+      this.active++;
+      return Promise.resolve(true);
+    }
+    const since = performance.now();
+    return new Promise((resolve) => {
+      const waiter = {
+        write,
+        go: () => {
+          clearTimeout(timer);
+          resolve(true);
+        },
+      };
+      const check = () => {
+        const quietMs = performance.now() - Math.max(since, this.lastAnswerAt);
+        if (quietMs < this.stallMs) {
+          timer = setTimeout(check, this.stallMs - quietMs);
+          return;
+        }
+        this.waiting.splice(this.waiting.indexOf(waiter), 1);
+        resolve(false);
+      };
+      let timer = setTimeout(check, this.stallMs);
+      const firstRead = write ? this.waiting.findIndex((w) => !w.write) : -1;
+      if (firstRead < 0) this.waiting.push(waiter);
+      else this.waiting.splice(firstRead, 0, waiter);
+    });
+  }
+
+  /** A request is over (`answered`: PVE completed an answer); its slot goes to the next in line. */
+  leave(answered: boolean): void {
+    if (answered) this.lastAnswerAt = performance.now();
+    const next = this.waiting.shift();
+    if (next) next.go();
+    else this.active--;
+  }
+
+  stalledReason(): string {
+    return `not sent: PVE completed no answer for ${this.stallMs} ms to the ${this.max} requests before it`;
+  }
+}
+
+function createHttpsAgent(opts: TransportOptions, maxConnections: number): HttpsAgent {
+  if (!opts.fingerprint) {
+    return new HttpsAgent({
+      keepAlive: true,
+      timeout: IDLE_MS,
+      maxSockets: maxConnections,
+      maxFreeSockets: maxConnections,
+      rejectUnauthorized: opts.verifyTls,
+    });
+  }
+  return new PinnedAgent(opts.fingerprint.toUpperCase(), maxConnections);
 }
 
 /**
  * Connections whose certificate has exactly the expected fingerprint. The socket is handed to a
  * request only after the check, so nothing (no token) is sent to another server. No session
- * cache: a resumed TLS session may not present the certificate to compare.
+ * cache: a resumed TLS session may not present the certificate to compare. The agent counts a
+ * connection only once the check is done, so its `maxSockets` alone would let a burst of requests
+ * open one each: the transport's request line (never more requests in flight than connections)
+ * is what keeps them few.
  */
 class PinnedAgent extends HttpsAgent {
-  constructor(private readonly expected: string) {
-    super({ keepAlive: true, timeout: IDLE_MS, maxCachedSessions: 0, rejectUnauthorized: false });
+  constructor(
+    private readonly expected: string,
+    maxConnections: number,
+  ) {
+    super({
+      keepAlive: true,
+      timeout: IDLE_MS,
+      maxSockets: maxConnections,
+      maxFreeSockets: maxConnections,
+      maxCachedSessions: 0,
+      rejectUnauthorized: false,
+    });
   }
 
   override createConnection(

@@ -174,6 +174,23 @@ describe("the PVE API client", () => {
     );
   });
 
+  it("names the path and the cap of an answer it refused as too large, whole or item by item", async () => {
+    const big = `{"data":[{"n":1,"t":"${"a".repeat(2 * 1024 * 1024)}"}]}`;
+    const { api } = await serve((_r, res) => answer(res, 200, big));
+    const capped = (await api
+      .getEach("/nodes/pve/tasks/x/log", undefined, () => {}, { maxBytes: 1024 * 1024 })
+      .catch((e: unknown) => e)) as UpstreamError;
+    expect(capped.message).toBe("GET /nodes/pve/tasks/x/log: answer larger than 1 MiB; not read");
+    expect(capped.details.status).toBe(598);
+    const item = (await api
+      .getEach("/nodes/pve/tasks/x/log", undefined, () => {})
+      .catch((e: unknown) => e)) as UpstreamError;
+    expect(item).toBeInstanceOf(UpstreamError);
+    expect(item.message).toBe(
+      "GET /nodes/pve/tasks/x/log: an item of the answer larger than 1 MiB; not read",
+    );
+  });
+
   it("gives up on a read that gets no answer in time, as a retryable 598", async () => {
     const { api } = await serve(() => {}, 200);
     const err = (await api.get("/x").catch((e: unknown) => e)) as UpstreamError;

@@ -96,3 +96,30 @@ describe("createDataItemParser: the items of `data`, as the answer streams in", 
     for (const size of [1, 3, 1 << 30]) expect(() => parseInPieces(text, size)).toThrow(SyntaxError);
   });
 });
+
+describe("createDataItemParser: an item that does not end", () => {
+  const feed = (head: string, filler: string, pieces: number) => {
+    const parser = createDataItemParser(() => {});
+    parser.write(Buffer.from(head));
+    const piece = Buffer.from(filler.repeat(64 * 1024));
+    for (let i = 0; i < pieces; i++) parser.write(piece);
+  };
+
+  it.each([
+    ["a string inside the first item", '{"data":[{"volid":"', "a"],
+    ["a string after items cut in batches", '{"data":[{"a":1},{"b":2},{"volid":"', "a"],
+    ["a nested value", '{"data":[{"a":', "[1,"],
+    ["a string outside `data`", '{"message":"', "a"],
+  ])("refuses %s past 1 MiB instead of keeping it", (_what, head, filler) => {
+    // 64 pieces of 64 KiB and more: the parser gives up on the 17th piece, within 1 MiB and one piece.
+    expect(() => feed(head, filler, 64)).toThrow("an item of the answer larger than 1 MiB; not read");
+  });
+
+  it("takes an item just under 1 MiB", () => {
+    const notes = "n".repeat(1024 * 1024 - 100);
+    expect(parseInPieces(JSON.stringify({ data: [{ a: 1 }, { notes }] }), 64 * 1024)).toEqual([
+      { a: 1 },
+      { notes },
+    ]);
+  });
+});
