@@ -153,6 +153,11 @@ export function createHaBridge(deps: HaBridgeDeps) {
       else if (JSON.stringify(declaration) !== declared) await connect();
       else await sendStates();
     } catch (err) {
+      if (!link.connected) {
+        // The connection dropped (its own line says so): the reconnect starts over.
+        log.debug(`Home Assistant bridge: ${describe(err)}`);
+        return;
+      }
       if (mode === "connecting") {
         log.warn(`Home Assistant bridge: ${describe(err)}; trying again in ${retryMs / 1000} s`);
         later(retryMs);

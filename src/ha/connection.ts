@@ -218,7 +218,13 @@ export function connectToHa(target: HaTarget, log: Logger, opts: HaConnectionOpt
     async subscribe<T>(onEvent: (event: T) => void, msg: MessageBase, timeoutMs = callTimeoutMs) {
       const type = String(msg.type);
       const c = live(type);
-      return bounded(c, type, c.subscribeMessage<T>(onEvent, msg, { resubscribe: false }), timeoutMs);
+      const unsubscribe = await bounded(
+        c,
+        type,
+        c.subscribeMessage<T>(onEvent, msg, { resubscribe: false }),
+        timeoutMs,
+      );
+      return () => bounded(c, "unsubscribe_events", unsubscribe(), callTimeoutMs);
     },
     onReady(listener) {
       readyListeners.push(listener);

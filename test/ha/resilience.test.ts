@@ -41,6 +41,21 @@ function started(a: AddonProcess): AddonProcess {
   addons.push(a);
   return a;
 }
+/** The add-on connected to the real Home Assistant (the first test's, or a new one). */
+let steady: AddonProcess | undefined;
+async function connectedAddon(): Promise<AddonProcess> {
+  if (!steady) {
+    steady = started(addon(options, hass, await freePort()));
+    await steady.start();
+  }
+  const a = steady;
+  await waitFor(
+    async () => (await a.bridge()).bridge?.mode === "integration",
+    60_000,
+    `the add-on is not connected (see ${a.logFile})`,
+  );
+  return a;
+}
 
 beforeAll(async () => {
   hass = await startHass({ frontend: true });
@@ -61,6 +76,7 @@ describe.sequential("Home Assistant down, refusing, restarting", () => {
   it("starts and monitors while Home Assistant is down, and connects when it comes up", async () => {
     await hass.stop();
     const add = started(addon(options, hass, await freePort()));
+    steady = add;
     // Waits for GET /api/status: the service serves while Home Assistant is down.
     await add.start();
     await waitFor(
@@ -101,7 +117,7 @@ describe.sequential("Home Assistant down, refusing, restarting", () => {
   });
 
   it("comes back to the integration after a restart that holds its set-up back, with one connect", async () => {
-    const add = addons[0] as AddonProcess;
+    const add = await connectedAddon();
     const entity = await statusEntity(101);
     await waitFor(async () => (await stateOf(entity)) === "ok", 30_000, "not connected before the restart");
     const connects = hass.connects();
@@ -122,7 +138,7 @@ describe.sequential("Home Assistant down, refusing, restarting", () => {
   });
 
   it("sends one connect per reconnect after a plain restart", async () => {
-    const add = addons[0] as AddonProcess;
+    const add = await connectedAddon();
     const entity = await statusEntity(102);
     const connects = hass.connects();
     await hass.stop();
