@@ -17,7 +17,11 @@ export interface HangingHa {
   close(): Promise<void>;
 }
 
-export async function startHangingHa(opts: { answer: readonly string[] }): Promise<HangingHa> {
+export async function startHangingHa(opts: {
+  answer: readonly string[];
+  /** Answer every login with `auth_invalid`. */
+  refuseToken?: boolean;
+}): Promise<HangingHa> {
   const received: string[] = [];
   const restCalls: string[] = [];
   const hanging: ServerResponse[] = [];
@@ -31,6 +35,10 @@ export async function startHangingHa(opts: { answer: readonly string[] }): Promi
     ws.send(JSON.stringify({ type: "auth_required", ha_version: "2025.1.4" }));
     ws.on("message", (raw) => {
       const msg = JSON.parse(String(raw)) as { id?: number; type: string };
+      if (msg.type === "auth" && opts.refuseToken) {
+        ws.send(JSON.stringify({ type: "auth_invalid", message: "Invalid access token or password" }));
+        return ws.close();
+      }
       if (msg.type === "auth") return ws.send(JSON.stringify({ type: "auth_ok", ha_version: "2025.1.4" }));
       if (msg.type === "ping") return ws.send(JSON.stringify({ id: msg.id, type: "pong" }));
       received.push(msg.type);
