@@ -327,13 +327,13 @@ export function createHaBridge(deps: HaBridgeDeps) {
     }, timing.fallbackCheckMs);
     fallbackTimer.unref();
     // Posted on each entry: notifications do not survive a Home Assistant restart.
-    await callService("persistent_notification", "create", {
-      notification_id: INSTALL_NOTIFICATION,
+    pendingNotes.set(INSTALL_NOTIFICATION, {
       title: "PVE Backup: finish the install",
       message:
         "The PVE Backup add-on runs, but its companion integration is not installed, so only basic sensors are shown (no devices, buttons or services). Install it with HACS (custom repository) or turn on the add-on option `install_integration`, restart Home Assistant, then add the integration under Settings → Devices & services.",
     });
     notified = true;
+    await postPendingNotes();
     await postFallbackStates();
   }
 
@@ -345,6 +345,7 @@ export function createHaBridge(deps: HaBridgeDeps) {
 
   /** The integration answers: take down the notification and the plain states it replaces. */
   async function leaveFallback(): Promise<void> {
+    pendingNotes.delete(INSTALL_NOTIFICATION);
     if (notified) {
       await callService("persistent_notification", "dismiss", { notification_id: INSTALL_NOTIFICATION })
         .then(() => {
@@ -422,9 +423,18 @@ export function createHaBridge(deps: HaBridgeDeps) {
     return link.send({ type: "call_service", domain, service, service_data: data });
   }
 
+  /** Never holds publishing up: a note Home Assistant refuses is dropped, one not delivered is kept. */
   async function postPendingNotes(): Promise<void> {
     for (const [id, note] of [...pendingNotes]) {
-      await callService("persistent_notification", "create", { notification_id: id, ...note });
+      try {
+        await callService("persistent_notification", "create", { notification_id: id, ...note });
+      } catch (err) {
+        if (!(err instanceof HaCommandError)) {
+          log.debug(`notification ${id} not posted yet: ${describe(err)}`);
+          continue;
+        }
+        log.warn(`Home Assistant refused the notification ${id}: ${describe(err)}`);
+      }
       if (pendingNotes.get(id) === note) pendingNotes.delete(id);
     }
   }

@@ -174,6 +174,24 @@ describe("the bridge's publisher", () => {
     expect(link.batches()).toEqual([states("ok")]);
   });
 
+  it("posts a notification handed over while Home Assistant is away once it is connected", async () => {
+    const link = new FakeLink(running);
+    link.connected = false;
+    const bridge = bridgeOn(link);
+    bridge.notify("pve_backup_restart", "PVE Backup: restart Home Assistant", "Restart it.");
+    await bridge.idle();
+    expect(link.sent).toEqual([]);
+    link.connected = true;
+    link.ready();
+    await until(() => link.sent.length > 0, "the notification");
+    expect(link.sent[0]).toMatchObject({
+      type: "call_service",
+      domain: "persistent_notification",
+      service: "create",
+      service_data: { notification_id: "pve_backup_restart", title: "PVE Backup: restart Home Assistant" },
+    });
+  });
+
   it("sends one connect per reconnect", async () => {
     const link = new FakeLink(running);
     const bridge = bridgeOn(link);
