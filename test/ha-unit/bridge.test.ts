@@ -1,7 +1,7 @@
 import type { MessageBase } from "home-assistant-js-websocket";
 import { describe, expect, it } from "vitest";
 import type { Declaration, EntityState } from "../../src/entities/catalogue.js";
-import { createHaBridge } from "../../src/ha/bridge.js";
+import { type BridgeTiming, createHaBridge } from "../../src/ha/bridge.js";
 import { HaCommandError, type HaLink } from "../../src/ha/connection.js";
 import { silentLogger } from "../../src/log.js";
 
@@ -65,7 +65,11 @@ const fast = {
   retryMaxMs: 20,
 };
 
-function bridgeOn(link: FakeLink, fetchImpl: typeof fetch = async () => new Response("{}")) {
+function bridgeOn(
+  link: FakeLink,
+  fetchImpl: typeof fetch = async () => new Response("{}"),
+  timing: Partial<BridgeTiming> = {},
+) {
   return createHaBridge({
     link,
     target: { wsUrl: "ws://ha/api/websocket", restUrl: "http://ha/api", token: "t" },
@@ -78,7 +82,7 @@ function bridgeOn(link: FakeLink, fetchImpl: typeof fetch = async () => new Resp
       webhook: () => undefined,
     },
     fetch: fetchImpl,
-    timing: fast,
+    timing: { ...fast, ...timing },
   });
 }
 
@@ -190,6 +194,26 @@ describe("the bridge's publisher", () => {
       service: "create",
       service_data: { notification_id: "pve_backup_restart", title: "PVE Backup: restart Home Assistant" },
     });
+  });
+
+  it("does not connect a second time when a retry was pending at the reconnect", async () => {
+    let entryLoaded = false;
+    const link = new FakeLink(async (msg) => {
+      if (msg.type === "pve_backup/connect" && !entryLoaded)
+        throw new HaCommandError("pve_backup/connect", "not_found", "PVE Backup has no loaded config entry");
+      return running(msg);
+    });
+    const bridge = bridgeOn(link, undefined, { retryMinMs: 100 });
+    bridge.publish(declaration, states("ok"));
+    await until(() => link.types().includes("pve_backup/connect"), "the refused connect");
+    await bridge.idle();
+    // A retry is now pending; the connection drops and comes back before it fires.
+    entryLoaded = true;
+    link.ready();
+    await until(() => bridge.stats().mode === "integration", "integration");
+    await new Promise((r) => setTimeout(r, 250));
+    await bridge.idle();
+    expect(link.types().filter((t) => t === "pve_backup/connect")).toHaveLength(2);
   });
 
   it("sends one connect per reconnect", async () => {
