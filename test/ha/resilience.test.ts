@@ -1,3 +1,6 @@
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Options } from "../../src/config/schema.js";
 import { demoOptions } from "../../src/demo.js";
@@ -150,5 +153,28 @@ describe.sequential("Home Assistant down, refusing, restarting", () => {
     );
     await new Promise((r) => setTimeout(r, 5_000));
     expect(hass.connects() - connects).toBe(1);
+  });
+
+  it("keeps running, warns and leaves a notification when install_integration cannot write", async () => {
+    const configDir = mkdtempSync(join(tmpdir(), "ha-config-"));
+    writeFileSync(join(configDir, "configuration.yaml"), "default_config:\n");
+    // A file where the folder should be: what a read-only or broken config folder does.
+    writeFileSync(join(configDir, "custom_components"), "");
+    const add = started(
+      addon({ ...options, install_integration: true }, hass, await freePort(), { HA_CONFIG_DIR: configDir }),
+    );
+    await add.start();
+    expect(add.log()).toMatch(
+      /WARN\s+install_integration: could not write \S+custom_components\/pve_backup: /,
+    );
+    await waitFor(
+      async () =>
+        (await hass.ws<{ notification_id: string }[]>({ type: "persistent_notification/get" })).some(
+          (n) => n.notification_id === "pve_backup_install_failed",
+        ),
+      30_000,
+      `no notification about the failed install (see ${add.logFile})`,
+    );
+    expect((await fetch(`${add.apiUrl}/api/status`)).ok).toBe(true);
   });
 });
