@@ -1,16 +1,13 @@
 import { existsSync } from "node:fs";
-import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { startAddonSurface } from "./addon.js";
 import { ADDON_OPTIONS_PATH, createApp, loadConfig } from "./app.js";
 import { type Config, parseOptions } from "./config/schema.js";
-import { clusterContext, type Declaration, toPublish } from "./entities/catalogue.js";
 import { ConfigError, InputError } from "./errors.js";
 import { installFatalHandlers } from "./fatal.js";
-import { createHaBridge, type HaBridge } from "./ha/bridge.js";
-import { connectToHa, haTargetFromEnv } from "./ha/connection.js";
-import { installIntegration } from "./ha/install.js";
-import { createServiceHandlers } from "./ha/services.js";
+import type { HaBridge } from "./ha/bridge.js";
+import { haTargetFromEnv } from "./ha/connection.js";
+import { startHomeAssistant } from "./ha/start.js";
 import { createConsoleLogger, type LogLevel } from "./log.js";
 import { ListenError } from "./server/guard.js";
 import { startApiServer } from "./server/http.js";
@@ -153,60 +150,19 @@ async function main(): Promise<void> {
   const target = haTargetFromEnv(process.env);
   let closeHa = () => {};
   if (target) {
-    const ha = await connectToHa(target, log);
-    closeHa = ha.close;
-    bridge = createHaBridge({
-      connection: ha.connection,
+    // Not awaited: Home Assistant may be down, starting or refusing the token; it is retried.
+    const ha = startHomeAssistant({
       target,
+      config,
+      app,
+      runtime,
       log,
+      nowMs,
       addonVersion: VERSION,
-      handlers: createServiceHandlers({
-        app,
-        nowMs,
-        refreshNow: () => runtime.refreshNow(),
-        onPveNotification,
-      }),
+      onPveNotification,
     });
-    const b = bridge;
-    let lastDeclaration: Declaration | undefined;
-    const policy = () =>
-      config.storage && config.tiers.length > 0
-        ? { tiers: config.tiers, storage: config.storage, timeZone: config.timeZone, nowMs: nowMs() }
-        : undefined;
-    runtime.onReports(async (reports) => {
-      const input = {
-        reports,
-        clusters: config.clusters.map((c) =>
-          clusterContext(c.name, c.baseUrl, app.monitor.facts(c.name), config.storage, policy()),
-        ),
-        tiers: config.tiers.map((t) => t.name),
-      };
-      const next = toPublish(input, lastDeclaration);
-      if (!next) return;
-      lastDeclaration = next.declaration;
-      await b.publish(next.declaration, next.states);
-    });
-    bridge.start();
-    if (config.installIntegration) {
-      const source = fileURLToPath(new URL("../custom_components/pve_backup", import.meta.url));
-      const dirs = [process.env.HA_CONFIG_DIR, "/homeassistant", "/config"].filter((d): d is string => !!d);
-      const r = installIntegration(source, dirs);
-      if (r.kind === "no_config_dir")
-        log.warn(
-          `install_integration: no Home Assistant config folder at ${r.tried.join(", ")} (map homeassistant_config)`,
-        );
-      else if (r.kind === "current") log.info(`companion integration ${r.version} is installed and current`);
-      else {
-        log.info(
-          `companion integration ${r.version} ${r.kind} at ${r.path}: restart Home Assistant to load it`,
-        );
-        await bridge.notify(
-          "pve_backup_restart",
-          "PVE Backup: restart Home Assistant",
-          `The PVE Backup integration ${r.version} was ${r.kind}. Restart Home Assistant to load it, then add it under Settings → Devices & services if it is not there yet.`,
-        );
-      }
-    }
+    bridge = ha.bridge;
+    closeHa = ha.close;
   }
 
   // As the add-on, the page and the status and bridge JSON are served on the ingress port, to the

@@ -1,13 +1,17 @@
-import type { Connection } from "home-assistant-js-websocket";
 import { changedStates, type Declaration, type EntityState } from "../entities/catalogue.js";
 import type { Logger } from "../log.js";
-import type { HaTarget } from "./connection.js";
+import { HA_CALL_TIMEOUT_MS, HaCommandError, type HaLink, type HaTarget } from "./connection.js";
 
 /**
  * The add-on's side of the bridge protocol (docs/bridge-protocol.md): declare the catalogue on
  * the `pve_backup/connect` subscription, push changed states in batches, answer service calls,
  * fire events. Without the companion integration it falls back to `POST /api/states` for the
- * essential sensors and tells the user, once, how to finish the install.
+ * essential sensors, tells the user how to finish the install, and keeps looking for the
+ * integration.
+ *
+ * Publishing runs beside the refresh loop: `publish` hands over the newest snapshot and returns
+ * at once; one worker sends it (newest wins, older unsent snapshots are dropped). A state counts
+ * as sent only once Home Assistant took it, so a failed batch goes out again with the next one.
  */
 
 export interface BridgeHandlers {
@@ -21,18 +25,48 @@ export type BridgeMode = "connecting" | "integration" | "fallback" | "replaced";
 
 export interface BridgeStats {
   readonly mode: BridgeMode;
-  /** `pve_backup/states` batches sent, and the states in them. */
+  /** `pve_backup/states` batches Home Assistant took, and the states in them. */
   readonly batches: number;
   readonly states: number;
 }
 
+export interface BridgeTiming {
+  /** A REST call (fallback states) may take this long. */
+  readonly callTimeoutMs: number;
+  /** `pve_backup/connect` applies the whole catalogue: it may take longer than other commands. */
+  readonly connectTimeoutMs: number;
+  /** How often to look again while Home Assistant is still starting. */
+  readonly startingPollMs: number;
+  /** `pve_backup/version` answered `unknown_command`: ask this many times in all… */
+  readonly versionAttempts: number;
+  /** …this far apart, before concluding the integration is not installed. */
+  readonly versionRetryMs: number;
+  /** While in fallback, look for the integration this often (and on each reconnect). */
+  readonly fallbackCheckMs: number;
+  /** Back-off of a failed attach: first wait, doubling up to the second. */
+  readonly retryMinMs: number;
+  readonly retryMaxMs: number;
+}
+
+const DEFAULT_TIMING: BridgeTiming = {
+  callTimeoutMs: HA_CALL_TIMEOUT_MS,
+  connectTimeoutMs: 120_000,
+  startingPollMs: 2_000,
+  versionAttempts: 3,
+  versionRetryMs: 5_000,
+  fallbackCheckMs: 60_000,
+  retryMinMs: 1_000,
+  retryMaxMs: 60_000,
+};
+
 export interface HaBridgeDeps {
-  readonly connection: Connection;
+  readonly link: HaLink;
   readonly target: HaTarget;
   readonly log: Logger;
   readonly addonVersion: string;
   readonly handlers: BridgeHandlers;
   readonly fetch?: typeof fetch;
+  readonly timing?: Partial<BridgeTiming>;
 }
 
 const PROTOCOL = 1;
@@ -51,57 +85,153 @@ interface BridgeEvent {
 }
 
 export function createHaBridge(deps: HaBridgeDeps) {
-  const { connection, log } = deps;
+  const { link, log } = deps;
+  const timing = { ...DEFAULT_TIMING, ...deps.timing };
+  const doFetch = deps.fetch ?? fetch;
   let mode: BridgeMode = "connecting";
   /** Nothing is declared before the first publish: an empty declaration would empty HA's registry. */
   let declaration: Declaration | undefined;
+  /** What the live subscription declared. */
   let declared = "";
   let latest: readonly EntityState[] = [];
+  /** Fingerprints of the states Home Assistant took since the last connect (or fallback entry). */
   let sent = new Map<string, string>();
+  /** Bumped whenever `sent` starts over: a batch in flight then must not commit. */
+  let sentEpoch = 0;
   let unsubscribe: (() => Promise<void>) | undefined;
   let batches = 0;
   let statesSent = 0;
-  let attaching: Promise<void> | undefined;
-  let retryMs = 1000;
+  let retryMs = timing.retryMinMs;
+  let retryTimer: NodeJS.Timeout | undefined;
+  let fallbackTimer: NodeJS.Timeout | undefined;
+  let recheck = false;
+  let waitingForStart = false;
+  /** The install notification is up (dismissed when the integration answers). */
   let notified = false;
+  /** Entity ids posted as plain states in fallback. */
+  const fallbackIds = new Set<string>();
+  /** Notifications to post once connected (replaced by id). */
+  const pendingNotes = new Map<string, { title: string; message: string }>();
+  let closed = false;
 
-  async function attach(): Promise<void> {
-    try {
-      await connection.sendMessagePromise({ type: "pve_backup/version" });
-    } catch (err) {
-      if (errorCode(err) === "unknown_command") return enterFallback();
-      throw err;
-    }
-    await unsubscribe?.().catch(() => undefined);
-    const sending = declaration as Declaration;
-    unsubscribe = await connection.subscribeMessage<BridgeEvent>(onEvent, connectMessage(sending), {
-      resubscribe: false,
+  // ---- the worker: one step at a time, beside the refresh loop ------------------------------
+
+  let working: Promise<void> | undefined;
+  let dirty = false;
+
+  function kick(): void {
+    dirty = true;
+    if (working) return;
+    working = (async () => {
+      while (dirty) {
+        dirty = false;
+        await step();
+      }
+    })().finally(() => {
+      working = undefined;
+      if (dirty) kick();
     });
+  }
+
+  function later(ms: number): void {
+    clearTimeout(retryTimer);
+    retryTimer = setTimeout(kick, ms);
+    retryTimer.unref();
+  }
+
+  async function step(): Promise<void> {
+    if (closed || mode === "replaced" || !link.connected) return;
+    try {
+      await postPendingNotes();
+      if (declaration === undefined) return;
+      if (mode === "fallback") {
+        if (recheck) {
+          recheck = false;
+          await attach(1);
+        } else await postFallbackStates();
+      } else if (mode === "connecting") await attach(timing.versionAttempts);
+      else if (JSON.stringify(declaration) !== declared) await connect();
+      else await sendStates();
+    } catch (err) {
+      if (!link.connected) {
+        // The connection dropped (its own line says so): the reconnect starts over.
+        log.debug(`Home Assistant bridge: ${describe(err)}`);
+        return;
+      }
+      if (mode === "connecting") {
+        log.warn(`Home Assistant bridge: ${describe(err)}; trying again in ${retryMs / 1000} s`);
+        later(retryMs);
+        retryMs = Math.min(retryMs * 2, timing.retryMaxMs);
+      } else {
+        // The states stay unsent: the next snapshot carries them again.
+        log.warn(`publishing to Home Assistant: ${describe(err)}; sending again with the next refresh`);
+      }
+    }
+  }
+
+  // ---- finding the integration ----------------------------------------------------------------
+
+  /** Home Assistant is up, the integration answers, then declare; otherwise fall back. */
+  async function attach(versionAttempts: number): Promise<void> {
+    const config = await link.send<{ state?: string }>({ type: "get_config" });
+    // Connections are accepted while integrations are still being set up (reference
+    // home-assistant.md §6.5): the integration's commands may not be registered yet.
+    if (config.state !== undefined && config.state !== "RUNNING") {
+      if (!waitingForStart)
+        log.info(
+          `Home Assistant is still starting (${config.state}): waiting before looking for the integration`,
+        );
+      waitingForStart = true;
+      later(timing.startingPollMs);
+      return;
+    }
+    waitingForStart = false;
+    if (!(await integrationAnswers(versionAttempts))) {
+      if (mode !== "fallback") await enterFallback();
+      else await postFallbackStates();
+      return;
+    }
+    await connect();
+  }
+
+  async function integrationAnswers(attempts: number): Promise<boolean> {
+    for (let i = 1; ; i++) {
+      try {
+        await link.send({ type: "pve_backup/version" });
+        return true;
+      } catch (err) {
+        if (!(err instanceof HaCommandError && err.code === "unknown_command")) throw err;
+        if (i >= attempts) return false;
+        log.debug(`pve_backup/version is unknown to Home Assistant (attempt ${i}): asking again`);
+        await new Promise((r) => setTimeout(r, timing.versionRetryMs).unref());
+      }
+    }
+  }
+
+  /** Declare the newest catalogue on a new subscription, then send every state. */
+  async function connect(): Promise<void> {
+    const sending = declaration as Declaration;
+    mode = "connecting";
+    // Within one connection a second `connect` would end the first with `closed: replaced`.
+    await unsubscribe?.().catch(() => undefined);
+    unsubscribe = undefined;
+    unsubscribe = await link.subscribe<BridgeEvent>(
+      onEvent,
+      connectMessage(sending),
+      timing.connectTimeoutMs,
+    );
     mode = "integration";
     declared = JSON.stringify(sending);
-    retryMs = 1000;
-    // A (re)connected integration starts with no states: send them all.
-    sent = new Map();
-    await flush();
-    if (notified) {
-      notified = false;
-      await connection
-        .sendMessagePromise({
-          type: "call_service",
-          domain: "persistent_notification",
-          service: "dismiss",
-          service_data: { notification_id: INSTALL_NOTIFICATION },
-        })
-        .catch(() => undefined);
-    }
+    retryMs = timing.retryMinMs;
+    stopFallbackChecks();
     log.info(
       `Home Assistant: declared ${sending.devices.length} devices and ${sending.entities.length} entities`,
     );
-    // The catalogue changed while we were connecting: declare the new one.
-    if (JSON.stringify(declaration) !== declared) {
-      mode = "connecting";
-      queueMicrotask(reattach);
-    }
+    if (notified || fallbackIds.size > 0) await leaveFallback();
+    // A (re)connected integration starts with no states: send them all.
+    sent = new Map();
+    sentEpoch++;
+    await sendStates();
   }
 
   function connectMessage(d: Declaration) {
@@ -114,19 +244,18 @@ export function createHaBridge(deps: HaBridgeDeps) {
     };
   }
 
-  /** Attach once at a time; on failure try again with back-off (the entry may be reloading). */
-  function reattach(): void {
-    if (attaching || mode === "replaced" || declaration === undefined) return;
-    attaching = attach()
-      .catch((err) => {
-        log.warn(`Home Assistant bridge: ${describe(err)}; trying again in ${retryMs / 1000} s`);
-        const wait = retryMs;
-        retryMs = Math.min(retryMs * 2, 60_000);
-        setTimeout(reattach, wait).unref();
-      })
-      .finally(() => {
-        attaching = undefined;
-      });
+  // ---- integration mode ---------------------------------------------------------------------
+
+  async function sendStates(): Promise<void> {
+    const epoch = sentEpoch;
+    const next = new Map(sent);
+    const changed = changedStates(latest, next);
+    if (changed.length === 0) return;
+    await link.send({ type: "pve_backup/states", states: changed });
+    if (epoch !== sentEpoch) return;
+    sent = next;
+    batches++;
+    statesSent += changed.length;
   }
 
   function onEvent(e: BridgeEvent): void {
@@ -153,8 +282,10 @@ export function createHaBridge(deps: HaBridgeDeps) {
           mode = "replaced";
           log.error("another PVE Backup add-on connected to this Home Assistant: this one stops publishing");
         } else {
+          // The config entry unloaded (reload, removal): declare again once it is back.
           mode = "connecting";
-          reattach();
+          declared = "";
+          kick();
         }
         return;
       default:
@@ -174,55 +305,83 @@ export function createHaBridge(deps: HaBridgeDeps) {
       answer = { success: false, error: describe(err) };
     }
     try {
-      await connection.sendMessagePromise({ type: "pve_backup/service_result", call_id: callId, ...answer });
+      await link.send({ type: "pve_backup/service_result", call_id: callId, ...answer });
     } catch (err) {
       log.warn(`could not answer service call ${service}: ${describe(err)}`);
     }
   }
 
-  async function flush(): Promise<void> {
-    if (mode === "integration") {
-      const changed = changedStates(latest, sent);
-      if (changed.length === 0) return;
-      batches++;
-      statesSent += changed.length;
-      await connection.sendMessagePromise({ type: "pve_backup/states", states: changed });
-    } else if (mode === "fallback") {
-      await postFallbackStates();
-    }
-  }
+  // ---- fallback -----------------------------------------------------------------------------
 
   async function enterFallback(): Promise<void> {
     mode = "fallback";
     sent = new Map();
-    log.warn("the PVE Backup integration is not installed in Home Assistant: publishing basic sensors only");
-    if (!notified) {
-      notified = true;
-      await connection.sendMessagePromise({
-        type: "call_service",
-        domain: "persistent_notification",
-        service: "create",
-        service_data: {
-          notification_id: INSTALL_NOTIFICATION,
-          title: "PVE Backup: finish the install",
-          message:
-            "The PVE Backup add-on runs, but its companion integration is not installed, so only basic sensors are shown (no devices, buttons or services). Install it with HACS (custom repository) or turn on the add-on option `install_integration`, restart Home Assistant, then add the integration under Settings → Devices & services.",
-        },
-      });
+    sentEpoch++;
+    log.warn(
+      `the PVE Backup integration is not installed in Home Assistant: publishing basic sensors only (looking again every ${timing.fallbackCheckMs / 1000} s)`,
+    );
+    stopFallbackChecks();
+    fallbackTimer = setInterval(() => {
+      recheck = true;
+      kick();
+    }, timing.fallbackCheckMs);
+    fallbackTimer.unref();
+    // Posted on each entry: notifications do not survive a Home Assistant restart.
+    pendingNotes.set(INSTALL_NOTIFICATION, {
+      title: "PVE Backup: finish the install",
+      message:
+        "The PVE Backup add-on runs, but its companion integration is not installed, so only basic sensors are shown (no devices, buttons or services). Install it with HACS (custom repository) or turn on the add-on option `install_integration`, restart Home Assistant, then add the integration under Settings → Devices & services.",
+    });
+    notified = true;
+    await postPendingNotes();
+    await postFallbackStates();
+  }
+
+  function stopFallbackChecks(): void {
+    clearInterval(fallbackTimer);
+    fallbackTimer = undefined;
+    recheck = false;
+  }
+
+  /** The integration answers: take down the notification and the plain states it replaces. */
+  async function leaveFallback(): Promise<void> {
+    pendingNotes.delete(INSTALL_NOTIFICATION);
+    if (notified) {
+      await callService("persistent_notification", "dismiss", { notification_id: INSTALL_NOTIFICATION })
+        .then(() => {
+          notified = false;
+        })
+        .catch((err) => log.warn(`could not dismiss the install notification: ${describe(err)}`));
     }
-    await flush();
+    for (const entityId of [...fallbackIds]) {
+      // Only a plain state: an entity of the registry with this id belongs to an integration.
+      const registered = await link.send({ type: "config/entity_registry/get", entity_id: entityId }).then(
+        () => true,
+        (err) => !(err instanceof HaCommandError && err.code === "not_found"),
+      );
+      if (!registered) {
+        const res = await doFetch(`${deps.target.restUrl}/states/${entityId}`, {
+          method: "DELETE",
+          headers: { authorization: `Bearer ${deps.target.token}` },
+          signal: AbortSignal.timeout(timing.callTimeoutMs),
+        }).catch(() => undefined);
+        if (res && !res.ok && res.status !== 404) log.debug(`DELETE /api/states/${entityId}: ${res.status}`);
+      }
+      fallbackIds.delete(entityId);
+    }
   }
 
   /** The essential sensors as plain states (no unique id, lost on an HA restart: re-posted on reconnect). */
   async function postFallbackStates(): Promise<void> {
-    const doFetch = deps.fetch ?? fetch;
+    const epoch = sentEpoch;
     const essential = latest.filter(
       (s) =>
         s.key.endsWith("_backup_status") ||
         s.key.endsWith("_backup_problem") ||
         s.key.endsWith("_last_backup"),
     );
-    for (const s of changedStates(essential, sent)) {
+    const next = new Map(sent);
+    for (const s of changedStates(essential, next)) {
       const isProblem = s.key.endsWith("_backup_problem");
       const entityId = `${isProblem ? "binary_sensor" : "sensor"}.pve_backup_${s.key}`;
       const state = isProblem
@@ -241,57 +400,86 @@ export function createHaBridge(deps: HaBridgeDeps) {
             ? { device_class: "timestamp" }
             : {}),
       };
+      // A hung Home Assistant must not hold the worker: the timeout ends this batch.
       const res = await doFetch(`${deps.target.restUrl}/states/${entityId}`, {
         method: "POST",
         headers: { authorization: `Bearer ${deps.target.token}`, "content-type": "application/json" },
         body: JSON.stringify({ state: String(state), attributes }),
+        signal: AbortSignal.timeout(timing.callTimeoutMs),
+      }).catch((err: unknown) => {
+        throw new Error(`POST /api/states/${entityId}: ${describe(err)}`);
       });
-      if (!res.ok) {
-        sent.delete(s.key);
-        log.warn(`POST /api/states/${entityId}: ${res.status}`);
-      }
+      if (epoch !== sentEpoch) return;
+      if (res.ok) {
+        sent.set(s.key, next.get(s.key) as string);
+        fallbackIds.add(entityId);
+      } else log.warn(`POST /api/states/${entityId}: ${res.status}`);
     }
   }
 
-  connection.addEventListener("ready", () => {
-    if (mode !== "replaced") {
-      mode = "connecting";
-      reattach();
+  // ---- notifications ------------------------------------------------------------------------
+
+  function callService(domain: string, service: string, data: Record<string, unknown>): Promise<unknown> {
+    return link.send({ type: "call_service", domain, service, service_data: data });
+  }
+
+  /** Never holds publishing up: a note Home Assistant refuses is dropped, one not delivered is kept. */
+  async function postPendingNotes(): Promise<void> {
+    for (const [id, note] of [...pendingNotes]) {
+      try {
+        await callService("persistent_notification", "create", { notification_id: id, ...note });
+      } catch (err) {
+        if (!(err instanceof HaCommandError)) {
+          log.debug(`notification ${id} not posted yet: ${describe(err)}`);
+          continue;
+        }
+        log.warn(`Home Assistant refused the notification ${id}: ${describe(err)}`);
+      }
+      if (pendingNotes.get(id) === note) pendingNotes.delete(id);
     }
+  }
+
+  link.onReady(() => {
+    if (closed || mode === "replaced") return;
+    // The old subscription died with the old socket; the new one is made by this attach only.
+    unsubscribe = undefined;
+    declared = "";
+    // Home Assistant may have restarted: look for the integration again (fallback states and
+    // the notification are posted again if it is still missing).
+    mode = "connecting";
+    stopFallbackChecks();
+    clearTimeout(retryTimer);
+    retryMs = timing.retryMinMs;
+    kick();
   });
 
   return {
-    /** Start talking to Home Assistant (the connection is already up). */
-    start(): void {
-      reattach();
-    },
-    /** Publish the current catalogue: re-declares when it changed, then sends changed states. */
-    async publish(next: Declaration, all: readonly EntityState[]): Promise<void> {
-      const first = declaration === undefined;
+    /**
+     * Hand over the newest catalogue and states; returns at once. The worker re-declares when
+     * the catalogue changed, then sends the states that changed.
+     */
+    publish(next: Declaration, all: readonly EntityState[]): void {
       declaration = next;
       latest = all;
-      if (first || (mode === "integration" && JSON.stringify(next) !== declared)) {
-        // The first declaration, or a new one: it replaces the subscription (and the catalogue).
-        if (mode === "integration") mode = "connecting";
-        reattach();
-        return;
-      }
-      await flush();
+      kick();
     },
-    /** A persistent notification in Home Assistant (replaces one with the same id). */
-    async notify(id: string, title: string, message: string): Promise<void> {
-      await connection.sendMessagePromise({
-        type: "call_service",
-        domain: "persistent_notification",
-        service: "create",
-        service_data: { notification_id: id, title, message },
-      });
+    /** Resolves once the worker has handled the newest snapshot (or given up on it for now). */
+    async idle(): Promise<void> {
+      while (working) await working;
+    },
+    /** A persistent notification in Home Assistant (replaces one with the same id); posted once connected. */
+    notify(id: string, title: string, message: string): void {
+      pendingNotes.set(id, { title, message });
+      kick();
     },
     async fireEvent(eventType: string, data: Readonly<Record<string, unknown>>): Promise<void> {
-      await connection.sendMessagePromise({ type: "fire_event", event_type: eventType, event_data: data });
+      await link.send({ type: "fire_event", event_type: eventType, event_data: data });
     },
     stats: (): BridgeStats => ({ mode, batches, states: statesSent }),
     async close(): Promise<void> {
+      closed = true;
+      clearTimeout(retryTimer);
+      stopFallbackChecks();
       await unsubscribe?.().catch(() => undefined);
     },
   };
@@ -299,16 +487,9 @@ export function createHaBridge(deps: HaBridgeDeps) {
 
 export type HaBridge = ReturnType<typeof createHaBridge>;
 
-function errorCode(err: unknown): string | undefined {
-  return typeof err === "object" && err !== null && "code" in err
-    ? String((err as { code: unknown }).code)
-    : undefined;
-}
-
 function describe(err: unknown): string {
   if (err instanceof Error) return err.message;
   if (typeof err === "object" && err !== null && "message" in err)
     return String((err as { message: unknown }).message);
-  if (err === 3) return "connection lost";
   return String(err);
 }

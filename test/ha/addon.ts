@@ -18,7 +18,12 @@ export interface AddonProcess {
   log(): string;
 }
 
-export function addon(options: Options, ha: { url: string; token: string }, apiPort: number): AddonProcess {
+export function addon(
+  options: Options,
+  ha: { url: string; token: string },
+  apiPort: number,
+  env: Readonly<Record<string, string>> = {},
+): AddonProcess {
   const dir = mkdtempSync(join(tmpdir(), "pve-backup-addon-"));
   const optionsFile = join(dir, "options.json");
   writeFileSync(optionsFile, JSON.stringify({ ...options, api_port: apiPort }));
@@ -31,7 +36,7 @@ export function addon(options: Options, ha: { url: string; token: string }, apiP
     async start() {
       const out = openSync(logFile, "a");
       proc = spawn(process.execPath, [join(root, "dist/main.js"), "--options", optionsFile], {
-        env: { ...process.env, HA_URL: ha.url, HA_TOKEN: ha.token, PVE_BACKUP_LOG_LEVEL: "debug" },
+        env: { ...process.env, HA_URL: ha.url, HA_TOKEN: ha.token, PVE_BACKUP_LOG_LEVEL: "debug", ...env },
         stdio: ["ignore", out, out],
       });
       await waitFor(

@@ -1,5 +1,13 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { cpSync, mkdirSync, mkdtempSync, openSync, writeFileSync } from "node:fs";
+import {
+  appendFileSync,
+  cpSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  writeFileSync,
+} from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -19,7 +27,10 @@ export interface Hass {
   readonly configDir: string;
   readonly logFile: string;
   stop(): Promise<void>;
-  start(): Promise<void>;
+  /** Start again; `holdSetupS` holds the integration's set-up back that long (its commands are unknown meanwhile). */
+  start(opts?: { holdSetupS?: number }): Promise<void>;
+  /** How many times the add-on sent `pve_backup/connect` (the integration logs each). */
+  connects(): number;
   rest<T = unknown>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }>;
   /** One websocket command on a fresh, authenticated connection. */
   ws<T = unknown>(msg: Record<string, unknown>): Promise<T>;
@@ -35,6 +46,28 @@ export async function freePort(): Promise<number> {
   });
 }
 
+/**
+ * A test-only wrapper appended to the config folder's copy of the integration (the shipped code
+ * is not touched): with PVE_BACKUP_TEST_HOLD_SETUP_S set, its set-up waits that long first, as a
+ * slow start of Home Assistant would (websocket up, `pve_backup/*` commands not registered yet).
+ */
+const HOLD_SETUP_SHIM = `
+
+# --- test harness (test/ha/hass.ts): hold the set-up back when asked ---
+import asyncio as _harness_asyncio
+import os as _harness_os
+
+_harness_async_setup = async_setup
+
+
+async def async_setup(hass, config):  # noqa: F811
+    hold_s = float(_harness_os.environ.get("PVE_BACKUP_TEST_HOLD_SETUP_S") or 0)
+    if hold_s:
+        LOGGER.warning("test harness: holding the PVE Backup set-up back for %s s", hold_s)
+        await _harness_asyncio.sleep(hold_s)
+    return await _harness_async_setup(hass, config)
+`;
+
 export interface HassOptions {
   /** Copy the companion integration into custom_components (default true). */
   readonly withIntegration?: boolean;
@@ -42,6 +75,11 @@ export interface HassOptions {
   readonly createEntry?: boolean;
   /** Test-only components from test/ha/fixtures, copied in and set up from configuration.yaml. */
   readonly fixtures?: readonly string[];
+  /**
+   * Load the frontend, as every real installation does: Home Assistant then serves HTTP and the
+   * websocket as soon as the frontend is set up, before the other integrations.
+   */
+  readonly frontend?: boolean;
 }
 
 export async function startHass(opts: HassOptions = {}): Promise<Hass> {
@@ -68,6 +106,7 @@ export async function startHass(opts: HassOptions = {}): Promise<Hass> {
       "api:",
       "websocket_api:",
       "webhook:",
+      ...(opts.frontend ? ["frontend:"] : []),
       "logger:",
       "  default: warning",
       "  logs:",
@@ -79,18 +118,20 @@ export async function startHass(opts: HassOptions = {}): Promise<Hass> {
   mkdirSync(join(configDir, "custom_components"));
   for (const f of fixtures)
     cpSync(join(root, "test/ha/fixtures", f), join(configDir, "custom_components", f), { recursive: true });
-  if (withIntegration)
-    cpSync(join(root, "custom_components/pve_backup"), join(configDir, "custom_components/pve_backup"), {
-      recursive: true,
-    });
+  if (withIntegration) {
+    const copy = join(configDir, "custom_components/pve_backup");
+    cpSync(join(root, "custom_components/pve_backup"), copy, { recursive: true });
+    appendFileSync(join(copy, "__init__.py"), HOLD_SETUP_SHIM);
+  }
   const logFile = join(configDir, "hass.log");
   let proc: ChildProcess | undefined;
   let token = "";
 
-  const start = async () => {
+  const start = async (startOpts: { holdSetupS?: number } = {}) => {
     const out = openSync(logFile, "a");
     proc = spawn(join(root, ".venv/bin/hass"), ["-c", configDir, "--skip-pip", "--log-no-color"], {
       stdio: ["ignore", out, out],
+      env: { ...process.env, PVE_BACKUP_TEST_HOLD_SETUP_S: String(startOpts.holdSetupS ?? 0) },
     });
     await waitFor(
       async () => (await fetch(`${url}/api/onboarding`).catch(() => undefined))?.ok === true,
@@ -152,6 +193,7 @@ export async function startHass(opts: HassOptions = {}): Promise<Hass> {
     start,
     rest,
     ws,
+    connects: () => (readFileSync(logFile, "utf8").match(/PVE Backup add-on \S+ connected: /g) ?? []).length,
   };
 }
 

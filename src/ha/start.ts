@@ -1,0 +1,120 @@
+import { fileURLToPath } from "node:url";
+import type { App } from "../app.js";
+import type { Config } from "../config/schema.js";
+import { clusterContext, type Declaration, toPublish } from "../entities/catalogue.js";
+import type { Logger } from "../log.js";
+import type { Runtime } from "../service/runtime.js";
+import { createHaBridge, type HaBridge } from "./bridge.js";
+import { connectToHa, type HaTarget } from "./connection.js";
+import { installIntegration } from "./install.js";
+import { createServiceHandlers } from "./services.js";
+
+export interface HomeAssistantDeps {
+  readonly target: HaTarget;
+  readonly config: Config;
+  readonly app: App;
+  readonly runtime: Runtime;
+  readonly log: Logger;
+  readonly nowMs: () => number;
+  readonly addonVersion: string;
+  readonly onPveNotification: () => void;
+  /** Where Home Assistant's config may be mounted, for `install_integration`. */
+  readonly configDirs?: readonly string[];
+}
+
+/**
+ * The Home Assistant side of the service: connects in the background (monitoring never waits for
+ * Home Assistant), publishes each refresh's entities beside the refresh loop, answers services,
+ * and installs the companion integration when asked. Nothing here ends the process.
+ */
+export function startHomeAssistant(deps: HomeAssistantDeps): {
+  bridge: HaBridge;
+  /** Closes the connection (close the bridge first). */
+  close(): void;
+} {
+  const { config, app, runtime, log, nowMs } = deps;
+  const link = connectToHa(deps.target, log);
+  const bridge = createHaBridge({
+    link,
+    target: deps.target,
+    log,
+    addonVersion: deps.addonVersion,
+    handlers: createServiceHandlers({
+      app,
+      nowMs,
+      // The `refresh` service answers once Home Assistant has the new states.
+      refreshNow: async () => {
+        await runtime.refreshNow();
+        await bridge.idle();
+      },
+      onPveNotification: deps.onPveNotification,
+    }),
+  });
+  let lastDeclaration: Declaration | undefined;
+  const policy = () =>
+    config.storage && config.tiers.length > 0
+      ? { tiers: config.tiers, storage: config.storage, timeZone: config.timeZone, nowMs: nowMs() }
+      : undefined;
+  // Hands the newest snapshot to the bridge and returns: a slow Home Assistant never holds a refresh.
+  runtime.onReports((reports) => {
+    const input = {
+      reports,
+      clusters: config.clusters.map((c) =>
+        clusterContext(c.name, c.baseUrl, app.monitor.facts(c.name), config.storage, policy()),
+      ),
+      tiers: config.tiers.map((t) => t.name),
+    };
+    const next = toPublish(input, lastDeclaration);
+    if (!next) return;
+    lastDeclaration = next.declaration;
+    bridge.publish(next.declaration, next.states);
+  });
+  if (config.installIntegration) install(deps, bridge);
+  return {
+    bridge,
+    close: () => link.close(),
+  };
+}
+
+function install(deps: HomeAssistantDeps, bridge: HaBridge): void {
+  const { log } = deps;
+  const source = fileURLToPath(new URL("../custom_components/pve_backup", import.meta.url));
+  const dirs =
+    deps.configDirs ??
+    [process.env.HA_CONFIG_DIR, "/homeassistant", "/config"].filter((d): d is string => !!d);
+  const r = installIntegration(source, dirs);
+  switch (r.kind) {
+    case "no_config_dir":
+      log.warn(
+        `install_integration: no Home Assistant config folder at ${r.tried.join(", ")} (map homeassistant_config)`,
+      );
+      return;
+    case "current":
+      log.info(`companion integration ${r.version} is installed and current`);
+      return;
+    case "newer_installed":
+      log.info(
+        `install_integration: ${r.path} holds the integration ${r.installed}, newer than this add-on's ${r.shipped}: left alone`,
+      );
+      return;
+    case "failed":
+      log.warn(`install_integration: ${r.reason}; the installed copy, if any, is unchanged`);
+      bridge.notify(
+        "pve_backup_install_failed",
+        "PVE Backup: could not install the integration",
+        `The PVE Backup add-on could not install its companion integration: ${r.reason}. The installed copy, if any, is unchanged. Free some space or make the Home Assistant config folder writable, then restart the add-on; or install the integration with HACS.`,
+      );
+      return;
+    default:
+      log.info(
+        `companion integration ${r.version} ${r.kind} at ${r.path}: restart Home Assistant to load it`,
+      );
+      if (r.kept.length > 0)
+        log.info(`install_integration: kept files that the integration does not ship: ${r.kept.join(", ")}`);
+      bridge.notify(
+        "pve_backup_restart",
+        "PVE Backup: restart Home Assistant",
+        `The PVE Backup integration ${r.version} was ${r.kind}. Restart Home Assistant to load it, then add it under Settings → Devices & services if it is not there yet.`,
+      );
+  }
+}
