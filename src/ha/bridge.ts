@@ -1,6 +1,14 @@
 import { changedStates, type Declaration, type EntityState } from "../entities/catalogue.js";
+import { InputError } from "../errors.js";
 import type { Logger } from "../log.js";
 import { HA_CALL_TIMEOUT_MS, HaCommandError, type HaLink, type HaTarget } from "./connection.js";
+import { compareVersions } from "./install.js";
+
+/**
+ * The oldest integration that takes this add-on's declaration (suggested display units) and
+ * service results (`error_kind`); an older one refuses both as `invalid_format`.
+ */
+export const MIN_INTEGRATION_VERSION = "0.2.0";
 
 /**
  * The add-on's side of the bridge protocol (docs/bridge-protocol.md): declare the catalogue on
@@ -186,22 +194,27 @@ export function createHaBridge(deps: HaBridgeDeps) {
       return;
     }
     waitingForStart = false;
-    if (!(await integrationAnswers(versionAttempts))) {
-      if (mode !== "fallback") await enterFallback();
+    const version = await integrationAnswers(versionAttempts);
+    if (version === undefined || compareVersions(version, MIN_INTEGRATION_VERSION) < 0) {
+      if (mode !== "fallback") await enterFallback(version);
       else await postFallbackStates();
       return;
     }
     await connect();
   }
 
-  async function integrationAnswers(attempts: number): Promise<boolean> {
+  /** The integration's version, or undefined when Home Assistant does not know the command. */
+  async function integrationAnswers(attempts: number): Promise<string | undefined> {
     for (let i = 1; ; i++) {
       try {
-        await link.send({ type: "pve_backup/version" });
-        return true;
+        const answer = (await link.send({ type: "pve_backup/version" })) as { integration_version?: unknown };
+        // An answer without a version (none is known to exist) is taken as current.
+        return typeof answer?.integration_version === "string"
+          ? answer.integration_version
+          : MIN_INTEGRATION_VERSION;
       } catch (err) {
         if (!(err instanceof HaCommandError && err.code === "unknown_command")) throw err;
-        if (i >= attempts) return false;
+        if (i >= attempts) return undefined;
         log.debug(`pve_backup/version is unknown to Home Assistant (attempt ${i}): asking again`);
         await new Promise((r) => setTimeout(r, timing.versionRetryMs).unref());
       }
@@ -302,7 +315,12 @@ export function createHaBridge(deps: HaBridgeDeps) {
     try {
       answer = { success: true, response: (await deps.handlers.serviceCall(service, data)) ?? null };
     } catch (err) {
-      answer = { success: false, error: describe(err) };
+      // The integration raises a validation error for bad input, a plain error for the rest.
+      answer = {
+        success: false,
+        error: describe(err),
+        error_kind: err instanceof InputError ? "input" : "upstream",
+      };
     }
     try {
       await link.send({ type: "pve_backup/service_result", call_id: callId, ...answer });
@@ -313,12 +331,15 @@ export function createHaBridge(deps: HaBridgeDeps) {
 
   // ---- fallback -----------------------------------------------------------------------------
 
-  async function enterFallback(): Promise<void> {
+  /** `outdated`: the version of an integration too old for this add-on; undefined: none answers. */
+  async function enterFallback(outdated?: string): Promise<void> {
     mode = "fallback";
     sent = new Map();
     sentEpoch++;
     log.warn(
-      `the PVE Backup integration is not installed in Home Assistant: publishing basic sensors only (looking again every ${timing.fallbackCheckMs / 1000} s)`,
+      outdated === undefined
+        ? `the PVE Backup integration is not installed in Home Assistant: publishing basic sensors only (looking again every ${timing.fallbackCheckMs / 1000} s)`
+        : `the PVE Backup integration in Home Assistant is ${outdated}, older than the ${MIN_INTEGRATION_VERSION} this add-on needs: publishing basic sensors only until it is updated`,
     );
     stopFallbackChecks();
     fallbackTimer = setInterval(() => {
@@ -327,11 +348,19 @@ export function createHaBridge(deps: HaBridgeDeps) {
     }, timing.fallbackCheckMs);
     fallbackTimer.unref();
     // Posted on each entry: notifications do not survive a Home Assistant restart.
-    pendingNotes.set(INSTALL_NOTIFICATION, {
-      title: "PVE Backup: finish the install",
-      message:
-        "The PVE Backup add-on runs, but its companion integration is not installed, so only basic sensors are shown (no devices, buttons or services). Install it with HACS (custom repository) or turn on the add-on option `install_integration`, restart Home Assistant, then add the integration under Settings → Devices & services.",
-    });
+    pendingNotes.set(
+      INSTALL_NOTIFICATION,
+      outdated === undefined
+        ? {
+            title: "PVE Backup: finish the install",
+            message:
+              "The PVE Backup add-on runs, but its companion integration is not installed, so only basic sensors are shown (no devices, buttons or services). Install it with HACS (custom repository) or turn on the add-on option `install_integration`, restart Home Assistant, then add the integration under Settings → Devices & services.",
+          }
+        : {
+            title: "PVE Backup: update the integration",
+            message: `The PVE Backup integration installed in Home Assistant is ${outdated}; this add-on needs ${MIN_INTEGRATION_VERSION} or newer, so only basic sensors are shown. Update it with HACS or turn on the add-on option \`install_integration\`, then restart Home Assistant.`,
+          },
+    );
     notified = true;
     await postPendingNotes();
     await postFallbackStates();

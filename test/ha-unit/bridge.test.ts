@@ -1,6 +1,7 @@
 import type { MessageBase } from "home-assistant-js-websocket";
 import { describe, expect, it } from "vitest";
 import type { Declaration, EntityState } from "../../src/entities/catalogue.js";
+import { InputError, UpstreamError } from "../../src/errors.js";
 import { type BridgeTiming, createHaBridge } from "../../src/ha/bridge.js";
 import { HaCommandError, type HaLink } from "../../src/ha/connection.js";
 import { silentLogger } from "../../src/log.js";
@@ -176,6 +177,58 @@ describe("the bridge's publisher", () => {
     expect(calls.map((c) => c.service)).toEqual(["create", "dismiss"]);
     expect(rest.at(-1)).toBe("DELETE http://ha/api/states/sensor.pve_backup_home_100_backup_status");
     expect(link.batches()).toEqual([states("ok")]);
+  });
+
+  it("keeps to basic sensors and asks for an update when the integration is older than it needs", async () => {
+    const link = new FakeLink(async (msg) =>
+      msg.type === "pve_backup/version" ? { protocol: 1, integration_version: "0.1.0" } : running(msg),
+    );
+    const bridge = bridgeOn(link);
+    bridge.publish(declaration, states("ok"));
+    await until(() => bridge.stats().mode === "fallback", "fallback");
+    await bridge.idle();
+    expect(link.types()).not.toContain("pve_backup/connect");
+    const notes = link.sent.filter((m) => m.type === "call_service") as unknown as {
+      service_data: { title: string; message: string };
+    }[];
+    expect(notes[0]?.service_data.title).toBe("PVE Backup: update the integration");
+    expect(notes[0]?.service_data.message).toContain("0.1.0");
+  });
+
+  it("tells the integration whether a refused service call was bad input or a failure upstream", async () => {
+    let onEvent: ((e: unknown) => void) | undefined;
+    const link = new FakeLink(running);
+    link.subscribe = async <T>(listener: (e: T) => void, msg: MessageBase) => {
+      link.sent.push(msg);
+      onEvent = listener as (e: unknown) => void;
+      return async () => undefined;
+    };
+    const bridge = createHaBridge({
+      link,
+      target: { wsUrl: "ws://ha/api/websocket", restUrl: "http://ha/api", token: "t" },
+      log: silentLogger,
+      addonVersion: "0.1.0",
+      handlers: {
+        serviceCall: async (service) => {
+          if (service === "backup_now") throw new InputError("guest 999 is not in cluster home");
+          throw new UpstreamError("PVE did not answer", { retryable: true });
+        },
+        buttonPress: async () => undefined,
+        selectOption: async () => undefined,
+        webhook: () => undefined,
+      },
+      timing: fast,
+    });
+    bridge.publish(declaration, states("ok"));
+    await until(() => onEvent !== undefined, "the subscription");
+    onEvent?.({ kind: "service_call", call_id: "a", service: "backup_now", data: {} });
+    onEvent?.({ kind: "service_call", call_id: "b", service: "apply_policy", data: {} });
+    await until(() => link.types().filter((t) => t === "pve_backup/service_result").length === 2, "answers");
+    const results = link.sent.filter((m) => m.type === "pve_backup/service_result");
+    expect(results).toEqual([
+      expect.objectContaining({ call_id: "a", success: false, error_kind: "input" }),
+      expect.objectContaining({ call_id: "b", success: false, error_kind: "upstream" }),
+    ]);
   });
 
   it("posts a notification handed over while Home Assistant is away once it is connected", async () => {
