@@ -73,10 +73,10 @@ function startImage(extra: string[]): {
 }
 
 /** Run the image's healthcheck script against the API port in `optionsFile`; its exit code. */
-function runHealthcheck(optionsFile: string): Promise<number | null> {
+function runHealthcheck(optionsFile: string, env: Record<string, string> = {}): Promise<number | null> {
   return new Promise((resolve) => {
     const hc = spawn("sh", [healthcheck], {
-      env: { ...process.env, PVE_BACKUP_OPTIONS_FILE: optionsFile },
+      env: { ...process.env, PVE_BACKUP_OPTIONS_FILE: optionsFile, ...env },
       stdio: "ignore",
     });
     hc.on("exit", (code) => resolve(code));
@@ -136,6 +136,13 @@ describe("the healthcheck script", () => {
 
   it("is not healthy on 503 before the first refresh (Docker shows 'starting' in the start period)", async () => {
     expect(await runHealthcheck(optionsWithPort(await answering(503)))).not.toBe(0);
+  });
+
+  it("checks the ingress port, not api_port, under the Supervisor (the add-on serves its status there)", async () => {
+    const options = optionsWithPort(await answering(200));
+    expect(await runHealthcheck(options)).toBe(0);
+    // Nothing answers /api/status on 8099 here: the check must have gone there and failed.
+    expect(await runHealthcheck(options, { SUPERVISOR_TOKEN: "t" })).not.toBe(0);
   });
 
   it("reads api_port from compact JSON too", async () => {
