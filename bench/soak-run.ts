@@ -1,4 +1,3 @@
-import { randomBytes } from "node:crypto";
 import { demoOptions } from "../src/demo.js";
 import { type SimLab, startSimLab } from "../src/sim/lab.js";
 import type { SimTask } from "../src/sim/state.js";
@@ -17,7 +16,7 @@ import { soakService } from "./soak-service.js";
  * guest 103 goes through Home Assistant's `pve_backup.backup_now`.
  *
  * The clock is the lab's, manual: the soak moves it one step, tells the service the new time,
- * asks the service for a refresh (PVE's webhook notification) and waits for it to finish. The
+ * asks the service for a refresh (`pve_backup.refresh` through Home Assistant) and waits for it. The
  * service's interval timer is at its minimum, 5 s real, and never due while the soak drives.
  */
 
@@ -176,15 +175,13 @@ async function soak(opts: SoakOptions, cleanup: (() => Promise<void> | void)[]):
   cleanup.push(() => lab.stop());
   const proxy = await startOutageProxy(lab.url);
   cleanup.push(() => proxy.stop());
-  const secret = randomBytes(16).toString("hex");
   const apiPort = await freePort();
   const options = {
     ...demoOptions({ url: proxy.url, fingerprint: lab.fingerprint }),
     timezone: "UTC",
     refresh_interval_s: 5,
-    push: { url: `http://127.0.0.1:${apiPort}/api/pve-webhook`, secret },
   };
-  const svc = soakService(options, hass, apiPort, secret);
+  const svc = soakService(options, hass, apiPort);
   const startMs = lab.nowMs();
   const endMs = startMs + opts.days * DAY;
   svc.setNow(startMs);

@@ -47,7 +47,7 @@ export interface SoakService {
   heapUsedBytes(): number | undefined;
   bridge(): Promise<{ refreshes: number; bridge: { mode: string; batches: number; states: number } | null }>;
   status(): Promise<{ code: number; body: unknown }>;
-  /** PVE's webhook notification: the service refreshes at once. */
+  /** Ask for a refresh now (`pve_backup.refresh` through Home Assistant); its HTTP status, 0 for none. */
   notify(): Promise<number>;
   log(): string;
   exited(): { code: number | null; signal: string | null } | undefined;
@@ -57,7 +57,6 @@ export function soakService(
   options: Options,
   ha: { url: string; token: string },
   apiPort: number,
-  pushSecret: string,
 ): SoakService {
   const dir = mkdtempSync(join(tmpdir(), "pve-backup-soak-"));
   const optionsFile = join(dir, "options.json");
@@ -100,6 +99,8 @@ export function soakService(
             PVE_BACKUP_SOAK_CLOCK_FILE: clockFile,
             PVE_BACKUP_SOAK_MEMORY_FILE: memoryFile,
             PVE_BACKUP_LOG_LEVEL: "info",
+            // A step is a simulated minute, many a second: no gap between refreshes.
+            PVE_BACKUP_REFRESH_GAP_MS: "0",
           },
           stdio: ["ignore", out, out],
         },
@@ -150,13 +151,16 @@ export function soakService(
       return { code: r.status, body: await r.json() };
     },
     async notify() {
-      const r = await fetch(`${apiUrl}/api/pve-webhook`, {
+      // `pve_backup.refresh` through Home Assistant: it answers once the refresh is done. The
+      // service's own webhook is rate-limited per sender (a step every few ms would be refused).
+      const r = await fetch(`${ha.url}/api/services/pve_backup/refresh`, {
         method: "POST",
-        headers: { "x-pve-backup-secret": pushSecret, "content-type": "application/json" },
+        headers: { authorization: `Bearer ${ha.token}`, "content-type": "application/json" },
         body: "{}",
-      });
-      await r.arrayBuffer();
-      return r.status;
+        signal: AbortSignal.timeout(30_000),
+      }).catch(() => undefined);
+      await r?.arrayBuffer();
+      return r?.status ?? 0;
     },
     log: () => readFileSync(logFile, "utf8"),
     exited: () => exit,

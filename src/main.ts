@@ -120,7 +120,7 @@ async function main(): Promise<void> {
     onBackupEvent: (e) => void announce(e),
     onChange: () => runtime.soon(),
   });
-  const runtime = createRuntime({ app, log, nowMs });
+  const runtime = createRuntime({ app, log, nowMs, minGapMs: refreshGapFromEnv(process.env) });
   /** PVE pushed a vzdump result (through HA's webhook or our own endpoint): look now. */
   const onPveNotification = () => {
     log.info("PVE notification: refreshing now");
@@ -232,3 +232,19 @@ main().catch((err: unknown) => {
   process.stderr.write(`pve-backup: ${line}\n`);
   process.exit(code);
 });
+
+/**
+ * `PVE_BACKUP_REFRESH_GAP_MS`: the least time between two refreshes (default 2 s, which keeps a
+ * flood of notifications to a handful of refreshes). Only a time-compressed run such as the soak
+ * (bench/soak.ts), which refreshes every simulated minute many times a second, lowers it.
+ */
+function refreshGapFromEnv(env: NodeJS.ProcessEnv): number | undefined {
+  const raw = env.PVE_BACKUP_REFRESH_GAP_MS;
+  if (raw === undefined || raw === "") return undefined;
+  const ms = Number(raw);
+  if (!Number.isInteger(ms) || ms < 0)
+    throw new ConfigError([
+      `PVE_BACKUP_REFRESH_GAP_MS: must be a whole number of milliseconds, got '${raw}'`,
+    ]);
+  return ms;
+}
