@@ -17,6 +17,9 @@ if (!existsSync(bundle)) {
 rmSync(app, { recursive: true, force: true });
 mkdirSync(join(app, "dist"), { recursive: true });
 cpSync(bundle, join(app, "dist/main.js"));
+// The panel's script, served from beside the server bundle (src/server/panel/router.ts).
+if (existsSync(join(root, "dist/panel")))
+  cpSync(join(root, "dist/panel"), join(app, "dist/panel"), { recursive: true });
 cpSync(join(root, "custom_components/pve_backup"), join(app, "custom_components/pve_backup"), {
   recursive: true,
   filter: (src) => !src.includes("__pycache__"),

@@ -4,6 +4,7 @@ import express, { type NextFunction, type Request, type Response } from "express
 import type { BridgeStats } from "../ha/bridge.js";
 import type { Logger } from "../log.js";
 import type { StatusJson } from "../report.js";
+import { createPanelRouter, type PanelDeps } from "./panel/router.js";
 
 /**
  * The add-on's page in Home Assistant's sidebar, behind the Supervisor's ingress proxy
@@ -23,6 +24,8 @@ export interface IngressDeps {
   /** Loopback peers (the container's healthcheck); default true. */
   readonly allowLoopback?: boolean;
   readonly log: Logger;
+  /** The panel (guests, timeline, plan and apply, doctor); without it, the plain status page. */
+  readonly panel?: PanelDeps;
 }
 
 export const SUPERVISOR_INGRESS_PEER = "172.30.32.2";
@@ -58,12 +61,14 @@ export function createIngressApp(deps: IngressDeps): express.Express {
   app.get("/api/bridge", (_req, res) => {
     res.json({ refreshes: deps.refreshes(), bridge: deps.bridge() ?? null });
   });
-  app.get("/", (req, res) => {
-    res
-      .type("html")
-      .setHeader("content-security-policy", "default-src 'none'; style-src 'unsafe-inline'")
-      .send(renderStatusPage(deps.status(), ingressBase(req)));
-  });
+  if (deps.panel) app.use(createPanelRouter(deps.panel, ingressBase));
+  else
+    app.get("/", (req, res) => {
+      res
+        .type("html")
+        .setHeader("content-security-policy", "default-src 'none'; style-src 'unsafe-inline'")
+        .send(renderStatusPage(deps.status(), ingressBase(req)));
+    });
   app.use((req, res) => {
     res.status(404).json({ error: `no such page: ${req.path}` });
   });

@@ -1,0 +1,185 @@
+import type { Browser } from "playwright-core";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { launchChromium, screenshot, startIngressProxy, watchErrors } from "./browser.js";
+import { buildPanelBundle, type PanelLab, READ_ONLY_TOKEN, startPanelLab } from "./harness.js";
+
+let browser: Browser;
+let bundlePath: string;
+const stops: (() => Promise<void>)[] = [];
+
+beforeAll(async () => {
+  bundlePath = buildPanelBundle();
+  browser = await launchChromium();
+});
+afterAll(async () => {
+  await browser?.close();
+});
+afterEach(async () => {
+  for (const stop of stops.splice(0).reverse()) await stop();
+});
+
+async function lab(scenario: string, token?: { id: string; secret: string }): Promise<PanelLab> {
+  const l = await startPanelLab(scenario, { bundlePath, token });
+  stops.push(l.stop);
+  return l;
+}
+
+const ownedJobs = (l: PanelLab) =>
+  l.lab.state.jobs
+    .filter((j) => j.id.startsWith("pve-backup-"))
+    .map((j) => `${j.id}:${j.enabled ?? 1}`)
+    .sort();
+
+describe("the panel on loopback (npm start)", () => {
+  it("applies the plan only after confirmation: Cancel changes nothing, Apply changes the lab's jobs", async () => {
+    const l = await lab("seed");
+    const context = await browser.newContext({
+      colorScheme: "light",
+      viewport: { width: 1280, height: 900 },
+    });
+    stops.push(() => context.close());
+    const page = await context.newPage();
+    const errors = watchErrors(page);
+    await page.goto(`${l.url}#policy`);
+
+    const diff = page.locator("[data-plan-cluster=home]");
+    await expect
+      .poll(() => diff.locator("[data-step=create]").allTextContents())
+      .toEqual([
+        "+ create pve-backup-p0",
+        "+ create pve-backup-p1",
+        "+ create pve-backup-p2",
+        "+ create pve-backup-manual",
+      ]);
+    expect(ownedJobs(l)).toEqual([]);
+
+    await page.getByRole("button", { name: "Apply…" }).click();
+    const dialog = page.locator("[data-confirm]");
+    await expect.poll(() => dialog.isVisible()).toBe(true);
+    expect(await dialog.textContent()).toContain("home: create pve-backup-p0");
+    await screenshot(page, "policy-confirm-light");
+    await dialog.getByRole("button", { name: "Cancel" }).click();
+    await expect.poll(() => dialog.count()).toBe(0);
+    expect(ownedJobs(l)).toEqual([]);
+
+    await page.getByRole("button", { name: "Apply…" }).click();
+    // A double click on Apply sends one request: the button is disabled while it runs.
+    await dialog.getByRole("button", { name: "Apply", exact: true }).dblclick();
+    await expect.poll(() => page.locator("[data-apply-result]").textContent()).toBe("Applied 4 change(s).");
+    expect(ownedJobs(l)).toEqual([
+      "pve-backup-manual:0",
+      "pve-backup-p0:1",
+      "pve-backup-p1:1",
+      "pve-backup-p2:1",
+    ]);
+    await expect.poll(() => diff.textContent()).toContain("(jobs match the policy)");
+    expect(await page.getByRole("button", { name: "Apply…" }).isDisabled()).toBe(true);
+    await screenshot(page, "policy-applied-light");
+    expect(errors).toEqual([]);
+  });
+
+  it("lists the read-only token's missing privileges with copyable pveum lines", async () => {
+    const l = await lab("seed", READ_ONLY_TOKEN);
+    const context = await browser.newContext({ colorScheme: "dark", viewport: { width: 1280, height: 900 } });
+    stops.push(() => context.close());
+    const page = await context.newPage();
+    const errors = watchErrors(page);
+    await page.goto(`${l.url}#doctor`);
+    const lines = page.locator("[data-pveum]");
+    await expect.poll(() => lines.count()).toBeGreaterThan(0);
+    expect(await lines.allTextContents()).toContain(
+      "pveum acl modify / --tokens 'monitor@pve!readonly' --roles PVEBackupPanel",
+    );
+    expect(await page.locator("[data-section=doctor]").textContent()).toContain("missing");
+    await screenshot(page, "doctor-dark");
+    expect(errors).toEqual([]);
+  });
+});
+
+describe("the panel through the ingress path", () => {
+  const PREFIX = "/api/hassio_ingress/Zx9-test_token";
+
+  it("shows the tiered lab's night with P0 before P1, a task's log on click, and a guest's archives", async () => {
+    const l = await lab("tiered");
+    const proxy = await startIngressProxy(l.ingressUrl, PREFIX);
+    stops.push(proxy.close);
+    const context = await browser.newContext({
+      colorScheme: "light",
+      viewport: { width: 1280, height: 900 },
+    });
+    stops.push(() => context.close());
+    const page = await context.newPage();
+    const errors = watchErrors(page);
+    const requested: string[] = [];
+    page.on("request", (r) => requested.push(new URL(r.url()).pathname));
+    await page.goto(`${proxy.url}#timeline`);
+
+    const groups = page.locator(".pvb-tl-group");
+    await expect.poll(() => groups.count()).toBeGreaterThan(1);
+    expect(await page.locator("[data-night-shown]").getAttribute("data-night-shown")).toBe("2026-02-10");
+    const tiers = await groups.evaluateAll((els) => els.map((e) => e.getAttribute("data-tier")));
+    expect(tiers.slice(0, 2)).toEqual(["P0", "P1"]);
+    const starts = async (tier: string) =>
+      page
+        .locator(`.pvb-tl-group[data-tier=${tier}] .pvb-bar`)
+        .evaluateAll((els) => els.map((e) => e.getBoundingClientRect().left));
+    const p0 = await starts("P0");
+    const p1 = await starts("P1");
+    expect(p0).toHaveLength(2);
+    expect(p1).toHaveLength(2);
+    expect(Math.max(...p0)).toBeLessThan(Math.min(...p1));
+    await screenshot(page, "timeline-light");
+
+    await page.locator(".pvb-tl-group[data-tier=P0] .pvb-bar").first().click();
+    const log = page.locator("[data-log]");
+    await expect.poll(() => log.textContent()).toContain("INFO: Starting Backup of VM 100 (qemu)");
+    await page.getByRole("button", { name: "Close" }).click();
+
+    await page.getByRole("tab", { name: "Guests" }).click();
+    await page.getByLabel("Tier").selectOption("P1");
+    const rows = page.locator("tr.pvb-guest");
+    await expect
+      .poll(() => rows.evaluateAll((els) => els.map((e) => e.getAttribute("data-vmid"))))
+      .toEqual(["101", "105"]);
+    await rows.first().click();
+    const archives = page.locator("[data-storage=nas-backups] tr[data-volid]");
+    await expect.poll(() => archives.count()).toBe(3);
+    expect(await archives.first().getAttribute("data-volid")).toBe(
+      "nas-backups:backup/vzdump-qemu-101-2026_02_10-03_15_02.vma.zst",
+    );
+    await screenshot(page, "guests-archives-light");
+
+    // Every request stayed under the ingress path.
+    expect(requested.every((p) => p.startsWith(`${PREFIX}/`))).toBe(true);
+    expect(requested).toContain(`${PREFIX}/panel.js`);
+    expect(errors).toEqual([]);
+  });
+
+  it("fits a 360 px phone in the dark, guests and timeline", async () => {
+    const l = await lab("tiered");
+    const proxy = await startIngressProxy(l.ingressUrl, PREFIX);
+    stops.push(proxy.close);
+    const context = await browser.newContext({
+      colorScheme: "dark",
+      viewport: { width: 360, height: 740 },
+      isMobile: true,
+      hasTouch: true,
+    });
+    stops.push(() => context.close());
+    const page = await context.newPage();
+    const errors = watchErrors(page);
+    await page.goto(proxy.url);
+    const guests = (await (await fetch(`${l.url}api/panel/overview`)).json()) as { guests: unknown[] };
+    expect(guests.guests.length).toBeGreaterThan(4);
+    await expect.poll(() => page.locator("tr.pvb-guest").count()).toBe(guests.guests.length);
+    const bg = await page.locator("pve-backup-panel").evaluate((el) => getComputedStyle(el).backgroundColor);
+    expect(bg).toBe("rgb(17, 17, 17)");
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    expect(overflow).toBeLessThanOrEqual(0);
+    await screenshot(page, "guests-360-dark");
+    await page.getByRole("tab", { name: "Timeline" }).click();
+    await expect.poll(() => page.locator(".pvb-bar").count()).toBeGreaterThan(0);
+    await screenshot(page, "timeline-360-dark");
+    expect(errors).toEqual([]);
+  });
+});
