@@ -126,8 +126,10 @@ export function layoutNight(input: {
       rows.push(rowFor(cluster, vmid));
     }
   const order = input.tiers.map((t) => t.name);
+  // The options' tiers in their order, then tiers the options no longer have, then no tier.
   const rank = (tier: string | null) => {
-    const i = tier === null ? -1 : order.indexOf(tier);
+    if (tier === null) return order.length + 1;
+    const i = order.indexOf(tier);
     return i === -1 ? order.length : i;
   };
   rows.sort(
