@@ -1,4 +1,4 @@
-import { age, esc, formatWall, humanBytes } from "./format.js";
+import { age, esc, formatHumanSize, formatWall } from "./format.js";
 import { PANEL_CSS } from "./styles.js";
 import { adoptHaTheme } from "./theme.js";
 import { layoutNight, nightsOf } from "./timeline.js";
@@ -326,7 +326,7 @@ ${clusterNotes ? `<div style="flex-basis:100%">${clusterNotes}</div>` : ""}`;
 <td>${g.vmid}</td><td>${esc(g.name)}<div class="pvb-muted">${esc(g.type)} on ${esc(g.node)}</div></td><td>${esc(g.tier ?? "–")}</td>
 <td><span class="pvb-chip ${esc(g.status)}">${esc(g.status.replace(/_/g, " "))}</span></td>
 <td>${last ? `${esc(age(Date.parse(last.time), nowMs))} ago<div class="pvb-muted">${esc(formatWall(Date.parse(last.time), o.timeZone))}</div>` : "–"}</td>
-<td class="pvb-wide">${last ? esc(humanBytes(last.size)) : "–"}</td><td class="pvb-wide">${esc(g.reason)}</td></tr>`;
+<td class="pvb-wide">${last ? esc(formatHumanSize(last.size)) : "–"}</td><td class="pvb-wide">${esc(g.reason)}</td></tr>`;
         return this.open === key ? row + this.guestDetail(g, nowMs, o.timeZone) : row;
       })
       .join("");
@@ -355,7 +355,7 @@ ${
     : `<table class="pvb-table pvb-archives"><thead><tr><th>Age</th><th>Time</th><th>Size</th><th class="pvb-wide">Archive</th></tr></thead><tbody>${s.archives
         .map(
           (a) =>
-            `<tr data-volid="${esc(a.volid)}"><td>${esc(age(a.timeMs, nowMs))}</td><td>${esc(formatWall(a.timeMs, timeZone))}${a.protected ? ' <span class="pvb-chip">protected</span>' : ""}</td><td>${esc(humanBytes(a.sizeBytes))}</td><td class="pvb-wide pvb-muted">${esc(a.volid)}</td></tr>`,
+            `<tr data-volid="${esc(a.volid)}"><td>${esc(age(a.timeMs, nowMs))}</td><td>${esc(formatWall(a.timeMs, timeZone))}${a.protected ? ' <span class="pvb-chip">protected</span>' : ""}</td><td>${esc(formatHumanSize(a.sizeBytes))}</td><td class="pvb-wide pvb-muted">${esc(a.volid)}</td></tr>`,
         )
         .join("")}</tbody></table>`
 }</div>`,
@@ -429,28 +429,28 @@ ${this.plans.map((p) => planDiff(p)).join("")}
       return `<section class="pvb-card" data-section="doctor"><p>Asking PVE what the token may do…</p></section>`;
     return this.doctor
       .map((d) => {
-        if (d.error)
+        if (d.error !== null)
           return `<section class="pvb-card" data-section="doctor"><h2>${esc(d.cluster)}</h2><p class="pvb-problem">${esc(d.error)}</p></section>`;
-        const caps = (d.capabilities ?? [])
+        const caps = d.capabilities
           .map(
             (c) =>
               `<tr><td>${esc(c.label)}</td><td><span class="pvb-chip ${c.ok ? "ok" : c.needed ? "failed" : ""}">${c.ok ? "ok" : c.needed ? "missing" : "not needed"}</span></td><td class="pvb-muted">${c.ok ? "" : esc(c.missing.join(", "))}</td></tr>`,
           )
           .join("");
-        const fix = d.fix ?? [];
+        const fix = d.fix;
         const fixHtml = fix.length
           ? `<p>To give the token exactly what PVE Backup needs, run on a PVE node:</p>
 ${fix.map((line) => `<div class="pvb-pveum"><pre class="pvb-code" data-pveum>${esc(line)}</pre><button class="pvb-btn" data-action="copy" data-text="${esc(line)}">Copy</button></div>`).join("")}
 <div class="pvb-actions"><button class="pvb-btn" data-action="copy" data-text="${esc(fix.join("\n"))}">Copy all</button></div>`
           : `<p>The token can do everything PVE Backup needs.</p>`;
-        const mail = (d.mailtoJobs ?? [])
+        const mail = d.mailtoJobs
           .map(
             (id) =>
               `<p class="pvb-warn-text">Job ${esc(id)} mails its results past the notification system: PVE Backup sees them only by polling. Set its notification mode to notification-system.</p>`,
           )
           .join("");
-        return `<section class="pvb-card" data-section="doctor"><h2>Token ${esc(d.token ?? "")} on ${esc(d.cluster)}</h2>
-<p class="pvb-muted">Backup storage ${esc(d.storage ?? "")}</p>
+        return `<section class="pvb-card" data-section="doctor"><h2>Token ${esc(d.token)} on ${esc(d.cluster)}</h2>
+<p class="pvb-muted">Backup storage ${esc(d.storage)}</p>
 <table class="pvb-table"><tbody>${caps}</tbody></table>${fixHtml}${mail}</section>`;
       })
       .join("");

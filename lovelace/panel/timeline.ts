@@ -1,4 +1,4 @@
-import { formatClock, wallOf } from "./format.js";
+import { formatClock, formatDate } from "./format.js";
 import type { AttemptRow, GuestRow, Tier } from "./types.js";
 
 /**
@@ -40,12 +40,10 @@ export interface NightLayout {
 }
 
 const HOUR = 3_600_000;
-const pad = (n: number) => String(n).padStart(2, "0");
 
 /** The night an instant belongs to, named by the date its morning falls on: `2026-02-11`. */
 export function nightOf(ms: number, timeZone: string): string {
-  const w = wallOf(ms + 12 * HOUR, timeZone);
-  return `${w.year}-${pad(w.month)}-${pad(w.day)}`;
+  return formatDate(ms + 12 * HOUR, timeZone);
 }
 
 /** Nights that have attempts, newest first. */

@@ -1,9 +1,8 @@
-import type { Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import express, { type NextFunction, type Request, type Response } from "express";
 import type { BridgeStats } from "../ha/bridge.js";
 import type { Logger } from "../log.js";
 import type { StatusJson } from "../report.js";
+import { listenApp } from "./panel/listen.js";
 import { createPanelRouter, type PanelDeps } from "./panel/router.js";
 
 /**
@@ -86,26 +85,10 @@ export async function startIngressServer(
   port: number,
   host = "0.0.0.0",
 ): Promise<{ url: string; close(): Promise<void> }> {
-  const app = createIngressApp(deps);
-  const server: Server = await new Promise((resolve, reject) => {
-    const s = app.listen(port, host, (err?: Error) => (err ? reject(err) : resolve(s)));
-    s.once("error", reject);
-  });
-  server.headersTimeout = 10_000;
-  server.requestTimeout = 30_000;
-  server.keepAliveTimeout = 5_000;
-  server.maxConnections = 64;
-  const { port: bound } = server.address() as AddressInfo;
+  const { port: bound, close } = await listenApp(createIngressApp(deps), port, host);
   const url = `http://${host === "0.0.0.0" ? "127.0.0.1" : host}:${bound}`;
   deps.log.info(`ingress page on port ${bound} (Home Assistant sidebar)`);
-  return {
-    url,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
+  return { url, close };
 }
 
 const escapeHtml = (s: string) =>

@@ -42,9 +42,18 @@ export function watchErrors(page: Page): string[] {
   return errors;
 }
 
+/** A dark Home Assistant theme, as the frontend sets it on its document. */
+export const HA_THEME = {
+  "--primary-background-color": "rgb(16, 32, 48)",
+  "--card-background-color": "rgb(24, 40, 56)",
+  "--primary-text-color": "rgb(230, 230, 230)",
+  "--primary-color": "rgb(255, 152, 0)",
+};
+
 /**
  * What the Supervisor's ingress proxy does, in small: serve `target` under `prefix`, strip the
- * prefix and tell the add-on with `X-Ingress-Path`.
+ * prefix and tell the add-on with `X-Ingress-Path`. `/ha.html` stands in for Home Assistant's
+ * frontend: a themed page of the same origin with the panel in an iframe, as the sidebar has it.
  */
 export async function startIngressProxy(
   target: string,
@@ -53,6 +62,16 @@ export async function startIngressProxy(
   const t = new URL(target);
   const server: Server = createServer((req, res) => {
     const path = req.url ?? "/";
+    if (path === "/ha.html") {
+      const vars = Object.entries(HA_THEME)
+        .map(([k, v]) => `${k}: ${v}`)
+        .join("; ");
+      res.writeHead(200, { "content-type": "text/html" });
+      res.end(
+        `<!doctype html><html style="${vars}"><head><link rel="icon" href="data:,"></head><body style="margin:0"><iframe src="${prefix}/" style="border:0;width:100vw;height:100vh"></iframe></body></html>`,
+      );
+      return;
+    }
     if (!path.startsWith(`${prefix}/`)) {
       res.writeHead(404).end("not under the ingress path");
       return;

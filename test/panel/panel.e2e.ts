@@ -1,6 +1,6 @@
-import type { Browser } from "playwright-core";
+import type { Browser, BrowserContextOptions } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { launchChromium, screenshot, startIngressProxy, watchErrors } from "./browser.js";
+import { HA_THEME, launchChromium, screenshot, startIngressProxy, watchErrors } from "./browser.js";
 import { buildPanelBundle, type PanelLab, READ_ONLY_TOKEN, startPanelLab } from "./harness.js";
 
 let browser: Browser;
@@ -24,6 +24,18 @@ async function lab(scenario: string, token?: { id: string; secret: string }): Pr
   return l;
 }
 
+/** A page in a fresh context (light, 1280 px unless told), and the errors it reports. */
+async function openPage(options: BrowserContextOptions = {}) {
+  const context = await browser.newContext({
+    colorScheme: "light",
+    viewport: { width: 1280, height: 900 },
+    ...options,
+  });
+  stops.push(() => context.close());
+  const page = await context.newPage();
+  return { page, errors: watchErrors(page) };
+}
+
 const ownedJobs = (l: PanelLab) =>
   l.lab.state.jobs
     .filter((j) => j.id.startsWith("pve-backup-"))
@@ -33,13 +45,7 @@ const ownedJobs = (l: PanelLab) =>
 describe("the panel on loopback (npm start)", () => {
   it("applies the plan only after confirmation: Cancel changes nothing, Apply changes the lab's jobs", async () => {
     const l = await lab("seed");
-    const context = await browser.newContext({
-      colorScheme: "light",
-      viewport: { width: 1280, height: 900 },
-    });
-    stops.push(() => context.close());
-    const page = await context.newPage();
-    const errors = watchErrors(page);
+    const { page, errors } = await openPage();
     await page.goto(`${l.url}#policy`);
 
     const diff = page.locator("[data-plan-cluster=home]");
@@ -80,10 +86,7 @@ describe("the panel on loopback (npm start)", () => {
 
   it("lists the read-only token's missing privileges with copyable pveum lines", async () => {
     const l = await lab("seed", READ_ONLY_TOKEN);
-    const context = await browser.newContext({ colorScheme: "dark", viewport: { width: 1280, height: 900 } });
-    stops.push(() => context.close());
-    const page = await context.newPage();
-    const errors = watchErrors(page);
+    const { page, errors } = await openPage({ colorScheme: "dark" });
     await page.goto(`${l.url}#doctor`);
     const lines = page.locator("[data-pveum]");
     await expect.poll(() => lines.count()).toBeGreaterThan(0);
@@ -103,13 +106,7 @@ describe("the panel through the ingress path", () => {
     const l = await lab("tiered");
     const proxy = await startIngressProxy(l.ingressUrl, PREFIX);
     stops.push(proxy.close);
-    const context = await browser.newContext({
-      colorScheme: "light",
-      viewport: { width: 1280, height: 900 },
-    });
-    stops.push(() => context.close());
-    const page = await context.newPage();
-    const errors = watchErrors(page);
+    const { page, errors } = await openPage();
     const requested: string[] = [];
     page.on("request", (r) => requested.push(new URL(r.url()).pathname));
     await page.goto(`${proxy.url}#timeline`);
@@ -159,15 +156,12 @@ describe("the panel through the ingress path", () => {
     const l = await lab("tiered");
     const proxy = await startIngressProxy(l.ingressUrl, PREFIX);
     stops.push(proxy.close);
-    const context = await browser.newContext({
+    const { page, errors } = await openPage({
       colorScheme: "dark",
       viewport: { width: 360, height: 740 },
       isMobile: true,
       hasTouch: true,
     });
-    stops.push(() => context.close());
-    const page = await context.newPage();
-    const errors = watchErrors(page);
     await page.goto(proxy.url);
     const guests = (await (await fetch(`${l.url}api/panel/overview`)).json()) as { guests: unknown[] };
     expect(guests.guests.length).toBeGreaterThan(4);
@@ -180,6 +174,30 @@ describe("the panel through the ingress path", () => {
     await page.getByRole("tab", { name: "Timeline" }).click();
     await expect.poll(() => page.locator(".pvb-bar").count()).toBeGreaterThan(0);
     await screenshot(page, "timeline-360-dark");
+    expect(errors).toEqual([]);
+  });
+
+  it("takes Home Assistant's theme from the frontend around it", async () => {
+    const l = await lab("tiered");
+    const proxy = await startIngressProxy(l.ingressUrl, PREFIX);
+    stops.push(proxy.close);
+    const { page, errors } = await openPage();
+    await page.goto(new URL("/ha.html", proxy.url).href);
+    const panel = page.frameLocator("iframe").locator("pve-backup-panel");
+    await expect.poll(() => panel.locator("tr.pvb-guest").count()).toBeGreaterThan(0);
+    const look = await panel.evaluate((el) => ({
+      ha: el.hasAttribute("data-ha"),
+      background: getComputedStyle(el).backgroundColor,
+      text: getComputedStyle(el).color,
+      card: getComputedStyle(el.querySelector(".pvb-card") as Element).backgroundColor,
+    }));
+    expect(look).toEqual({
+      ha: true,
+      background: HA_THEME["--primary-background-color"],
+      text: HA_THEME["--primary-text-color"],
+      card: HA_THEME["--card-background-color"],
+    });
+    await screenshot(page, "guests-in-ha-theme");
     expect(errors).toEqual([]);
   });
 });

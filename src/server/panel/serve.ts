@@ -1,6 +1,5 @@
-import type { Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import express, { type NextFunction, type Request, type Response } from "express";
+import { listenApp } from "./listen.js";
 import { createPanelRouter, type PanelDeps } from "./router.js";
 
 /**
@@ -44,24 +43,8 @@ export async function startPanelServer(
   port: number,
   host = "127.0.0.1",
 ): Promise<{ url: string; close(): Promise<void> }> {
-  const app = createPanelApp(deps);
-  const server: Server = await new Promise((resolve, reject) => {
-    const s = app.listen(port, host, (err?: Error) => (err ? reject(err) : resolve(s)));
-    s.once("error", reject);
-  });
-  server.headersTimeout = 10_000;
-  server.requestTimeout = 60_000;
-  server.keepAliveTimeout = 5_000;
-  server.maxConnections = 64;
-  const { port: bound } = server.address() as AddressInfo;
+  const { port: bound, close } = await listenApp(createPanelApp(deps), port, host);
   const url = `http://${host.includes(":") ? `[${host}]` : host}:${bound}/`;
   deps.log.info(`panel on ${url}`);
-  return {
-    url,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
+  return { url, close };
 }
