@@ -200,4 +200,34 @@ describe("the panel through the ingress path", () => {
     await screenshot(page, "guests-in-ha-theme");
     expect(errors).toEqual([]);
   });
+
+  it("follows tonight's run as it happens: P0 at 03:00, then P1 at 03:15", async () => {
+    const l = await lab("tiered");
+    const proxy = await startIngressProxy(l.ingressUrl, PREFIX);
+    stops.push(proxy.close);
+    await l.lab.advance(16 * 60_000);
+    await l.deps.refreshNow();
+    const { page, errors } = await openPage();
+    await page.goto(`${proxy.url}#timeline`);
+    await expect
+      .poll(() => page.locator("[data-night-shown]").getAttribute("data-night-shown"))
+      .toBe("2026-02-11");
+    const bars = await page.locator(".pvb-bar").evaluateAll((els) =>
+      els.map((e) => ({
+        tier: e.closest(".pvb-tl-group")?.getAttribute("data-tier"),
+        start: Number(e.getAttribute("data-start")),
+        running: e.classList.contains("running"),
+      })),
+    );
+    const p0 = bars.filter((b) => b.tier === "P0");
+    const p1 = bars.filter((b) => b.tier === "P1");
+    expect(p0.map((b) => new Date(b.start).toISOString())).toEqual([
+      "2026-02-11T03:00:00.000Z",
+      "2026-02-11T03:00:00.000Z",
+    ]);
+    expect(p1.length).toBeGreaterThan(0);
+    expect(Math.max(...p0.map((b) => b.start))).toBeLessThan(Math.min(...p1.map((b) => b.start)));
+    await screenshot(page, "timeline-tonight-light");
+    expect(errors).toEqual([]);
+  });
 });

@@ -1,6 +1,8 @@
-import { request } from "node:http";
+import { createServer, request } from "node:http";
+import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import { InputError } from "../../src/errors.js";
+import { createPanelApp } from "../../src/server/panel/serve.js";
 import { applyPolicy, planPolicy } from "../../src/service/policy.js";
 import { type PanelLab, startPanelLab } from "./harness.js";
 
@@ -132,6 +134,29 @@ describe("the panel's JSON on loopback", () => {
     const page = await (await fetch(l.url)).text();
     expect(page).toContain("The panel is not built: run <code>npm run build</code>");
     expect((await fetch(`${l.url}panel.js`)).status).toBe(404);
+  });
+});
+
+describe("the panel behind another server on the same port", () => {
+  it("answers what that server hands over, as a plain request handler", async () => {
+    const l = await lab("seed");
+    const panel = createPanelApp(l.deps);
+    // The JSON API answers its own paths and hands every other request to the panel.
+    const server = createServer((req, res) => {
+      if (req.url === "/api/status") res.end('{"guests":[]}');
+      else panel(req, res);
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      expect(await (await fetch(`${base}/api/status`)).text()).toBe('{"guests":[]}');
+      expect(await (await fetch(`${base}/`)).text()).toContain("<title>PVE Backup</title>");
+      const overview = (await (await fetch(`${base}/api/panel/overview`)).json()) as { guests: unknown[] };
+      expect(overview.guests.length).toBeGreaterThan(0);
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 });
 
