@@ -350,8 +350,10 @@ ${clusterNotes ? `<div style="flex-basis:100%">${clusterNotes}</div>` : ""}`;
             s,
           ) => `<div data-storage="${esc(s.key)}"><strong>${esc(s.key)}</strong>${s.error ? ` <span class="pvb-problem">${esc(s.error)}</span>` : ""}
 ${
-  s.archives.length === 0 && !s.error
-    ? `<div class="pvb-muted">no archives</div>`
+  s.archives.length === 0
+    ? s.error
+      ? ""
+      : `<div class="pvb-muted">no archives</div>`
     : `<table class="pvb-table pvb-archives"><thead><tr><th>Age</th><th>Time</th><th>Size</th><th class="pvb-wide">Archive</th></tr></thead><tbody>${s.archives
         .map(
           (a) =>

@@ -1,5 +1,6 @@
 import type { App } from "../app.js";
 import type { Attempt, ClusterFacts } from "../core/model.js";
+import { canSeeBackups } from "../core/permissions.js";
 import { InputError } from "../errors.js";
 import type { PveApi } from "../pve/api.js";
 import { listGuestArchives, readTaskLog, type StorageArchives, type TaskLog } from "../pve/panel-reads.js";
@@ -80,7 +81,11 @@ export function panelOverview(app: PanelApp, nowMs: number): PanelOverview {
   };
 }
 
-/** A guest's archives on every backup storage its cluster has, newest first per storage. */
+/**
+ * A guest's archives on every backup storage its cluster has, newest first per storage. An empty
+ * listing from a storage the token may not see backups on is PVE hiding them, never "none": it
+ * carries the reason as its error.
+ */
 export async function guestArchives(
   app: PanelApp,
   cluster: string,
@@ -91,7 +96,15 @@ export async function guestArchives(
   const { api, facts } = clusterOf(app, cluster);
   if (!facts?.reachable)
     throw new InputError(`cluster ${cluster} has not been read yet (or is unreachable); try again shortly`);
-  return listGuestArchives(api, facts.storages, vmid);
+  const listed = await listGuestArchives(api, facts.storages, vmid);
+  return listed.map((s) =>
+    s.error || s.archives.length > 0 || canSeeBackups(facts.permissions, s.storage, vmid)
+      ? s
+      : {
+          ...s,
+          error: `the token may not see backups on '${s.storage}' (PVE then lists none): grant Datastore.Allocate on /storage/${s.storage}, or Datastore.AllocateSpace there and VM.Backup on /vms/${vmid}`,
+        },
+  );
 }
 
 /** The log of one task on a configured cluster. */

@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { InputError } from "../../src/errors.js";
 import { createPanelApp } from "../../src/server/panel/serve.js";
 import { applyPolicy, planPolicy } from "../../src/service/policy.js";
-import { type PanelLab, startPanelLab } from "./harness.js";
+import { type PanelLab, READ_ONLY_TOKEN, startPanelLab } from "./harness.js";
 
 const labs: PanelLab[] = [];
 afterEach(async () => {
@@ -127,6 +127,17 @@ describe("the panel's JSON on loopback", () => {
     expect(log.status).toBe(200);
     expect(log.body.lines).toContain("INFO: Starting Backup of VM 100 (qemu)");
     expect(log.body.truncated).toBe(false);
+  });
+
+  it("says the token may not see a storage's backups instead of listing none", async () => {
+    const l = await startPanelLab("seed", { bundlePath: "/nonexistent/panel.js", token: READ_ONLY_TOKEN });
+    labs.push(l);
+    const r = (await (await fetch(`${l.url}api/panel/archives?cluster=home&vmid=100`)).json()) as {
+      storages: { key: string; archives: unknown[]; error?: string }[];
+    };
+    const nas = r.storages.find((s) => s.key === "nas-backups");
+    expect(nas?.archives).toEqual([]);
+    expect(nas?.error).toMatch(/^the token may not see backups on 'nas-backups' \(PVE then lists none\)/);
   });
 
   it("says the panel is not built when its script is missing", async () => {
