@@ -60,6 +60,13 @@ class PveBackupPanel extends HTMLElement {
     this.addEventListener("click", (e) => void this.onClick(e));
     this.addEventListener("input", (e) => this.onInput(e));
     this.addEventListener("change", (e) => this.onInput(e));
+    this.addEventListener("keydown", (e) => {
+      const row = (e.target as HTMLElement).closest("tr[data-action=guest]");
+      if (row && (e.key === "Enter" || e.key === " ")) {
+        e.preventDefault();
+        (row as HTMLElement).click();
+      }
+    });
     document.addEventListener("keydown", (e) => {
       if (e.key === "Escape" && this.modal && !this.applying) this.closeModal();
     });
@@ -90,8 +97,24 @@ class PveBackupPanel extends HTMLElement {
     } catch (err) {
       this.overviewError = (err as Error).message;
     }
-    if (!this.modal && this.tab !== "policy" && this.tab !== "doctor") this.render();
-    else this.renderHead();
+    this.refreshView();
+  }
+
+  /**
+   * New data in place, without taking the user's focus or open menu away: the guests' rows only
+   * (the filters stay as typed), the timeline unless its night menu is in use, nothing else while
+   * a dialog is open.
+   */
+  private refreshView(): void {
+    const body = this.querySelector("tbody[data-guests]");
+    const focused = document.activeElement;
+    if (this.modal || this.tab === "policy" || this.tab === "doctor") this.renderHead();
+    else if (this.tab === "guests" && body) {
+      this.renderHead();
+      body.innerHTML = this.guestRows();
+    } else if (this.tab === "timeline" && focused instanceof HTMLSelectElement && this.contains(focused))
+      this.renderHead();
+    else this.render();
   }
 
   private async loadTab(): Promise<void> {
@@ -322,7 +345,7 @@ ${clusterNotes ? `<div style="flex-basis:100%">${clusterNotes}</div>` : ""}`;
       .map((g) => {
         const key = `${g.cluster}/${g.vmid}`;
         const last = g.lastBackup;
-        const row = `<tr class="pvb-guest" data-action="guest" data-key="${esc(key)}" data-vmid="${g.vmid}" aria-expanded="${this.open === key}">
+        const row = `<tr class="pvb-guest" tabindex="0" data-action="guest" data-key="${esc(key)}" data-vmid="${g.vmid}" aria-expanded="${this.open === key}">
 <td>${g.vmid}</td><td>${esc(g.name)}<div class="pvb-muted">${esc(g.type)} on ${esc(g.node)}</div></td><td>${esc(g.tier ?? "–")}</td>
 <td><span class="pvb-chip ${esc(g.status)}">${esc(g.status.replace(/_/g, " "))}</span></td>
 <td>${last ? `${esc(age(Date.parse(last.time), nowMs))} ago<div class="pvb-muted">${esc(formatWall(Date.parse(last.time), o.timeZone))}</div>` : "–"}</td>

@@ -84,6 +84,29 @@ describe("the panel on loopback (npm start)", () => {
     expect(errors).toEqual([]);
   });
 
+  it("keeps what the user is typing in the filter when new data arrives", async () => {
+    const l = await lab("tiered");
+    const { page, errors } = await openPage();
+    await page.goto(l.url);
+    const search = page.getByLabel("Filter guests");
+    await search.click();
+    await page.keyboard.type("imm");
+    const vmids = () =>
+      page.locator("tr.pvb-guest").evaluateAll((els) => els.map((e) => e.getAttribute("data-vmid")));
+    await expect.poll(vmids).toEqual(["101"]);
+    // The periodic refresh, now.
+    await page.evaluate(() =>
+      (
+        document.querySelector("pve-backup-panel") as unknown as { loadOverview(): Promise<void> }
+      ).loadOverview(),
+    );
+    await page.keyboard.type("ich");
+    expect(await search.inputValue()).toBe("immich");
+    expect(await search.evaluate((el) => el === document.activeElement)).toBe(true);
+    expect(await vmids()).toEqual(["101"]);
+    expect(errors).toEqual([]);
+  });
+
   it("lists the read-only token's missing privileges with copyable pveum lines", async () => {
     const l = await lab("seed", READ_ONLY_TOKEN);
     const { page, errors } = await openPage({ colorScheme: "dark" });
