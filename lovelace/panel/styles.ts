@@ -81,6 +81,7 @@ pre.pvb-code { background: var(--pvb-code); border-radius: 6px; padding: 8px; ma
 .pvb-tl-track { position: relative; height: 28px; }
 .pvb-tl-ticks { position: relative; height: 18px; color: var(--pvb-muted); font-size: 11px; }
 .pvb-tl-ticks span { position: absolute; transform: translateX(-50%); white-space: nowrap; }
+.pvb-tl-ticks span:last-child { transform: translateX(-100%); }
 .pvb-tl-grid { position: absolute; top: 0; bottom: 0; border-left: 1px dashed var(--pvb-divider); }
 .pvb-bar { position: absolute; top: 6px; height: 16px; border-radius: 4px; border: 0; padding: 0; cursor: pointer;
   background: var(--pvb-ok); opacity: .9; min-width: 4px; }
