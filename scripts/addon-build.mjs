@@ -19,6 +19,9 @@ mkdirSync(join(app, "dist"), { recursive: true });
 cpSync(bundle, join(app, "dist/main.js"));
 // The code esbuild split out of the entry points (dist/main.js imports them at start).
 cpSync(join(root, "dist/chunks"), join(app, "dist/chunks"), { recursive: true });
+// The panel's script, served from beside the server bundle (src/server/panel/router.ts).
+if (existsSync(join(root, "dist/panel")))
+  cpSync(join(root, "dist/panel"), join(app, "dist/panel"), { recursive: true });
 cpSync(join(root, "custom_components/pve_backup"), join(app, "custom_components/pve_backup"), {
   recursive: true,
   filter: (src) => !src.includes("__pycache__"),

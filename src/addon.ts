@@ -2,6 +2,7 @@ import type { BridgeStats } from "./ha/bridge.js";
 import type { Logger } from "./log.js";
 import type { StatusJson } from "./report.js";
 import { SUPERVISOR_INGRESS_PEER, startIngressServer } from "./server/ingress.js";
+import type { PanelDeps } from "./server/panel/router.js";
 import { createSupervisorClient, type SupervisorClient } from "./supervisor/client.js";
 
 /**
@@ -18,6 +19,8 @@ export interface AddonSurfaceDeps {
   readonly bridge: () => BridgeStats | undefined;
   readonly refreshes: () => number;
   readonly addonVersion: string;
+  /** The panel in the sidebar; without it the ingress page is the plain status table. */
+  readonly panel?: PanelDeps;
 }
 
 export interface AddonSurface {
@@ -56,6 +59,7 @@ export async function startAddonSurface(deps: AddonSurfaceDeps): Promise<AddonSu
       refreshes: deps.refreshes,
       allowedPeers: [SUPERVISOR_INGRESS_PEER],
       log,
+      panel: deps.panel,
     },
     ingressPort,
   );

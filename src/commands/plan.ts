@@ -1,7 +1,7 @@
 import { type Plan, planErrors, planIsEmpty } from "../core/policy.js";
-import { InputError } from "../errors.js";
-import { type ApplyReport, applyPlan, planCluster } from "../pve/jobs.js";
-import { type CommandContext, pickCluster, requireStorage } from "./context.js";
+import type { ApplyReport } from "../pve/jobs.js";
+import { applyPolicy, planPolicy } from "../service/policy.js";
+import { type CommandContext, pickCluster } from "./context.js";
 
 /** `pve-backup plan`: 0 in sync, 1 changes to apply, 2 the policy has errors (apply would refuse). */
 export async function planCommand(ctx: CommandContext): Promise<number> {
@@ -15,7 +15,7 @@ export async function planCommand(ctx: CommandContext): Promise<number> {
 
 /** `pve-backup apply [--yes]`: shows the plan, asks, applies; a second run changes nothing. */
 export async function applyCommand(ctx: CommandContext, yes: boolean): Promise<number> {
-  const { plan, cluster, api } = await makePlan(ctx);
+  const { plan, cluster, fingerprint } = await makePlan(ctx);
   const storage = ctx.config.storage as string;
   if (hasErrors(plan)) {
     ctx.out(renderPlan(plan, cluster, storage));
@@ -35,23 +35,21 @@ export async function applyCommand(ctx: CommandContext, yes: boolean): Promise<n
     ctx.out("Nothing applied (confirm on a terminal, or pass --yes).\n");
     return 64;
   }
-  const report = await applyPlan(api, plan);
+  const [done] = await applyPolicy(ctx.app, {
+    nowMs: ctx.nowMs,
+    cluster,
+    confirmed: { [cluster]: fingerprint },
+  });
+  const report: ApplyReport = done?.applied ?? { applied: [], notApplied: [] };
   ctx.out(ctx.json ? `${JSON.stringify(report, null, 2)}\n` : renderReport(report));
   return report.failed ? 1 : 0;
 }
 
 async function makePlan(ctx: CommandContext) {
-  const { cluster, api } = pickCluster(ctx);
-  const storage = requireStorage(ctx);
-  if (ctx.config.tiers.length === 0)
-    throw new InputError("no 'tiers' in the options: there is no policy to plan (see README, Options)");
-  const plan = await planCluster(api, {
-    tiers: ctx.config.tiers,
-    storage,
-    timeZone: ctx.config.timeZone,
-    nowMs: ctx.nowMs,
-  });
-  return { plan, cluster: cluster.name, api };
+  const { cluster } = pickCluster(ctx);
+  const [one] = await planPolicy(ctx.app, { nowMs: ctx.nowMs, cluster: cluster.name });
+  const { plan, fingerprint } = one as NonNullable<typeof one>;
+  return { plan, cluster: cluster.name, fingerprint };
 }
 
 const hasErrors = (plan: Plan) => planErrors(plan).length > 0;

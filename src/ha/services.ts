@@ -1,9 +1,8 @@
 import type { App } from "../app.js";
-import { planErrors, planIsEmpty } from "../core/policy.js";
 import { isProblem } from "../core/status.js";
 import { clusterKey, parseGuestRef } from "../entities/catalogue.js";
 import { InputError } from "../errors.js";
-import { applyPlan, planCluster } from "../pve/jobs.js";
+import { applyPolicy as applyPolicyNow, planPolicy } from "../service/policy.js";
 import type { BridgeHandlers } from "./bridge.js";
 
 /**
@@ -69,26 +68,13 @@ export function createServiceHandlers(deps: ServiceDeps): BridgeHandlers {
   }
 
   async function applyPolicy(data: Readonly<Record<string, unknown>>) {
-    const storage = app.config.storage;
-    if (!storage || app.config.tiers.length === 0)
+    if (!app.config.storage || app.config.tiers.length === 0)
       throw new InputError("set 'storage' and 'tiers' in the add-on options first");
     const dryRun = data.dry_run !== false;
-    const clusters = [];
-    for (const c of app.config.clusters) {
-      const api = app.apis.get(c.name);
-      if (!api) continue;
-      const plan = await planCluster(api, {
-        tiers: app.config.tiers,
-        storage,
-        timeZone: app.config.timeZone,
-        nowMs: deps.nowMs(),
-      });
-      if (dryRun || planIsEmpty(plan) || planErrors(plan).length > 0) {
-        clusters.push({ cluster: c.name, plan, applied: null });
-        continue;
-      }
-      clusters.push({ cluster: c.name, plan, applied: await applyPlan(api, plan) });
-    }
+    const nowMs = deps.nowMs();
+    const clusters = dryRun
+      ? (await planPolicy(app, { nowMs })).map((p) => ({ cluster: p.cluster, plan: p.plan, applied: null }))
+      : await applyPolicyNow(app, { nowMs });
     if (!dryRun) await deps.refreshNow();
     return { dry_run: dryRun, clusters };
   }

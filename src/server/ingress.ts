@@ -1,9 +1,9 @@
-import type { Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import express, { type NextFunction, type Request, type Response } from "express";
 import type { BridgeStats } from "../ha/bridge.js";
 import type { Logger } from "../log.js";
 import type { StatusJson } from "../report.js";
+import { listenApp } from "./panel/listen.js";
+import { createPanelRouter, type PanelDeps } from "./panel/router.js";
 
 /**
  * The add-on's page in Home Assistant's sidebar, behind the Supervisor's ingress proxy
@@ -23,6 +23,8 @@ export interface IngressDeps {
   /** Loopback peers (the container's healthcheck); default true. */
   readonly allowLoopback?: boolean;
   readonly log: Logger;
+  /** The panel (guests, timeline, plan and apply, doctor); without it, the plain status page. */
+  readonly panel?: PanelDeps;
 }
 
 export const SUPERVISOR_INGRESS_PEER = "172.30.32.2";
@@ -58,12 +60,14 @@ export function createIngressApp(deps: IngressDeps): express.Express {
   app.get("/api/bridge", (_req, res) => {
     res.json({ refreshes: deps.refreshes(), bridge: deps.bridge() ?? null });
   });
-  app.get("/", (req, res) => {
-    res
-      .type("html")
-      .setHeader("content-security-policy", "default-src 'none'; style-src 'unsafe-inline'")
-      .send(renderStatusPage(deps.status(), ingressBase(req)));
-  });
+  if (deps.panel) app.use(createPanelRouter(deps.panel, ingressBase));
+  else
+    app.get("/", (req, res) => {
+      res
+        .type("html")
+        .setHeader("content-security-policy", "default-src 'none'; style-src 'unsafe-inline'")
+        .send(renderStatusPage(deps.status(), ingressBase(req)));
+    });
   app.use((req, res) => {
     res.status(404).json({ error: `no such page: ${req.path}` });
   });
@@ -81,26 +85,10 @@ export async function startIngressServer(
   port: number,
   host = "0.0.0.0",
 ): Promise<{ url: string; close(): Promise<void> }> {
-  const app = createIngressApp(deps);
-  const server: Server = await new Promise((resolve, reject) => {
-    const s = app.listen(port, host, (err?: Error) => (err ? reject(err) : resolve(s)));
-    s.once("error", reject);
-  });
-  server.headersTimeout = 10_000;
-  server.requestTimeout = 30_000;
-  server.keepAliveTimeout = 5_000;
-  server.maxConnections = 64;
-  const { port: bound } = server.address() as AddressInfo;
+  const { port: bound, close } = await listenApp(createIngressApp(deps), port, host);
   const url = `http://${host === "0.0.0.0" ? "127.0.0.1" : host}:${bound}`;
   deps.log.info(`ingress page on port ${bound} (Home Assistant sidebar)`);
-  return {
-    url,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
+  return { url, close };
 }
 
 const escapeHtml = (s: string) =>

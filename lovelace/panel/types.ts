@@ -1,0 +1,19 @@
+/**
+ * The JSON the panel's server answers, as the page reads it: the server's own types (type-only
+ * imports, nothing of the server is bundled).
+ */
+import type { StorageArchives, TaskLog } from "../../src/pve/panel-reads.js";
+import type { AttemptJson, PanelOverview } from "../../src/service/panel.js";
+import type { ClusterApply, ClusterPlan, DoctorReport } from "../../src/service/policy.js";
+
+export type { ClusterApply, ClusterPlan, StorageArchives, TaskLog };
+export type Overview = PanelOverview;
+export type GuestRow = PanelOverview["guests"][number];
+export type AttemptRow = AttemptJson;
+export type Tier = PanelOverview["tiers"][number];
+export type Value = string | number | null;
+
+/** `GET /api/panel/doctor`: each cluster's report, or why it could not be made. */
+export type DoctorCluster =
+  | (DoctorReport & { readonly error: null })
+  | { readonly cluster: string; readonly error: string };

@@ -1,0 +1,148 @@
+import { existsSync, readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import express, { type NextFunction, type Request, type Response } from "express";
+import { InputError, UpstreamError } from "../../errors.js";
+import type { Logger } from "../../log.js";
+import { guestArchives, type PanelApp, panelOverview, taskLog } from "../../service/panel.js";
+import { applyPolicy, diagnoseToken, planPolicy } from "../../service/policy.js";
+import { renderPanelPage } from "./page.js";
+
+/**
+ * The panel: one page (`GET /`), its script (`GET /panel.js`, the bundle of lovelace/panel) and
+ * the JSON it reads and writes under `/api/panel/`. Mounted by the ingress server (behind Home
+ * Assistant's ingress proxy) and by `startPanelServer` on loopback. Every link the page makes is
+ * under `base(req)`: the ingress path, or nothing.
+ *
+ * Plan, apply and doctor are the service functions the CLI and the HA services call
+ * (service/policy.ts). Apply is a POST with a JSON body naming the plan the user confirmed (its
+ * fingerprint per cluster): no form can send it from another site, a stale page cannot apply a
+ * plan it did not show, and a second apply while one runs is refused.
+ */
+export interface PanelDeps {
+  readonly app: PanelApp;
+  readonly nowMs: () => number;
+  /** Refresh now and wait for it: after an apply, the page shows what PVE has then. */
+  readonly refreshNow: () => Promise<void>;
+  readonly log: Logger;
+  /** The built script; default `panel/panel.js` beside the server bundle (dist/). */
+  readonly bundlePath?: string;
+}
+
+export type BaseOf = (req: Request) => string;
+
+const defaultBundlePath = () => fileURLToPath(new URL("./panel/panel.js", import.meta.url));
+
+export function createPanelRouter(deps: PanelDeps, baseOf: BaseOf = () => ""): express.Router {
+  const router = express.Router();
+  const bundlePath = deps.bundlePath ?? defaultBundlePath();
+  let bundle: string | undefined;
+  const script = (): string | undefined => {
+    if (bundle === undefined && existsSync(bundlePath)) bundle = readFileSync(bundlePath, "utf8");
+    return bundle;
+  };
+  const json = express.json({ limit: "16kb", strict: true });
+
+  router.get("/", (req, res) => {
+    res
+      .type("html")
+      .setHeader(
+        "content-security-policy",
+        "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'",
+      )
+      .send(renderPanelPage({ base: baseOf(req), scriptMissing: script() === undefined }));
+  });
+  router.get("/panel.js", (_req, res) => {
+    const text = script();
+    if (text === undefined) {
+      res.status(404).type("text/plain").send("the panel is not built: run npm run build\n");
+      return;
+    }
+    res.type("text/javascript").send(text);
+  });
+
+  router.get("/api/panel/overview", (_req, res) => {
+    res.json(panelOverview(deps.app, deps.nowMs()));
+  });
+  router.get("/api/panel/plan", async (_req, res) => {
+    res.json({ clusters: await planPolicy(deps.app, { nowMs: deps.nowMs() }) });
+  });
+  router.post("/api/panel/apply", requireJson, json, async (req, res) => {
+    const confirmed = (req.body as { confirmed?: unknown } | undefined)?.confirmed;
+    if (!isFingerprints(confirmed))
+      throw new InputError("confirm the plan first: apply needs the fingerprint of the plan you reviewed");
+    const clusters = await applyPolicy(deps.app, { nowMs: deps.nowMs(), confirmed });
+    const applied = clusters.flatMap(
+      (c) => c.applied?.applied.map((s) => `${c.cluster}: ${s.action} ${s.id}`) ?? [],
+    );
+    deps.log.info(`policy applied from the panel: ${applied.length ? applied.join(", ") : "nothing to do"}`);
+    await deps.refreshNow();
+    res.json({ clusters });
+  });
+  router.get("/api/panel/doctor", async (_req, res) => {
+    const reports = [];
+    for (const c of deps.app.config.clusters) {
+      try {
+        reports.push({ ...(await diagnoseToken(deps.app, { cluster: c.name })), error: null });
+      } catch (err) {
+        reports.push({ cluster: c.name, error: messageOf(err) });
+      }
+    }
+    res.json({ clusters: reports });
+  });
+  router.get("/api/panel/task-log", async (req, res) => {
+    res.json(await taskLog(deps.app, text(req.query.cluster, "cluster"), text(req.query.upid, "upid")));
+  });
+  router.get("/api/panel/archives", async (req, res) => {
+    const vmid = Number(text(req.query.vmid, "vmid"));
+    res.json({ storages: await guestArchives(deps.app, text(req.query.cluster, "cluster"), vmid) });
+  });
+  router.use("/api/panel", (req, res) => {
+    res.status(404).json({ error: `no such panel resource: ${req.method} ${req.baseUrl}${req.path}` });
+  });
+  router.use(panelErrors(deps.log));
+  return router;
+}
+
+/** A cross-site form can post only urlencoded, multipart or text: JSON needs a preflight we never grant. */
+function requireJson(req: Request, res: Response, next: NextFunction): void {
+  if (!req.is("application/json")) {
+    res.status(415).json({ error: "send the request as application/json" });
+    return;
+  }
+  next();
+}
+
+function isFingerprints(v: unknown): v is Record<string, string> {
+  return (
+    typeof v === "object" &&
+    v !== null &&
+    !Array.isArray(v) &&
+    Object.values(v).every((x) => typeof x === "string" && x.length <= 64)
+  );
+}
+
+function text(v: unknown, name: string): string {
+  if (typeof v !== "string" || v === "" || v.length > 200)
+    throw new InputError(`give '${name}' once, as text`);
+  return v;
+}
+
+const messageOf = (err: unknown) => (err instanceof Error ? err.message : String(err));
+
+function panelErrors(log: Logger) {
+  return (err: unknown, _req: Request, res: Response, next: NextFunction): void => {
+    if (res.headersSent) {
+      next(err);
+      return;
+    }
+    const e = err as { type?: string; status?: number };
+    if (err instanceof InputError) res.status(400).json({ error: err.message });
+    else if (e?.type === "entity.parse.failed" || e?.type === "entity.too.large")
+      res.status(e.status ?? 400).json({ error: "the request body is not valid JSON (or too large)" });
+    else if (err instanceof UpstreamError) res.status(502).json({ error: err.message });
+    else {
+      log.error(`panel: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+      res.status(500).json({ error: "internal error; the add-on log has the details" });
+    }
+  };
+}

@@ -1,0 +1,256 @@
+import type { Browser, BrowserContextOptions } from "playwright-core";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { HA_THEME, launchChromium, screenshot, startIngressProxy, watchErrors } from "./browser.js";
+import { buildPanelBundle, type PanelLab, READ_ONLY_TOKEN, startPanelLab } from "./harness.js";
+
+let browser: Browser;
+let bundlePath: string;
+const stops: (() => Promise<void>)[] = [];
+
+beforeAll(async () => {
+  bundlePath = buildPanelBundle();
+  browser = await launchChromium();
+});
+afterAll(async () => {
+  await browser?.close();
+});
+afterEach(async () => {
+  for (const stop of stops.splice(0).reverse()) await stop();
+});
+
+async function lab(scenario: string, token?: { id: string; secret: string }): Promise<PanelLab> {
+  const l = await startPanelLab(scenario, { bundlePath, token });
+  stops.push(l.stop);
+  return l;
+}
+
+/** A page in a fresh context (light, 1280 px unless told), and the errors it reports. */
+async function openPage(options: BrowserContextOptions = {}) {
+  const context = await browser.newContext({
+    colorScheme: "light",
+    viewport: { width: 1280, height: 900 },
+    ...options,
+  });
+  stops.push(() => context.close());
+  const page = await context.newPage();
+  return { page, errors: watchErrors(page) };
+}
+
+const ownedJobs = (l: PanelLab) =>
+  l.lab.state.jobs
+    .filter((j) => j.id.startsWith("pve-backup-"))
+    .map((j) => `${j.id}:${j.enabled ?? 1}`)
+    .sort();
+
+describe("the panel on loopback (npm start)", () => {
+  it("applies the plan only after confirmation: Cancel changes nothing, Apply changes the lab's jobs", async () => {
+    const l = await lab("seed");
+    const { page, errors } = await openPage();
+    await page.goto(`${l.url}#policy`);
+
+    const diff = page.locator("[data-plan-cluster=home]");
+    await expect
+      .poll(() => diff.locator("[data-step=create]").allTextContents())
+      .toEqual([
+        "+ create pve-backup-p0",
+        "+ create pve-backup-p1",
+        "+ create pve-backup-p2",
+        "+ create pve-backup-manual",
+      ]);
+    expect(ownedJobs(l)).toEqual([]);
+
+    await page.getByRole("button", { name: "Apply…" }).click();
+    const dialog = page.locator("[data-confirm]");
+    await expect.poll(() => dialog.isVisible()).toBe(true);
+    expect(await dialog.textContent()).toContain("home: create pve-backup-p0");
+    await screenshot(page, "policy-confirm-light");
+    await dialog.getByRole("button", { name: "Cancel" }).click();
+    await expect.poll(() => dialog.count()).toBe(0);
+    expect(ownedJobs(l)).toEqual([]);
+
+    await page.getByRole("button", { name: "Apply…" }).click();
+    // A double click on Apply sends one request: the button is disabled while it runs.
+    await dialog.getByRole("button", { name: "Apply", exact: true }).dblclick();
+    await expect.poll(() => page.locator("[data-apply-result]").textContent()).toBe("Applied 4 change(s).");
+    expect(ownedJobs(l)).toEqual([
+      "pve-backup-manual:0",
+      "pve-backup-p0:1",
+      "pve-backup-p1:1",
+      "pve-backup-p2:1",
+    ]);
+    await expect.poll(() => diff.textContent()).toContain("(jobs match the policy)");
+    expect(await page.getByRole("button", { name: "Apply…" }).isDisabled()).toBe(true);
+    await screenshot(page, "policy-applied-light");
+    expect(errors).toEqual([]);
+  });
+
+  it("keeps what the user is typing in the filter when new data arrives", async () => {
+    const l = await lab("tiered");
+    const { page, errors } = await openPage();
+    await page.goto(l.url);
+    const search = page.getByLabel("Filter guests");
+    await search.click();
+    await page.keyboard.type("imm");
+    const vmids = () =>
+      page.locator("tr.pvb-guest").evaluateAll((els) => els.map((e) => e.getAttribute("data-vmid")));
+    await expect.poll(vmids).toEqual(["101"]);
+    // The periodic refresh, now.
+    await page.evaluate(() =>
+      (
+        document.querySelector("pve-backup-panel") as unknown as { loadOverview(): Promise<void> }
+      ).loadOverview(),
+    );
+    await page.keyboard.type("ich");
+    expect(await search.inputValue()).toBe("immich");
+    expect(await search.evaluate((el) => el === document.activeElement)).toBe(true);
+    expect(await vmids()).toEqual(["101"]);
+    expect(errors).toEqual([]);
+  });
+
+  it("lists the read-only token's missing privileges with copyable pveum lines", async () => {
+    const l = await lab("seed", READ_ONLY_TOKEN);
+    const { page, errors } = await openPage({ colorScheme: "dark" });
+    await page.goto(`${l.url}#doctor`);
+    const lines = page.locator("[data-pveum]");
+    await expect.poll(() => lines.count()).toBeGreaterThan(0);
+    expect(await lines.allTextContents()).toContain(
+      "pveum acl modify / --tokens 'monitor@pve!readonly' --roles PVEBackupPanel",
+    );
+    expect(await page.locator("[data-section=doctor]").textContent()).toContain("missing");
+    await screenshot(page, "doctor-dark");
+    expect(errors).toEqual([]);
+  });
+});
+
+describe("the panel through the ingress path", () => {
+  const PREFIX = "/api/hassio_ingress/Zx9-test_token";
+
+  it("shows the tiered lab's night with P0 before P1, a task's log on click, and a guest's archives", async () => {
+    const l = await lab("tiered");
+    const proxy = await startIngressProxy(l.ingressUrl, PREFIX);
+    stops.push(proxy.close);
+    const { page, errors } = await openPage();
+    const requested: string[] = [];
+    page.on("request", (r) => requested.push(new URL(r.url()).pathname));
+    await page.goto(`${proxy.url}#timeline`);
+
+    const groups = page.locator(".pvb-tl-group");
+    await expect.poll(() => groups.count()).toBeGreaterThan(1);
+    expect(await page.locator("[data-night-shown]").getAttribute("data-night-shown")).toBe("2026-02-10");
+    const tiers = await groups.evaluateAll((els) => els.map((e) => e.getAttribute("data-tier")));
+    expect(tiers.slice(0, 2)).toEqual(["P0", "P1"]);
+    const starts = async (tier: string) =>
+      page
+        .locator(`.pvb-tl-group[data-tier=${tier}] .pvb-bar`)
+        .evaluateAll((els) => els.map((e) => e.getBoundingClientRect().left));
+    const p0 = await starts("P0");
+    const p1 = await starts("P1");
+    expect(p0).toHaveLength(2);
+    expect(p1).toHaveLength(2);
+    expect(Math.max(...p0)).toBeLessThan(Math.min(...p1));
+    await screenshot(page, "timeline-light");
+
+    await page.locator(".pvb-tl-group[data-tier=P0] .pvb-bar").first().click();
+    const log = page.locator("[data-log]");
+    await expect.poll(() => log.textContent()).toContain("INFO: Starting Backup of VM 100 (qemu)");
+    await page.getByRole("button", { name: "Close" }).click();
+
+    await page.getByRole("tab", { name: "Guests" }).click();
+    await page.getByLabel("Tier").selectOption("P1");
+    const rows = page.locator("tr.pvb-guest");
+    await expect
+      .poll(() => rows.evaluateAll((els) => els.map((e) => e.getAttribute("data-vmid"))))
+      .toEqual(["101", "105"]);
+    await rows.first().click();
+    const archives = page.locator("[data-storage=nas-backups] tr[data-volid]");
+    await expect.poll(() => archives.count()).toBe(3);
+    expect(await archives.first().getAttribute("data-volid")).toBe(
+      "nas-backups:backup/vzdump-qemu-101-2026_02_10-03_15_02.vma.zst",
+    );
+    await screenshot(page, "guests-archives-light");
+
+    // Every request stayed under the ingress path.
+    expect(requested.every((p) => p.startsWith(`${PREFIX}/`))).toBe(true);
+    expect(requested).toContain(`${PREFIX}/panel.js`);
+    expect(errors).toEqual([]);
+  });
+
+  it("fits a 360 px phone in the dark, guests and timeline", async () => {
+    const l = await lab("tiered");
+    const proxy = await startIngressProxy(l.ingressUrl, PREFIX);
+    stops.push(proxy.close);
+    const { page, errors } = await openPage({
+      colorScheme: "dark",
+      viewport: { width: 360, height: 740 },
+      isMobile: true,
+      hasTouch: true,
+    });
+    await page.goto(proxy.url);
+    const guests = (await (await fetch(`${l.url}api/panel/overview`)).json()) as { guests: unknown[] };
+    expect(guests.guests.length).toBeGreaterThan(4);
+    await expect.poll(() => page.locator("tr.pvb-guest").count()).toBe(guests.guests.length);
+    const bg = await page.locator("pve-backup-panel").evaluate((el) => getComputedStyle(el).backgroundColor);
+    expect(bg).toBe("rgb(17, 17, 17)");
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    expect(overflow).toBeLessThanOrEqual(0);
+    await screenshot(page, "guests-360-dark");
+    await page.getByRole("tab", { name: "Timeline" }).click();
+    await expect.poll(() => page.locator(".pvb-bar").count()).toBeGreaterThan(0);
+    await screenshot(page, "timeline-360-dark");
+    expect(errors).toEqual([]);
+  });
+
+  it("takes Home Assistant's theme from the frontend around it", async () => {
+    const l = await lab("tiered");
+    const proxy = await startIngressProxy(l.ingressUrl, PREFIX);
+    stops.push(proxy.close);
+    const { page, errors } = await openPage();
+    await page.goto(new URL("/ha.html", proxy.url).href);
+    const panel = page.frameLocator("iframe").locator("pve-backup-panel");
+    await expect.poll(() => panel.locator("tr.pvb-guest").count()).toBeGreaterThan(0);
+    const look = await panel.evaluate((el) => ({
+      ha: el.hasAttribute("data-ha"),
+      background: getComputedStyle(el).backgroundColor,
+      text: getComputedStyle(el).color,
+      card: getComputedStyle(el.querySelector(".pvb-card") as Element).backgroundColor,
+    }));
+    expect(look).toEqual({
+      ha: true,
+      background: HA_THEME["--primary-background-color"],
+      text: HA_THEME["--primary-text-color"],
+      card: HA_THEME["--card-background-color"],
+    });
+    await screenshot(page, "guests-in-ha-theme");
+    expect(errors).toEqual([]);
+  });
+
+  it("follows tonight's run as it happens: P0 at 03:00, then P1 at 03:15", async () => {
+    const l = await lab("tiered");
+    const proxy = await startIngressProxy(l.ingressUrl, PREFIX);
+    stops.push(proxy.close);
+    await l.lab.advance(16 * 60_000);
+    await l.deps.refreshNow();
+    const { page, errors } = await openPage();
+    await page.goto(`${proxy.url}#timeline`);
+    await expect
+      .poll(() => page.locator("[data-night-shown]").getAttribute("data-night-shown"))
+      .toBe("2026-02-11");
+    const bars = await page.locator(".pvb-bar").evaluateAll((els) =>
+      els.map((e) => ({
+        tier: e.closest(".pvb-tl-group")?.getAttribute("data-tier"),
+        start: Number(e.getAttribute("data-start")),
+        running: e.classList.contains("running"),
+      })),
+    );
+    const p0 = bars.filter((b) => b.tier === "P0");
+    const p1 = bars.filter((b) => b.tier === "P1");
+    expect(p0.map((b) => new Date(b.start).toISOString())).toEqual([
+      "2026-02-11T03:00:00.000Z",
+      "2026-02-11T03:00:00.000Z",
+    ]);
+    expect(p1.length).toBeGreaterThan(0);
+    expect(Math.max(...p0.map((b) => b.start))).toBeLessThan(Math.min(...p1.map((b) => b.start)));
+    await screenshot(page, "timeline-tonight-light");
+    expect(errors).toEqual([]);
+  });
+});
