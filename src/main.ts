@@ -11,6 +11,8 @@ import { startHomeAssistant } from "./ha/start.js";
 import { createConsoleLogger, type LogLevel } from "./log.js";
 import { ListenError } from "./server/guard.js";
 import { startApiServer } from "./server/http.js";
+import type { PanelDeps } from "./server/panel/router.js";
+import { createPanelApp } from "./server/panel/serve.js";
 import { startWebhookServer, type WebhookListener } from "./server/webhook.js";
 import type { BackupEvent } from "./service/backups.js";
 import { createRuntime } from "./service/runtime.js";
@@ -167,6 +169,7 @@ async function main(): Promise<void> {
 
   // As the add-on, the page and the status and bridge JSON are served on the ingress port, to the
   // Supervisor's ingress proxy and to loopback (the container's healthcheck), instead of api_port.
+  const panel: PanelDeps = { app, nowMs, refreshNow: () => runtime.refreshNow(), log };
   const addon = process.env.SUPERVISOR_TOKEN
     ? await startAddonSurface({
         env: process.env,
@@ -175,6 +178,7 @@ async function main(): Promise<void> {
         bridge: () => bridge?.stats(),
         refreshes: () => runtime.count(),
         addonVersion: VERSION,
+        panel,
       })
     : undefined;
   let webhook: WebhookListener | undefined;
@@ -187,9 +191,11 @@ async function main(): Promise<void> {
           refreshes: () => runtime.count(),
           pveNotifications: () => webhook?.received(),
           log,
+          fallback: createPanelApp(panel),
         },
         config.apiPort,
       );
+  if (server) log.info(`panel on ${server.url}/`);
   if (config.push)
     webhook = await startWebhookServer(
       { secret: config.push.secret, onPveNotification, log },

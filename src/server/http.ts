@@ -1,3 +1,4 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
 import type { BridgeStats } from "../ha/bridge.js";
 import type { Logger } from "../log.js";
 import type { StatusJson } from "../report.js";
@@ -25,6 +26,8 @@ export interface ApiServerDeps {
   readonly pveNotifications?: () => number | undefined;
   readonly log: Logger;
   readonly limits?: Partial<ServerLimits>;
+  /** Everything else (the panel, an express app), when given; else a 404. */
+  readonly fallback?: (req: IncomingMessage, res: ServerResponse) => void;
 }
 
 export async function startApiServer(
@@ -33,7 +36,7 @@ export async function startApiServer(
   host = "127.0.0.1",
 ): Promise<Listening> {
   const server = createGuardedServer(
-    (req, path, send) => {
+    (req, path, send, res) => {
       switch (path) {
         case "/api/status": {
           if (!allowOnly(req, "GET", path, send)) return;
@@ -54,6 +57,7 @@ export async function startApiServer(
             error: "PVE's webhook has a port of its own: webhook_port (with push.secret set), not api_port",
           });
         default:
+          if (deps.fallback) return deps.fallback(req, res);
           return send(404, { error: `no such resource: ${path}; try GET /api/status` });
       }
     },

@@ -92,4 +92,26 @@ describe("the running service", () => {
     expect(service.exitCode).toBeNull();
     expect((await status())?.status).toBe(200);
   });
+
+  it("serves the panel beside /api/status on its port", async () => {
+    lab = await startSimLab({ scenario: seed(), clock: "manual" });
+    const port = await freePort();
+    service = spawn(process.execPath, [MAIN, "--options", optionsFileFor(lab, { api_port: port })], {
+      stdio: "ignore",
+    });
+    const base = `http://127.0.0.1:${port}`;
+    await waitFor(
+      async () => (await fetch(`${base}/api/status`).catch(() => undefined))?.ok === true,
+      20_000,
+      "the service did not start",
+    );
+    const page = await fetch(`${base}/`);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain("<title>PVE Backup</title>");
+    expect((await fetch(`${base}/panel.js`)).status).toBe(200);
+    const overview = (await (await fetch(`${base}/api/panel/overview`)).json()) as { storage: string };
+    expect(overview.storage).toBe("nas-backups");
+    // Unknown paths are still a 404, now the panel's.
+    expect((await fetch(`${base}/nope`)).status).toBe(404);
+  });
 });
