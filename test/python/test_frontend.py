@@ -5,9 +5,11 @@ from __future__ import annotations
 import hashlib
 import logging
 from pathlib import Path
+from typing import Any
 
 import pytest
 from homeassistant.components.frontend import DATA_EXTRA_MODULE_URL
+from homeassistant.components.onboarding.const import STEPS
 from homeassistant.core import HomeAssistant
 from homeassistant.setup import async_setup_component
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
@@ -32,8 +34,13 @@ def expected_url(content: bytes) -> str:
 
 
 async def test_card_is_served_and_loaded_on_every_page(
-    hass: HomeAssistant, bundle: Path, hass_client: ClientSessionGenerator
+    hass: HomeAssistant,
+    bundle: Path,
+    hass_client: ClientSessionGenerator,
+    hass_storage: dict[str, Any],
 ) -> None:
+    # An onboarded instance, so that / is the app's index.html and not the onboarding page.
+    hass_storage["onboarding"] = {"version": 4, "key": "onboarding", "data": {"done": list(STEPS)}}
     assert await async_setup_component(hass, "frontend", {})
     assert await async_setup_component(hass, DOMAIN, {})
     url = expected_url(BUNDLE)
