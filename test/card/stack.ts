@@ -79,6 +79,13 @@ export async function startStack(
     throw new Error("The card is not built: run `npm run build` first.");
   ensureFrontend();
   const hass = await startHass();
+  // The harness onboards the API steps; the frontend also wants the last one done.
+  const step = await fetch(`${hass.url}/api/onboarding/integration`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${await userToken(hass.url)}`, "content-type": "application/json" },
+    body: JSON.stringify({ client_id: `${hass.url}/`, redirect_uri: `${hass.url}/?auth_callback=1` }),
+  });
+  if (!step.ok) throw new Error(`onboarding integration step: ${step.status} ${await step.text()}`);
   const stack: Stack = {
     hass,
     lab: undefined as unknown as SimLab,
@@ -105,6 +112,39 @@ export async function startStack(
   };
   await stack.replaceLab(scenario, options);
   return stack;
+}
+
+/** An access token of the harness's user through the login flow (the API wants a user's own). */
+async function userToken(url: string): Promise<string> {
+  const clientId = `${url}/`;
+  const post = async (path: string, body: unknown) => {
+    const r = await fetch(`${url}${path}`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(body),
+    });
+    return (await r.json()) as Record<string, string>;
+  };
+  const flow = await post("/auth/login_flow", {
+    client_id: clientId,
+    handler: ["homeassistant", null],
+    redirect_uri: `${url}/?auth_callback=1`,
+  });
+  const done = await post(`/auth/login_flow/${flow.flow_id}`, {
+    client_id: clientId,
+    username: "test",
+    password: "test-password-123",
+  });
+  const tokens = await fetch(`${url}/auth/token`, {
+    method: "POST",
+    headers: { "content-type": "application/x-www-form-urlencoded" },
+    body: new URLSearchParams({
+      grant_type: "authorization_code",
+      code: String(done.result),
+      client_id: clientId,
+    }),
+  });
+  return ((await tokens.json()) as { access_token: string }).access_token;
 }
 
 export function launchChromium(): Promise<Browser> {
@@ -225,23 +265,33 @@ export async function cardRows(page: Page, selector = "pve-backup-card"): Promis
 /** Waits for the card to be defined, configured and fed by `hass`; fails on an error card. */
 export async function waitForCard(page: Page, rows: number, timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
+  let errorSince: number | undefined;
   for (;;) {
     if (page.url().includes("/auth/authorize")) throw new Error("the stored tokens were refused");
-    if (
-      await page
-        .locator("hui-error-card")
-        .first()
-        .isVisible()
-        .catch(() => false)
-    )
-      throw new Error(`error card: ${await page.locator("hui-error-card").first().textContent()}`);
+    // The frontend shows a placeholder error card while the element is not defined yet (2 s);
+    // one that stays means the card failed.
+    const errorText = await page
+      .locator("hui-error-card")
+      .first()
+      .evaluate((el) => el.shadowRoot?.textContent?.replace(/\s+/g, " ").trim() ?? "", undefined, {
+        timeout: 500,
+      })
+      .catch(() => undefined);
+    if (errorText !== undefined && (errorSince ??= Date.now()) < Date.now() - 15_000)
+      throw new Error(`error card: ${errorText}`);
+    if (errorText === undefined) errorSince = undefined;
     const n = await page
       .locator("pve-backup-card")
       .first()
       .evaluate((el) => el.shadowRoot?.querySelectorAll("li.row").length ?? -1, undefined, { timeout: 1_000 })
       .catch(() => -1);
     if (n >= rows) return;
-    if (Date.now() > deadline) throw new Error(`the card shows ${n} rows, expected ${rows}`);
+    if (Date.now() > deadline) {
+      await page.screenshot({ path: join(SHOTS, "failure.png") }).catch(() => undefined);
+      throw new Error(
+        `the card shows ${n} rows, expected ${rows} (at ${page.url()}; see ${SHOTS}/failure.png)`,
+      );
+    }
     await page.waitForTimeout(250);
   }
 }
