@@ -277,9 +277,9 @@ export async function waitForCard(page: Page, rows: number, timeoutMs = 60_000):
         timeout: 500,
       })
       .catch(() => undefined);
-    if (errorText !== undefined && (errorSince ??= Date.now()) < Date.now() - 15_000)
+    errorSince = errorText === undefined ? undefined : (errorSince ?? Date.now());
+    if (errorSince !== undefined && errorSince < Date.now() - 15_000)
       throw new Error(`error card: ${errorText}`);
-    if (errorText === undefined) errorSince = undefined;
     const n = await page
       .locator("pve-backup-card")
       .first()
