@@ -206,6 +206,7 @@ export async function openPage(
   const page = await context.newPage();
   const errors: string[] = [];
   page.on("pageerror", (e) => errors.push(String(e)));
+  page.on("requestfailed", (r) => errors.push(`request failed: ${r.url()} ${r.failure()?.errorText}`));
   await page.goto(`${hass.url}${path}`);
   return { page, context, errors };
 }
@@ -270,16 +271,22 @@ export async function waitForCard(page: Page, rows: number, timeoutMs = 60_000):
     if (page.url().includes("/auth/authorize")) throw new Error("the stored tokens were refused");
     // The frontend shows a placeholder error card while the element is not defined yet (2 s);
     // one that stays means the card failed.
-    const errorText = await page
-      .locator("hui-error-card")
-      .first()
-      .evaluate((el) => el.shadowRoot?.textContent?.replace(/\s+/g, " ").trim() ?? "", undefined, {
-        timeout: 500,
-      })
-      .catch(() => undefined);
+    const errorCard = page.locator("hui-error-card").first();
+    const errorText = (await errorCard.isVisible().catch(() => false))
+      ? await errorCard
+          .evaluate((el) => el.shadowRoot?.textContent?.replace(/\s+/g, " ").trim() ?? "", undefined, {
+            timeout: 500,
+          })
+          .catch(() => "")
+      : undefined;
     errorSince = errorText === undefined ? undefined : (errorSince ?? Date.now());
-    if (errorSince !== undefined && errorSince < Date.now() - 15_000)
-      throw new Error(`error card: ${errorText}`);
+    if (errorSince !== undefined && errorSince < Date.now() - 15_000) {
+      await page.screenshot({ path: join(SHOTS, "failure.png") }).catch(() => undefined);
+      const defined = await page.evaluate(() => customElements.get("pve-backup-card") !== undefined);
+      throw new Error(
+        `error card: ${errorText} (card element defined: ${defined}; see ${SHOTS}/failure.png)`,
+      );
+    }
     const n = await page
       .locator("pve-backup-card")
       .first()
