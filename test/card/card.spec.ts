@@ -199,10 +199,7 @@ describe.sequential("pve-backup-card: themes, phone width, Back up now, editor, 
         )
         .toEqual({ title: `Backups ${variant.name}`, compact: true, preview: true });
       await page.waitForTimeout(300);
-      await editor
-        .locator("ha-dialog")
-        .first()
-        .screenshot({ path: join(SHOTS, `editor-${variant.name}.png`), animations: "disabled" });
+      await page.screenshot({ path: join(SHOTS, `editor-${variant.name}.png`), animations: "disabled" });
       expect(errors).toEqual([]);
       await context.close();
     }

@@ -205,7 +205,7 @@ export async function openPage(
   );
   const page = await context.newPage();
   const errors: string[] = [];
-  page.on("pageerror", (e) => errors.push(String(e)));
+  page.on("pageerror", (e) => errors.push(`${e.name}: ${e.message} ${e.stack?.slice(0, 400) ?? ""}`));
   page.on("requestfailed", (r) => errors.push(`request failed: ${r.url()} ${r.failure()?.errorText}`));
   await page.goto(`${hass.url}${path}`);
   return { page, context, errors };
