@@ -16,3 +16,15 @@ await build({
 });
 mkdirSync("custom_components/pve_backup/frontend", { recursive: true });
 copyFileSync("dist/pve-backup-card.js", "custom_components/pve_backup/frontend/pve-backup-card.js");
+
+// The card's benchmark (Node; it drives Chromium and a real Home Assistant).
+await build({
+  entryPoints: { "bench/card": "bench/card.ts" },
+  outdir: "dist",
+  bundle: true,
+  platform: "node",
+  target: "node20",
+  format: "esm",
+  packages: "external",
+  logLevel: "warning",
+});

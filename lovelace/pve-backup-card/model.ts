@@ -214,7 +214,7 @@ const rank = (g: Guest) => (g.problem ? 0 : g.status === "unknown" ? 1 : g.statu
 const byName = (a: Guest, b: Guest) =>
   rank(a) - rank(b) ||
   STATUS_ORDER.indexOf(a.status) - STATUS_ORDER.indexOf(b.status) ||
-  a.name.localeCompare(b.name) ||
+  collator().compare(a.name, b.name) ||
   (a.vmid ?? 0) - (b.vmid ?? 0);
 
 /** Rows in display order: problems first, then unknown, running, ok; grouped when asked. */
@@ -231,7 +231,7 @@ export function arrange(guests: readonly Guest[], groupBy: GroupBy, onlyProblems
       ? STATUS_ORDER.indexOf(k as GuestStatus)
       : Math.min(...list.map(rank)) * 1000 + (k === "" ? 999 : 0);
   return [...groups.entries()]
-    .sort(([a, la], [b, lb]) => order(a, la) - order(b, lb) || a.localeCompare(b))
+    .sort(([a, la], [b, lb]) => order(a, la) - order(b, lb) || collator().compare(a, b))
     .map(([key, list]) => ({ key, label: key, guests: list }));
 }
 
@@ -256,6 +256,21 @@ export function summarize(clusters: readonly ClusterSummary[]): {
   };
 }
 
+/** Intl formatters are costly to create: one per language and kind, reused for every row. */
+const formatters = new Map<string, Intl.NumberFormat | Intl.RelativeTimeFormat | Intl.Collator>();
+function cached<T extends Intl.NumberFormat | Intl.RelativeTimeFormat | Intl.Collator>(
+  key: string,
+  make: () => T,
+): T {
+  let f = formatters.get(key);
+  if (!f) {
+    f = make();
+    formatters.set(key, f);
+  }
+  return f as T;
+}
+const collator = () => cached("collator", () => new Intl.Collator(undefined, { numeric: true }));
+
 /** `1.2 GB` (decimal units, like Home Assistant's data size sensors). */
 export function formatBytes(bytes: number | null, language = "en"): string {
   if (bytes === null) return "—";
@@ -267,7 +282,11 @@ export function formatBytes(bytes: number | null, language = "en"): string {
     i++;
   }
   const digits = i === 0 || v >= 100 ? 0 : 1;
-  return `${new Intl.NumberFormat(language, { maximumFractionDigits: digits }).format(v)} ${units[i]}`;
+  const fmt = cached(
+    `n:${language}:${digits}`,
+    () => new Intl.NumberFormat(language, { maximumFractionDigits: digits }),
+  );
+  return `${fmt.format(v)} ${units[i]}`;
 }
 
 /** `3 hours ago` / `in 5 minutes`, in the user's language. */
@@ -285,7 +304,7 @@ export function formatRelative(ms: number | null, nowMs: number, language = "en"
   let v = diffS;
   for (const [unit, size] of steps) {
     if (Math.abs(v) < size) {
-      const fmt = new Intl.RelativeTimeFormat(language, { numeric: "auto" });
+      const fmt = cached(`r:${language}`, () => new Intl.RelativeTimeFormat(language, { numeric: "auto" }));
       return fmt.format(Math.round(v), unit);
     }
     v /= size;

@@ -1,6 +1,6 @@
 import { html, LitElement, nothing, type PropertyValues, type TemplateResult } from "lit";
 import { repeat } from "lit/directives/repeat.js";
-import { type CardConfig, type Column, configForm, parseConfig } from "./config.js";
+import { type CardConfig, COLUMNS, type Column, configForm, parseConfig } from "./config.js";
 import {
   arrange,
   type Catalogue,
@@ -84,8 +84,11 @@ export class PveBackupCard extends LitElement {
     return {
       type: "custom:pve-backup-card",
       ...(only?.key ? { cluster: only.key } : {}),
+      // The defaults, written out so that the visual editor shows them.
       filter: "all",
       group_by: "none",
+      columns: [...COLUMNS],
+      compact: false,
     };
   }
 
@@ -167,6 +170,7 @@ export class PveBackupCard extends LitElement {
       : cat.guests;
     const groups = arrange(guests, config.group_by, config.filter === "problems");
     const cols = new Set(config.columns);
+    this._labels.clear();
     return html`
       <ha-card>
         <div class="header">
@@ -236,8 +240,7 @@ export class PveBackupCard extends LitElement {
     const lang = hass.locale?.language ?? "en";
     const look = STATUS_LOOK[g.status];
     const statusEntity = g.entities.backup_status;
-    const stateObj = statusEntity ? hass.states[statusEntity] : undefined;
-    const statusText = (stateObj && hass.formatEntityState?.(stateObj)) || look.label;
+    const statusText = this._statusLabel(g.status, statusEntity);
     const pending = this._pending.has(g.deviceId);
     const busy = g.status === "running" || pending;
     const sub: (TemplateResult | string)[] = [];
@@ -267,6 +270,20 @@ export class PveBackupCard extends LitElement {
         ${busy ? html`<div class="bar" role="progressbar" aria-label=${`Backing up ${g.name}`}></div>` : nothing}
       </li>
     `;
+  }
+
+  /** The translated state, asked of the frontend once per status and render (same for every guest). */
+  private _labels = new Map<string, string>();
+  private _statusLabel(status: GuestStatus, entityId: string | undefined): string {
+    let label = this._labels.get(status);
+    if (label === undefined) {
+      const stateObj = entityId ? this._hass?.states[entityId] : undefined;
+      label =
+        (stateObj && stateObj.state === status && this._hass?.formatEntityState?.(stateObj)) ||
+        STATUS_LOOK[status].label;
+      this._labels.set(status, label);
+    }
+    return label;
   }
 
   private _dialog(): TemplateResult {

@@ -2,12 +2,13 @@ import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { benchLab } from "../../bench/lab-gen.js";
 import { waitFor } from "../ha/hass.js";
 import { statusOf } from "../support/cli.js";
 import { tieredLab } from "../support/scenarios.js";
-import { shiftScenario } from "./shift.js";
 import {
+  BENCH_TOKEN,
+  BIG_LAB_OPTIONS,
+  bigLab,
   cardRows,
   launchChromium,
   openPage,
@@ -206,23 +207,9 @@ describe.sequential("pve-backup-card: themes, phone width, Back up now, editor, 
   });
 
   it("renders 200 guests, each with the CLI's status", async () => {
-    const BENCH_TOKEN = { id: "root@pam!bench", secret: "11111111-2222-4333-8444-555555555555" };
-    const over = { storage: "nas", tiers: [] };
-    await stack.replaceLab(shiftScenario(benchLab(200, 1, 0), Date.now() - (Date.now() % 60_000)), (lab) => ({
-      clusters: [
-        {
-          name: "home",
-          url: lab.url,
-          token_id: BENCH_TOKEN.id,
-          token_secret: BENCH_TOKEN.secret,
-          fingerprint: lab.fingerprint,
-        },
-      ],
-      ...over,
-      timezone: "UTC",
-      refresh_interval_s: 30,
-    }));
-    const cli = await statusOf(stack.lab, over, BENCH_TOKEN);
+    const big = bigLab(200);
+    await stack.replaceLab(big.scenario, big.options);
+    const cli = await statusOf(stack.lab, BIG_LAB_OPTIONS, BENCH_TOKEN);
     expect(cli.json.guests).toHaveLength(200);
     const { page, context, errors } = await openPage(browser, stack.hass, "/pve-test/0");
     await waitForCard(page, 200, 120_000);

@@ -2,12 +2,14 @@ import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
+import { benchLab } from "../../bench/lab-gen.js";
 import type { Options } from "../../src/config/schema.js";
 import { demoOptions } from "../../src/demo.js";
 import { type SimLab, startSimLab } from "../../src/sim/lab.js";
 import type { Scenario } from "../../src/sim/scenario.js";
 import { type AddonProcess, addon } from "../ha/addon.js";
 import { freePort, type Hass, startHass, waitFor } from "../ha/hass.js";
+import { shiftScenario } from "./shift.js";
 
 /**
  * The card's test stack: a real Home Assistant Core (test/ha/hass.ts) serving the real frontend,
@@ -145,6 +147,32 @@ async function userToken(url: string): Promise<string> {
     }),
   });
   return ((await tokens.json()) as { access_token: string }).access_token;
+}
+
+/** The bench lab's token (bench/lab-gen.ts). */
+export const BENCH_TOKEN = { id: "root@pam!bench", secret: "11111111-2222-4333-8444-555555555555" };
+/** Options beyond the cluster for the generated lab: its storage, no tiers. */
+export const BIG_LAB_OPTIONS = { storage: "nas", tiers: [] };
+
+/** A generated lab of `guests` guests whose times are now, and the add-on's options for it. */
+export function bigLab(guests: number): { scenario: Scenario; options: (lab: SimLab) => Options } {
+  return {
+    scenario: shiftScenario(benchLab(guests, 1, 0), Date.now() - (Date.now() % 60_000)),
+    options: (lab) => ({
+      clusters: [
+        {
+          name: "home",
+          url: lab.url,
+          token_id: BENCH_TOKEN.id,
+          token_secret: BENCH_TOKEN.secret,
+          fingerprint: lab.fingerprint,
+        },
+      ],
+      ...BIG_LAB_OPTIONS,
+      timezone: "UTC",
+      refresh_interval_s: 30,
+    }),
+  };
 }
 
 export function launchChromium(): Promise<Browser> {
