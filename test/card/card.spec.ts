@@ -35,6 +35,8 @@ const shot = (page: Page, name: string) =>
     .first()
     .screenshot({ path: join(SHOTS, `${name}.png`), animations: "disabled" });
 
+const rowOf = (page: Page, vmid: number) => page.locator(`pve-backup-card li.row[data-vmid="${vmid}"]`);
+
 beforeAll(async () => {
   mkdirSync(SHOTS, { recursive: true });
   stack = await startStack(tieredLab({ now: nowIso() }));
@@ -62,13 +64,24 @@ describe.sequential("pve-backup-card in the real Home Assistant frontend", () =>
     );
     // Status in words, not only in colour.
     for (const r of rows) expect(r.sub.length).toBeGreaterThan(0);
-    expect(errors).toEqual([]);
+    // The stub config the card picker uses finds the product's cluster in the real registries.
+    const stub = await page.evaluate(() => {
+      const app = document.querySelector("home-assistant") as unknown as { hass: unknown };
+      const card = customElements.get("pve-backup-card") as unknown as { getStubConfig(h: unknown): unknown };
+      return card.getStubConfig(app.hass);
+    });
+    expect(stub).toMatchObject({ type: "custom:pve-backup-card", cluster: "home" });
     await shot(page, "card-light");
+    // A tap on a guest opens Home Assistant's more-info dialog of its status entity.
+    await rowOf(page, want[0]?.vmid as number)
+      .locator("button.main")
+      .click();
+    await page.locator("ha-more-info-dialog").first().waitFor({ state: "attached", timeout: 15_000 });
+    await expect.poll(() => page.locator("ha-more-info-dialog ha-dialog[open]").count()).toBe(1);
+    expect(errors).toEqual([]);
     await context.close();
   });
 });
-
-const rowOf = (page: Page, vmid: number) => page.locator(`pve-backup-card li.row[data-vmid="${vmid}"]`);
 
 /** Move the lab's clock in steps until `check` holds (tasks progress with it). */
 async function runLabUntil(check: () => Promise<boolean>, message: string): Promise<void> {
