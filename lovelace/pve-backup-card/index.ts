@@ -1,3 +1,4 @@
+import { PveBackupCardEditor } from "./editor.js";
 import { PveBackupCard } from "./pve-backup-card.js";
 
 /** The bundle's entry: defines the element and lists it in the dashboard's card picker. */
@@ -18,6 +19,7 @@ const TAG = "pve-backup-card";
 
 function register(): void {
   if (!customElements.get(TAG)) customElements.define(TAG, PveBackupCard);
+  if (!customElements.get(`${TAG}-editor`)) customElements.define(`${TAG}-editor`, PveBackupCardEditor);
   window.customCards = window.customCards ?? [];
   if (!window.customCards.some((c) => c.type === TAG))
     window.customCards.push({

@@ -1,6 +1,6 @@
 import { html, LitElement, nothing, type PropertyValues, type TemplateResult } from "lit";
 import { repeat } from "lit/directives/repeat.js";
-import { type CardConfig, COLUMNS, type Column, configForm, parseConfig } from "./config.js";
+import { type CardConfig, COLUMNS, type Column, parseConfig } from "./config.js";
 import {
   arrange,
   type Catalogue,
@@ -74,8 +74,8 @@ export class PveBackupCard extends LitElement {
     this._now = Date.now();
   }
 
-  static getConfigForm() {
-    return configForm();
+  static getConfigElement(): HTMLElement {
+    return document.createElement("pve-backup-card-editor");
   }
 
   static getStubConfig(hass: HassLike): Record<string, unknown> {
