@@ -1,0 +1,341 @@
+import { html, LitElement, nothing, type PropertyValues, type TemplateResult } from "lit";
+import { repeat } from "lit/directives/repeat.js";
+import { type CardConfig, COLUMNS, type Column, parseConfig } from "./config.js";
+import {
+  arrange,
+  type Catalogue,
+  catalogue,
+  formatBytes,
+  formatRelative,
+  type Guest,
+  type GuestStatus,
+  type HassEntityState,
+  type HassLike,
+  matchesCluster,
+  PLATFORM,
+  summarize,
+} from "./model.js";
+import { cardStyles } from "./styles.js";
+
+/**
+ * `custom:pve-backup-card`: every guest's backup state at a glance, problems first, with
+ * "Back up now" behind a confirmation. Reads only the product's entities (found through the
+ * entity registry) and presses the guest's button entity.
+ */
+
+/** The frontend's `hass` beyond what the model reads. */
+interface Hass extends HassLike {
+  callService(domain: string, service: string, data?: object, target?: object): Promise<unknown>;
+  formatEntityState?(stateObj: HassEntityState): string;
+}
+
+const STATUS_LOOK: Record<GuestStatus, { icon: string; color: string; label: string }> = {
+  ok: { icon: "mdi:check-circle", color: "var(--pvb-ok)", label: "OK" },
+  late: { icon: "mdi:clock-alert-outline", color: "var(--pvb-warn)", label: "Late" },
+  failed: { icon: "mdi:alert-circle", color: "var(--pvb-error)", label: "Failed" },
+  never: { icon: "mdi:close-circle-outline", color: "var(--pvb-error)", label: "Never backed up" },
+  not_in_job: { icon: "mdi:calendar-remove-outline", color: "var(--pvb-warn)", label: "Not in a backup job" },
+  running: { icon: "mdi:progress-upload", color: "var(--pvb-info)", label: "Running" },
+  unknown: { icon: "mdi:help-circle-outline", color: "var(--pvb-muted)", label: "Unknown" },
+};
+
+/** A press is shown as starting until the guest runs, its backup changes, or this long passes. */
+const PENDING_MS = 60_000;
+
+export class PveBackupCard extends LitElement {
+  static override styles = cardStyles;
+  static override properties = {
+    preview: { type: Boolean },
+    _config: { state: true },
+    _cat: { state: true },
+    _confirm: { state: true },
+    _pending: { state: true },
+    _now: { state: true },
+  };
+
+  declare preview: boolean;
+  declare _config: CardConfig | undefined;
+  declare _cat: Catalogue | undefined;
+  declare _confirm: Guest | undefined;
+  declare _pending: ReadonlyMap<string, { sinceMs: number; lastBackupMs: number | null }>;
+  declare _now: number;
+
+  private _hass: Hass | undefined;
+  /** The product's entity ids, for the entity registry object they were read from. */
+  private _ids: string[] = [];
+  private _idsFor: unknown;
+  /** The objects the last catalogue was built from: the same objects mean no work. */
+  private _seen: unknown[] = [];
+  private _timer: ReturnType<typeof setInterval> | undefined;
+
+  constructor() {
+    super();
+    this._pending = new Map();
+    this._now = Date.now();
+  }
+
+  static getConfigElement(): HTMLElement {
+    return document.createElement("pve-backup-card-editor");
+  }
+
+  static getStubConfig(hass: HassLike): Record<string, unknown> {
+    const { clusters } = catalogue(hass);
+    const only = clusters.length === 1 ? clusters[0] : undefined;
+    return {
+      type: "custom:pve-backup-card",
+      ...(only?.key ? { cluster: only.key } : {}),
+      // The defaults, written out so that the visual editor shows them.
+      filter: "all",
+      group_by: "none",
+      columns: [...COLUMNS],
+      compact: false,
+    };
+  }
+
+  setConfig(config: unknown): void {
+    this._config = parseConfig(config);
+    this.toggleAttribute("compact", this._config.compact);
+  }
+
+  get hass(): Hass | undefined {
+    return this._hass;
+  }
+
+  /** Called on every state change in Home Assistant: rebuilds only when one of ours changed. */
+  set hass(hass: Hass) {
+    this._hass = hass;
+    if (hass.entities !== this._idsFor) {
+      this._idsFor = hass.entities;
+      this._ids = Object.values(hass.entities ?? {}).flatMap((e) =>
+        e?.platform === PLATFORM ? [e.entity_id] : [],
+      );
+      this._seen = [];
+    }
+    const watched: unknown[] = [hass.devices, hass.locale];
+    for (const id of this._ids) watched.push(hass.states[id]);
+    if (watched.length === this._seen.length && watched.every((x, i) => x === this._seen[i])) return;
+    this._seen = watched;
+    this._cat = catalogue(hass);
+    this._now = Date.now();
+  }
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    this._timer = setInterval(() => {
+      this._now = Date.now();
+    }, 30_000);
+  }
+
+  override disconnectedCallback(): void {
+    super.disconnectedCallback();
+    clearInterval(this._timer);
+  }
+
+  getCardSize(): number {
+    const rows = this._cat?.guests.length ?? 3;
+    return 2 + Math.ceil((rows * (this._config?.compact ? 36 : 48)) / 50);
+  }
+
+  getGridOptions() {
+    return { columns: 12, min_columns: 6, rows: "auto" as const };
+  }
+
+  protected override willUpdate(changed: PropertyValues): void {
+    if (!changed.has("_cat") || this._pending.size === 0) return;
+    // A press is done once the guest runs or has a new backup.
+    const next = new Map(this._pending);
+    for (const [id, p] of this._pending) {
+      const g = this._cat?.guests.find((x) => x.deviceId === id);
+      if (
+        !g ||
+        g.status === "running" ||
+        g.lastBackupMs !== p.lastBackupMs ||
+        this._now - p.sinceMs > PENDING_MS
+      )
+        next.delete(id);
+    }
+    if (next.size !== this._pending.size) this._pending = next;
+  }
+
+  protected override render(): TemplateResult | typeof nothing {
+    const config = this._config;
+    if (!config || !this._hass) return nothing;
+    const cat = this._cat ?? { guests: [], clusters: [] };
+    const clusters = config.cluster
+      ? cat.clusters.filter((c) => matchesCluster(c, config.cluster as string))
+      : cat.clusters;
+    const ids = new Set(clusters.map((c) => c.deviceId));
+    const guests = config.cluster
+      ? cat.guests.filter((g) => g.clusterDeviceId && ids.has(g.clusterDeviceId))
+      : cat.guests;
+    const groups = arrange(guests, config.group_by, config.filter === "problems");
+    const cols = new Set(config.columns);
+    this._labels.clear();
+    return html`
+      <ha-card>
+        <div class="header">
+          <h2 class="title">${config.title ?? "Backups"}</h2>
+        </div>
+        ${this._summary(clusters)}
+        ${
+          guests.length === 0
+            ? html`<div class="empty">
+                ${
+                  cat.guests.length === 0
+                    ? "No PVE Backup guests found. Set up the PVE Backup integration and start the add-on."
+                    : `No guests in cluster "${config.cluster}".`
+                }
+              </div>`
+            : groups.length === 0
+              ? html`<div class="empty">No backup problems.</div>`
+              : groups.map(
+                  (gr) => html`
+                    ${gr.label === null ? nothing : html`<div class="group" role="heading" aria-level="3">${this._groupLabel(gr.label)} · ${gr.guests.length}</div>`}
+                    <ul>
+                      ${repeat(
+                        gr.guests,
+                        (g) => g.deviceId,
+                        (g) => this._row(g, cols),
+                      )}
+                    </ul>
+                  `,
+                )
+        }
+        ${this._dialog()}
+      </ha-card>
+    `;
+  }
+
+  private _groupLabel(key: string): string {
+    if (this._config?.group_by === "status") return STATUS_LOOK[key as GuestStatus]?.label ?? key;
+    return key === "" ? "No tier" : `Tier ${key}`;
+  }
+
+  private _summary(clusters: Catalogue["clusters"]): TemplateResult | typeof nothing {
+    if (clusters.length === 0) return nothing;
+    const s = summarize(clusters);
+    const lang = this._hass?.locale?.language ?? "en";
+    const one = clusters.length === 1 ? clusters[0] : undefined;
+    const chip = (cls: string, icon: string, text: string, entity: string | undefined, label: string) => html`
+      <button class="chip ${cls}" title=${label} aria-label=${`${label}: ${text}`} @click=${() => entity && this._moreInfo(entity)}>
+        <ha-icon icon=${icon}></ha-icon><span>${text}</span>
+      </button>
+    `;
+    return html`<div class="summary">
+      ${chip("good", "mdi:check-circle", `${s.ok ?? "?"} OK`, one?.entities.problems, "Guests backed up")}
+      ${chip(
+        s.problems ? "bad" : "",
+        "mdi:alert-circle-outline",
+        `${s.problems ?? "?"} with problems`,
+        one?.entities.problems,
+        "Guests with backup problems",
+      )}
+      ${chip("", "mdi:calendar-clock", `Next ${formatRelative(s.nextRunMs, this._now, lang)}`, one?.entities.nextRun, "Next scheduled backup")}
+      ${chip("", "mdi:harddisk", `${formatBytes(s.storageFreeBytes, lang)} free`, one?.entities.storageFree, "Backup storage free")}
+    </div>`;
+  }
+
+  private _row(g: Guest, cols: ReadonlySet<Column>): TemplateResult {
+    const hass = this._hass as Hass;
+    const lang = hass.locale?.language ?? "en";
+    const look = STATUS_LOOK[g.status];
+    const statusEntity = g.entities.backup_status;
+    const statusText = this._statusLabel(g.status, statusEntity);
+    const pending = this._pending.has(g.deviceId);
+    const busy = g.status === "running" || pending;
+    const sub: (TemplateResult | string)[] = [];
+    if (cols.has("status")) sub.push(html`<span class="status-text">${statusText}</span>`);
+    if (cols.has("vmid") && g.vmid !== null) sub.push(`${g.kind ?? ""} ${g.vmid}`.trim());
+    if (cols.has("tier")) sub.push(g.tier ? `tier ${g.tier}` : "no tier");
+    if (g.reason && g.problem) sub.push(html`<span class="reason">${g.reason}</span>`);
+    const subLine = sub.flatMap((part, i) => (i === 0 ? [part] : [" · ", part]));
+    return html`
+      <li class="row" style="--pvb-color:${look.color}" data-status=${g.status} data-vmid=${g.vmid ?? ""}>
+        <ha-icon class="status-icon" icon=${look.icon} aria-hidden="true"></ha-icon>
+        <button class="main" @click=${() => statusEntity && this._moreInfo(statusEntity)} aria-label=${`${g.name}: ${statusText}`}>
+          <span class="name">${g.name}</span>
+          <span class="sub">${subLine}</span>
+        </button>
+        <span class="meta">
+          ${cols.has("age") ? html`<span class="age" title="Last backup">${formatRelative(g.lastBackupMs, this._now, lang)}</span>` : nothing}
+          ${cols.has("size") ? html`<span class="size" title="Backup size">${formatBytes(g.sizeBytes, lang)}</span>` : nothing}
+        </span>
+        ${
+          cols.has("actions") && g.entities.backup_now
+            ? html`<button class="act" ?disabled=${busy || this.preview} @click=${() => this._ask(g)} aria-label=${`Back up ${g.name} now`}>
+                <ha-icon icon="mdi:content-save-outline"></ha-icon><span class="label">${busy ? (g.status === "running" ? "Running" : "Starting") : "Back up now"}</span>
+              </button>`
+            : html`<span></span>`
+        }
+        ${busy ? html`<div class="bar" role="progressbar" aria-label=${`Backing up ${g.name}`}></div>` : nothing}
+      </li>
+    `;
+  }
+
+  /** The translated state, asked of the frontend once per status and render (same for every guest). */
+  private _labels = new Map<string, string>();
+  private _statusLabel(status: GuestStatus, entityId: string | undefined): string {
+    let label = this._labels.get(status);
+    if (label === undefined) {
+      const stateObj = entityId ? this._hass?.states[entityId] : undefined;
+      label =
+        (stateObj && stateObj.state === status && this._hass?.formatEntityState?.(stateObj)) ||
+        STATUS_LOOK[status].label;
+      this._labels.set(status, label);
+    }
+    return label;
+  }
+
+  private _dialog(): TemplateResult {
+    const g = this._confirm;
+    return html`<dialog @close=${() => (this._confirm = undefined)} @cancel=${() => (this._confirm = undefined)}>
+      ${
+        g
+          ? html`<h2>Back up ${g.name} now?</h2>
+              <p>Starts one backup of ${g.kind ?? "guest"} ${g.vmid ?? ""} in Proxmox VE, with its tier's settings.</p>
+              <div class="buttons">
+                <button class="cancel" @click=${this._closeDialog}>Cancel</button>
+                <button class="confirm" @click=${() => this._press(g)}>Back up now</button>
+              </div>`
+          : nothing
+      }
+    </dialog>`;
+  }
+
+  private async _ask(g: Guest): Promise<void> {
+    this._confirm = g;
+    await this.updateComplete;
+    const dialog = this.renderRoot.querySelector("dialog");
+    if (dialog && !dialog.open) dialog.showModal();
+    (this.renderRoot.querySelector("dialog button.confirm") as HTMLElement | null)?.focus();
+  }
+
+  private _closeDialog = () => {
+    this.renderRoot.querySelector("dialog")?.close();
+    this._confirm = undefined;
+  };
+
+  private async _press(g: Guest): Promise<void> {
+    // One press per guest until it runs: a double click or a second confirm does nothing.
+    if (this._pending.has(g.deviceId) || !this._hass || !g.entities.backup_now) return this._closeDialog();
+    this._pending = new Map(this._pending).set(g.deviceId, {
+      sinceMs: Date.now(),
+      lastBackupMs: g.lastBackupMs,
+    });
+    this._closeDialog();
+    try {
+      await this._hass.callService("button", "press", {}, { entity_id: g.entities.backup_now });
+    } catch {
+      // The frontend already shows the service's error; the row stops showing "Starting".
+      const next = new Map(this._pending);
+      next.delete(g.deviceId);
+      this._pending = next;
+    }
+  }
+
+  private _moreInfo(entityId: string): void {
+    this.dispatchEvent(
+      new CustomEvent("hass-more-info", { detail: { entityId }, bubbles: true, composed: true }),
+    );
+  }
+}

@@ -1,0 +1,30 @@
+// The dashboard card: one ES module (Lit included) in dist/, copied into the companion
+// integration, which serves it (custom_components/pve_backup/frontend.py).
+import { copyFileSync, mkdirSync } from "node:fs";
+import { build } from "esbuild";
+
+await build({
+  entryPoints: { "pve-backup-card": "lovelace/pve-backup-card/index.ts" },
+  outdir: "dist",
+  bundle: true,
+  platform: "browser",
+  target: ["chrome109", "firefox115", "safari16"],
+  format: "esm",
+  minify: true,
+  legalComments: "none",
+  logLevel: "warning",
+});
+mkdirSync("custom_components/pve_backup/frontend", { recursive: true });
+copyFileSync("dist/pve-backup-card.js", "custom_components/pve_backup/frontend/pve-backup-card.js");
+
+// The card's benchmark (Node; it drives Chromium and a real Home Assistant).
+await build({
+  entryPoints: { "bench/card": "bench/card.ts" },
+  outdir: "dist",
+  bundle: true,
+  platform: "node",
+  target: "node20",
+  format: "esm",
+  packages: "external",
+  logLevel: "warning",
+});

@@ -1,0 +1,238 @@
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import type { Browser, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { waitFor } from "../ha/hass.js";
+import { statusOf } from "../support/cli.js";
+import { tieredLab } from "../support/scenarios.js";
+import {
+  BENCH_TOKEN,
+  BIG_LAB_OPTIONS,
+  bigLab,
+  cardRows,
+  launchChromium,
+  openPage,
+  SHOTS,
+  type Stack,
+  saveDashboard,
+  startStack,
+  waitForCard,
+} from "./stack.js";
+
+/**
+ * The card in the real frontend of Home Assistant 2025.1.4, delivered by the companion integration
+ * (no dashboard resource is added), fed by the add-on watching the simulated PVE lab.
+ */
+
+let stack: Stack;
+let browser: Browser;
+const CARD = { type: "custom:pve-backup-card", title: "Backups" };
+const nowIso = () => new Date(Date.now() - (Date.now() % 60_000)).toISOString();
+
+const shot = (page: Page, name: string) =>
+  page
+    .locator("pve-backup-card")
+    .first()
+    .screenshot({ path: join(SHOTS, `${name}.png`), animations: "disabled" });
+
+const rowOf = (page: Page, vmid: number) => page.locator(`pve-backup-card li.row[data-vmid="${vmid}"]`);
+
+beforeAll(async () => {
+  mkdirSync(SHOTS, { recursive: true });
+  stack = await startStack(tieredLab({ now: nowIso() }));
+  browser = await launchChromium();
+  await saveDashboard(stack.hass, "pve-test", [CARD]);
+}, 300_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await stack?.stop();
+});
+
+describe.sequential("pve-backup-card in the real Home Assistant frontend", () => {
+  it("shows every guest with the status `pve-backup status --json` gives", async () => {
+    const cli = await statusOf(stack.lab);
+    const want = cli.json.guests
+      .map((g) => ({ vmid: g.vmid, status: g.status }))
+      .sort((a, b) => a.vmid - b.vmid);
+    expect(want.length).toBeGreaterThan(0);
+    const { page, context, errors } = await openPage(browser, stack.hass, "/pve-test/0");
+    await waitForCard(page, want.length);
+    const rows = await cardRows(page);
+    expect(rows.map((r) => ({ vmid: r.vmid, status: r.status })).sort((a, b) => a.vmid - b.vmid)).toEqual(
+      want,
+    );
+    // Status in words, not only in colour.
+    for (const r of rows) expect(r.sub.length).toBeGreaterThan(0);
+    // The stub config the card picker uses finds the product's cluster in the real registries.
+    const stub = await page.evaluate(() => {
+      const app = document.querySelector("home-assistant") as unknown as { hass: unknown };
+      const card = customElements.get("pve-backup-card") as unknown as { getStubConfig(h: unknown): unknown };
+      return card.getStubConfig(app.hass);
+    });
+    expect(stub).toMatchObject({ type: "custom:pve-backup-card", cluster: "home" });
+    await shot(page, "card-light");
+    // A tap on a guest opens Home Assistant's more-info dialog of its status entity.
+    await rowOf(page, want[0]?.vmid as number)
+      .locator("button.main")
+      .click();
+    await page.locator("ha-more-info-dialog").first().waitFor({ state: "attached", timeout: 15_000 });
+    await expect.poll(() => page.locator("ha-more-info-dialog ha-dialog[open]").count()).toBe(1);
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+});
+
+/** Move the lab's clock in steps until `check` holds (tasks progress with it). */
+async function runLabUntil(check: () => Promise<boolean>, message: string): Promise<void> {
+  await waitFor(
+    async () => {
+      await stack.lab.advance(10_000);
+      return check();
+    },
+    90_000,
+    message,
+    250,
+  );
+}
+
+describe.sequential("pve-backup-card: themes, phone width, Back up now, editor, 200 guests", () => {
+  it("renders in the dark theme and fits a 360 px phone screen", async () => {
+    const dark = await openPage(browser, stack.hass, "/pve-test/0", { dark: true });
+    await waitForCard(dark.page, 5);
+    const bg = await dark.page.evaluate(() =>
+      getComputedStyle(document.documentElement).getPropertyValue("--primary-background-color").trim(),
+    );
+    expect(bg).toBe("#111111");
+    await shot(dark.page, "card-dark");
+    expect(dark.errors).toEqual([]);
+    await dark.context.close();
+
+    const phone = await openPage(browser, stack.hass, "/pve-test/0", {
+      width: 360,
+      height: 780,
+      phone: true,
+    });
+    await waitForCard(phone.page, 5);
+    const fit = await phone.page.locator("pve-backup-card").evaluate((card) => {
+      const box = card.getBoundingClientRect();
+      const buttons = [...(card.shadowRoot?.querySelectorAll("button.act") ?? [])].map((b) =>
+        b.getBoundingClientRect(),
+      );
+      return {
+        right: box.right,
+        overflow: [...(card.shadowRoot?.querySelectorAll("li.row") ?? [])].some(
+          (li) => li.scrollWidth > li.clientWidth + 1,
+        ),
+        buttonsInside: buttons.every((b) => b.right <= box.right && b.width >= 36),
+      };
+    });
+    expect(fit.right).toBeLessThanOrEqual(360);
+    expect(fit).toMatchObject({ overflow: false, buttonsInside: true });
+    await shot(phone.page, "card-phone-360");
+    await phone.context.close();
+  });
+
+  it("Back up now asks first, then starts exactly one vzdump; the row shows running, then the new age", async () => {
+    const vmid = 101;
+    const { page, context, errors } = await openPage(browser, stack.hass, "/pve-test/0");
+    await waitForCard(page, 5);
+    const before = stack.lab.state.tasks.length;
+    const ageBefore = (await cardRows(page)).find((r) => r.vmid === vmid)?.age;
+
+    // Asked first: cancel starts nothing.
+    await rowOf(page, vmid).locator("button.act").click();
+    const dialog = page.locator("pve-backup-card dialog[open]");
+    await expect.poll(() => dialog.count()).toBe(1);
+    expect(await dialog.textContent()).toContain("Back up immich now?");
+    await shot(page, "card-confirm");
+    await page.keyboard.press("Escape");
+    await expect.poll(() => dialog.count()).toBe(0);
+    await page.waitForTimeout(1_000);
+    expect(stack.lab.state.tasks.length).toBe(before);
+
+    // By keyboard: the button takes focus, Enter opens, the confirm button has focus, Enter presses.
+    await rowOf(page, vmid).locator("button.act").focus();
+    await page.keyboard.press("Enter");
+    await expect.poll(() => dialog.count()).toBe(1);
+    await page.keyboard.press("Enter");
+    await expect.poll(() => dialog.count()).toBe(0);
+    // A second click while it starts does nothing: the button is disabled.
+    expect(await rowOf(page, vmid).locator("button.act").isDisabled()).toBe(true);
+    await waitFor(() => stack.lab.state.tasks.length > before, 20_000, "no task after Back up now");
+    await page.waitForTimeout(2_000);
+    const started = stack.lab.state.tasks.slice(before);
+    expect(started).toHaveLength(1);
+    expect(started[0]?.upid).toMatch(new RegExp(`:vzdump:${vmid}:`));
+
+    await expect
+      .poll(async () => (await cardRows(page)).find((r) => r.vmid === vmid), {
+        timeout: 60_000,
+        interval: 500,
+      })
+      .toMatchObject({ status: "running", busy: true });
+    await shot(page, "card-running");
+    await runLabUntil(
+      async () =>
+        stack.lab.state.tasks.at(-1)?.endMs !== undefined &&
+        (await cardRows(page)).find((r) => r.vmid === vmid)?.status === "ok",
+      "the backup did not end in the card",
+    );
+    const after = (await cardRows(page)).find((r) => r.vmid === vmid);
+    expect(after).toMatchObject({ status: "ok", busy: false });
+    expect(after?.age).not.toBe(ageBefore);
+    expect(after?.age).toMatch(/now|second|minute/);
+    expect(stack.lab.state.tasks.slice(before)).toHaveLength(1);
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+
+  it("opens the visual editor, and a change shows in its preview", async () => {
+    for (const variant of [
+      { name: "light", o: {} },
+      { name: "dark", o: { dark: true } },
+      { name: "phone-360", o: { width: 360, height: 780, phone: true } },
+    ]) {
+      const { page, context, errors } = await openPage(browser, stack.hass, "/pve-test/0?edit=1", variant.o);
+      await waitForCard(page, 5);
+      await page.locator("hui-card-edit-mode").first().click();
+      const editor = page.locator("hui-dialog-edit-card");
+      const title = editor.locator("ha-selector-text input").first();
+      await title.waitFor({ timeout: 30_000 });
+      const preview = editor.locator(".element-preview pve-backup-card");
+      await expect.poll(() => preview.count()).toBe(1);
+      await title.fill(`Backups ${variant.name}`);
+      await editor.locator("ha-selector-boolean ha-switch").first().click();
+      await expect
+        .poll(() =>
+          preview.evaluate((card) => ({
+            title: card.shadowRoot?.querySelector(".title")?.textContent,
+            compact: card.hasAttribute("compact"),
+            preview: (card as unknown as { preview: boolean }).preview,
+          })),
+        )
+        .toEqual({ title: `Backups ${variant.name}`, compact: true, preview: true });
+      await page.waitForTimeout(300);
+      await page.screenshot({ path: join(SHOTS, `editor-${variant.name}.png`), animations: "disabled" });
+      expect(errors).toEqual([]);
+      await context.close();
+    }
+  });
+
+  it("renders 200 guests, each with the CLI's status", async () => {
+    const big = bigLab(200);
+    await stack.replaceLab(big.scenario, big.options);
+    const cli = await statusOf(stack.lab, BIG_LAB_OPTIONS, BENCH_TOKEN);
+    expect(cli.json.guests).toHaveLength(200);
+    const { page, context, errors } = await openPage(browser, stack.hass, "/pve-test/0");
+    await waitForCard(page, 200, 120_000);
+    // The old lab's guests are gone once the new declaration is in.
+    await expect.poll(async () => (await cardRows(page)).length, { timeout: 60_000 }).toBe(200);
+    const rows = await cardRows(page);
+    expect(Object.fromEntries(rows.map((r) => [r.vmid, r.status]))).toEqual(
+      Object.fromEntries(cli.json.guests.map((g) => [g.vmid, g.status])),
+    );
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+});
