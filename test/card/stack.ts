@@ -20,43 +20,17 @@ import { shiftScenario } from "./shift.js";
 const root = join(import.meta.dirname, "../..");
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 export const SHOTS = join(root, "test-results/card");
-export const FRONTEND_VERSION = "20250109.2";
 
 /**
- * The frontend wheel must be importable by the venv's Python (requirements-test.txt installs it);
- * when that venv lacks it, it goes to a folder of its own on PYTHONPATH, never into the venv.
+ * The real frontend is the `home-assistant-frontend` wheel that requirements-test.txt pins into
+ * .venv (scripts/python-env.sh); without it Home Assistant serves no dashboard to test in.
  */
 export function ensureFrontend(): void {
-  const python = join(root, ".venv/bin/python");
-  const importable = (env: NodeJS.ProcessEnv) => {
-    try {
-      execFileSync(python, ["-c", "import hass_frontend"], { env, stdio: "ignore" });
-      return true;
-    } catch {
-      return false;
-    }
-  };
-  if (importable(process.env)) return;
-  const target = join(root, "node_modules/.cache/hass-frontend");
-  const env = { ...process.env, PYTHONPATH: [target, process.env.PYTHONPATH].filter(Boolean).join(":") };
-  if (!importable(env)) {
-    mkdirSync(target, { recursive: true });
-    execFileSync(
-      python,
-      [
-        "-m",
-        "pip",
-        "install",
-        "--quiet",
-        "--no-deps",
-        "--target",
-        target,
-        `home-assistant-frontend==${FRONTEND_VERSION}`,
-      ],
-      { stdio: "inherit" },
-    );
+  try {
+    execFileSync(join(root, ".venv/bin/python"), ["-c", "import hass_frontend"], { stdio: "ignore" });
+  } catch {
+    throw new Error("the venv has no home-assistant-frontend: run `bash scripts/python-env.sh` first");
   }
-  process.env.PYTHONPATH = env.PYTHONPATH;
 }
 
 export interface Stack {
