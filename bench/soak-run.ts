@@ -182,6 +182,8 @@ async function soak(opts: SoakOptions, cleanup: (() => Promise<void> | void)[]):
     ...demoOptions({ url: proxy.url, fingerprint: lab.fingerprint }),
     timezone: "UTC",
     refresh_interval_s: 5,
+    // Never the default 8098: another soak or service on this machine may hold it.
+    webhook_port: await freePort(),
     push: { url: `http://127.0.0.1:${apiPort}/api/pve-webhook`, secret },
   };
   const svc = soakService(options, hass, apiPort, secret);
