@@ -15,6 +15,7 @@ import type { PanelDeps } from "./server/panel/router.js";
 import { createPanelApp } from "./server/panel/serve.js";
 import { startWebhookServer, type WebhookListener } from "./server/webhook.js";
 import type { BackupEvent } from "./service/backups.js";
+import { relayFinishedEvents } from "./service/events.js";
 import { createRuntime } from "./service/runtime.js";
 import type { SimLab } from "./sim/lab.js";
 import { parseCommandLine, UsageError } from "./usage.js";
@@ -119,10 +120,17 @@ async function main(): Promise<void> {
   let bridge: HaBridge | undefined;
   const app = createApp(config, log, {
     nowMs,
-    onBackupEvent: (e) => void announce(e),
+    onBackupEvent: (e) => events.fromFollower(e),
     onChange: () => runtime.soon(),
   });
   const runtime = createRuntime({ app, log, nowMs, minGapMs: refreshGapFromEnv(process.env) });
+  const events = relayFinishedEvents({
+    runtime,
+    app,
+    log,
+    announce,
+    optionsPath: lab ? undefined : (args.optionsPath ?? ADDON_OPTIONS_PATH),
+  });
   /** PVE pushed a vzdump result (through HA's webhook or our own endpoint): look now. */
   const onPveNotification = () => {
     log.info("PVE notification: refreshing now");

@@ -1,7 +1,14 @@
 import { describe, expect, it } from "vitest";
+import { createApp } from "../../src/app.js";
+import { parseOptions } from "../../src/config/schema.js";
 import type { ClusterFacts } from "../../src/core/model.js";
+import { formatWall } from "../../src/core/status.js";
+import { demoOptions } from "../../src/demo.js";
+import { silentLogger } from "../../src/log.js";
 import type { PveReader } from "../../src/pve/reader.js";
 import { createMonitor } from "../../src/service/monitor.js";
+import { startSimLab } from "../../src/sim/lab.js";
+import { tieredLab } from "../support/scenarios.js";
 
 /** A reader that takes a while and records whether two reads ever overlapped. */
 class FakeReader implements PveReader {
@@ -42,5 +49,42 @@ describe("createMonitor", () => {
     reader.fail = false;
     await expect(next).resolves.toHaveLength(1);
     expect(reader.reads).toEqual([1, 2]);
+  });
+});
+
+describe("a storage PVE cannot list", () => {
+  it("keeps each guest's last archive seen there, its status unknown, until the storage is back", async () => {
+    const lab = await startSimLab({ scenario: tieredLab(), clock: "manual" });
+    const config = parseOptions(demoOptions(lab), { defaultTimeZone: "UTC" });
+    const app = createApp(config, silentLogger, { nowMs: () => lab.nowMs() });
+    try {
+      const guest100 = async () => {
+        const reports = await app.monitor.refresh(lab.nowMs());
+        return reports[0]?.guests.find((g) => g.vmid === 100);
+      };
+      const before = await guest100();
+      expect(before).toMatchObject({ status: "ok", lastBackup: { storage: "nas-backups" } });
+
+      const nas = lab.state.storages.find((s) => s.id === "nas-backups");
+      if (!nas) throw new Error("the tiered lab has no nas-backups");
+      nas.active = false;
+      // A day later: without the NAS, the run due meanwhile cannot be told from a missing one.
+      await lab.advance(86_400_000);
+      const during = await guest100();
+      expect(during?.status).toBe("unknown");
+      expect(during?.lastBackup).toEqual(before?.lastBackup);
+      expect(during?.reason).toContain("storage 'nas-backups' is not active");
+      expect(during?.reason).toContain(
+        `the last backup seen on 'nas-backups' (unreadable now) is from ${formatWall(before?.lastBackup?.timeMs ?? 0, "UTC")}`,
+      );
+
+      nas.active = true;
+      const after = await guest100();
+      expect(after?.reason).not.toContain("last backup seen");
+      expect(after?.lastBackup?.storage).toBe("nas-backups");
+    } finally {
+      await app.close();
+      await lab.stop();
+    }
   });
 });
