@@ -2,7 +2,11 @@
 // what only the simulated lab needs (its certificate generator among it) in chunks that the
 // service and the CLI load only for `--demo`; `dist/main.js` with the chunks it imports
 // statically is the service as it runs in production.
+import { rmSync } from "node:fs";
 import { build } from "esbuild";
+
+// Chunks are named by their content: without this, every earlier build's would pile up.
+rmSync("dist/chunks", { recursive: true, force: true });
 
 await build({
   entryPoints: {

@@ -1,4 +1,4 @@
-import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import { tmpdir } from "node:os";
@@ -36,8 +36,8 @@ let service: ChildProcess | undefined;
 let server: Server | undefined;
 
 beforeAll(() => {
-  expect(existsSync(join(root, "dist/main.js")), "run `npm run build` first").toBe(true);
-  execFileSync(process.execPath, [join(root, "scripts/addon-build.mjs")]);
+  // The committed build context is the image's filesystem (context.test.ts keeps it current).
+  expect(existsSync(join(rootfs, "app/dist/main.js")), "run `npm run addon:build` first").toBe(true);
 });
 
 afterEach(async () => {
