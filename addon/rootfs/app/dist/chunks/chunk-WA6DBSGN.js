@@ -1,0 +1,1558 @@
+#!/usr/bin/env node
+import { createRequire as __pvebCreateRequire } from 'node:module';
+const require = __pvebCreateRequire(import.meta.url);
+import {
+  ConfigError,
+  UpstreamError
+} from "./chunk-WA7CX4TT.js";
+import {
+  external_exports
+} from "./chunk-IESBVE27.js";
+
+// src/config/schema.ts
+var UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+var TOKEN_ID_RE = /^[^\s@!]+@[^\s@!]+![A-Za-z][A-Za-z0-9.\-_]+$/;
+var FINGERPRINT_RE = /^([0-9a-f]{2}:?){31}[0-9a-f]{2}$/i;
+var STORAGE_ID_RE = /^[a-z][a-z0-9\-_.]*[a-z0-9]$/i;
+var hasUserInfo = (u) => /^[a-z][a-z0-9+.-]*:\/\/[^/?#]*@/i.test(u);
+var NO_USERINFO = "must not carry a user name or password (user:pass@): remove them";
+var ClusterOptions = external_exports.strictObject({
+  name: external_exports.string().regex(/^[a-z0-9][a-z0-9_-]*$/i, "use letters, digits, '-' and '_' (it becomes part of entity ids)"),
+  url: external_exports.string().refine((u) => !hasUserInfo(u), `${NO_USERINFO}; the API token is what authenticates`).refine(
+    (u) => hasUserInfo(u) || !/^http:\/\//i.test(u),
+    "PVE serves its API over HTTPS only: write https://, like https://192.168.1.10:8006"
+  ).refine(
+    (u) => hasUserInfo(u) || /^http:\/\//i.test(u) || /^https:\/\/[^/\s]+\/?$/.test(u),
+    "must be the base URL of the PVE API, like https://192.168.1.10:8006"
+  ),
+  token_id: external_exports.string().regex(TOKEN_ID_RE, "must look like user@realm!tokenname, e.g. pve-backup@pve!addon"),
+  // The secret is never echoed back in a message, not even partially.
+  token_secret: external_exports.string().regex(UUID_RE, "must be the token secret PVE showed at creation (a UUID)"),
+  fingerprint: external_exports.string().regex(FINGERPRINT_RE, "must be the SHA-256 fingerprint of the PVE certificate, AB:CD:\u2026 (32 bytes)").optional(),
+  verify_tls: external_exports.boolean().default(true)
+});
+var TierOptions = external_exports.strictObject({
+  name: external_exports.string().min(1, "must not be empty"),
+  schedule: external_exports.string().min(1, "must be a PVE calendar event, e.g. 03:00 or sun 04:00"),
+  keep_last: external_exports.number().int().min(1, "must be at least 1"),
+  guests: external_exports.array(external_exports.number().int().min(100, "must be a vmid (100 or more)").max(999999999)),
+  grace_min: external_exports.number().int().min(0).optional()
+});
+var PushOptions = external_exports.strictObject({
+  url: external_exports.string().regex(
+    /^https?:\/\/\S+$/,
+    "must be the URL PVE can reach this service's webhook at, e.g. http://192.168.1.20:8098/api/pve-webhook"
+  ).refine((u) => !hasUserInfo(u), NO_USERINFO).optional(),
+  // Never echoed back: only its length is checked.
+  secret: external_exports.string().min(16, "must be at least 16 characters").optional()
+});
+var TopOptions = external_exports.strictObject({
+  clusters: external_exports.array(ClusterOptions).min(1, "add at least one Proxmox VE cluster"),
+  storage: external_exports.string().regex(STORAGE_ID_RE, "must be a PVE storage id, e.g. nas-backups").optional(),
+  tiers: external_exports.array(TierOptions).default([]),
+  grace_min: external_exports.number().int().min(0).default(60),
+  timezone: external_exports.string().refine(isTimeZone, "must be an IANA time zone like Europe/Berlin (the PVE nodes' zone)").optional(),
+  refresh_interval_s: external_exports.number().int().min(5, "must be at least 5 seconds").default(60),
+  request_timeout_s: external_exports.number().int().min(1).max(300).default(20),
+  api_port: external_exports.number().int().min(0).max(65535).default(8099),
+  /** PVE's webhook listener (all interfaces); open only when `push` is set. */
+  webhook_port: external_exports.number().int().min(0).max(65535).default(8098),
+  install_integration: external_exports.boolean().default(false),
+  /** Where PVE sends its vzdump notifications (a webhook target), when not through Home Assistant. */
+  push: PushOptions.optional()
+});
+var OptionsSchema = TopOptions.superRefine((o, ctx) => {
+  const seen = /* @__PURE__ */ new Map();
+  o.tiers.forEach((t, i) => {
+    const dup = o.tiers.findIndex((u) => u.name === t.name);
+    if (dup !== i)
+      ctx.addIssue({
+        code: "custom",
+        path: ["tiers", i, "name"],
+        message: `duplicate tier name '${t.name}'`
+      });
+    for (const vmid of t.guests) {
+      const other = seen.get(String(vmid));
+      if (other !== void 0 && other !== t.name)
+        ctx.addIssue({
+          code: "custom",
+          path: ["tiers", i, "guests"],
+          message: `guest ${vmid} is already in tier '${other}'; a guest belongs to one tier`
+        });
+      seen.set(String(vmid), t.name);
+    }
+  });
+  if (o.push && o.push.url === void 0 !== (o.push.secret === void 0))
+    ctx.addIssue({
+      code: "custom",
+      path: ["push", o.push.url === void 0 ? "url" : "secret"],
+      message: `missing; ${MISSING[o.push.url === void 0 ? "push.url" : "push.secret"]}`
+    });
+  o.clusters.forEach((c, i) => {
+    if (o.clusters.findIndex((d) => d.name === c.name) !== i)
+      ctx.addIssue({
+        code: "custom",
+        path: ["clusters", i, "name"],
+        message: `duplicate cluster name '${c.name}'`
+      });
+  });
+});
+function isTimeZone(tz) {
+  try {
+    new Intl.DateTimeFormat("en-US", { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}
+function parseOptions(raw, env) {
+  const result = OptionsSchema.safeParse(raw);
+  if (!result.success) {
+    throw new ConfigError(result.error.issues.flatMap((i) => describeIssue(i, raw)));
+  }
+  const o = result.data;
+  const config = {
+    clusters: o.clusters.map((c) => ({
+      name: c.name,
+      baseUrl: c.url.replace(/\/$/, ""),
+      tokenId: c.token_id,
+      // PVE issues token secrets as lower-case UUIDs; a secret pasted in upper case still works.
+      tokenSecret: c.token_secret.toLowerCase(),
+      fingerprint: c.fingerprint ? normaliseFingerprint(c.fingerprint) : void 0,
+      verifyTls: c.verify_tls
+    })),
+    storage: o.storage,
+    tiers: o.tiers.map((t) => ({
+      name: t.name,
+      schedule: t.schedule,
+      keepLast: t.keep_last,
+      guests: t.guests,
+      graceMin: t.grace_min ?? o.grace_min
+    })),
+    graceMin: o.grace_min,
+    timeZone: o.timezone ?? env.defaultTimeZone,
+    refreshIntervalMs: o.refresh_interval_s * 1e3,
+    requestTimeoutMs: o.request_timeout_s * 1e3,
+    apiPort: o.api_port,
+    webhookPort: o.webhook_port,
+    push: o.push?.url !== void 0 && o.push.secret !== void 0 ? { url: o.push.url, secret: o.push.secret } : void 0,
+    installIntegration: o.install_integration
+  };
+  return deepFreeze(config);
+}
+var MISSING = {
+  clusters: 'add the Proxmox VE cluster(s) to watch: "clusters": [{"name": "home", "url": "https://192.168.1.10:8006", "token_id": "pve-backup@pve!addon", "token_secret": "<the UUID PVE showed>"}]',
+  "clusters.name": 'name the cluster, e.g. "name": "home"',
+  "clusters.url": 'add the PVE API URL, e.g. "url": "https://192.168.1.10:8006"',
+  "clusters.token_id": 'add the API token id, e.g. "token_id": "pve-backup@pve!addon"',
+  "clusters.token_secret": 'add the token secret PVE showed when the token was created (a UUID): "token_secret": "\u2026"',
+  "tiers.name": 'name the tier, e.g. "name": "P0"',
+  "tiers.schedule": 'add when it runs, a PVE calendar event, e.g. "schedule": "03:00"',
+  "tiers.keep_last": 'add how many backups to keep, e.g. "keep_last": 3',
+  "tiers.guests": `list the guests' vmids, e.g. "guests": [100, 101]`,
+  "push.url": 'add where PVE reaches the webhook, e.g. "url": "http://192.168.1.20:8098/api/pve-webhook"',
+  "push.secret": 'add a shared secret of 16 or more characters, e.g. "secret": "<random text>"'
+};
+var KIND_WORDS = {
+  array: "a list [ \u2026 ]",
+  object: "an object { \u2026 }",
+  string: 'text in quotes "\u2026"',
+  number: "a number",
+  int: "a whole number",
+  boolean: "true or false"
+};
+function kindOf(value) {
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "a list";
+  if (typeof value === "string") return "text";
+  if (typeof value === "object") return "an object";
+  return `${typeof value === "number" ? "a number" : typeof value === "boolean" ? "true/false" : typeof value}`;
+}
+function valueAt(raw, path) {
+  let v = raw;
+  for (const key of path)
+    v = v && typeof v === "object" ? v[key] : void 0;
+  return v;
+}
+function keysAt(path) {
+  const where = path.filter((k) => typeof k === "string").join(".");
+  const shape = where === "" ? TopOptions.shape : where === "clusters" ? ClusterOptions.shape : where === "tiers" ? TierOptions.shape : where === "push" ? PushOptions.shape : {};
+  return Object.keys(shape);
+}
+function describeIssue(issue, raw) {
+  const at = (path) => path.length ? path.map(String).join(".") : "(options)";
+  const here = at(issue.path);
+  if (issue.code === "unrecognized_keys") {
+    const valid = keysAt(issue.path);
+    return issue.keys.map((key) => {
+      if (UUID_RE.test(key))
+        return `${at(issue.path)}: an unknown option whose name looks like a token secret`;
+      const near = nearest(key, valid);
+      return `${at([...issue.path, key])}: unknown option; ${near ? `did you mean ${near}?` : `the options here are ${valid.join(", ")}`}`;
+    });
+  }
+  if (issue.code === "invalid_type") {
+    const value = valueAt(raw, issue.path);
+    const key = issue.path.filter((k) => typeof k === "string").join(".");
+    if (value === void 0) return [`${here}: missing; ${MISSING[key] ?? "add it"}`];
+    return [`${here}: must be ${KIND_WORDS[issue.expected] ?? issue.expected}, not ${kindOf(value)}`];
+  }
+  if (issue.code === "too_small" && issue.origin === "number" && !issue.message.startsWith("must"))
+    return [`${here}: must be at least ${issue.minimum}`];
+  if (issue.code === "too_big" && issue.origin === "number" && !issue.message.startsWith("must"))
+    return [`${here}: must be at most ${issue.maximum}`];
+  return [`${here}: ${issue.message}`];
+}
+function nearest(typo, valid) {
+  let best;
+  for (const key of valid) {
+    const d = editDistance(typo.toLowerCase(), key);
+    if (!best || d < best.d) best = { key, d };
+  }
+  return best && best.d <= Math.min(3, Math.ceil(best.key.length / 2)) ? best.key : void 0;
+}
+function editDistance(a, b) {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++)
+      row[j] = Math.min(
+        prev[j] + 1,
+        row[j - 1] + 1,
+        prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1)
+      );
+    prev = row;
+  }
+  return prev[b.length];
+}
+function normaliseFingerprint(fp) {
+  const hex = fp.replace(/:/g, "").toUpperCase();
+  return hex.match(/.{2}/g)?.join(":") ?? hex;
+}
+function deepFreeze(value) {
+  if (value && typeof value === "object") {
+    for (const v of Object.values(value)) deepFreeze(v);
+    Object.freeze(value);
+  }
+  return value;
+}
+
+// src/pve/transport.ts
+import { Agent as HttpAgent, request as httpRequest } from "node:http";
+import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
+import { connect as tlsConnect } from "node:tls";
+import { createGunzip, gunzipSync } from "node:zlib";
+var MAX_CONNECTIONS = 6;
+var COLLECTED_MAX_BYTES = 8 * 1024 * 1024;
+var STREAMED_MAX_BYTES = 64 * 1024 * 1024;
+var AnswerTooLargeError = class extends Error {
+  constructor(maxBytes, what = "answer") {
+    super(`${what} larger than ${formatBytes(maxBytes)}; not read`);
+    this.maxBytes = maxBytes;
+    this.name = "AnswerTooLargeError";
+  }
+  maxBytes;
+};
+function formatBytes(bytes) {
+  if (bytes >= 1024 * 1024 && bytes % (1024 * 1024) === 0) return `${bytes / (1024 * 1024)} MiB`;
+  if (bytes >= 1024 && bytes % 1024 === 0) return `${bytes / 1024} KiB`;
+  return `${bytes} bytes`;
+}
+var OUTCOME_UNKNOWN_STATUS = 599;
+var NO_ANSWER_STATUS = 598;
+var IDLE_MS = 1e4;
+function createTransport(opts) {
+  const maxConnections = opts.maxConnections ?? MAX_CONNECTIONS;
+  const httpsAgent = createHttpsAgent(opts, maxConnections);
+  const httpAgent = new HttpAgent({
+    keepAlive: true,
+    timeout: IDLE_MS,
+    maxSockets: maxConnections,
+    maxFreeSockets: maxConnections
+  });
+  const line = new RequestLine(maxConnections, opts.timeoutMs);
+  const exchange = (req) => new Promise((resolve) => {
+    const headers = { ...req.headers, "Accept-Encoding": "gzip" };
+    if (req.body !== void 0) headers["Content-Length"] = Buffer.byteLength(req.body);
+    const https = req.url.protocol === "https:";
+    const outgoing = (https ? httpsRequest : httpRequest)(req.url, {
+      method: req.method,
+      headers,
+      agent: https ? httpsAgent : httpAgent
+    });
+    let settled = false;
+    let headIn = false;
+    let inflating;
+    const done = (result) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      resolve(result);
+    };
+    const fail = (error) => {
+      if (settled) return;
+      outgoing.destroy();
+      inflating?.destroy();
+      const retry = outgoing.reusedSocket && !headIn && error !== timeout;
+      done({ error, retry });
+    };
+    const timeout = new Error(`timeout after ${opts.timeoutMs} ms`);
+    const timer = setTimeout(() => fail(timeout), opts.timeoutMs);
+    outgoing.on("error", fail);
+    outgoing.on("response", (res) => {
+      headIn = true;
+      const head = {
+        status: res.statusCode ?? 0,
+        statusText: res.statusMessage ?? "",
+        contentType: res.headers["content-type"]
+      };
+      res.on("error", fail);
+      res.on("close", () => {
+        if (!res.complete) fail(new Error("connection closed before the answer was complete"));
+      });
+      const encoding = res.headers["content-encoding"];
+      const gzip = encoding === "gzip";
+      if (!gzip && encoding !== void 0 && encoding !== "identity") {
+        return fail(new Error(`unsupported content-encoding '${encoding}'`));
+      }
+      let sink;
+      try {
+        sink = req.streamBody?.(head);
+      } catch (err) {
+        return fail(asError(err));
+      }
+      const maxBytes = req.maxBodyBytes ?? (sink ? STREAMED_MAX_BYTES : COLLECTED_MAX_BYTES);
+      let rawBytes = 0;
+      const pieces = [];
+      res.on("data", (piece) => {
+        rawBytes += piece.length;
+        if (rawBytes > maxBytes) fail(new AnswerTooLargeError(maxBytes));
+        else if (!sink) pieces.push(piece);
+      });
+      if (sink) {
+        const take = sink;
+        let inflatedBytes = 0;
+        const body = gzip ? res.pipe(createGunzip({ chunkSize: 64 * 1024 })) : res;
+        if (gzip) {
+          inflating = body;
+          body.on("error", fail);
+        }
+        body.on("data", (piece) => {
+          if (settled) return;
+          inflatedBytes += piece.length;
+          if (inflatedBytes > maxBytes) return fail(new AnswerTooLargeError(maxBytes));
+          try {
+            take(piece);
+          } catch (err) {
+            fail(asError(err));
+          }
+        });
+        body.on("end", () => done({ answer: { ...head, text: "" } }));
+        return;
+      }
+      res.on("end", () => {
+        if (settled) return;
+        try {
+          const raw = Buffer.concat(pieces);
+          const text = (gzip ? inflateCapped(raw, maxBytes) : raw).toString("utf8");
+          done({ answer: { ...head, text } });
+        } catch (err) {
+          fail(asError(err));
+        }
+      });
+    });
+    outgoing.end(req.body);
+  });
+  return {
+    async request(req) {
+      const write = req.method !== "GET";
+      if (!await line.enter(write)) return failureAnswer(false, new Error(line.stalledReason()));
+      let result = await exchange(req);
+      if ("error" in result && result.retry && !write) result = await exchange(req);
+      line.leave("answer" in result);
+      if ("answer" in result) return result.answer;
+      return failureAnswer(write, result.error);
+    },
+    async close() {
+      httpsAgent.destroy();
+      httpAgent.destroy();
+    }
+  };
+}
+function failureAnswer(write, error) {
+  const what = write ? "outcome unknown" : "no answer";
+  const message = error instanceof AnswerTooLargeError && !write ? error.message : `${what}: ${error.message}`;
+  return {
+    status: write ? OUTCOME_UNKNOWN_STATUS : NO_ANSWER_STATUS,
+    statusText: write ? "Outcome unknown" : "No answer",
+    contentType: "application/json;charset=UTF-8",
+    text: JSON.stringify({ data: null, message: `${message}
+` })
+  };
+}
+function inflateCapped(raw, maxBytes) {
+  try {
+    return gunzipSync(raw, { maxOutputLength: maxBytes });
+  } catch (err) {
+    if (err.code === "ERR_BUFFER_TOO_LARGE") throw new AnswerTooLargeError(maxBytes);
+    throw err;
+  }
+}
+function asError(err) {
+  return err instanceof Error ? err : new Error(String(err));
+}
+var RequestLine = class {
+  constructor(max, stallMs) {
+    this.max = max;
+    this.stallMs = stallMs;
+  }
+  max;
+  stallMs;
+  active = 0;
+  waiting = [];
+  lastAnswerAt = 0;
+  /** True when the request may be sent; false when it gave up waiting. */
+  enter(write) {
+    if (this.active < this.max) {
+      this.active++;
+      return Promise.resolve(true);
+    }
+    const since = performance.now();
+    return new Promise((resolve) => {
+      const waiter = {
+        write,
+        go: () => {
+          clearTimeout(timer);
+          resolve(true);
+        }
+      };
+      const check = () => {
+        const quietMs = performance.now() - Math.max(since, this.lastAnswerAt);
+        if (quietMs < this.stallMs) {
+          timer = setTimeout(check, this.stallMs - quietMs);
+          return;
+        }
+        this.waiting.splice(this.waiting.indexOf(waiter), 1);
+        resolve(false);
+      };
+      let timer = setTimeout(check, this.stallMs);
+      const firstRead = write ? this.waiting.findIndex((w) => !w.write) : -1;
+      if (firstRead < 0) this.waiting.push(waiter);
+      else this.waiting.splice(firstRead, 0, waiter);
+    });
+  }
+  /** A request is over (`answered`: PVE completed an answer); its slot goes to the next in line. */
+  leave(answered) {
+    if (answered) this.lastAnswerAt = performance.now();
+    const next = this.waiting.shift();
+    if (next) next.go();
+    else this.active--;
+  }
+  stalledReason() {
+    return `not sent: PVE completed no answer for ${this.stallMs} ms to the ${this.max} requests before it`;
+  }
+};
+function createHttpsAgent(opts, maxConnections) {
+  if (!opts.fingerprint) {
+    return new HttpsAgent({
+      keepAlive: true,
+      timeout: IDLE_MS,
+      maxSockets: maxConnections,
+      maxFreeSockets: maxConnections,
+      rejectUnauthorized: opts.verifyTls
+    });
+  }
+  return new PinnedAgent(opts.fingerprint.toUpperCase(), maxConnections);
+}
+var PinnedAgent = class extends HttpsAgent {
+  constructor(expected, maxConnections) {
+    super({
+      keepAlive: true,
+      timeout: IDLE_MS,
+      maxSockets: maxConnections,
+      maxFreeSockets: maxConnections,
+      maxCachedSessions: 0,
+      rejectUnauthorized: false
+    });
+    this.expected = expected;
+  }
+  expected;
+  createConnection(options, callback) {
+    const socket = tlsConnect({ ...options, rejectUnauthorized: false });
+    const onError = (err) => callback?.(err, socket);
+    socket.once("error", onError);
+    socket.once("secureConnect", () => {
+      const actual = socket.getPeerCertificate().fingerprint256;
+      if (actual !== this.expected) {
+        socket.removeListener("error", onError);
+        socket.destroy();
+        callback?.(
+          new Error(`certificate fingerprint mismatch: expected ${this.expected}, got ${actual ?? "none"}`),
+          socket
+        );
+        return;
+      }
+      socket.removeListener("error", onError);
+      callback?.(null, socket);
+    });
+    return void 0;
+  }
+};
+
+// src/pve/json-items.ts
+import { StringDecoder } from "node:string_decoder";
+var MAX_ITEM_CHARS = 1024 * 1024;
+var QUOTE = 34;
+var BACKSLASH = 92;
+var COMMA = 44;
+var OPEN_OBJECT = 123;
+var CLOSE_OBJECT = 125;
+var OPEN_ARRAY = 91;
+var CLOSE_ARRAY = 93;
+var SPACE = 32;
+var TAB = 9;
+var LF = 10;
+var CR = 13;
+function createDataItemParser(onItem) {
+  const decoder = new StringDecoder("utf8");
+  let text = "";
+  let pos = 0;
+  const closers = [];
+  let lastKey = "";
+  let inData = false;
+  let sawData = false;
+  let itemStart = -1;
+  let itemDue = false;
+  let done = false;
+  let batches = true;
+  const malformed = (what) => new SyntaxError(`malformed answer: ${what}`);
+  const closingQuote = (s, open) => {
+    let at = open;
+    for (; ; ) {
+      at = s.indexOf('"', at + 1);
+      if (at < 0) return -1;
+      let backslashes = 0;
+      while (s.charCodeAt(at - 1 - backslashes) === BACKSLASH) backslashes++;
+      if (backslashes % 2 === 0) return at;
+    }
+  };
+  const scan = () => {
+    const s = text;
+    const n = s.length;
+    let i = pos;
+    let depth = closers.length;
+    for (; i < n; i++) {
+      const c = s.charCodeAt(i);
+      if (c === QUOTE) {
+        if (depth === 0) throw malformed(done ? "text after the answer object" : "not an object");
+        if (depth === 2 && inData && itemStart < 0) {
+          itemStart = i;
+          itemDue = false;
+        }
+        const close = closingQuote(s, i);
+        if (close < 0) break;
+        if (depth === 1) lastKey = s.slice(i + 1, close);
+        i = close;
+        continue;
+      }
+      if (depth >= 3) {
+        if (c === OPEN_OBJECT || c === OPEN_ARRAY)
+          depth = closers.push(c + 2);
+        else if (c === CLOSE_OBJECT || c === CLOSE_ARRAY) {
+          if (closers.pop() !== c) throw malformed("unbalanced brackets");
+          depth--;
+        }
+        continue;
+      }
+      if (c === SPACE || c === TAB || c === LF || c === CR) continue;
+      if (depth === 2 && inData && itemStart < 0 && c !== CLOSE_ARRAY && c !== COMMA) {
+        itemStart = i;
+        itemDue = false;
+      }
+      if (c === OPEN_OBJECT || c === OPEN_ARRAY) {
+        if (done) throw malformed("text after the answer object");
+        if (depth === 0 && c !== OPEN_OBJECT) throw malformed("not an object");
+        depth = closers.push(c + 2);
+        if (depth === 2 && c === OPEN_ARRAY && lastKey === "data" && !sawData) {
+          inData = true;
+          sawData = true;
+          if (batches) {
+            pos = i + 1;
+            return;
+          }
+        }
+      } else if (c === CLOSE_OBJECT || c === CLOSE_ARRAY) {
+        if (closers.pop() !== c) throw malformed("unbalanced brackets");
+        if (depth === 2 && inData) {
+          if (itemStart >= 0) emitItem(s, i);
+          else if (itemDue) throw malformed("missing item");
+          inData = false;
+        }
+        depth--;
+        if (depth === 0) done = true;
+      } else if (depth === 2 && inData && c === COMMA) {
+        if (itemStart < 0) throw malformed("missing item");
+        emitItem(s, i);
+        itemDue = true;
+      } else if (depth === 0) {
+        throw malformed(done ? "text after the answer object" : "not an object");
+      }
+    }
+    pos = i;
+  };
+  const emitItem = (s, end) => {
+    const start = itemStart;
+    itemStart = -1;
+    onItem(JSON.parse(s.slice(start, end)));
+  };
+  const batch = () => {
+    const cut = text.lastIndexOf("},{");
+    if (cut < pos) return;
+    let items;
+    try {
+      items = JSON.parse(`[${text.slice(pos, cut + 1)}]`);
+    } catch {
+      batches = false;
+      return;
+    }
+    pos = cut + 2;
+    itemDue = true;
+    for (const item of items) onItem(item);
+  };
+  const take = (piece, last) => {
+    text = text.length === 0 ? piece : text + piece;
+    if (!inData || !batches) scan();
+    if (inData && batches) {
+      batch();
+      if (last || !batches) scan();
+    }
+    const keep = itemStart >= 0 ? itemStart : Math.min(pos, text.length);
+    if (keep > 0) {
+      text = text.slice(keep);
+      pos -= keep;
+      if (itemStart >= 0) itemStart -= keep;
+    }
+    if (text.length > MAX_ITEM_CHARS) throw new AnswerTooLargeError(MAX_ITEM_CHARS, "an item of the answer");
+  };
+  return {
+    write(piece) {
+      take(decoder.write(piece), false);
+    },
+    end() {
+      take(decoder.end(), true);
+      if (!done || pos < text.length) throw malformed("incomplete answer");
+      if (!sawData) throw malformed("no data array");
+    }
+  };
+}
+
+// src/pve/api.ts
+function createPveApi(cluster, opts) {
+  const base = new URL(cluster.baseUrl);
+  const origin = `${base.protocol === "http:" ? "http:" : "https:"}//${base.hostname}:${base.port || 8006}`;
+  const transport = createTransport({
+    fingerprint: cluster.fingerprint,
+    verifyTls: cluster.verifyTls,
+    timeoutMs: opts.timeoutMs
+  });
+  const authorization = `PVEAPIToken=${cluster.tokenId}=${cluster.tokenSecret}`;
+  const request = (method, path, params) => {
+    const url = new URL(`${origin}/api2/json${path}`);
+    const form = encodeParams(params);
+    const write = method === "POST" || method === "PUT";
+    const headers = { Authorization: authorization, Accept: "application/json" };
+    if (write && form.size > 0) {
+      headers["Content-Type"] = "application/x-www-form-urlencoded";
+      return { method, url, headers, body: form.toString() };
+    }
+    for (const [k, v] of form) url.searchParams.append(k, v);
+    return { method, url, headers };
+  };
+  const call = (method) => async (path, params) => {
+    try {
+      return dataOf(method, path, await transport.request(request(method, path, params)));
+    } catch (err) {
+      throw err instanceof UpstreamError ? err : toUpstreamError(method, path, err);
+    }
+  };
+  const getEach = async (path, params, onItem, opts2) => {
+    const unexpected = (err) => new UpstreamError(
+      `GET ${path}: unexpected answer from PVE (${err instanceof Error ? err.message : err})`,
+      {
+        status: 200,
+        retryable: true,
+        cause: err
+      }
+    );
+    let parser;
+    let bad;
+    try {
+      const answer = await transport.request({
+        ...request("GET", path, params),
+        maxBodyBytes: opts2?.maxBytes,
+        streamBody: (head) => {
+          if (head.status !== 200 || !head.contentType?.startsWith("application/json")) return void 0;
+          const items = createDataItemParser(onItem);
+          parser = items;
+          return (piece) => {
+            try {
+              items.write(piece);
+            } catch (err) {
+              bad = { err };
+              throw err;
+            }
+          };
+        }
+      });
+      if (bad) {
+        throw bad.err instanceof AnswerTooLargeError ? toUpstreamError("GET", path, bad.err) : unexpected(bad.err);
+      }
+      if (!parser || answer.status !== 200) {
+        dataOf("GET", path, answer);
+        throw unexpected(`status ${answer.status}`);
+      }
+      try {
+        parser.end();
+      } catch (err) {
+        throw unexpected(err);
+      }
+    } catch (err) {
+      throw err instanceof UpstreamError ? err : toUpstreamError("GET", path, err);
+    }
+  };
+  return {
+    get: call("GET"),
+    getEach,
+    post: call("POST"),
+    put: call("PUT"),
+    delete: call("DELETE"),
+    close: transport.close
+  };
+}
+function encodeParams(params) {
+  const form = new URLSearchParams();
+  for (const [key, value] of Object.entries(params ?? {})) {
+    if (value === void 0 || value === null) continue;
+    if (typeof value === "boolean") form.append(key, value ? "1" : "0");
+    else if (Array.isArray(value)) for (const v of value) form.append(key, String(v));
+    else form.append(key, String(value));
+  }
+  return form;
+}
+function dataOf(method, path, answer) {
+  if (answer.status !== 200) {
+    throw upstreamError(method, path, answer.status, answer.statusText, answer.text);
+  }
+  if (!answer.contentType?.startsWith("application/json")) {
+    throw new UpstreamError(
+      `${method} ${path}: unexpected answer from PVE (content-type '${answer.contentType ?? ""}')`,
+      { status: 200, retryable: true }
+    );
+  }
+  let envelope;
+  try {
+    envelope = JSON.parse(answer.text);
+  } catch (err) {
+    throw new UpstreamError(`${method} ${path}: unexpected answer from PVE (not JSON)`, {
+      status: 200,
+      retryable: true,
+      cause: err
+    });
+  }
+  return typeof envelope === "object" && envelope !== null ? envelope.data : void 0;
+}
+function toUpstreamError(method, path, err) {
+  const message = err instanceof Error ? err.message : String(err);
+  return new UpstreamError(`${method} ${path}: ${message}`, { retryable: true, cause: err });
+}
+function upstreamError(method, path, status, statusText, body, cause) {
+  const reason = statusText.trim();
+  let detail = reason;
+  try {
+    const parsed = JSON.parse(body);
+    if (parsed.errors && typeof parsed.errors === "object")
+      detail = `${reason} ${JSON.stringify(parsed.errors)}`;
+    else if (parsed.message) detail = parsed.message.trim();
+  } catch {
+  }
+  if (status === NO_ANSWER_STATUS) {
+    return new UpstreamError(`${method} ${path}: ${detail}`, { status, retryable: true, cause });
+  }
+  const hint = status === 401 ? " (check token_id and token_secret)" : status === 595 || status === 596 ? " (the node does not answer)" : "";
+  return new UpstreamError(`${method} ${path}: ${status} ${detail}${hint}`, {
+    status,
+    retryable: status >= 500 && status !== OUTCOME_UNKNOWN_STATUS,
+    cause
+  });
+}
+function describeFailure(err, what) {
+  if (err instanceof UpstreamError) return err.message;
+  if (err instanceof Error && err.name === "ZodError") return `unexpected answer from PVE for ${what}`;
+  return err instanceof Error ? err.message : String(err);
+}
+
+// src/core/newest.ts
+var NewestArchives = class {
+  byType = { qemu: /* @__PURE__ */ new Map(), lxc: /* @__PURE__ */ new Map() };
+  offer(archive) {
+    const map = this.byType[archive.type];
+    const best = map.get(archive.vmid);
+    if (!best || isNewer(archive, best)) map.set(archive.vmid, archive);
+  }
+  /** Every kept archive of `other` offered to this one. */
+  merge(other) {
+    for (const map of Object.values(other.byType)) for (const a of map.values()) this.offer(a);
+  }
+  get(vmid, type) {
+    return this.byType[type].get(vmid);
+  }
+  values() {
+    return [...this.byType.qemu.values(), ...this.byType.lxc.values()];
+  }
+};
+function isNewer(a, than) {
+  return a.timeMs !== than.timeMs ? a.timeMs > than.timeMs : a.volid < than.volid;
+}
+
+// src/core/permissions.ts
+function hasPrivilege(perms, path, priv) {
+  const exact = perms[path];
+  if (exact) return priv in exact;
+  for (let p = parentPath(path); p !== void 0; p = parentPath(p)) {
+    const listed = perms[p];
+    if (listed) return listed[priv] === 1;
+  }
+  return false;
+}
+function parentPath(path) {
+  if (path === "/") return void 0;
+  const cut = path.lastIndexOf("/");
+  return cut <= 0 ? "/" : path.slice(0, cut);
+}
+function canSeeBackups(perms, storage, vmid) {
+  const s = `/storage/${storage}`;
+  return hasPrivilege(perms, s, "Datastore.Allocate") || hasPrivilege(perms, s, "Datastore.AllocateSpace") && hasPrivilege(perms, `/vms/${vmid}`, "VM.Backup");
+}
+
+// src/core/size.ts
+var UNIT_BYTES = {
+  B: 1,
+  KB: 1024,
+  MB: 1024 ** 2,
+  GB: 1024 ** 3,
+  TB: 1024 ** 4,
+  KiB: 1024,
+  MiB: 1024 ** 2,
+  GiB: 1024 ** 3,
+  TiB: 1024 ** 4
+};
+var SIZE_RE = /^\s*(\d+(?:\.\d+)?) ?(B|[KMGT]B|[KMGT]iB)\s*$/;
+function parseHumanSize(text) {
+  const m = SIZE_RE.exec(text);
+  if (!m) return void 0;
+  const bytes = Math.round(Number(m[1]) * UNIT_BYTES[m[2]]);
+  return Number.isSafeInteger(bytes) ? bytes : void 0;
+}
+var MIB = 1024n ** 2n;
+var GIB = 1024n ** 3n;
+var TIB = 1024n ** 4n;
+
+// src/core/task-log.ts
+var PREFIXED_RE = /^(?:\d{4}-\d\d-\d\d \d\d:\d\d:\d\d )?(INFO|WARN|ERROR): ?(.*)$/;
+var TASK_OK_RE = /^TASK OK$/;
+var TASK_WARNINGS_RE = /^TASK WARNINGS: (\d+)$/;
+var TASK_ERROR_RE = /^TASK ERROR: ?(.*)$/;
+var JOB_START_RE = /^starting new backup job: vzdump(?:\s+(.*))?$/;
+var SKIP_EXTERNAL_RE = /^skip external VMs: (.*)$/;
+var LOCK_WAIT_RE = /^trying to get global lock - waiting\.\.\.$/;
+var LOCK_GOT_RE = /^got global lock$/;
+var START_RE = /^Starting Backup of VM (\d+) \((qemu|lxc)\)$/;
+var FINISHED_RE = /^Finished Backup of VM (\d+) \((\d+):(\d\d):(\d\d)\)$/;
+var FAILED_RE = /^Backup of VM (\d+) failed - (.*)$/;
+var ARCHIVE_RE = /^creating (?:vzdump|Proxmox Backup Server) archive '(.*)'$/;
+var SIZE_RE2 = /^archive file size: (\S+)$/;
+var PROGRESS_RE = /^\s*(\d{1,3})% \([^)]*\) in \d+[wdhms](?: \d+[wdhms])*(?:, read: [^,]+)?(?:, write: ([^,]+))?(?:,.*)?$/;
+var MESSAGE_STARTS = "SstgFca";
+function vmidList(text) {
+  return text.split(/[\s,]+/).filter((word) => /^\d+$/.test(word)).map(Number);
+}
+function requestedFromCommandLine(args) {
+  const words = args.split(/\s+/);
+  const firstOption = words.findIndex((word) => word.startsWith("--"));
+  return vmidList((firstOption < 0 ? words : words.slice(0, firstOption)).join(" "));
+}
+function parseTaskLog(lines, context = {}) {
+  const blocks = [];
+  let current;
+  let requestedVmids;
+  let skippedExternal = [];
+  let lockWait = false;
+  let jobOutcome = "running";
+  let jobError;
+  let taskWarnings;
+  let warnLines = 0;
+  for (const raw of lines) {
+    const line = raw.trimEnd();
+    if (line.startsWith("TASK ")) {
+      if (TASK_OK_RE.test(line)) {
+        jobOutcome = "ok";
+        continue;
+      }
+      const taskWarn = TASK_WARNINGS_RE.exec(line);
+      if (taskWarn) {
+        jobOutcome = "warnings";
+        taskWarnings = Number(taskWarn[1]);
+        continue;
+      }
+      const taskError = TASK_ERROR_RE.exec(line);
+      if (taskError) {
+        jobOutcome = "failed";
+        jobError = taskError[1];
+        continue;
+      }
+    }
+    let level;
+    let msg;
+    if (line.startsWith("INFO: ")) {
+      level = "INFO";
+      msg = line.slice(6);
+    } else {
+      const prefixed = PREFIXED_RE.exec(line);
+      if (!prefixed) continue;
+      level = prefixed[1];
+      msg = prefixed[2];
+    }
+    if (level === "WARN") {
+      warnLines += 1;
+      if (current) current.result.warnings += 1;
+      continue;
+    }
+    if (level === "ERROR") {
+      const failed = FAILED_RE.exec(msg);
+      if (!failed) continue;
+      const vmid = Number(failed[1]);
+      const error = failed[2];
+      if (current && current.result.vmid === vmid) {
+        current.result.outcome = "failed";
+        current.result.error = error;
+        current = void 0;
+      } else {
+        blocks.push({ result: { vmid, outcome: "failed", error, warnings: 0 } });
+      }
+      continue;
+    }
+    const first = msg.charAt(0);
+    if (!MESSAGE_STARTS.includes(first) && !/[\s\d]/.test(first)) continue;
+    const start = START_RE.exec(msg);
+    if (start) {
+      current = {
+        result: { vmid: Number(start[1]), type: start[2], outcome: "running", warnings: 0 }
+      };
+      blocks.push(current);
+      lockWait = false;
+      continue;
+    }
+    const jobStart = JOB_START_RE.exec(msg);
+    if (jobStart) {
+      requestedVmids = requestedFromCommandLine(jobStart[1] ?? "");
+      continue;
+    }
+    const skip = SKIP_EXTERNAL_RE.exec(msg);
+    if (skip) {
+      skippedExternal = vmidList(skip[1]);
+      continue;
+    }
+    if (LOCK_WAIT_RE.test(msg)) {
+      lockWait = true;
+      continue;
+    }
+    if (LOCK_GOT_RE.test(msg)) {
+      lockWait = false;
+      continue;
+    }
+    if (!current) continue;
+    const result = current.result;
+    const finished = FINISHED_RE.exec(msg);
+    if (finished) {
+      if (Number(finished[1]) === result.vmid) {
+        result.outcome = "ok";
+        result.durationSec = Number(finished[2]) * 3600 + Number(finished[3]) * 60 + Number(finished[4]);
+        current = void 0;
+      }
+      continue;
+    }
+    const archive = ARCHIVE_RE.exec(msg);
+    if (archive) {
+      result.archivePath = archive[1];
+      continue;
+    }
+    const size = SIZE_RE2.exec(msg);
+    if (size) {
+      const sizeBytes = parseHumanSize(size[1]);
+      if (sizeBytes !== void 0) result.sizeBytes = sizeBytes;
+      continue;
+    }
+    const progress = PROGRESS_RE.exec(msg);
+    if (progress) {
+      current.progress = { percent: Number(progress[1]) };
+      if (progress[2] !== void 0) current.progress.rateText = progress[2];
+    }
+  }
+  for (const block of blocks) {
+    if (block.result.outcome !== "running") continue;
+    if (block === current && jobOutcome === "running") continue;
+    block.result.outcome = "failed";
+    block.result.error = jobError ?? "backup did not finish";
+  }
+  const requested = requestedVmids ?? [...context.requestedVmids ?? []];
+  const guests = blocks.map((block) => block.result);
+  if (jobOutcome === "failed") {
+    const reported = new Set(guests.map((guest) => guest.vmid));
+    for (const vmid of requested) {
+      if (reported.has(vmid) || skippedExternal.includes(vmid)) continue;
+      reported.add(vmid);
+      guests.push({ vmid, outcome: "failed", error: jobError, warnings: 0 });
+    }
+  }
+  const summary = {
+    guests,
+    requestedVmids: requested,
+    skippedExternal,
+    waitingForLock: lockWait && jobOutcome === "running",
+    jobOutcome,
+    warnings: taskWarnings ?? warnLines
+  };
+  if (current?.progress && current.result.outcome === "running") {
+    summary.progress = { vmid: current.result.vmid, ...current.progress };
+  }
+  if (jobError !== void 0) summary.jobError = jobError;
+  return summary;
+}
+var OK_TASK_HEAD_LINES = 20;
+function summarizeOkTaskHead(head) {
+  let requested;
+  let skipped = [];
+  for (const raw of head) {
+    const line = raw.trimEnd();
+    const prefixed = PREFIXED_RE.exec(line);
+    if (prefixed?.[1] !== "INFO") continue;
+    const msg = prefixed[2];
+    const jobStart = JOB_START_RE.exec(msg);
+    if (jobStart) requested = requestedFromCommandLine(jobStart[1] ?? "");
+    const skip = SKIP_EXTERNAL_RE.exec(msg);
+    if (skip) skipped = vmidList(skip[1]);
+    if (!START_RE.test(msg)) continue;
+    if (!requested || requested.length === 0) return void 0;
+    return {
+      guests: requested.filter((vmid) => !skipped.includes(vmid)).map((vmid) => ({ vmid, outcome: "ok", warnings: 0 })),
+      requestedVmids: requested,
+      skippedExternal: skipped,
+      waitingForLock: false,
+      jobOutcome: "ok",
+      warnings: 0
+    };
+  }
+  return void 0;
+}
+
+// src/pve/mapper.ts
+function toGuests(rows) {
+  const guests = [];
+  for (const r of rows) {
+    if (r.type !== "qemu" && r.type !== "lxc" || r.vmid === void 0 || r.node === void 0) continue;
+    guests.push({
+      vmid: r.vmid,
+      // No name when the node has no RRD data (offline): reference §2.1.
+      name: r.name ?? "",
+      type: r.type,
+      node: r.node,
+      powerState: r.status ?? "unknown",
+      template: r.template ?? false,
+      pool: r.pool,
+      lock: r.lock
+    });
+  }
+  return guests;
+}
+function toNodes(rows) {
+  return rows.filter((r) => r.type === "node" && r.node !== void 0).map((r) => ({ name: r.node, online: r.status === "online" }));
+}
+function parseVmidList(value) {
+  if (value === void 0) return [];
+  return String(value).split(/[,;\s]+/).filter((s) => s !== "").map(Number).filter((n) => Number.isInteger(n));
+}
+function toJob(row) {
+  let selection;
+  if (row.pool !== void 0) selection = { kind: "pool", pool: row.pool };
+  else if (row.all || row.exclude !== void 0)
+    selection = { kind: "all", exclude: parseVmidList(row.exclude) };
+  else selection = { kind: "vmids", vmids: parseVmidList(row.vmid) };
+  const nextRun = row["next-run"];
+  return {
+    id: row.id,
+    // `enabled` defaults to 1 when the key is absent (reference §3.4).
+    enabled: row.enabled ?? true,
+    schedule: row.schedule,
+    storage: row.storage,
+    selection,
+    node: row.node,
+    comment: row.comment,
+    nextRunMs: nextRun === void 0 ? void 0 : nextRun * 1e3
+  };
+}
+function toStorageView(node, row) {
+  return {
+    storage: row.storage,
+    node,
+    type: row.type,
+    shared: row.shared ?? false,
+    enabled: row.enabled ?? true,
+    active: row.active ?? false,
+    totalBytes: row.total ?? 0,
+    usedBytes: row.used ?? 0,
+    availBytes: row.avail ?? 0
+  };
+}
+function toArchive(row) {
+  if (row.content !== void 0 && row.content !== "backup") return void 0;
+  const type = row.subtype === "qemu" || row.format === "pbs-vm" ? "qemu" : row.subtype === "lxc" || row.format === "pbs-ct" ? "lxc" : void 0;
+  if (type === void 0 || row.vmid === void 0 || row.ctime === void 0) return void 0;
+  return {
+    vmid: row.vmid,
+    volid: row.volid,
+    storage: row.volid.slice(0, row.volid.indexOf(":")),
+    type,
+    timeMs: row.ctime * 1e3,
+    sizeBytes: row.size ?? 0,
+    format: row.format ?? "",
+    notes: row.notes,
+    protected: row.protected ?? false
+  };
+}
+function toAttempts(task, log) {
+  const startMs = task.starttime * 1e3;
+  const endMs = task.endtime === void 0 ? void 0 : task.endtime * 1e3;
+  const running = task.status === void 0 || task.status === "RUNNING" || endMs === void 0;
+  const attempt = (vmid, outcome, more = {}) => ({
+    upid: task.upid,
+    node: task.node,
+    startMs,
+    endMs: running ? void 0 : endMs,
+    vmid,
+    outcome,
+    error: more.error,
+    sizeBytes: more.sizeBytes,
+    durationSec: more.durationSec
+  });
+  if (!log) {
+    const vmid = Number(task.id);
+    if (!task.id || !Number.isInteger(vmid)) return [];
+    const { outcome, error } = outcomeFromStatus(running, task.status);
+    return [attempt(vmid, outcome, { error })];
+  }
+  const attempts = log.guests.map(
+    (g) => attempt(g.vmid, g.outcome === "ok" && g.warnings > 0 ? "warnings" : g.outcome, g)
+  );
+  if (running) {
+    const started = new Set(log.guests.map((g) => g.vmid));
+    const queued = log.requestedVmids.filter((v) => !started.has(v) && !log.skippedExternal.includes(v));
+    if (queued.length === 0 && log.guests.length === 0 && task.id) queued.push(Number(task.id));
+    for (const vmid of queued) attempts.push(attempt(vmid, "waiting"));
+  }
+  return attempts;
+}
+function outcomeFromStatus(running, status) {
+  if (running) return { outcome: "running" };
+  if (status === "OK") return { outcome: "ok" };
+  if (status && /^WARNINGS: \d+$/.test(status)) return { outcome: "warnings" };
+  return { outcome: "failed", error: status ?? "unknown exit status" };
+}
+
+// src/pve/wire.ts
+var Bool01 = external_exports.union([external_exports.literal(0), external_exports.literal(1), external_exports.boolean()]).transform((v) => v === 1 || v === true);
+var Num = external_exports.union([
+  external_exports.number(),
+  external_exports.string().regex(/^-?\d+(\.\d+)?$/).transform(Number)
+]);
+var ResourceRow = external_exports.looseObject({
+  id: external_exports.string(),
+  type: external_exports.string(),
+  node: external_exports.string().optional(),
+  vmid: Num.optional(),
+  name: external_exports.string().optional(),
+  status: external_exports.string().optional(),
+  template: Bool01.optional(),
+  pool: external_exports.string().optional(),
+  lock: external_exports.string().optional(),
+  storage: external_exports.string().optional(),
+  shared: Bool01.optional(),
+  content: external_exports.string().optional(),
+  plugintype: external_exports.string().optional()
+});
+var Resources = external_exports.array(ResourceRow);
+var JobRow = external_exports.looseObject({
+  id: external_exports.string(),
+  type: external_exports.string().optional(),
+  enabled: Bool01.optional(),
+  schedule: external_exports.string().optional(),
+  storage: external_exports.string().optional(),
+  vmid: external_exports.union([external_exports.string(), external_exports.number()]).optional(),
+  all: Bool01.optional(),
+  exclude: external_exports.union([external_exports.string(), external_exports.number()]).optional(),
+  pool: external_exports.string().optional(),
+  node: external_exports.string().optional(),
+  comment: external_exports.string().optional(),
+  "next-run": Num.optional()
+});
+var Jobs = external_exports.array(JobRow);
+var NodeStorageRow = external_exports.looseObject({
+  storage: external_exports.string(),
+  type: external_exports.string(),
+  content: external_exports.string().optional(),
+  shared: Bool01.optional(),
+  enabled: Bool01.optional(),
+  active: Bool01.optional(),
+  total: Num.optional(),
+  used: Num.optional(),
+  avail: Num.optional()
+});
+var NodeStorages = external_exports.array(NodeStorageRow);
+var ContentRow = external_exports.looseObject({
+  volid: external_exports.string(),
+  content: external_exports.string().optional(),
+  format: external_exports.string().optional(),
+  subtype: external_exports.string().optional(),
+  vmid: Num.optional(),
+  ctime: Num.optional(),
+  size: Num.optional(),
+  notes: external_exports.string().optional(),
+  protected: Bool01.optional()
+});
+var Content = external_exports.array(ContentRow);
+function checkContentRow(raw) {
+  if (typeof raw !== "object" || raw === null || Array.isArray(raw)) return void 0;
+  const row = raw;
+  if (typeof row.volid !== "string") return void 0;
+  for (const key of OPTIONAL_STRINGS) {
+    if (row[key] !== void 0 && typeof row[key] !== "string") return void 0;
+  }
+  let normalised;
+  for (const key of OPTIONAL_NUMBERS) {
+    const value = row[key];
+    if (value === void 0 || typeof value === "number" && Number.isFinite(value)) continue;
+    if (typeof value !== "string" || !NUMERIC.test(value)) return void 0;
+    normalised ??= { ...row };
+    normalised[key] = Number(value);
+  }
+  const flag = row.protected;
+  if (flag !== void 0 && typeof flag !== "boolean") {
+    if (flag !== 0 && flag !== 1) return void 0;
+    normalised ??= { ...row };
+    normalised.protected = flag === 1;
+  }
+  return normalised ?? row;
+}
+var NUMERIC = /^-?\d+(\.\d+)?$/;
+var OPTIONAL_STRINGS = ["content", "format", "subtype", "notes"];
+var OPTIONAL_NUMBERS = ["vmid", "ctime", "size"];
+var TaskRow = external_exports.looseObject({
+  upid: external_exports.string(),
+  node: external_exports.string(),
+  type: external_exports.string(),
+  id: external_exports.string().optional(),
+  user: external_exports.string().optional(),
+  starttime: Num,
+  endtime: Num.optional(),
+  status: external_exports.string().optional()
+});
+var Tasks = external_exports.array(TaskRow);
+var LogLine = external_exports.looseObject({ n: Num, t: external_exports.string() });
+var LogLines = external_exports.array(LogLine);
+function logLineText(line) {
+  if (typeof line !== "object" || line === null || Array.isArray(line)) return void 0;
+  const { n, t } = line;
+  if (typeof t !== "string") return void 0;
+  if (!(typeof n === "number" ? Number.isFinite(n) : typeof n === "string" && NUMERIC.test(n)))
+    return void 0;
+  return t;
+}
+var PermissionMap = external_exports.record(external_exports.string(), external_exports.record(external_exports.string(), Num));
+
+// src/pve/reader.ts
+var DEFAULT_TASK_WINDOW_MS = 14 * 864e5;
+var TASK_LOG_MAX_BYTES = 8 * 1024 * 1024;
+function createPveReader(deps) {
+  const { api, cluster, log } = deps;
+  const windowMs = deps.taskWindowMs ?? DEFAULT_TASK_WINDOW_MS;
+  const finishedLogs = /* @__PURE__ */ new Map();
+  return {
+    async readFacts(nowMs) {
+      const seenUpids = /* @__PURE__ */ new Set();
+      const nodesAnswer = settle(
+        api.get("/cluster/resources", { type: "node" }).then((d) => Resources.parse(d))
+      );
+      const storagesAnswer = settle(
+        api.get("/cluster/resources", { type: "storage" }).then((d) => Resources.parse(d))
+      );
+      const guestsAnswer = settle(api.get("/cluster/resources", { type: "vm" }));
+      const jobsAnswer = settle(api.get("/cluster/backup"));
+      const permsAnswer = settle(api.get("/access/permissions"));
+      const round1 = [nodesAnswer, storagesAnswer, guestsAnswer, jobsAnswer, permsAnswer];
+      const [nodesRes, storagesRes] = await Promise.all([nodesAnswer, storagesAnswer]);
+      if (nodesRes.status === "rejected" || storagesRes.status === "rejected") {
+        await Promise.all(round1);
+        const reason = nodesRes.status === "rejected" ? nodesRes.reason : storagesRes.reason;
+        return { cluster, reachable: false, error: describeFailure(reason, "/cluster/resources") };
+      }
+      const nodes = toNodes(nodesRes.value);
+      const online = nodes.filter((n) => n.online).map((n) => n.name);
+      const sinceSec = Math.floor((nowMs - windowMs) / 1e3);
+      const toList = backupStoragesToList(storagesRes.value, online);
+      const listings = toList.map(
+        ({ key, storage, node }) => settle(
+          listArchives(`/nodes/${node}/storage/${storage}/content`).then((archives) => ({ key, archives }))
+        )
+      );
+      const storageRound = online.map(
+        (node) => settle(
+          api.get(`/nodes/${node}/storage`, { content: "backup" }).then((d) => NodeStorages.parse(d).map((r) => toStorageView(node, r)))
+        )
+      );
+      const taskRound = online.map(
+        (node) => settle(
+          api.get(`/nodes/${node}/tasks`, {
+            typefilter: "vzdump",
+            source: "all",
+            since: sinceSec,
+            limit: 1e3
+          }).then((d) => readAttempts(Tasks.parse(d), seenUpids))
+        )
+      );
+      let guests;
+      try {
+        const guestsRes = await guestsAnswer;
+        if (guestsRes.status === "rejected") throw guestsRes.reason;
+        guests = toGuests(await checkInSlices(guestsRes.value));
+      } catch (err) {
+        await Promise.all([...round1, ...storageRound, ...taskRound, ...listings]);
+        return { cluster, reachable: false, error: describeFailure(err, "/cluster/resources") };
+      }
+      const problems = [];
+      const permsRes = checked(await permsAnswer, (d) => PermissionMap.parse(d));
+      const permissions = permsRes.status === "fulfilled" ? permsRes.value : {};
+      if (permsRes.status === "rejected") {
+        problems.push(
+          `cannot read the token's permissions: ${describeFailure(permsRes.reason, "/access/permissions")}`
+        );
+      }
+      const jobsRes = checked(await jobsAnswer, (d) => Jobs.parse(d));
+      const jobs = jobsRes.status === "fulfilled" ? jobsRes.value.map(toJob) : [];
+      const jobsError = jobsRes.status === "rejected" ? `cannot read backup jobs: ${describeFailure(jobsRes.reason, "/cluster/backup")} (the token needs Sys.Audit on /)` : void 0;
+      const [storageRes, taskRes, listingRes] = await Promise.all([
+        Promise.all(storageRound),
+        Promise.all(taskRound),
+        Promise.all(listings)
+      ]);
+      const storages = [];
+      storageRes.forEach((r, i) => {
+        if (r.status === "fulfilled") storages.push(...r.value);
+        else
+          problems.push(`cannot read storages of node ${online[i]}: ${describeFailure(r.reason, "storage")}`);
+      });
+      const listed = [];
+      const newest = new NewestArchives();
+      listingRes.forEach((r, i) => {
+        if (r.status === "rejected") {
+          problems.push(
+            `cannot list the backups on storage ${toList[i]?.key}: ${describeFailure(r.reason, "storage content")}`
+          );
+          return;
+        }
+        listed.push(r.value.key);
+        newest.merge(r.value.archives);
+      });
+      const attempts = [];
+      taskRes.forEach((r, i) => {
+        const node = online[i];
+        if (r.status === "fulfilled") {
+          attempts.push(...r.value.attempts);
+          const [first] = r.value.unreadLogs;
+          if (first)
+            problems.push(
+              `cannot read ${r.value.unreadLogs.length === 1 ? "the log of 1 backup task" : `the logs of ${r.value.unreadLogs.length} backup tasks`} on node ${node}, so the outcome of their guests may be missing (${first})`
+            );
+        } else
+          problems.push(`cannot read backup tasks of node ${node}: ${describeFailure(r.reason, "tasks")}`);
+        if (permsRes.status === "fulfilled" && !hasPrivilege(permissions, `/nodes/${node}`, "Sys.Audit"))
+          problems.push(
+            `the token cannot see scheduled backup tasks on node ${node}: grant Sys.Audit on /nodes/${node}`
+          );
+      });
+      forgetLogsNotIn(seenUpids);
+      return {
+        cluster,
+        reachable: true,
+        nodes,
+        guests,
+        jobs,
+        jobRows: jobsRes.status === "fulfilled" ? jobsRes.value : [],
+        storages,
+        listed,
+        archives: newest.values(),
+        attempts,
+        permissions,
+        jobsError,
+        problems
+      };
+    }
+  };
+  function forgetLogsNotIn(seen) {
+    for (const upid of finishedLogs.keys()) if (!seen.has(upid)) finishedLogs.delete(upid);
+  }
+  async function listArchives(path) {
+    const newest = new NewestArchives();
+    let odd = 0;
+    await api.getEach(path, { content: "backup" }, (raw) => {
+      const row = checkContentRow(raw);
+      const a = row ? toArchive(row) : void 0;
+      if (a) newest.offer(a);
+      else if (!row) odd++;
+    });
+    if (odd > 0) log.warn(`${cluster}: skipped ${odd} storage content rows of unexpected shape`);
+    return newest;
+  }
+  async function readLog(t, { limit }) {
+    const lines = [];
+    let odd = false;
+    await api.getEach(
+      `/nodes/${t.node}/tasks/${encodeURIComponent(t.upid)}/log`,
+      { limit },
+      (item) => {
+        const text = logLineText(item);
+        if (text === void 0) odd = true;
+        else lines.push(text);
+      },
+      { maxBytes: TASK_LOG_MAX_BYTES }
+    );
+    if (odd) throw new UpstreamError("unexpected answer from PVE for task log", { retryable: true });
+    return lines;
+  }
+  async function readAttempts(tasks, seen) {
+    for (const t of tasks) seen.add(t.upid);
+    const unreadLogs = [];
+    const logs = await Promise.all(
+      tasks.map(async (t) => {
+        const cached = finishedLogs.get(t.upid);
+        if (cached) return cached;
+        try {
+          const ok = t.endtime !== void 0 && t.status === "OK";
+          if (ok) {
+            if (t.id && /^\d+$/.test(t.id)) return void 0;
+            const head = summarizeOkTaskHead(await readLog(t, { limit: OK_TASK_HEAD_LINES }));
+            if (head) {
+              finishedLogs.set(t.upid, head);
+              return head;
+            }
+          }
+          const lines = await readLog(t, { limit: 0 });
+          const requestedVmids = t.id && /^\d+$/.test(t.id) ? [Number(t.id)] : [];
+          const summary = parseTaskLog(lines, { requestedVmids });
+          if (t.endtime !== void 0 && summary.jobOutcome !== "running") finishedLogs.set(t.upid, summary);
+          return summary;
+        } catch (err) {
+          const reason = describeFailure(err, "task log");
+          log.warn(`${cluster}: cannot read log of ${t.upid}: ${reason}`);
+          unreadLogs.push(reason);
+          return void 0;
+        }
+      })
+    );
+    return { attempts: tasks.flatMap((t, i) => toAttempts(t, logs[i])), unreadLogs };
+  }
+}
+async function checkInSlices(data) {
+  if (!Array.isArray(data)) return Resources.parse(data);
+  const rows = data;
+  const checked2 = [];
+  for (let i = 0; i < rows.length; i += RESOURCE_SLICE) {
+    await new Promise((resolve) => setImmediate(resolve));
+    checked2.push(...Resources.parse(rows.slice(i, i + RESOURCE_SLICE)));
+  }
+  return checked2;
+}
+var RESOURCE_SLICE = 100;
+function settle(p) {
+  return p.then(
+    (value) => ({ status: "fulfilled", value }),
+    (reason) => ({ status: "rejected", reason })
+  );
+}
+function checked(answer, check) {
+  if (answer.status === "rejected") return answer;
+  try {
+    return { status: "fulfilled", value: check(answer.value) };
+  } catch (reason) {
+    return { status: "rejected", reason };
+  }
+}
+function backupStoragesToList(resources, online) {
+  const out = [];
+  const sharedDone = /* @__PURE__ */ new Set();
+  for (const r of resources) {
+    if (r.type !== "storage" || !r.storage || !r.node || !online.includes(r.node)) continue;
+    if (!(r.content ?? "").split(",").includes("backup") || r.status !== "available") continue;
+    if (r.shared) {
+      if (sharedDone.has(r.storage)) continue;
+      sharedDone.add(r.storage);
+      out.push({ key: r.storage, storage: r.storage, node: r.node });
+    } else {
+      out.push({ key: `${r.storage}@${r.node}`, storage: r.storage, node: r.node });
+    }
+  }
+  return out;
+}
+
+// src/log.ts
+var order = { debug: 0, info: 1, warn: 2, error: 3 };
+function createConsoleLogger(level = "info", write = (s) => process.stderr.write(s)) {
+  const at = (l) => (msg) => {
+    if (order[l] >= order[level]) write(`${(/* @__PURE__ */ new Date()).toISOString()} ${l.toUpperCase().padEnd(5)} ${msg}
+`);
+  };
+  return { debug: at("debug"), info: at("info"), warn: at("warn"), error: at("error") };
+}
+var silentLogger = { debug() {
+}, info() {
+}, warn() {
+}, error() {
+} };
+
+export {
+  parseOptions,
+  nearest,
+  OUTCOME_UNKNOWN_STATUS,
+  createTransport,
+  createPveApi,
+  describeFailure,
+  NewestArchives,
+  isNewer,
+  hasPrivilege,
+  canSeeBackups,
+  parseTaskLog,
+  toGuests,
+  toNodes,
+  toStorageView,
+  toArchive,
+  Resources,
+  Jobs,
+  NodeStorages,
+  checkContentRow,
+  Tasks,
+  LogLines,
+  logLineText,
+  PermissionMap,
+  createPveReader,
+  createConsoleLogger,
+  silentLogger
+};
+//# sourceMappingURL=chunk-WA6DBSGN.js.map

@@ -1,0 +1,35 @@
+#!/usr/bin/env node
+import { createRequire as __pvebCreateRequire } from 'node:module';
+const require = __pvebCreateRequire(import.meta.url);
+
+// src/errors.ts
+var ConfigError = class extends Error {
+  constructor(problems) {
+    super(`invalid options:
+${problems.map((p) => `  ${p}`).join("\n")}`);
+    this.problems = problems;
+  }
+  problems;
+  name = "ConfigError";
+};
+var UpstreamError = class extends Error {
+  constructor(message, details) {
+    super(message, { cause: details.cause });
+    this.details = details;
+  }
+  details;
+  name = "UpstreamError";
+  get retryable() {
+    return this.details.retryable;
+  }
+};
+var InputError = class extends Error {
+  name = "InputError";
+};
+
+export {
+  ConfigError,
+  UpstreamError,
+  InputError
+};
+//# sourceMappingURL=chunk-WA7CX4TT.js.map
