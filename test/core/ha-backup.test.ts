@@ -63,14 +63,21 @@ describe("judgeVerification", () => {
   });
   it("fails when the backup is not on the share", () => {
     const v = judgeVerification({ ...whole, file: undefined });
-    expect(v).toEqual({ kind: "failed", problems: ["backup abc12345 (Nightly) is not on the share"], notes: [] });
+    expect(v).toEqual({
+      kind: "failed",
+      problems: ["backup abc12345 (Nightly) is not on the share"],
+      notes: [],
+    });
   });
   it("lists every problem of a damaged file", () => {
     const v = judgeVerification({
       ...whole,
       file: { name: "abc12345.tar", sizeBytes: 5_000 },
       readBytes: 4_000,
-      tar: { members: ["backup.json"], error: "the archive ends inside a member after 4000 bytes (truncated)" },
+      tar: {
+        members: ["backup.json"],
+        error: "the archive ends inside a member after 4000 bytes (truncated)",
+      },
       innerErrors: [{ member: "homeassistant.tar.gz", message: "incorrect data check" }],
       backupJsonId: "other000",
       previousSha256: "0".repeat(64),
