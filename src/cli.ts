@@ -5,6 +5,7 @@ import { ADDON_OPTIONS_PATH, createApp, loadConfig } from "./app.js";
 import { backupCommand } from "./commands/backup.js";
 import type { CommandContext } from "./commands/context.js";
 import { doctorCommand } from "./commands/doctor.js";
+import { busyFromTiers, connectHaBackupDeps, haBackupCommand } from "./commands/ha-backup.js";
 import { notifySetupCommand } from "./commands/notify.js";
 import { applyCommand, planCommand } from "./commands/plan.js";
 import { statusCommand } from "./commands/status.js";
@@ -27,6 +28,10 @@ commands:
                           create the NFS backup storage (only when asked)
   backup <vmid|tier>... [--wait]
                           back up now; --wait follows the tasks to their end
+  ha-backup [verify | configure [--create-mount --server HOST --export PATH [--type nfs|cifs]]]
+                          Home Assistant's own backup to the NAS: back up now and verify it there
+                          over SFTP; 'verify' only checks the newest; 'configure' sets HA's schedule,
+                          retention and agent (HA_URL and HA_TOKEN outside the add-on)
   notify setup [--url URL] [--yes]
                           make PVE push every backup result here (push.url, push.secret)
 
@@ -55,6 +60,8 @@ async function run(argv: readonly string[]): Promise<number> {
       "nfs-options": { type: "string" },
       wait: { type: "boolean", default: false },
       url: { type: "string" },
+      "create-mount": { type: "boolean", default: false },
+      type: { type: "string" },
       help: { type: "boolean", short: "h", default: false },
     },
   });
@@ -63,7 +70,7 @@ async function run(argv: readonly string[]): Promise<number> {
     process.stdout.write(USAGE);
     return values.help ? 0 : 64;
   }
-  const known = ["status", "plan", "apply", "doctor", "storage", "backup", "notify"];
+  const known = ["status", "plan", "apply", "doctor", "storage", "backup", "notify", "ha-backup"];
   if (!known.includes(command)) throw new InputError(`unknown command '${command}'`);
   if (command === "storage" && rest[0] !== "check" && rest[0] !== "create")
     throw new InputError("storage takes 'check' or 'create'");
@@ -110,6 +117,22 @@ async function run(argv: readonly string[]): Promise<number> {
           return await doctorCommand(ctx);
         case "notify":
           return await notifySetupCommand(ctx, { url: values.url, yes: values.yes });
+        case "ha-backup": {
+          if (!config.haBackups) throw new InputError("no 'ha_backups' in the options");
+          const { deps, close } = await connectHaBackupDeps(config.haBackups, process.env, log);
+          try {
+            return await haBackupCommand(ctx, rest[0], deps, {
+              busy: busyFromTiers(config.tiers),
+              createMount: values["create-mount"]
+                ? values.type === "cifs"
+                  ? { type: "cifs", server: values.server ?? "", share: values.export ?? "" }
+                  : { type: "nfs", server: values.server ?? "", path: values.export ?? "" }
+                : undefined,
+            });
+          } finally {
+            close();
+          }
+        }
         case "backup":
           return await backupCommand(ctx, rest, values.wait, {
             subscribe: (l) => {

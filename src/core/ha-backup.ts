@@ -140,3 +140,21 @@ export function chooseBackupMinute(
 export function formatMinute(min: number): string {
   return `${String(Math.floor(min / 60)).padStart(2, "0")}:${String(min % 60).padStart(2, "0")}`;
 }
+
+/**
+ * The PVE backup window as busy spans of the day: each start time of each tier's calendar event
+ * (hours × minutes) followed by `windowMin` minutes, the time PVE is expected to keep the NAS busy.
+ * An event with more than 48 start times a day (e.g. hourly) makes the whole day busy.
+ */
+export function pveBusyWindows(
+  events: readonly { readonly hours: readonly number[]; readonly minutes: readonly number[] }[],
+  windowMin: number,
+): DayWindow[] {
+  const out: DayWindow[] = [];
+  for (const e of events) {
+    if (e.hours.length * e.minutes.length > 48) return [{ startMin: 0, endMin: DAY_MIN }];
+    for (const h of e.hours)
+      for (const m of e.minutes) out.push({ startMin: h * 60 + m, endMin: h * 60 + m + windowMin });
+  }
+  return out;
+}

@@ -80,6 +80,16 @@ export async function openNas(target: NasTarget, log: Logger): Promise<NasSessio
     keepaliveInterval: 15_000,
     keepaliveCountMax: 4,
     tryKeyboard: false,
+    // AES-GCM runs in Node's OpenSSL; ssh2's chacha20 needs a native add-on the bundle leaves out.
+    algorithms: {
+      cipher: [
+        "aes128-gcm@openssh.com",
+        "aes256-gcm@openssh.com",
+        "aes128-ctr",
+        "aes256-ctr",
+        "chacha20-poly1305@openssh.com",
+      ],
+    },
     hostVerifier: (key: Buffer) => {
       offered = fingerprintOf(key);
       const ok =

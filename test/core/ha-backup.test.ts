@@ -6,6 +6,7 @@ import {
   formatMinute,
   type HaBackupRef,
   judgeVerification,
+  pveBusyWindows,
   type VerifyFacts,
 } from "../../src/core/ha-backup.js";
 
@@ -137,5 +138,28 @@ describe("formatMinute", () => {
     [1439, "23:59"],
   ])("formats %i as %s", (min, text) => {
     expect(formatMinute(min)).toBe(text);
+  });
+});
+
+describe("pveBusyWindows", () => {
+  it("turns each start of each tier into a window of the given length", () => {
+    expect(
+      pveBusyWindows(
+        [
+          { hours: [1], minutes: [0, 30] },
+          { hours: [23], minutes: [0] },
+        ],
+        120,
+      ),
+    ).toEqual([
+      { startMin: 60, endMin: 180 },
+      { startMin: 90, endMin: 210 },
+      { startMin: 1380, endMin: 1500 },
+    ]);
+  });
+  it("makes the whole day busy for an hourly schedule", () => {
+    expect(pveBusyWindows([{ hours: [...Array(24).keys()], minutes: [0, 30, 45] }], 30)).toEqual([
+      { startMin: 0, endMin: 1440 },
+    ]);
   });
 });

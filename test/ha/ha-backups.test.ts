@@ -1,4 +1,5 @@
-import { mkdirSync, readdirSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connectToHa } from "../../src/ha/connection.js";
@@ -6,6 +7,7 @@ import { createHaBackupsApi, type HaBackupsApi, refForAgent } from "../../src/ha
 import { silentLogger } from "../../src/log.js";
 import { openNas } from "../../src/ssh/nas.js";
 import { verifyHaBackup } from "../../src/ssh/verify.js";
+import { runCli } from "../support/cli.js";
 import { openPathFor, type Sshd, sshdAvailable, startSshd } from "../support/sshd.js";
 import { freePort, type Hass, startHass } from "./hass.js";
 
@@ -117,5 +119,84 @@ describe.skipIf(!sshdAvailable())("HA backups through the websocket API, verifie
     } finally {
       nas.close();
     }
+  });
+
+  const optionsFile = (over: Record<string, unknown> = {}) => {
+    const file = join(mkdtempSync(join(tmpdir(), "pve-backup-opts-")), "options.json");
+    writeFileSync(
+      file,
+      JSON.stringify({
+        timezone: "UTC",
+        // The PVE side is not used by ha-backup; the cluster only satisfies the options.
+        clusters: [
+          {
+            name: "home",
+            url: "https://127.0.0.1:9",
+            token_id: "pve-backup@pve!addon",
+            token_secret: "00000000-0000-0000-0000-000000000000",
+          },
+        ],
+        tiers: [{ name: "P1", schedule: "01:00", keep_last: 3, guests: [100] }],
+        ha_backups: {
+          host: "127.0.0.1",
+          port: sshd.port,
+          username: sshd.user,
+          password: sshd.password,
+          host_key_fingerprint: sshd.hostKeyFingerprint,
+          share_path: share,
+          copies: 3,
+          ...over,
+        },
+      }),
+    );
+    return file;
+  };
+  const env = () => ({ HA_URL: hass.url, HA_TOKEN: hass.token, SUPERVISOR_TOKEN: "" });
+
+  it("pve-backup ha-backup backs up now and verifies the backup on the NAS", async () => {
+    const r = await runCli(["ha-backup", "--json", "--options", optionsFile()], env());
+    expect(r.stderr).not.toContain(sshd.password);
+    const report = JSON.parse(r.stdout);
+    expect(report).toMatchObject({
+      agentIds: ["backup.local"],
+      agentSource: "installation",
+      backup: { kind: "completed" },
+      verification: { result: "ok" },
+      problems: [],
+    });
+    expect(report.verification.sha256).toMatch(/^[0-9a-f]{64}$/);
+    expect(report.agents["backup.local"].lastSuccessMs).toBeGreaterThan(0);
+    expect(r.code).toBe(0);
+  });
+
+  it("pve-backup ha-backup configure sets HA's schedule and copies", async () => {
+    const r = await runCli(
+      ["ha-backup", "configure", "--json", "--options", optionsFile({ copies: 4 })],
+      env(),
+    );
+    expect(JSON.parse(r.stdout).configured).toMatchObject({ schedule: "daily", retentionCopies: 4 });
+    expect((await api.config()).retentionCopies).toBe(4);
+  });
+
+  it("reports a wrong NAS host key as a problem, exit 1, without a crash", async () => {
+    const wrong = "SHA256:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
+    const r = await runCli(
+      ["ha-backup", "verify", "--json", "--options", optionsFile({ host_key_fingerprint: wrong })],
+      env(),
+    );
+    expect(r.code).toBe(1);
+    const report = JSON.parse(r.stdout);
+    expect(report.verification).toMatchObject({ result: "error", failure: "host_key_mismatch" });
+    expect(report.problems.join("\n")).toContain(sshd.hostKeyFingerprint);
+    expect(r.stderr).toMatch(/ERROR .*host key/);
+  });
+
+  it("reports an unreachable NAS as a problem, exit 1, without a crash", async () => {
+    const r = await runCli(
+      ["ha-backup", "verify", "--json", "--options", optionsFile({ port: await freePort() })],
+      env(),
+    );
+    expect(r.code).toBe(1);
+    expect(JSON.parse(r.stdout).verification).toMatchObject({ result: "error", failure: "unreachable" });
   });
 });
