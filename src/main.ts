@@ -3,6 +3,7 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { startAddonSurface } from "./addon.js";
 import { ADDON_OPTIONS_PATH, createApp, loadConfig } from "./app.js";
+import { haBackupServiceFor } from "./commands/ha-backup.js";
 import { type Config, parseOptions } from "./config/schema.js";
 import { demoOptions, startDemoLab } from "./demo.js";
 import { clusterContext, type Declaration, toPublish } from "./entities/catalogue.js";
@@ -98,6 +99,9 @@ async function main(): Promise<void> {
         nowMs,
         refreshNow: () => runtime.refreshNow(),
         onPveNotification,
+        haBackup: haBackupServiceFor(config, ha.connection, log, (type, data) =>
+          bridge?.fireEvent(type, data),
+        ),
       }),
     });
     const b = bridge;

@@ -1,4 +1,4 @@
-import type { HaBackupsConfig } from "../config/schema.js";
+import type { Config, HaBackupsConfig } from "../config/schema.js";
 import { parseCalendarEvent } from "../core/calendar.js";
 import {
   chooseBackupMinute,
@@ -14,6 +14,7 @@ import {
   type HaBackup,
   type HaBackupEvent,
   type HaBackupsApi,
+  type HaWsPort,
   refForAgent,
 } from "../ha/ha-backups.js";
 import type { Logger } from "../log.js";
@@ -64,6 +65,8 @@ export interface HaBackupRunOptions {
   /** Checksums recorded by earlier verifications, by backup id. */
   readonly recordedSha256?: Readonly<Record<string, string>>;
   readonly backupTimeoutMs?: number;
+  /** The name of the backup made now (HA names it otherwise). */
+  readonly name?: string;
 }
 
 export interface AgentHistory {
@@ -138,7 +141,7 @@ export async function runHaBackup(
   let backup: HaBackupReport["backup"];
   if (opts.backupNow && agentIds.length > 0) {
     const outcome = await deps.ha.backupNow(
-      { agentIds, name: undefined },
+      { agentIds, name: opts.name },
       { timeoutMs: opts.backupTimeoutMs, onEvent: deps.onEvent },
     );
     if (outcome.kind === "completed") {
@@ -170,12 +173,15 @@ export async function runHaBackup(
   let verification: HaBackupReport["verification"];
   if (opts.verify !== false && newest) {
     const config = await deps.ha.config();
-    verification = await verifyOnNas(
-      deps,
-      newest,
-      config.retentionCopies,
-      opts.recordedSha256?.[newest.backupId],
-    );
+    const there = info.backups.filter((b) => nasAgent && b.agents[nasAgent]);
+    verification = await verifyOnNas(deps, newest, {
+      retentionCopies: config.retentionCopies,
+      previousSha256: opts.recordedSha256?.[newest.backupId],
+      listedByHa: {
+        all: there.length,
+        automatic: there.filter((b) => b.withAutomaticSettings === true).length,
+      },
+    });
     if (verification.result !== "ok") {
       const line = `Home Assistant backup ${newest.backupId} on the NAS: ${verification.problems.join("; ")}`;
       problems.push(line);
@@ -277,8 +283,7 @@ async function configure(
 async function verifyOnNas(
   deps: HaBackupDeps,
   backup: NonNullable<ReturnType<typeof refForAgent>>,
-  retentionCopies: number | null,
-  previousSha256: string | undefined,
+  verifyOpts: Parameters<typeof verifyHaBackup>[2],
 ): Promise<NonNullable<HaBackupReport["verification"]>> {
   let nas: NasSession;
   try {
@@ -295,7 +300,7 @@ async function verifyOnNas(
   }
   const started = Date.now();
   try {
-    const v = await verifyHaBackup(nas, backup, { retentionCopies, previousSha256 });
+    const v = await verifyHaBackup(nas, backup, verifyOpts);
     return {
       result: v.verdict.kind,
       problems: v.verdict.kind === "failed" ? v.verdict.problems : [],
@@ -455,4 +460,62 @@ export function nasTargetOf(cfg: HaBackupsConfig): NasTarget {
     hostKeyFingerprint: cfg.hostKeyFingerprint,
     sharePath: cfg.sharePath,
   };
+}
+
+/**
+ * The `pve_backup.backup_home_assistant` service: back up now (unless `backup: false`), set HA's
+ * automatic backup when `configure: true`, and verify on the NAS; answers with the report. Runs
+ * are serialised: a second call while one runs waits for it instead of starting another backup.
+ */
+export function haBackupService(
+  deps: HaBackupDeps,
+  cfg: HaBackupsConfig,
+  busy: readonly DayWindow[],
+): (data: Readonly<Record<string, unknown>>) => Promise<HaBackupReport> {
+  let running: Promise<HaBackupReport> | undefined;
+  return (data) => {
+    if (running) return running;
+    const run = runHaBackup(deps, cfg, {
+      backupNow: data.backup !== false,
+      configure: data.configure === true,
+      verify: data.verify !== false,
+      name: typeof data.name === "string" && data.name !== "" ? data.name : undefined,
+      busy,
+    });
+    running = run.finally(() => {
+      running = undefined;
+    });
+    return running;
+  };
+}
+
+/** The service wired to the add-on's own Home Assistant connection; undefined without `ha_backups`. */
+export function haBackupServiceFor(
+  config: Config,
+  connection: HaWsPort,
+  log: Logger,
+  fire: (type: string, data: Record<string, unknown>) => Promise<unknown> | undefined,
+): ((data: Readonly<Record<string, unknown>>) => Promise<HaBackupReport>) | undefined {
+  const cfg = config.haBackups;
+  if (!cfg) return undefined;
+  const env = process.env;
+  return haBackupService(
+    {
+      ha: createHaBackupsApi(connection),
+      supervisor: env.SUPERVISOR_TOKEN
+        ? createSupervisorClient({
+            baseUrl: env.SUPERVISOR_URL ?? "http://supervisor",
+            token: env.SUPERVISOR_TOKEN,
+          })
+        : undefined,
+      openNas: () => openNas(nasTargetOf(cfg), log),
+      log,
+      emit: (type, data) =>
+        void fire(type, data)?.catch((err: unknown) =>
+          log.warn(`could not fire ${type}: ${err instanceof Error ? err.message : String(err)}`),
+        ),
+    },
+    cfg,
+    busyFromTiers(config.tiers),
+  );
 }

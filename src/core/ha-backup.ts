@@ -64,6 +64,8 @@ export interface VerifyFacts {
   /** The checksum recorded by an earlier verification of the same backup. */
   readonly previousSha256?: string;
   readonly retention: RetentionCheck;
+  /** `.tar` files on the share, and how many backups Home Assistant lists for this agent. */
+  readonly share?: { readonly files: number; readonly knownToHa: number };
 }
 
 export type Verdict =
@@ -98,6 +100,10 @@ export function judgeVerification(f: VerifyFacts): Verdict {
   if (f.retention.kind === "too_many")
     problems.push(
       `${f.retention.copies} backups on the share, retention keeps ${f.retention.retentionCopies}: old copies are not being removed`,
+    );
+  if (f.share && f.share.files !== f.share.knownToHa)
+    problems.push(
+      `${f.share.files} backup files on the share, Home Assistant lists ${f.share.knownToHa} there: ${f.share.files > f.share.knownToHa ? "some are strays HA does not manage" : "some have gone missing"}`,
     );
   if (f.retention.kind === "fewer")
     notes.push(`${f.retention.copies} of ${f.retention.retentionCopies} retained copies on the share so far`);

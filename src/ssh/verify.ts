@@ -20,6 +20,11 @@ import { type MemberSink, TarScanner } from "./tar-scan.js";
 export interface VerifyOptions {
   /** HA's retention in copies for automatic backups; null = unlimited. */
   readonly retentionCopies: number | null;
+  /**
+   * What Home Assistant lists for this agent: all its backups there, and the automatic ones
+   * (retention applies to those only). Without it every `.tar` on the share counts as a copy.
+   */
+  readonly listedByHa?: { readonly all: number; readonly automatic: number };
   /** The checksum an earlier verification recorded for this backup. */
   readonly previousSha256?: string;
   /** Called with the bytes read so far (for progress and throughput). */
@@ -42,7 +47,8 @@ export async function verifyHaBackup(
   opts: VerifyOptions,
 ): Promise<Verification> {
   const tars = (await nas.list()).filter((f) => f.name.endsWith(".tar"));
-  const retention = checkRetention(tars.length, opts.retentionCopies);
+  const retention = checkRetention(opts.listedByHa?.automatic ?? tars.length, opts.retentionCopies);
+  const share = opts.listedByHa && { files: tars.length, knownToHa: opts.listedByHa.all };
   const freeBytes = await nas.freeBytes();
   const file = await findBackupFile(nas, tars, backup.backupId);
   if (file === undefined) {
@@ -53,6 +59,7 @@ export async function verifyHaBackup(
       innerErrors: [],
       sha256: "",
       retention,
+      share,
     };
     return { verdict: judgeVerification(facts), facts, copiesOnShare: tars.length, freeBytes };
   }
@@ -92,6 +99,7 @@ export async function verifyHaBackup(
     sha256: hash.digest("hex"),
     previousSha256: opts.previousSha256,
     retention,
+    share,
   };
   return {
     verdict: judgeVerification(facts),

@@ -83,6 +83,7 @@ describe("judgeVerification", () => {
       backupJsonId: "other000",
       previousSha256: "0".repeat(64),
       retention: { kind: "too_many", copies: 5, retentionCopies: 3 },
+      share: { files: 6, knownToHa: 5 },
     });
     expect(v.kind).toBe("failed");
     expect(v.kind === "failed" && v.problems).toEqual([
@@ -94,6 +95,13 @@ describe("judgeVerification", () => {
       "abc12345.tar holds backup other000, not abc12345",
       `abc12345.tar changed since it was last verified (sha256 ${"0".repeat(64)} → ${"f".repeat(64)})`,
       "5 backups on the share, retention keeps 3: old copies are not being removed",
+      "6 backup files on the share, Home Assistant lists 5 there: some are strays HA does not manage",
+    ]);
+  });
+  it("fails when a file HA lists is gone from the share", () => {
+    const v = judgeVerification({ ...whole, share: { files: 1, knownToHa: 2 } });
+    expect(v.kind === "failed" && v.problems).toEqual([
+      "1 backup files on the share, Home Assistant lists 2 there: some have gone missing",
     ]);
   });
   it("notes fewer copies than retained and an encrypted backup without failing", () => {
@@ -103,6 +111,7 @@ describe("judgeVerification", () => {
       backupJsonId: undefined,
       previousSha256: "f".repeat(64),
       retention: { kind: "fewer", copies: 1, retentionCopies: 3 },
+      share: { files: 2, knownToHa: 2 },
     });
     expect(v).toEqual({
       kind: "ok",

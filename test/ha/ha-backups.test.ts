@@ -113,8 +113,9 @@ describe.skipIf(!sshdAvailable())("HA backups through the websocket API, verifie
     try {
       // The manual backup of the test before stays: retention applies to automatic backups only.
       expect(onShare).toHaveLength(3);
-      const v = await verifyHaBackup(nas, ref, { retentionCopies: 3 });
+      const v = await verifyHaBackup(nas, ref, { retentionCopies: 2, listedByHa: { all: 3, automatic: 2 } });
       expect(v.copiesOnShare).toBe(3);
+      expect(v.facts.retention).toEqual({ kind: "ok", copies: 2 });
       expect(v.verdict).toMatchObject({ kind: "ok" });
     } finally {
       nas.close();
