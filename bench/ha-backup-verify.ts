@@ -8,18 +8,10 @@
  */
 import { execFileSync, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import {
-  closeSync,
-  mkdirSync,
-  mkdtempSync,
-  openSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-  writeSync,
-} from "node:fs";
+import { createWriteStream, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { pipeline } from "node:stream/promises";
 import { createGzip } from "node:zlib";
 import { silentLogger } from "../src/log.js";
 import { openNas } from "../src/ssh/nas.js";
@@ -29,6 +21,61 @@ import { openPathFor, startSshd } from "../test/support/sshd.js";
 
 const sizeMiB = Number(process.argv[2] ?? 1024);
 
+/** The verifier runs in a child process of its own, so its RSS is its own, not the file maker's. */
+if (process.argv[2] === "--child") {
+  const job = JSON.parse(process.argv[3] as string) as {
+    port: number;
+    user: string;
+    privateKey: string;
+    fingerprint: string;
+    share: string;
+    sizeBytes: number;
+  };
+  const nas = await openNas(
+    {
+      host: "127.0.0.1",
+      port: job.port,
+      username: job.user,
+      privateKey: job.privateKey,
+      hostKeyFingerprint: job.fingerprint,
+      sharePath: job.share,
+    },
+    silentLogger,
+  );
+  const baseRss = process.memoryUsage.rss();
+  let peakRss = baseRss;
+  const sampler = setInterval(() => {
+    peakRss = Math.max(peakRss, process.memoryUsage.rss());
+  }, 20);
+  const t0 = process.hrtime.bigint();
+  const v = await verifyHaBackup(
+    nas,
+    {
+      backupId: "be0c4b0a",
+      name: "bench",
+      dateMs: 0,
+      sizeBytes: job.sizeBytes,
+      protected: false,
+      homeassistantIncluded: true,
+      addons: [],
+      folders: [],
+    },
+    { retentionCopies: 1 },
+  );
+  const s = Number(process.hrtime.bigint() - t0) / 1e9;
+  clearInterval(sampler);
+  nas.close();
+  process.stdout.write(
+    JSON.stringify({
+      s,
+      baseRss,
+      peakRss: Math.max(peakRss, process.memoryUsage.rss()),
+      verdict: v.verdict.kind,
+    }),
+  );
+  process.exit(0);
+}
+
 async function makeBackup(dir: string, backupId: string): Promise<string> {
   const work = mkdtempSync(join(tmpdir(), "pve-backup-bench-"));
   writeFileSync(
@@ -37,13 +84,12 @@ async function makeBackup(dir: string, backupId: string): Promise<string> {
   );
   // Incompressible content at gzip level 1, so the inner archive is about sizeMiB.
   const gz = createGzip({ level: 1 });
-  const fd = openSync(join(work, "homeassistant.tar.gz"), "w");
-  gz.on("data", (c: Buffer) => writeSync(fd, c));
+  const written = pipeline(gz, createWriteStream(join(work, "homeassistant.tar.gz")));
   for (let i = 0; i < sizeMiB; i += 1) {
     if (!gz.write(randomBytes(1 << 20))) await new Promise((r) => gz.once("drain", r));
   }
-  await new Promise((r) => gz.end(r));
-  closeSync(fd);
+  gz.end();
+  await written;
   const file = join(dir, `${backupId}.tar`);
   execFileSync("tar", ["-cf", file, "-C", work, "./backup.json", "./homeassistant.tar.gz"]);
   rmSync(work, { recursive: true });
@@ -87,56 +133,29 @@ try {
     return Number(process.hrtime.bigint() - t0) / 1e9;
   };
 
-  const verifyOnce = async () => {
-    const nas = await openNas(
-      {
-        host: "127.0.0.1",
-        port: sshd.port,
-        username: sshd.user,
-        privateKey: sshd.privateKey,
-        hostKeyFingerprint: sshd.hostKeyFingerprint,
-        sharePath: share,
-      },
-      silentLogger,
-    );
-    const baseRss = process.memoryUsage.rss();
-    let peakRss = baseRss;
-    const sampler = setInterval(() => {
-      peakRss = Math.max(peakRss, process.memoryUsage.rss());
-    }, 20);
-    const t0 = process.hrtime.bigint();
-    try {
-      const v = await verifyHaBackup(
-        nas,
-        {
-          backupId: "be0c4b0a",
-          name: "bench",
-          dateMs: 0,
-          sizeBytes,
-          protected: false,
-          homeassistantIncluded: true,
-          addons: [],
-          folders: [],
-        },
-        { retentionCopies: 1 },
-      );
-      if (v.verdict.kind !== "ok") throw new Error(`verification failed: ${JSON.stringify(v.verdict)}`);
-      return {
-        s: Number(process.hrtime.bigint() - t0) / 1e9,
-        baseRss,
-        peakRss: Math.max(peakRss, process.memoryUsage.rss()),
-      };
-    } finally {
-      clearInterval(sampler);
-      nas.close();
-    }
+  const verifyOnce = () => {
+    const job = {
+      port: sshd.port,
+      user: sshd.user,
+      privateKey: sshd.privateKey,
+      fingerprint: sshd.hostKeyFingerprint,
+      share,
+      sizeBytes,
+    };
+    const r = spawnSync(process.execPath, [process.argv[1] as string, "--child", JSON.stringify(job)], {
+      encoding: "utf8",
+    });
+    if (r.status !== 0) throw new Error(`verifier failed: ${r.stderr}`);
+    const out = JSON.parse(r.stdout) as { s: number; baseRss: number; peakRss: number; verdict: string };
+    if (out.verdict !== "ok") throw new Error(`verification did not pass: ${out.verdict}`);
+    return out;
   };
 
   const sftpRuns: number[] = [];
   const ours: { s: number; baseRss: number; peakRss: number }[] = [];
   for (let i = 0; i < 2; i++) {
+    ours.push(verifyOnce());
     sftpRuns.push(sftpOnce());
-    ours.push(await verifyOnce());
   }
   const bestSftp = Math.min(...sftpRuns);
   const bestOurs = Math.min(...ours.map((o) => o.s));
@@ -147,6 +166,11 @@ try {
       `verifyHaBackup       run ${i + 1}: ${(mb / o.s).toFixed(1)} MB/s (${o.s.toFixed(2)} s), RSS ${(o.baseRss / 1048576).toFixed(0)} MiB before, peak ${(o.peakRss / 1048576).toFixed(0)} MiB`,
     );
   console.log(`ratio (best/best): ${(bestSftp / bestOurs).toFixed(2)}x of OpenSSH sftp`);
+} catch (err) {
+  console.error(
+    `bench failed: ${err instanceof Error ? err.message : String(err)}\nsshd log:\n${sshd.log().slice(-3000)}`,
+  );
+  process.exitCode = 1;
 } finally {
   await sshd.stop();
   rmSync(sshd.dir, { recursive: true, force: true });

@@ -80,16 +80,10 @@ export async function openNas(target: NasTarget, log: Logger): Promise<NasSessio
     keepaliveInterval: 15_000,
     keepaliveCountMax: 4,
     tryKeyboard: false,
-    // AES-GCM runs in Node's OpenSSL; ssh2's chacha20 needs a native add-on the bundle leaves out.
-    algorithms: {
-      cipher: [
-        "aes128-gcm@openssh.com",
-        "aes256-gcm@openssh.com",
-        "aes128-ctr",
-        "aes256-ctr",
-        "chacha20-poly1305@openssh.com",
-      ],
-    },
+    // Built per connection: ssh2's module-level ident buffer sits in Node's shared Buffer pool.
+    ident: "pve-backup",
+    // ssh2's protocol trace (packet types, no payloads) at debug level.
+    debug: (line: string) => log.debug(`ssh2: ${line}`),
     hostVerifier: (key: Buffer) => {
       offered = fingerprintOf(key);
       const ok =
@@ -100,7 +94,8 @@ export async function openNas(target: NasTarget, log: Logger): Promise<NasSessio
   };
   await new Promise<void>((resolve, reject) => {
     client.once("ready", () => resolve());
-    client.once("error", (err: Error & { level?: string }) => {
+    // `on`, not `once`: a reset after the first error must not become an unhandled 'error'.
+    client.on("error", (err: Error & { level?: string }) => {
       if (hostKeyRefused && offered !== undefined) {
         reject(
           target.hostKeyFingerprint === undefined
@@ -136,7 +131,8 @@ export async function openNas(target: NasTarget, log: Logger): Promise<NasSessio
       reject(new NasError(`cannot use the configured private key: ${describe(err)}`, "auth", undefined, err));
     }
   });
-  // After `ready`, a dropped connection must not become an unhandled 'error'.
+  // After `ready`, a dropped connection is logged (the pending call fails on its own).
+  client.removeAllListeners("error");
   client.on("error", (err) => log.warn(`NAS ${where}: ${describe(err)}`));
   let sftp: SFTPWrapper;
   try {
