@@ -1,38 +1,14 @@
 import { execFileSync } from "node:child_process";
-import { randomBytes } from "node:crypto";
-import {
-  chmodSync,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  statSync,
-  truncateSync,
-  writeFileSync,
-} from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, readFileSync, statSync, truncateSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { gzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { HaBackupRef } from "../../src/core/ha-backup.js";
 import { silentLogger } from "../../src/log.js";
 import { NasError, type NasTarget, openNas } from "../../src/ssh/nas.js";
 import { verifyHaBackup } from "../../src/ssh/verify.js";
 import { freePort } from "../ha/hass.js";
+import { makeBackupTar } from "../support/ha-backup-tar.js";
 import { openPathFor, type Sshd, sshdAvailable, startSshd } from "../support/sshd.js";
-
-/** A Home Assistant-shaped backup: `./backup.json` and `./homeassistant.tar.gz`, as Core writes it. */
-export function makeBackupTar(dir: string, backupId: string, payloadBytes: number): string {
-  const work = mkdtempSync(join(tmpdir(), "pve-backup-mk-"));
-  writeFileSync(
-    join(work, "backup.json"),
-    JSON.stringify({ slug: backupId, name: `Backup ${backupId}`, protected: false, compressed: true }),
-  );
-  writeFileSync(join(work, "homeassistant.tar.gz"), gzipSync(randomBytes(payloadBytes), { level: 1 }));
-  const file = join(dir, `${backupId}.tar`);
-  execFileSync("tar", ["-cf", file, "-C", work, "./backup.json", "./homeassistant.tar.gz"]);
-  chmodSync(file, 0o644);
-  return file;
-}
 
 const refFor = (backupId: string, file: string): HaBackupRef => ({
   backupId,
