@@ -61,8 +61,8 @@ export function fingerprintOf(keyBlob: Buffer): string {
   return `SHA256:${createHash("sha256").update(keyBlob).digest("base64").replace(/=+$/, "")}`;
 }
 
-const READ_CHUNK_BYTES = 256 * 1024;
-const READS_IN_FLIGHT = 16;
+const READ_CHUNK_BYTES = 64 * 1024;
+const READS_IN_FLIGHT = 64;
 
 export async function openNas(target: NasTarget, log: Logger): Promise<NasSession> {
   const where = `${target.host}:${target.port}`;

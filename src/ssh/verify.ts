@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { createGunzip } from "node:zlib";
+import { createGunzip, type ZlibOptions } from "node:zlib";
 import {
   checkRetention,
   type HaBackupRef,
@@ -168,7 +168,9 @@ function slugOf(json: Buffer): string | undefined {
 
 /** A sink that inflates an inner `.tar.gz` and discards the output: zlib checks length and CRC. */
 function gunzipCheck(member: string, errors: { member: string; message: string }[]): MemberSink {
-  const gz = createGunzip();
+  // Room for a few reads' worth of input and large output chunks: inflating runs on libuv's pool
+  // while the next reads arrive, instead of a drain wait after every chunk.
+  const gz = createGunzip({ chunkSize: 256 * 1024, writableHighWaterMark: 4 * 1024 * 1024 } as ZlibOptions);
   let failed: string | undefined;
   gz.on("error", (err) => {
     failed ??= err.message;
