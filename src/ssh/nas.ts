@@ -80,8 +80,6 @@ export async function openNas(target: NasTarget, log: Logger): Promise<NasSessio
     keepaliveInterval: 15_000,
     keepaliveCountMax: 4,
     tryKeyboard: false,
-    // Built per connection: ssh2's module-level ident buffer sits in Node's shared Buffer pool.
-    ident: "pve-backup",
     // ssh2's protocol trace (packet types, no payloads) at debug level.
     debug: (line: string) => log.debug(`ssh2: ${line}`),
     hostVerifier: (key: Buffer) => {
