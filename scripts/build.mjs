@@ -19,7 +19,11 @@ await build({
     "bench/push-ha": "bench/push-ha.ts",
     "bench/addon": "bench/addon.ts",
     "bench/soak": "bench/soak.ts",
+    "bench/ha-backup-verify": "bench/ha-backup-verify.ts",
   },
+  // ssh2's native crypto and cpu-features are optional (loaded in try/catch): the bundle uses
+  // ssh2's pure JavaScript paths and needs neither in the image.
+  external: ["*.node", "cpu-features"],
   outdir: "dist",
   bundle: true,
   splitting: true,
@@ -30,7 +34,8 @@ await build({
   sourcemap: true,
   logLevel: "warning",
   banner: {
-    // Some bundled CommonJS dependencies call require(); give them one in the ESM bundle.
-    js: "#!/usr/bin/env node\nimport { createRequire as __pvebCreateRequire } from 'node:module';\nconst require = __pvebCreateRequire(import.meta.url);",
+    // Some bundled CommonJS dependencies call require() or read __dirname (ssh2's agent); give
+    // them both in the ESM bundle.
+    js: "#!/usr/bin/env node\nimport { createRequire as __pvebCreateRequire } from 'node:module';\nconst require = __pvebCreateRequire(import.meta.url); const __dirname = import.meta.dirname;",
   },
 });

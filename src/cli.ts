@@ -6,6 +6,7 @@ import { ADDON_OPTIONS_PATH, createApp, loadConfig } from "./app.js";
 import { backupCommand } from "./commands/backup.js";
 import type { CommandContext } from "./commands/context.js";
 import { doctorCommand } from "./commands/doctor.js";
+import { busyFromTiers, connectHaBackupDeps, haBackupCommand } from "./commands/ha-backup.js";
 import { notifySetupCommand } from "./commands/notify.js";
 import { applyCommand, planCommand } from "./commands/plan.js";
 import { statusCommand } from "./commands/status.js";
@@ -31,6 +32,10 @@ commands:
                           create the NFS backup storage (only when asked)
   backup <vmid|tier>... [--wait]
                           back up now; --wait follows the tasks to their end
+  ha-backup [verify | configure [--create-mount --server HOST --export PATH [--type nfs|cifs]]]
+                          Home Assistant's own backup to the NAS: back up now and verify it there
+                          over SFTP; 'verify' only checks the newest; 'configure' sets HA's schedule,
+                          retention and agent (HA_URL and HA_TOKEN outside the add-on)
   notify setup [--url URL] [--yes]
                           make PVE push every backup result here (push.url, push.secret)
 
@@ -44,7 +49,7 @@ not be determined; plan exits 0 in sync, 1 changes pending, 2 policy errors. Eve
 64 on bad usage, 78 on bad or missing options, 2 when PVE could not be asked. PVE_BACKUP_NOW (ISO-8601) sets the clock.
 `;
 
-const COMMANDS = ["status", "plan", "apply", "doctor", "storage", "backup", "notify"] as const;
+const COMMANDS = ["status", "plan", "apply", "doctor", "storage", "backup", "notify", "ha-backup"] as const;
 
 /**
  * `--demo [SCENARIO]`: the word after `--demo` is its scenario when it names one (or a scenario
@@ -108,11 +113,13 @@ async function run(argv: readonly string[]): Promise<number> {
   if (command === "storage" && rest[0] !== "check" && rest[0] !== "create")
     throw new UsageError("storage takes 'check' or 'create'");
   if (command === "notify" && rest[0] !== "setup") throw new UsageError("notify takes 'setup'");
-  const extra =
-    command === "backup" ? [] : command === "storage" || command === "notify" ? rest.slice(1) : rest;
+  if (command === "ha-backup" && rest[0] !== undefined && rest[0] !== "verify" && rest[0] !== "configure")
+    throw new UsageError("ha-backup takes nothing, 'verify' or 'configure'");
+  const withVerb = command === "storage" || command === "notify" || command === "ha-backup";
+  const extra = command === "backup" ? [] : withVerb ? rest.slice(1) : rest;
   if (extra.length > 0)
     throw new UsageError(
-      `${command}${command === "storage" || command === "notify" ? ` ${rest[0]}` : ""} takes no argument '${extra[0]}'${
+      `${command}${withVerb ? ` ${rest[0]}` : ""} takes no argument '${extra[0]}'${
         demo ? ` (demo scenarios: ${demo.demoScenarios().join(", ")})` : ""
       }`,
     );
@@ -167,6 +174,22 @@ async function run(argv: readonly string[]): Promise<number> {
           return await doctorCommand(ctx);
         case "notify":
           return await notifySetupCommand(ctx, { url: values.url, yes: values.yes, log });
+        case "ha-backup": {
+          if (!config.haBackups) throw new InputError("set 'ha_backups' in the options first");
+          const { deps, close } = await connectHaBackupDeps(config.haBackups, process.env, log);
+          try {
+            return await haBackupCommand(ctx, rest[0], deps, {
+              busy: busyFromTiers(config.tiers),
+              createMount: values["create-mount"]
+                ? values.type === "cifs"
+                  ? { type: "cifs", server: values.server ?? "", share: values.export ?? "" }
+                  : { type: "nfs", server: values.server ?? "", path: values.export ?? "" }
+                : undefined,
+            });
+          } finally {
+            close();
+          }
+        }
         case "backup":
           return await backupCommand(ctx, rest, values.wait, {
             subscribe: (l) => {
@@ -206,6 +229,8 @@ function parseCliArgs(args: readonly string[]) {
       "nfs-options": { type: "string" },
       wait: { type: "boolean", default: false },
       url: { type: "string" },
+      "create-mount": { type: "boolean", default: false },
+      type: { type: "string" },
       help: { type: "boolean", short: "h", default: false },
       version: { type: "boolean", default: false },
     },

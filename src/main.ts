@@ -2,6 +2,7 @@ import { existsSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { startAddonSurface } from "./addon.js";
 import { ADDON_OPTIONS_PATH, createApp, loadConfig } from "./app.js";
+import { haBackupServiceFor } from "./commands/ha-backup.js";
 import { type Config, parseOptions } from "./config/schema.js";
 import { ConfigError, InputError } from "./errors.js";
 import { installFatalHandlers } from "./fatal.js";
@@ -170,6 +171,7 @@ async function main(): Promise<void> {
       nowMs,
       addonVersion: VERSION,
       onPveNotification,
+      haBackup: (ws, fire) => haBackupServiceFor(config, ws, log, fire),
     });
     bridge = ha.bridge;
     closeHa = ha.close;

@@ -40,6 +40,44 @@ const ClusterOptions = z.strictObject({
   verify_tls: z.boolean().default(true),
 });
 
+/** Home Assistant's own backups on the NAS share, checked over SFTP (one self-contained block). */
+const HaBackupsOptions = z.strictObject({
+  // Optional one by one because the Supervisor writes the block as `{}` when unused; given at all,
+  // host, username and share_path are required (checked below).
+  host: z.string().min(1, "must be the NAS's host name or address, e.g. 10.0.0.150").optional(),
+  port: z.number().int().min(1).max(65535).default(22),
+  username: z.string().min(1, "must be the NAS user that may read the share over SFTP").optional(),
+  // Neither is ever echoed back in a message.
+  password: z.string().optional(),
+  private_key: z.string().optional(),
+  host_key_fingerprint: z
+    .string()
+    .regex(
+      /^SHA256:[A-Za-z0-9+/]{43}=?$/,
+      "must be the NAS's SSH host key fingerprint as ssh-keygen -lf prints it, SHA256:… (leave it out once to be told the key the NAS offers)",
+    )
+    .optional(),
+  share_path: z
+    .string()
+    .regex(
+      /^\//,
+      "must be the share's absolute path as SFTP shows it, e.g. /volume1/backups/homeassistant_backups",
+    )
+    .optional(),
+  mount_name: z
+    .string()
+    .regex(/^[A-Za-z0-9_]+$/, "use letters, digits and '_' (the Supervisor's rule)")
+    .default("nas_backups"),
+  schedule: z
+    .string()
+    .regex(
+      /^(never|daily|(mon|tue|wed|thu|fri|sat|sun)(,(mon|tue|wed|thu|fri|sat|sun))*)$/,
+      "must be daily, never, or weekdays like mon,thu",
+    )
+    .default("daily"),
+  copies: z.number().int().min(1, "must be at least 1").default(3),
+});
+
 const TierOptions = z.strictObject({
   name: z.string().min(1, "must not be empty"),
   schedule: z.string().min(1, "must be a PVE calendar event, e.g. 03:00 or sun 04:00"),
@@ -82,9 +120,21 @@ const TopOptions = z.strictObject({
   install_integration: z.boolean().default(false),
   /** Where PVE sends its vzdump notifications (a webhook target), when not through Home Assistant. */
   push: PushOptions.optional(),
+  /** Home Assistant's own backups on the NAS share, checked over SFTP; `{}` (the Supervisor's empty block) is off. */
+  ha_backups: HaBackupsOptions.optional(),
 });
 
 export const OptionsSchema = TopOptions.superRefine((o, ctx) => {
+  const ha = o.ha_backups;
+  if (ha && (ha.host || ha.username || ha.share_path)) {
+    for (const key of ["host", "username", "share_path"] as const)
+      if (!ha[key])
+        ctx.addIssue({
+          code: "custom",
+          path: ["ha_backups", key],
+          message: "needed once ha_backups is filled in",
+        });
+  }
   const seen = new Map<string, string>();
   o.tiers.forEach((t, i) => {
     const dup = o.tiers.findIndex((u) => u.name === t.name);
@@ -154,6 +204,25 @@ export interface Config {
   readonly push?: { readonly url: string; readonly secret: string };
   /** Copy the companion integration into HA's config folder at start (a restart of HA follows). */
   readonly installIntegration: boolean;
+  readonly haBackups?: HaBackupsConfig;
+}
+
+type Weekday = "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun";
+
+export interface HaBackupsConfig {
+  readonly host: string;
+  readonly port: number;
+  readonly username: string;
+  readonly password?: string;
+  readonly privateKey?: string;
+  readonly hostKeyFingerprint?: string;
+  readonly sharePath: string;
+  readonly mountName: string;
+  readonly schedule: {
+    readonly recurrence: "never" | "daily" | "custom_days";
+    readonly days: readonly Weekday[];
+  };
+  readonly copies: number;
 }
 
 function isTimeZone(tz: string): boolean {
@@ -202,6 +271,7 @@ export function parseOptions(raw: unknown, env: { readonly defaultTimeZone: stri
         ? { url: o.push.url, secret: o.push.secret }
         : undefined,
     installIntegration: o.install_integration,
+    haBackups: haBackupsOf(o.ha_backups),
   };
   return deepFreeze(config);
 }
@@ -247,7 +317,7 @@ function valueAt(raw: unknown, path: readonly PropertyKey[]): unknown {
   return v;
 }
 
-/** The valid keys of the object at `path` (`[]`, `["clusters", 0]`, `["tiers", 1]`, `["push"]`). */
+/** The valid keys of the object at `path` (`[]`, `["clusters", 0]`, `["tiers", 1]`, `["push"]`, …). */
 function keysAt(path: readonly PropertyKey[]): readonly string[] {
   const where = path.filter((k) => typeof k === "string").join(".");
   const shape =
@@ -259,7 +329,9 @@ function keysAt(path: readonly PropertyKey[]): readonly string[] {
           ? TierOptions.shape
           : where === "push"
             ? PushOptions.shape
-            : {};
+            : where === "ha_backups"
+              ? HaBackupsOptions.shape
+              : {};
   return Object.keys(shape);
 }
 
@@ -316,6 +388,25 @@ function editDistance(a: string, b: string): number {
     prev = row;
   }
   return prev[b.length] as number;
+}
+
+function haBackupsOf(h: z.infer<typeof HaBackupsOptions> | undefined): HaBackupsConfig | undefined {
+  if (!h?.host || !h.username || !h.share_path) return undefined;
+  return {
+    host: h.host,
+    port: h.port,
+    username: h.username,
+    password: h.password || undefined,
+    privateKey: h.private_key || undefined,
+    hostKeyFingerprint: h.host_key_fingerprint,
+    sharePath: h.share_path,
+    mountName: h.mount_name,
+    schedule:
+      h.schedule === "never" || h.schedule === "daily"
+        ? { recurrence: h.schedule, days: [] }
+        : { recurrence: "custom_days", days: h.schedule.split(",") as Weekday[] },
+    copies: h.copies,
+  };
 }
 
 /** `abcd…` or `AB:CD:…` → `AB:CD:…`, the form PVE shows and Node reports as `fingerprint256`. */

@@ -16,6 +16,8 @@ export interface ServiceDeps {
   readonly refreshNow: () => Promise<void>;
   /** A PVE notification arrived. */
   readonly onPveNotification: (payload: unknown) => void;
+  /** `backup_home_assistant`, when `ha_backups` is configured (commands/ha-backup.ts). */
+  readonly haBackup?: (data: Readonly<Record<string, unknown>>) => Promise<unknown>;
 }
 
 export function createServiceHandlers(deps: ServiceDeps): BridgeHandlers {
@@ -104,7 +106,8 @@ export function createServiceHandlers(deps: ServiceDeps): BridgeHandlers {
             "changing tiers from Home Assistant (edit the add-on options, then call apply_policy)",
           );
         case "backup_home_assistant":
-          return notYet("backing up Home Assistant itself");
+          if (!deps.haBackup) throw new InputError("set 'ha_backups' in the add-on options first");
+          return deps.haBackup(data);
         case "verify":
           return notYet("verifying archives on the NAS");
         case "snooze":

@@ -6,6 +6,7 @@ import type { Logger } from "../log.js";
 import type { Runtime } from "../service/runtime.js";
 import { createHaBridge, type HaBridge } from "./bridge.js";
 import { connectToHa, type HaTarget } from "./connection.js";
+import { type HaWsPort, wsPortOf } from "./ha-backups.js";
 import { installIntegration } from "./install.js";
 import { createServiceHandlers } from "./services.js";
 
@@ -20,6 +21,11 @@ export interface HomeAssistantDeps {
   readonly onPveNotification: () => void;
   /** Where Home Assistant's config may be mounted, for `install_integration`. */
   readonly configDirs?: readonly string[];
+  /** `pve_backup.backup_home_assistant`, given this connection and a way to fire events. */
+  readonly haBackup?: (
+    ws: HaWsPort,
+    fire: (type: string, data: Record<string, unknown>) => Promise<void>,
+  ) => ((data: Readonly<Record<string, unknown>>) => Promise<unknown>) | undefined;
 }
 
 /**
@@ -48,6 +54,7 @@ export function startHomeAssistant(deps: HomeAssistantDeps): {
         await bridge.idle();
       },
       onPveNotification: deps.onPveNotification,
+      haBackup: deps.haBackup?.(wsPortOf(link), (type, data) => bridge.fireEvent(type, data)),
     }),
   });
   let lastDeclaration: Declaration | undefined;

@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import type { AddressInfo } from "node:net";
 import type { Duplex } from "node:stream";
 import WebSocket, { WebSocketServer } from "ws";
+import { createSupervisorStorage, type StorageOptions } from "./supervisor-storage.js";
 
 /**
  * A stand-in for the Home Assistant Supervisor, as an add-on container sees it at
@@ -20,6 +21,9 @@ import WebSocket, { WebSocketServer } from "ws";
  *   (`auth_required` with Core's version, ≤10 s for `auth`, `auth_invalid` "Invalid access"), then
  *   opens its own connection to Core and pipes frames both ways; messages typed `supervisor/…` or
  *   `hassio/…` are refused locally as `unauthorized`.
+ *
+ * - `/mounts…` and `/backups…` (supervisor-storage.ts) behind the security middleware's role check:
+ *   `hassio_api` and role `manager`/`admin` for mounts, `backup` too for backups; `…/info` for any.
  *
  * The stand-in never interprets what goes through the proxy: Home Assistant is the real one.
  */
@@ -39,12 +43,17 @@ export interface SupervisorStandInOptions {
     readonly hostname?: string;
     readonly discovery: readonly string[];
     readonly homeassistantApi: boolean;
+    /** `hassio_api` and `hassio_role` from config.yaml (default false / `default`). */
+    readonly hassioApi?: boolean;
+    readonly hassioRole?: "default" | "homeassistant" | "backup" | "manager" | "admin";
     readonly ingressEntry?: string;
     readonly ingressPort?: number;
     readonly options: Record<string, unknown>;
   };
   /** What Core's hassio integration does with a discovery message (start a config flow). */
   readonly onDiscovery?: (d: DiscoveryMessage) => Promise<void> | void;
+  /** Network storage and backups; without it `/mounts` and `/backups` answer 404. */
+  readonly storage?: StorageOptions;
   readonly port?: number;
 }
 
@@ -81,6 +90,15 @@ export async function startSupervisorStandIn(opts: SupervisorStandInOptions): Pr
   let options = structuredClone(opts.addon.options);
   let coreVersion = "";
   const open = new Set<WebSocket>();
+  const storage = opts.storage ? createSupervisorStorage(opts.storage) : undefined;
+  const role = opts.addon.hassioRole ?? "default";
+  /** The security middleware's role patterns (reference home-assistant.md §2.2). */
+  const allowed = (path: string): boolean => {
+    if (/^\/.+\/info$/.test(path) && opts.addon.hassioApi) return true;
+    if (!opts.addon.hassioApi) return false;
+    if (role === "admin" || role === "manager") return true;
+    return role === "backup" && path.startsWith("/backups");
+  };
 
   const tokenOf = (req: IncomingMessage): string | undefined => {
     const h = req.headers;
@@ -133,8 +151,8 @@ export async function startSupervisorStandIn(opts: SupervisorStandInOptions): Pr
           ingress_url: opts.addon.ingressEntry ? `${opts.addon.ingressEntry}/` : null,
           ingress_port: opts.addon.ingressPort ?? 8099,
           homeassistant_api: opts.addon.homeassistantApi,
-          hassio_api: false,
-          hassio_role: "default",
+          hassio_api: opts.addon.hassioApi ?? false,
+          hassio_role: role,
           options,
         });
       if (req.method === "GET" && path === "/addons/self/options/config") return ok(options);
@@ -165,6 +183,18 @@ export async function startSupervisorStandIn(opts: SupervisorStandInOptions): Pr
           () => ok({ uuid: message.uuid }),
           (err: unknown) => error(400, `Home Assistant did not take the discovery: ${String(err)}`),
         );
+      }
+      if (storage && (path.startsWith("/mounts") || path.startsWith("/backups"))) {
+        if (!allowed(path)) return bare(403, "Forbidden");
+        return storage
+          .handle(req.method ?? "GET", path, body as Record<string, unknown>)
+          .then((a) =>
+            a === undefined
+              ? error(404, `no such endpoint: ${req.method} ${path}`)
+              : a.status === 200
+                ? ok(a.data)
+                : error(a.status, a.message ?? "error"),
+          );
       }
       const gone = /^\/discovery\/([0-9a-f]+)$/.exec(path);
       if (req.method === "DELETE" && gone) {

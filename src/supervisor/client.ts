@@ -17,6 +17,64 @@ export interface SupervisorClient {
    * with source `hassio`). The service must be listed in config.yaml `discovery:`. Returns the uuid.
    */
   announce(service: string, config: Readonly<Record<string, unknown>>): Promise<string>;
+  /** `GET /mounts` (role `manager`): the network mounts and the default backup mount. */
+  mounts(): Promise<MountList>;
+  /**
+   * `POST /mounts` (role `manager`): create a network mount. The first backup mount becomes the
+   * default backup location, and Core offers it as backup agent `hassio.<name>`.
+   */
+  createMount(mount: NewMount): Promise<void>;
+  /** `POST /mounts/<name>/reload`: mount it again (after the NAS was away). */
+  reloadMount(name: string): Promise<void>;
+  /** `POST /mounts/options`: which mount backups go to when none is named. */
+  setDefaultBackupMount(name: string | null): Promise<void>;
+  /** `GET /backups` (role `backup` or `manager`): the backups the Supervisor knows, per location. */
+  backups(): Promise<SupervisorBackup[]>;
+}
+
+export interface MountInfo {
+  readonly name: string;
+  readonly type: "cifs" | "nfs";
+  readonly usage: "backup" | "media" | "share";
+  readonly server: string;
+  readonly share?: string;
+  readonly path?: string;
+  /** systemd's unit state: `active`, `failed`, … */
+  readonly state?: string;
+}
+
+export interface MountList {
+  readonly defaultBackupMount: string | null;
+  readonly mounts: readonly MountInfo[];
+}
+
+/** A mount to create; NFS takes `path`, CIFS `share` (and credentials, both or none). */
+export type NewMount =
+  | {
+      readonly type: "nfs";
+      readonly name: string;
+      readonly server: string;
+      readonly path: string;
+      readonly port?: number;
+    }
+  | {
+      readonly type: "cifs";
+      readonly name: string;
+      readonly server: string;
+      readonly share: string;
+      readonly username?: string;
+      readonly password?: string;
+      readonly port?: number;
+    };
+
+export interface SupervisorBackup {
+  readonly slug: string;
+  readonly name: string;
+  readonly dateMs: number;
+  readonly sizeBytes: number;
+  /** `null` is the Supervisor's local `/backup`. */
+  readonly locations: readonly (string | null)[];
+  readonly protected: boolean;
 }
 
 export interface AddonSelfInfo {
@@ -51,11 +109,45 @@ const SelfInfo = z.object({
 
 const Discovery = z.object({ uuid: z.string() });
 
+const Mounts = z.object({
+  default_backup_mount: z.string().nullish(),
+  mounts: z.array(
+    z.object({
+      name: z.string(),
+      type: z.enum(["cifs", "nfs"]),
+      usage: z.enum(["backup", "media", "share"]),
+      server: z.string(),
+      share: z.string().nullish(),
+      path: z.string().nullish(),
+      state: z.string().nullish(),
+    }),
+  ),
+});
+
+const Backups = z.object({
+  backups: z.array(
+    z.object({
+      slug: z.string(),
+      name: z.string(),
+      date: z.string(),
+      size_bytes: z.number().optional(),
+      size: z.number().optional(),
+      location: z.string().nullish(),
+      locations: z.array(z.string().nullable()).optional(),
+      protected: z.boolean().default(false),
+    }),
+  ),
+});
+
 export function createSupervisorClient(opts: SupervisorClientOptions): SupervisorClient {
   const base = opts.baseUrl.replace(/\/+$/, "");
   const timeoutMs = opts.timeoutMs ?? 10_000;
 
-  async function call(method: "GET" | "POST", path: string, body?: unknown): Promise<unknown> {
+  async function call(
+    method: "GET" | "POST" | "PUT" | "DELETE",
+    path: string,
+    body?: unknown,
+  ): Promise<unknown> {
     const what = `${method} ${path}`;
     let res: { status: number; text: string };
     try {
@@ -110,6 +202,42 @@ export function createSupervisorClient(opts: SupervisorClientOptions): Superviso
     async announce(service, config) {
       return Discovery.parse(await call("POST", "/discovery", { service, config })).uuid;
     },
+    async mounts() {
+      const m = parseAnswer(Mounts, await call("GET", "/mounts"), "GET /mounts");
+      return {
+        defaultBackupMount: m.default_backup_mount ?? null,
+        mounts: m.mounts.map((x) => ({
+          name: x.name,
+          type: x.type,
+          usage: x.usage,
+          server: x.server,
+          share: x.share ?? undefined,
+          path: x.path ?? undefined,
+          state: x.state ?? undefined,
+        })),
+      };
+    },
+    async createMount(mount) {
+      // Usage `backup` is what makes it a backup location; backup mounts cannot be read-only.
+      await call("POST", "/mounts", { ...mount, usage: "backup", read_only: false });
+    },
+    async reloadMount(name) {
+      await call("POST", `/mounts/${encodeURIComponent(name)}/reload`);
+    },
+    async setDefaultBackupMount(name) {
+      await call("POST", "/mounts/options", { default_backup_mount: name });
+    },
+    async backups() {
+      const b = parseAnswer(Backups, await call("GET", "/backups"), "GET /backups");
+      return b.backups.map((x) => ({
+        slug: x.slug,
+        name: x.name,
+        dateMs: Date.parse(x.date),
+        sizeBytes: x.size_bytes ?? Math.round((x.size ?? 0) * 1048576),
+        locations: x.locations ?? [x.location ?? null],
+        protected: x.protected,
+      }));
+    },
   };
 }
 
@@ -163,6 +291,16 @@ function exchange(
 }
 
 const MAX_ANSWER_BYTES = 1 << 20;
+
+function parseAnswer<S extends z.ZodType>(schema: S, data: unknown, what: string): z.infer<S> {
+  const parsed = schema.safeParse(data);
+  if (!parsed.success)
+    throw new UpstreamError(`Supervisor ${what}: an answer this add-on does not understand`, {
+      retryable: false,
+      cause: parsed.error,
+    });
+  return parsed.data;
+}
 
 function messageOf(text: string): string | undefined {
   try {
