@@ -66,7 +66,10 @@ export function createApp(config: Config, log: Logger, hooks: AppHooks = {}): Ap
       );
     const api = createPveApi(cluster, { timeoutMs: config.requestTimeoutMs });
     apis.set(cluster.name, api);
-    readers.set(cluster.name, createPveReader({ cluster: cluster.name, api, log }));
+    readers.set(
+      cluster.name,
+      createPveReader({ cluster: cluster.name, api, log, timeZone: config.timeZone }),
+    );
   }
   const monitor = createMonitor({ readers, policy: policyFromConfig(config) });
   const backups = createBackupService({

@@ -276,7 +276,7 @@ function dueWindow(
 }
 
 /** Storage a job writes to; PVE falls back to `local` when neither job nor vzdump.conf says. */
-function targetStorage(job: BackupJob): string {
+export function targetStorage(job: BackupJob): string {
   return job.storage ?? "local";
 }
 

@@ -1,6 +1,7 @@
 import type { Attempt, BackupJob, ClusterFacts, Guest, NodeState, StorageView } from "../core/model.js";
 import { NewestArchives } from "../core/newest.js";
 import { hasPrivilege } from "../core/permissions.js";
+import { isUnattributedFailure, scheduledRunGuests } from "../core/scheduled-run.js";
 import {
   OK_TASK_HEAD_LINES,
   parseTaskLog,
@@ -35,6 +36,11 @@ export interface PveReaderDeps {
   readonly log: Logger;
   /** How far back task history is read for backup attempts. */
   readonly taskWindowMs?: number;
+  /**
+   * The PVE nodes' IANA time zone, in which job schedules run: a task that failed before naming
+   * its guests is matched to the job due at its start. Default `UTC`.
+   */
+  readonly timeZone?: string;
 }
 
 const DEFAULT_TASK_WINDOW_MS = 14 * 86_400_000;
@@ -56,8 +62,9 @@ export const TASK_LOG_MAX_BYTES = 8 * 1024 * 1024;
 export function createPveReader(deps: PveReaderDeps): PveReader {
   const { api, cluster, log } = deps;
   const windowMs = deps.taskWindowMs ?? DEFAULT_TASK_WINDOW_MS;
+  const timeZone = deps.timeZone ?? "UTC";
   /** Logs of finished tasks never change: read each once. */
-  const finishedLogs = new Map<string, TaskLogSummary>();
+  const finishedLogs = new Map<string, ReadLog>();
 
   return {
     async readFacts(nowMs) {
@@ -112,7 +119,7 @@ export function createPveReader(deps: PveReaderDeps): PveReader {
               since: sinceSec,
               limit: 1000,
             })
-            .then((d) => readAttempts(Tasks.parse(d), seenUpids)),
+            .then((d) => readTaskLogs(Tasks.parse(d), seenUpids)),
         ),
       );
       let guests: Guest[];
@@ -169,7 +176,8 @@ export function createPveReader(deps: PveReaderDeps): PveReader {
       taskRes.forEach((r, i) => {
         const node = online[i] as string;
         if (r.status === "fulfilled") {
-          attempts.push(...r.value.attempts);
+          for (const { task, log } of r.value.runs)
+            attempts.push(...toAttempts(task, attributed(task, log, jobs, guests)));
           const [first] = r.value.unreadLogs;
           if (first)
             problems.push(
@@ -203,6 +211,25 @@ export function createPveReader(deps: PveReaderDeps): PveReader {
       };
     },
   };
+
+  /**
+   * What a task's log says, its guests completed when it names none: a multi-guest task (no guest
+   * in its UPID) that failed before its first guest (e.g. the NAS is down at 03:00) is matched to
+   * the scheduled job due at its start (core/scheduled-run.ts). Done on every refresh, not kept:
+   * guests move between nodes and jobs change. A `Run now` from the PVE web UI matches no
+   * schedule and stays unattributed.
+   */
+  function attributed(
+    task: TaskRow,
+    log: ReadLog | undefined,
+    jobs: readonly BackupJob[],
+    guests: readonly Guest[],
+  ): TaskLogSummary | undefined {
+    if (!log?.lines || task.id) return log?.summary;
+    const run = { node: task.node, startMs: task.starttime * 1000, summary: log.summary };
+    const requestedVmids = scheduledRunGuests(run, jobs, guests, timeZone);
+    return requestedVmids.length > 0 ? parseTaskLog(log.lines, { requestedVmids }) : log.summary;
+  }
 
   /** Only tasks still in the window are worth remembering. */
   function forgetLogsNotIn(seen: ReadonlySet<string>): void {
@@ -251,15 +278,15 @@ export function createPveReader(deps: PveReaderDeps): PveReader {
     return lines;
   }
 
-  /** The attempts of these tasks, and why the logs that could not be read were not. */
-  async function readAttempts(
+  /** What the logs of these tasks say, and why the logs that could not be read were not. */
+  async function readTaskLogs(
     tasks: readonly TaskRow[],
     seen: Set<string>,
-  ): Promise<{ attempts: Attempt[]; unreadLogs: string[] }> {
+  ): Promise<{ runs: { task: TaskRow; log: ReadLog | undefined }[]; unreadLogs: string[] }> {
     for (const t of tasks) seen.add(t.upid);
     const unreadLogs: string[] = [];
     const logs = await Promise.all(
-      tasks.map(async (t): Promise<TaskLogSummary | undefined> => {
+      tasks.map(async (t): Promise<ReadLog | undefined> => {
         const cached = finishedLogs.get(t.upid);
         if (cached) return cached;
         try {
@@ -273,16 +300,18 @@ export function createPveReader(deps: PveReaderDeps): PveReader {
             if (t.id && /^\d+$/.test(t.id)) return undefined;
             const head = summarizeOkTaskHead(await readLog(t, { limit: OK_TASK_HEAD_LINES }));
             if (head) {
-              finishedLogs.set(t.upid, head);
-              return head;
+              finishedLogs.set(t.upid, { summary: head });
+              return { summary: head };
             }
           }
           const lines = await readLog(t, { limit: 0 });
           // A single-guest task names its guest in the UPID: that covers a job that failed in setup.
           const requestedVmids = t.id && /^\d+$/.test(t.id) ? [Number(t.id)] : [];
           const summary = parseTaskLog(lines, { requestedVmids });
-          if (t.endtime !== undefined && summary.jobOutcome !== "running") finishedLogs.set(t.upid, summary);
-          return summary;
+          // A failure that names no guest keeps its (few) lines: each refresh asks which job it was.
+          const read: ReadLog = isUnattributedFailure(summary) ? { summary, lines } : { summary };
+          if (t.endtime !== undefined && summary.jobOutcome !== "running") finishedLogs.set(t.upid, read);
+          return read;
         } catch (err) {
           const reason = describeFailure(err, "task log");
           log.warn(`${cluster}: cannot read log of ${t.upid}: ${reason}`);
@@ -291,8 +320,14 @@ export function createPveReader(deps: PveReaderDeps): PveReader {
         }
       }),
     );
-    return { attempts: tasks.flatMap((t, i) => toAttempts(t, logs[i])), unreadLogs };
+    return { runs: tasks.map((task, i) => ({ task, log: logs[i] })), unreadLogs };
   }
+}
+
+/** A task log read: its summary, and its lines when a refresh may read it again. */
+interface ReadLog {
+  readonly summary: TaskLogSummary;
+  readonly lines?: readonly string[];
 }
 
 /**

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { ClusterFacts } from "../../src/core/model.js";
+import { type AssessPolicy, assessCluster } from "../../src/core/status.js";
 import { parseTaskLog } from "../../src/core/task-log.js";
 import type { Logger } from "../../src/log.js";
 import { createPveReader } from "../../src/pve/reader.js";
@@ -221,5 +222,60 @@ describe("createPveReader against the sim", () => {
       expect(mine.map((a) => a.vmid).sort(), t.upid).toEqual(guests.sort());
       expect(mine.every((a) => a.outcome === "ok")).toBe(true);
     }
+  });
+});
+
+describe("a scheduled run that fails before its first guest", () => {
+  const POLICY: AssessPolicy = { timeZone: "UTC", defaultGraceMin: 60, tierOf: () => undefined };
+  const NAS_DOWN = "could not activate storage 'nas-backups': storage 'nas-backups' is not online";
+
+  it("is each of its job's guests failing, by the job due at its start; the next good night is ok", async () => {
+    const { lab, read } = await setup();
+    await read();
+    const nas = lab.state.storages.find((s) => s.id === "nas-backups");
+    if (!nas) throw new Error("the tiered lab has no nas-backups");
+    nas.active = false;
+    const newest = (facts: ClusterFacts, vmid: number) =>
+      reachable(facts)
+        .attempts.filter((a) => a.vmid === vmid)
+        .sort((a, b) => b.startMs - a.startMs)[0];
+    const status = (facts: ClusterFacts) =>
+      Object.fromEntries(
+        assessCluster(facts, POLICY, lab.nowMs())
+          .guests.filter((g) => [100, 101, 102, 105].includes(g.vmid))
+          .map((g) => [g.vmid, g.status]),
+      );
+
+    await lab.advance(Date.parse("2026-02-12T03:05:00Z") - lab.nowMs());
+    let facts = (await read()).facts;
+    for (const vmid of [100, 102])
+      expect(newest(facts, vmid), `${vmid}`).toMatchObject({
+        startMs: Date.parse("2026-02-12T03:00:00Z"),
+        outcome: "failed",
+        error: NAS_DOWN,
+      });
+    // P1 is not due yet: its guests' newest attempt is last night's.
+    expect(newest(facts, 101)?.outcome).toBe("ok");
+    expect(status(facts)).toMatchObject({ 100: "failed", 102: "failed" });
+    const report = assessCluster(facts, POLICY, lab.nowMs()).guests.find((g) => g.vmid === 100);
+    expect(report?.reason).toContain(NAS_DOWN);
+
+    await lab.advance(Date.parse("2026-02-12T03:20:00Z") - lab.nowMs());
+    facts = (await read()).facts;
+    for (const vmid of [101, 105])
+      expect(newest(facts, vmid), `${vmid}`).toMatchObject({
+        startMs: Date.parse("2026-02-12T03:15:00Z"),
+        outcome: "failed",
+        error: NAS_DOWN,
+      });
+    // Read again, from the kept logs: the same.
+    expect((await read()).facts).toEqual(facts);
+    expect(status(facts)).toEqual({ 100: "failed", 101: "failed", 102: "failed", 105: "failed" });
+
+    nas.active = true;
+    await lab.advance(Date.parse("2026-02-13T03:40:00Z") - lab.nowMs());
+    facts = (await read()).facts;
+    for (const vmid of [100, 101, 102, 105]) expect(newest(facts, vmid)?.outcome, `${vmid}`).toBe("ok");
+    expect(status(facts)).toEqual({ 100: "ok", 101: "ok", 102: "ok", 105: "ok" });
   });
 });

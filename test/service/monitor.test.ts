@@ -53,7 +53,7 @@ describe("createMonitor", () => {
 });
 
 describe("a storage PVE cannot list", () => {
-  it("keeps each guest's last archive seen there, its status unknown, until the storage is back", async () => {
+  it("keeps each guest's last archive seen there, until the storage is back", async () => {
     const lab = await startSimLab({ scenario: tieredLab(), clock: "manual" });
     const config = parseOptions(demoOptions(lab), { defaultTimeZone: "UTC" });
     const app = createApp(config, silentLogger, { nowMs: () => lab.nowMs() });
@@ -68,12 +68,12 @@ describe("a storage PVE cannot list", () => {
       const nas = lab.state.storages.find((s) => s.id === "nas-backups");
       if (!nas) throw new Error("the tiered lab has no nas-backups");
       nas.active = false;
-      // A day later: without the NAS, the run due meanwhile cannot be told from a missing one.
+      // A day later: the run due meanwhile failed, as PVE could not activate the NAS.
       await lab.advance(86_400_000);
       const during = await guest100();
-      expect(during?.status).toBe("unknown");
+      expect(during?.status).toBe("failed");
       expect(during?.lastBackup).toEqual(before?.lastBackup);
-      expect(during?.reason).toContain("storage 'nas-backups' is not active");
+      expect(during?.reason).toContain("could not activate storage 'nas-backups'");
       expect(during?.reason).toContain(
         `the last backup seen on 'nas-backups' (unreadable now) is from ${formatWall(before?.lastBackup?.timeMs ?? 0, "UTC")}`,
       );
