@@ -1,17 +1,23 @@
 #!/usr/bin/env node
 import { createRequire as __pvebCreateRequire } from 'node:module';
-const require = __pvebCreateRequire(import.meta.url);
+const require = __pvebCreateRequire(import.meta.url); const __dirname = import.meta.dirname;
 import {
   ADDON_OPTIONS_PATH,
   DEFAULT_LIMITS,
+  HA_CALL_TIMEOUT_MS,
+  HaCommandError,
   ListenError,
   UsageError,
   VERSION,
   allowOnly,
   applyPolicy,
+  connectToHa,
   createApp,
   createGuardedServer,
+  createSupervisorClient,
   diagnoseToken,
+  haBackupServiceFor,
+  haTargetFromEnv,
   listen,
   loadConfig,
   parseCommandLine,
@@ -19,38 +25,42 @@ import {
   planPolicy,
   renderStatusTable,
   startWebhookServer,
-  toStatusJson
-} from "./chunks/chunk-X56U5VDR.js";
+  toStatusJson,
+  wsPortOf
+} from "./chunks/chunk-BERS7537.js";
 import {
-  isProblem
-} from "./chunks/chunk-WE4PQ5I2.js";
+  require_safer
+} from "./chunks/chunk-PWZW2LHD.js";
+import "./chunks/chunk-QUN7JRF4.js";
 import {
   canSeeBackups,
   checkContentRow,
-  createConsoleLogger,
   describeFailure,
+  isProblem,
   logLineText,
   parseOptions,
   toArchive
-} from "./chunks/chunk-WA6DBSGN.js";
+} from "./chunks/chunk-VUTXPP47.js";
+import {
+  createConsoleLogger
+} from "./chunks/chunk-YQWVOA7C.js";
 import {
   planJobs
-} from "./chunks/chunk-MEHIAMJT.js";
-import "./chunks/chunk-YRDKFA6Q.js";
-import {
-  wrapper_default
-} from "./chunks/chunk-ROGHUQZV.js";
+} from "./chunks/chunk-EYQYODDA.js";
+import "./chunks/chunk-ZT2EAVEW.js";
+import "./chunks/chunk-EF3HL43I.js";
+import "./chunks/chunk-2HEAK642.js";
 import {
   ConfigError,
   InputError,
   UpstreamError
-} from "./chunks/chunk-WA7CX4TT.js";
+} from "./chunks/chunk-ELGWSNVL.js";
+import "./chunks/chunk-EPHA2CMM.js";
 import {
   __commonJS,
   __require,
-  __toESM,
-  external_exports
-} from "./chunks/chunk-IESBVE27.js";
+  __toESM
+} from "./chunks/chunk-HKCLG24W.js";
 
 // node_modules/ms/index.js
 var require_ms = __commonJS({
@@ -483,14 +493,14 @@ var require_browser = __commonJS({
         } else {
           exports.storage.removeItem("debug");
         }
-      } catch (error2) {
+      } catch (error) {
       }
     }
     function load() {
       let r;
       try {
         r = exports.storage.getItem("debug") || exports.storage.getItem("DEBUG");
-      } catch (error2) {
+      } catch (error) {
       }
       if (!r && typeof process !== "undefined" && "env" in process) {
         r = process.env.DEBUG;
@@ -500,7 +510,7 @@ var require_browser = __commonJS({
     function localstorage() {
       try {
         return localStorage;
-      } catch (error2) {
+      } catch (error) {
       }
     }
     module.exports = require_common()(exports);
@@ -508,8 +518,8 @@ var require_browser = __commonJS({
     formatters.j = function(v) {
       try {
         return JSON.stringify(v);
-      } catch (error2) {
-        return "[UnexpectedJSONParseError]: " + error2.message;
+      } catch (error) {
+        return "[UnexpectedJSONParseError]: " + error.message;
       }
     };
   }
@@ -729,7 +739,7 @@ var require_node = __commonJS({
           221
         ];
       }
-    } catch (error2) {
+    } catch (error) {
     }
     exports.inspectOpts = Object.keys(process.env).filter((key) => {
       return /^debug_/i.test(key);
@@ -1080,30 +1090,30 @@ var require_depd = __commonJS({
       Object.defineProperty(obj, prop, descriptor);
     }
     function DeprecationError(namespace, message, stack) {
-      var error2 = new Error();
+      var error = new Error();
       var stackString;
-      Object.defineProperty(error2, "constructor", {
+      Object.defineProperty(error, "constructor", {
         value: DeprecationError
       });
-      Object.defineProperty(error2, "message", {
+      Object.defineProperty(error, "message", {
         configurable: true,
         enumerable: false,
         value: message,
         writable: true
       });
-      Object.defineProperty(error2, "name", {
+      Object.defineProperty(error, "name", {
         enumerable: false,
         configurable: true,
         value: "DeprecationError",
         writable: true
       });
-      Object.defineProperty(error2, "namespace", {
+      Object.defineProperty(error, "namespace", {
         configurable: true,
         enumerable: false,
         value: namespace,
         writable: true
       });
-      Object.defineProperty(error2, "stack", {
+      Object.defineProperty(error, "stack", {
         configurable: true,
         enumerable: false,
         get: function() {
@@ -1116,7 +1126,7 @@ var require_depd = __commonJS({
           stackString = val;
         }
       });
-      return error2;
+      return error;
     }
   }
 });
@@ -1592,74 +1602,6 @@ var require_bytes = __commonJS({
       }
       return Math.floor(map[unit] * floatValue);
     }
-  }
-});
-
-// node_modules/safer-buffer/safer.js
-var require_safer = __commonJS({
-  "node_modules/safer-buffer/safer.js"(exports, module) {
-    "use strict";
-    var buffer = __require("buffer");
-    var Buffer2 = buffer.Buffer;
-    var safer = {};
-    var key;
-    for (key in buffer) {
-      if (!buffer.hasOwnProperty(key)) continue;
-      if (key === "SlowBuffer" || key === "Buffer") continue;
-      safer[key] = buffer[key];
-    }
-    var Safer = safer.Buffer = {};
-    for (key in Buffer2) {
-      if (!Buffer2.hasOwnProperty(key)) continue;
-      if (key === "allocUnsafe" || key === "allocUnsafeSlow") continue;
-      Safer[key] = Buffer2[key];
-    }
-    safer.Buffer.prototype = Buffer2.prototype;
-    if (!Safer.from || Safer.from === Uint8Array.from) {
-      Safer.from = function(value, encodingOrOffset, length) {
-        if (typeof value === "number") {
-          throw new TypeError('The "value" argument must not be of type number. Received type ' + typeof value);
-        }
-        if (value && typeof value.length === "undefined") {
-          throw new TypeError("The first argument must be one of type string, Buffer, ArrayBuffer, Array, or Array-like Object. Received type " + typeof value);
-        }
-        return Buffer2(value, encodingOrOffset, length);
-      };
-    }
-    if (!Safer.alloc) {
-      Safer.alloc = function(size, fill, encoding) {
-        if (typeof size !== "number") {
-          throw new TypeError('The "size" argument must be of type number. Received type ' + typeof size);
-        }
-        if (size < 0 || size >= 2 * (1 << 30)) {
-          throw new RangeError('The value "' + size + '" is invalid for option "size"');
-        }
-        var buf = Buffer2(size);
-        if (!fill || fill.length === 0) {
-          buf.fill(0);
-        } else if (typeof encoding === "string") {
-          buf.fill(fill, encoding);
-        } else {
-          buf.fill(fill);
-        }
-        return buf;
-      };
-    }
-    if (!safer.kStringMaxLength) {
-      try {
-        safer.kStringMaxLength = process.binding("buffer").kStringMaxLength;
-      } catch (e) {
-      }
-    }
-    if (!safer.constants) {
-      safer.constants = {
-        MAX_LENGTH: safer.kMaxLength
-      };
-      if (safer.kStringMaxLength) {
-        safer.constants.MAX_STRING_LENGTH = safer.kStringMaxLength;
-      }
-    }
-    module.exports = safer;
   }
 });
 
@@ -5700,11 +5642,11 @@ var require_on_finished = __commonJS({
       var eeMsg;
       var eeSocket;
       var finished = false;
-      function onFinish(error2) {
+      function onFinish(error) {
         eeMsg.cancel();
         eeSocket.cancel();
         finished = true;
-        callback(error2);
+        callback(error);
       }
       eeMsg = eeSocket = first([[msg, "end", "finish"]], onFinish);
       function onSocket(socket) {
@@ -15652,16 +15594,16 @@ var require_read = __commonJS({
         limit: options.limit
       };
       debug("read body");
-      getBody(stream, rawBodyOptions, function(error2, body) {
-        if (error2) {
+      getBody(stream, rawBodyOptions, function(error, body) {
+        if (error) {
           let _error;
-          if (error2.type === "encoding.unsupported") {
+          if (error.type === "encoding.unsupported") {
             _error = createError(415, 'unsupported charset "' + encoding.toUpperCase() + '"', {
               charset: encoding.toLowerCase(),
               type: "charset.unsupported"
             });
           } else {
-            _error = createError(400, error2);
+            _error = createError(400, error);
           }
           if (stream !== req) {
             req.unpipe();
@@ -15875,17 +15817,17 @@ var require_json = __commonJS({
       const match = FIRST_NON_WHITESPACE_REGEXP.exec(str);
       return match && match[1] ? match[1] : void 0;
     }
-    function normalizeJsonSyntaxError(error2, obj) {
-      const keys = Object.getOwnPropertyNames(error2);
+    function normalizeJsonSyntaxError(error, obj) {
+      const keys = Object.getOwnPropertyNames(error);
       for (let i = 0; i < keys.length; i++) {
         const key = keys[i];
         if (key !== "stack" && key !== "message") {
-          delete error2[key];
+          delete error[key];
         }
       }
-      error2.stack = obj.stack.replace(error2.message, obj.message);
-      error2.message = obj.message;
-      return error2;
+      error.stack = obj.stack.replace(error.message, obj.message);
+      error.message = obj.message;
+      return error;
     }
   }
 });
@@ -20241,7 +20183,7 @@ var require_ipaddr = __commonJS({
         return new this(octets);
       };
       ipaddr.IPv4.broadcastAddressFromCIDR = function(string) {
-        var cidr, error2, i, ipInterfaceOctets, octets, subnetMaskOctets;
+        var cidr, error, i, ipInterfaceOctets, octets, subnetMaskOctets;
         try {
           cidr = this.parseCIDR(string);
           ipInterfaceOctets = cidr[0].toByteArray();
@@ -20254,12 +20196,12 @@ var require_ipaddr = __commonJS({
           }
           return new this(octets);
         } catch (error1) {
-          error2 = error1;
+          error = error1;
           throw new Error("ipaddr: the address does not have IPv4 CIDR format");
         }
       };
       ipaddr.IPv4.networkAddressFromCIDR = function(string) {
-        var cidr, error2, i, ipInterfaceOctets, octets, subnetMaskOctets;
+        var cidr, error, i, ipInterfaceOctets, octets, subnetMaskOctets;
         try {
           cidr = this.parseCIDR(string);
           ipInterfaceOctets = cidr[0].toByteArray();
@@ -20272,7 +20214,7 @@ var require_ipaddr = __commonJS({
           }
           return new this(octets);
         } catch (error1) {
-          error2 = error1;
+          error = error1;
           throw new Error("ipaddr: the address does not have IPv4 CIDR format");
         }
       };
@@ -21199,10 +21141,10 @@ var require_tracing = __commonJS({
     }
     function publishEnd(ctx, async) {
       if (!async || !("error" in ctx)) return requestChannel.end.publish(ctx);
-      const error2 = ctx.error;
+      const error = ctx.error;
       delete ctx.error;
       requestChannel.end.publish(ctx);
-      ctx.error = error2;
+      ctx.error = error;
     }
     function traceAsyncEnd(ctx) {
       requestChannel.asyncStart.runStores(ctx, publishAsyncEnd, null, ctx);
@@ -21320,17 +21262,17 @@ var require_layer = __commonJS({
       }
       this.matchers = Array.isArray(this.rawPath) ? this.rawPath.map(matcher) : [matcher(path)];
     }
-    Layer.prototype.handleError = function handleError(error2, req, res, next) {
+    Layer.prototype.handleError = function handleError(error, req, res, next) {
       const fn = this.handle;
       if (fn.length !== 4) {
-        return next(error2);
+        return next(error);
       }
       if (!shouldTrace(requestChannel)) {
         try {
-          const ret = handlePromise(fn(error2, req, res, next));
+          const ret = handlePromise(fn(error, req, res, next));
           if (ret) {
-            ret.then(noop, function(error3) {
-              next(error3 || new Error("Rejected promise"));
+            ret.then(noop, function(error2) {
+              next(error2 || new Error("Rejected promise"));
             });
           }
         } catch (err) {
@@ -21339,11 +21281,11 @@ var require_layer = __commonJS({
         return;
       }
       invokeWithTrace(function(wrappedNext) {
-        return fn(error2, req, res, wrappedNext);
+        return fn(error, req, res, wrappedNext);
       }, {
         req,
         res,
-        incomingError: error2,
+        incomingError: error,
         layer: this,
         handler: fn,
         route: req[matchedRoute],
@@ -21359,8 +21301,8 @@ var require_layer = __commonJS({
         try {
           const ret = handlePromise(fn(req, res, next));
           if (ret) {
-            ret.then(noop, function(error2) {
-              next(error2 || new Error("Rejected promise"));
+            ret.then(noop, function(error) {
+              next(error || new Error("Rejected promise"));
             });
           }
         } catch (err) {
@@ -22670,11 +22612,11 @@ var require_negotiator = __commonJS({
     var preferredMediaTypes = require_mediaType();
     module.exports = Negotiator;
     module.exports.Negotiator = Negotiator;
-    function Negotiator(request2) {
+    function Negotiator(request) {
       if (!(this instanceof Negotiator)) {
-        return new Negotiator(request2);
+        return new Negotiator(request);
       }
-      this.request = request2;
+      this.request = request;
     }
     Negotiator.prototype.charset = function charset(available) {
       var set = this.charsets(available);
@@ -23637,7 +23579,7 @@ var require_send = __commonJS({
       this._root = opts.root ? resolve(opts.root) : null;
     }
     util.inherits(SendStream, Stream);
-    SendStream.prototype.error = function error2(status, err) {
+    SendStream.prototype.error = function error(status, err) {
       if (hasListeners(this, "error")) {
         return this.emit("error", createHttpError(status, err));
       }
@@ -23702,15 +23644,15 @@ var require_send = __commonJS({
       var statusCode = this.res.statusCode;
       return statusCode >= 200 && statusCode < 300 || statusCode === 304;
     };
-    SendStream.prototype.onStatError = function onStatError(error2) {
-      switch (error2.code) {
+    SendStream.prototype.onStatError = function onStatError(error) {
+      switch (error.code) {
         case "ENAMETOOLONG":
         case "ENOENT":
         case "ENOTDIR":
-          this.error(404, error2);
+          this.error(404, error);
           break;
         default:
-          this.error(500, error2);
+          this.error(500, error);
           break;
       }
     };
@@ -24664,7 +24606,7 @@ var require_serve_static = __commonJS({
             forwardError = true;
           });
         }
-        stream.on("error", function error2(err) {
+        stream.on("error", function error(err) {
           if (forwardError || !(err.statusCode < 500)) {
             next(err);
             return;
@@ -25111,131 +25053,6 @@ ${body}
 `;
 }
 
-// src/supervisor/client.ts
-import { request } from "node:http";
-var Envelope = external_exports.union([
-  external_exports.object({ result: external_exports.literal("ok"), data: external_exports.unknown() }),
-  external_exports.object({ result: external_exports.literal("error"), message: external_exports.string().optional() })
-]);
-var SelfInfo = external_exports.object({
-  slug: external_exports.string(),
-  hostname: external_exports.string(),
-  version: external_exports.string(),
-  ingress_entry: external_exports.string().nullish(),
-  ingress_url: external_exports.string().nullish(),
-  ingress_port: external_exports.number().int().nullish()
-});
-var Discovery = external_exports.object({ uuid: external_exports.string() });
-function createSupervisorClient(opts) {
-  const base = opts.baseUrl.replace(/\/+$/, "");
-  const timeoutMs = opts.timeoutMs ?? 1e4;
-  async function call(method, path, body) {
-    const what = `${method} ${path}`;
-    let res;
-    try {
-      res = await exchange(method, `${base}${path}`, opts.token, body, timeoutMs);
-    } catch (err) {
-      throw new UpstreamError(`Supervisor ${what}: ${describe(err)}`, { retryable: true, cause: err });
-    }
-    const ok = res.status >= 200 && res.status < 300;
-    if (res.status === 401 || res.status === 403) {
-      const hint = res.status === 401 ? " (is this running as the add-on, with its SUPERVISOR_TOKEN?)" : "";
-      throw new UpstreamError(
-        `Supervisor ${what}: ${res.status} ${messageOf2(res.text) ?? "refused"}${hint}`,
-        {
-          status: res.status,
-          retryable: false
-        }
-      );
-    }
-    let envelope;
-    try {
-      envelope = Envelope.parse(JSON.parse(res.text));
-    } catch (err) {
-      throw new UpstreamError(`Supervisor ${what}: ${res.status}, not a Supervisor answer`, {
-        status: res.status,
-        retryable: res.status >= 500,
-        cause: err
-      });
-    }
-    if (envelope.result === "error" || !ok) {
-      const message = envelope.result === "error" ? envelope.message : void 0;
-      throw new UpstreamError(`Supervisor ${what}: ${res.status} ${message ?? "error"}`, {
-        status: res.status,
-        retryable: res.status >= 500
-      });
-    }
-    return envelope.data;
-  }
-  return {
-    async selfInfo() {
-      const info = SelfInfo.parse(await call("GET", "/addons/self/info"));
-      return {
-        slug: info.slug,
-        hostname: info.hostname,
-        version: info.version,
-        ingressEntry: info.ingress_entry ?? void 0,
-        ingressUrl: info.ingress_url ?? void 0,
-        ingressPort: info.ingress_port ?? void 0
-      };
-    },
-    async announce(service, config) {
-      return Discovery.parse(await call("POST", "/discovery", { service, config })).uuid;
-    }
-  };
-}
-function exchange(method, url, token, body, timeoutMs) {
-  return new Promise((resolve, reject) => {
-    const payload = body === void 0 ? void 0 : JSON.stringify(body);
-    const req = request(url, {
-      method,
-      headers: {
-        authorization: `Bearer ${token}`,
-        ...payload === void 0 ? {} : { "content-type": "application/json", "content-length": Buffer.byteLength(payload) }
-      }
-    });
-    const timer = setTimeout(() => req.destroy(new Error(`no answer in ${timeoutMs} ms`)), timeoutMs);
-    req.on("error", (err) => {
-      clearTimeout(timer);
-      reject(err);
-    });
-    req.on("response", (res) => {
-      const chunks = [];
-      let size = 0;
-      res.on("data", (c) => {
-        size += c.length;
-        if (size > MAX_ANSWER_BYTES) req.destroy(new Error("answer larger than 1 MiB"));
-        else chunks.push(c);
-      });
-      res.on("end", () => {
-        clearTimeout(timer);
-        resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString("utf8") });
-      });
-      res.on("error", (err) => {
-        clearTimeout(timer);
-        reject(err);
-      });
-    });
-    req.end(payload);
-  });
-}
-var MAX_ANSWER_BYTES = 1 << 20;
-function messageOf2(text2) {
-  try {
-    const m = JSON.parse(text2).message;
-    return typeof m === "string" ? m : void 0;
-  } catch {
-    return text2.trim().slice(0, 200) || void 0;
-  }
-}
-function describe(err) {
-  if (err instanceof Error) {
-    const code = err.code;
-    return code && !err.message.includes(code) ? `${err.message} (${code})` : err.message;
-  }
-  return String(err);
-}
-
 // src/addon.ts
 function supervisorUrlFromEnv(env) {
   return (env.SUPERVISOR_URL ?? "http://supervisor").replace(/\/+$/, "");
@@ -25255,7 +25072,7 @@ async function startAddonSurface(deps) {
     slug = info.slug;
   } catch (err) {
     log.warn(
-      `could not read the add-on's own info from the Supervisor (${describe2(err)}); ingress on port ${ingressPort}`
+      `could not read the add-on's own info from the Supervisor (${describe(err)}); ingress on port ${ingressPort}`
     );
   }
   const ingress = await startIngressServer(
@@ -25281,7 +25098,7 @@ async function startAddonSurface(deps) {
     } catch (err) {
       if (closed) return;
       log.warn(
-        `could not announce the add-on to Home Assistant (${describe2(err)}); trying again in ${waitMs / 1e3} s`
+        `could not announce the add-on to Home Assistant (${describe(err)}); trying again in ${waitMs / 1e3} s`
       );
       timer = setTimeout(() => void announce(), waitMs);
       timer.unref();
@@ -25298,7 +25115,7 @@ async function startAddonSurface(deps) {
     }
   };
 }
-function describe2(err) {
+function describe(err) {
   return err instanceof Error ? err.message : String(err);
 }
 
@@ -25310,711 +25127,6 @@ function installFatalHandlers(proc, log, exit) {
   };
   proc.on("uncaughtException", die("uncaught exception, stopping"));
   proc.on("unhandledRejection", die("unhandled promise rejection, stopping"));
-}
-
-// node_modules/home-assistant-js-websocket/dist/errors.js
-var ERR_CANNOT_CONNECT = 1;
-var ERR_INVALID_AUTH = 2;
-var ERR_CONNECTION_LOST = 3;
-var ERR_HASS_HOST_REQUIRED = 4;
-
-// node_modules/home-assistant-js-websocket/dist/messages.js
-function auth(accessToken) {
-  return {
-    type: "auth",
-    access_token: accessToken
-  };
-}
-function supportedFeatures() {
-  return {
-    type: "supported_features",
-    id: 1,
-    // Always the first message after auth
-    features: { coalesce_messages: 1 }
-  };
-}
-function subscribeEvents(eventType) {
-  const message = {
-    type: "subscribe_events"
-  };
-  if (eventType) {
-    message.event_type = eventType;
-  }
-  return message;
-}
-function unsubscribeEvents(subscription) {
-  return {
-    type: "unsubscribe_events",
-    subscription
-  };
-}
-function ping() {
-  return {
-    type: "ping"
-  };
-}
-function error(code, message) {
-  return {
-    type: "result",
-    success: false,
-    error: {
-      code,
-      message
-    }
-  };
-}
-
-// node_modules/home-assistant-js-websocket/dist/util.js
-var atLeastHaVersion = (version, major, minor, patch) => {
-  const [haMajor, haMinor, haPatch] = version.split(".", 3);
-  return Number(haMajor) > major || Number(haMajor) === major && (patch === void 0 ? Number(haMinor) >= minor : Number(haMinor) > minor) || patch !== void 0 && Number(haMajor) === major && Number(haMinor) === minor && Number(haPatch) >= patch;
-};
-
-// node_modules/home-assistant-js-websocket/dist/socket.js
-var DEBUG = false;
-var DEFAULT_CONNECT_TIMEOUT = 1e4;
-var MSG_TYPE_AUTH_REQUIRED = "auth_required";
-var MSG_TYPE_AUTH_INVALID = "auth_invalid";
-var MSG_TYPE_AUTH_OK = "auth_ok";
-function createSocket(options) {
-  var _a;
-  if (!options.auth) {
-    throw ERR_HASS_HOST_REQUIRED;
-  }
-  const auth2 = options.auth;
-  let authRefreshTask = auth2.expired ? auth2.refreshAccessToken().then(() => {
-    authRefreshTask = void 0;
-  }, () => {
-    authRefreshTask = void 0;
-  }) : void 0;
-  const url = auth2.wsUrl;
-  const connectTimeout = (_a = options.connectTimeout) !== null && _a !== void 0 ? _a : DEFAULT_CONNECT_TIMEOUT;
-  if (DEBUG) {
-    console.log("[Auth phase] Initializing", url);
-  }
-  function connect(triesLeft, promResolve, promReject) {
-    if (DEBUG) {
-      console.log("[Auth Phase] New connection", url);
-    }
-    const socket = new WebSocket(url);
-    let invalidAuth = false;
-    const connectTimer = connectTimeout > 0 ? setTimeout(() => {
-      if (DEBUG) {
-        console.log("[Auth phase] Connect timed out", url);
-      }
-      socket.close();
-    }, connectTimeout) : void 0;
-    const clearConnectTimer = () => {
-      if (connectTimer !== void 0) {
-        clearTimeout(connectTimer);
-      }
-    };
-    const closeMessage = () => {
-      clearConnectTimer();
-      socket.removeEventListener("close", closeMessage);
-      if (invalidAuth) {
-        promReject(ERR_INVALID_AUTH);
-        return;
-      }
-      if (triesLeft === 0) {
-        promReject(ERR_CANNOT_CONNECT);
-        return;
-      }
-      const newTries = triesLeft === -1 ? -1 : triesLeft - 1;
-      setTimeout(() => connect(newTries, promResolve, promReject), 1e3);
-    };
-    const handleOpen = async (event) => {
-      clearConnectTimer();
-      try {
-        if (auth2.expired) {
-          await (authRefreshTask ? authRefreshTask : auth2.refreshAccessToken());
-        }
-        socket.send(JSON.stringify(auth(auth2.accessToken)));
-      } catch (err) {
-        invalidAuth = err === ERR_INVALID_AUTH;
-        socket.close();
-      }
-    };
-    const handleMessage = async (event) => {
-      const message = JSON.parse(event.data);
-      if (DEBUG) {
-        console.log("[Auth phase] Received", message);
-      }
-      switch (message.type) {
-        case MSG_TYPE_AUTH_INVALID:
-          invalidAuth = true;
-          socket.close();
-          break;
-        case MSG_TYPE_AUTH_OK:
-          socket.removeEventListener("open", handleOpen);
-          socket.removeEventListener("message", handleMessage);
-          socket.removeEventListener("close", closeMessage);
-          socket.removeEventListener("error", closeMessage);
-          socket.haVersion = message.ha_version;
-          if (atLeastHaVersion(socket.haVersion, 2022, 9)) {
-            socket.send(JSON.stringify(supportedFeatures()));
-          }
-          promResolve(socket);
-          break;
-        default:
-          if (DEBUG) {
-            if (message.type !== MSG_TYPE_AUTH_REQUIRED) {
-              console.warn("[Auth phase] Unhandled message", message);
-            }
-          }
-      }
-    };
-    socket.addEventListener("open", handleOpen);
-    socket.addEventListener("message", handleMessage);
-    socket.addEventListener("close", closeMessage);
-    socket.addEventListener("error", closeMessage);
-  }
-  return new Promise((resolve, reject) => connect(options.setupRetry, resolve, reject));
-}
-
-// node_modules/home-assistant-js-websocket/dist/connection.js
-var DEBUG2 = false;
-var Connection = class {
-  constructor(socket, options) {
-    this._handleMessage = (event) => {
-      let messageGroup = JSON.parse(event.data);
-      if (!Array.isArray(messageGroup)) {
-        messageGroup = [messageGroup];
-      }
-      messageGroup.forEach((message) => {
-        if (DEBUG2) {
-          console.log("Received", message);
-        }
-        const info = this.commands.get(message.id);
-        switch (message.type) {
-          case "event":
-            if (info) {
-              info.callback(message.event);
-            } else {
-              console.warn(`Received event for unknown subscription ${message.id}. Unsubscribing.`);
-              this.sendMessagePromise(unsubscribeEvents(message.id)).catch((err) => {
-                if (DEBUG2) {
-                  console.warn(` Error unsubsribing from unknown subscription ${message.id}`, err);
-                }
-              });
-            }
-            break;
-          case "result":
-            if (info) {
-              if (message.success) {
-                info.resolve(message.result);
-                if (!("subscribe" in info)) {
-                  this.commands.delete(message.id);
-                }
-              } else {
-                info.reject(message.error);
-                this.commands.delete(message.id);
-              }
-            }
-            break;
-          case "pong":
-            if (info) {
-              info.resolve();
-              this.commands.delete(message.id);
-            } else {
-              console.warn(`Received unknown pong response ${message.id}`);
-            }
-            break;
-          default:
-            if (DEBUG2) {
-              console.warn("Unhandled message", message);
-            }
-        }
-      });
-    };
-    this._handleClose = async () => {
-      const oldCommands = this.commands;
-      this.commandId = 1;
-      this.oldSubscriptions = this.commands;
-      this.commands = /* @__PURE__ */ new Map();
-      this.socket = void 0;
-      oldCommands.forEach((info) => {
-        if (!("subscribe" in info)) {
-          info.reject(error(ERR_CONNECTION_LOST, "Connection lost"));
-        }
-      });
-      if (this.closeRequested) {
-        return;
-      }
-      this.fireEvent("disconnected");
-      const options2 = Object.assign(Object.assign({}, this.options), { setupRetry: 0 });
-      const reconnect = (tries) => {
-        setTimeout(async () => {
-          if (this.closeRequested) {
-            return;
-          }
-          if (DEBUG2) {
-            console.log("Trying to reconnect");
-          }
-          try {
-            const socket2 = await options2.createSocket(options2);
-            this._setSocket(socket2);
-          } catch (err) {
-            if (this._queuedMessages) {
-              const queuedMessages = this._queuedMessages;
-              this._queuedMessages = void 0;
-              for (const msg of queuedMessages) {
-                if (msg.reject) {
-                  msg.reject(ERR_CONNECTION_LOST);
-                }
-              }
-            }
-            if (err === ERR_INVALID_AUTH) {
-              this.fireEvent("reconnect-error", err);
-            } else {
-              reconnect(tries + 1);
-            }
-          }
-        }, Math.min(tries, 5) * 1e3);
-      };
-      if (this.suspendReconnectPromise) {
-        await this.suspendReconnectPromise;
-        this.suspendReconnectPromise = void 0;
-        this._queuedMessages = [];
-      }
-      reconnect(0);
-    };
-    this.options = options;
-    this.commandId = 2;
-    this.commands = /* @__PURE__ */ new Map();
-    this.eventListeners = /* @__PURE__ */ new Map();
-    this.closeRequested = false;
-    this._setSocket(socket);
-  }
-  get connected() {
-    return this.socket !== void 0 && this.socket.readyState == this.socket.OPEN;
-  }
-  _setSocket(socket) {
-    this.socket = socket;
-    this.haVersion = socket.haVersion;
-    socket.addEventListener("message", this._handleMessage);
-    socket.addEventListener("close", this._handleClose);
-    const oldSubscriptions = this.oldSubscriptions;
-    if (oldSubscriptions) {
-      this.oldSubscriptions = void 0;
-      oldSubscriptions.forEach((info) => {
-        if ("subscribe" in info && info.subscribe) {
-          info.subscribe().then((unsub) => {
-            info.unsubscribe = unsub;
-            info.resolve();
-          });
-        }
-      });
-    }
-    const queuedMessages = this._queuedMessages;
-    if (queuedMessages) {
-      this._queuedMessages = void 0;
-      for (const queuedMsg of queuedMessages) {
-        queuedMsg.resolve();
-      }
-    }
-    this.fireEvent("ready");
-  }
-  addEventListener(eventType, callback) {
-    let listeners = this.eventListeners.get(eventType);
-    if (!listeners) {
-      listeners = [];
-      this.eventListeners.set(eventType, listeners);
-    }
-    listeners.push(callback);
-  }
-  removeEventListener(eventType, callback) {
-    const listeners = this.eventListeners.get(eventType);
-    if (!listeners) {
-      return;
-    }
-    const index = listeners.indexOf(callback);
-    if (index !== -1) {
-      listeners.splice(index, 1);
-    }
-  }
-  fireEvent(eventType, eventData) {
-    (this.eventListeners.get(eventType) || []).forEach((callback) => callback(this, eventData));
-  }
-  suspendReconnectUntil(suspendPromise) {
-    this.suspendReconnectPromise = suspendPromise;
-  }
-  suspend() {
-    if (!this.suspendReconnectPromise) {
-      throw new Error("Suspend promise not set");
-    }
-    if (this.socket) {
-      this.socket.close();
-    }
-  }
-  /**
-   * Reconnect the websocket connection.
-   * @param force discard old socket instead of gracefully closing it.
-   */
-  reconnect(force = false) {
-    if (!this.socket) {
-      return;
-    }
-    if (!force) {
-      this.socket.close();
-      return;
-    }
-    this.socket.removeEventListener("message", this._handleMessage);
-    this.socket.removeEventListener("close", this._handleClose);
-    this.socket.close();
-    this._handleClose();
-  }
-  close() {
-    this.closeRequested = true;
-    if (this.socket) {
-      this.socket.close();
-    }
-  }
-  /**
-   * Subscribe to a specific or all events.
-   *
-   * @param callback Callback  to be called when a new event fires
-   * @param eventType
-   * @returns promise that resolves to an unsubscribe function
-   */
-  async subscribeEvents(callback, eventType) {
-    return this.subscribeMessage(callback, subscribeEvents(eventType));
-  }
-  ping() {
-    return this.sendMessagePromise(ping());
-  }
-  sendMessage(message, commandId) {
-    if (!this.connected) {
-      throw ERR_CONNECTION_LOST;
-    }
-    if (DEBUG2) {
-      console.log("Sending", message);
-    }
-    if (this._queuedMessages) {
-      if (commandId) {
-        throw new Error("Cannot queue with commandId");
-      }
-      this._queuedMessages.push({ resolve: () => this.sendMessage(message) });
-      return;
-    }
-    if (!commandId) {
-      commandId = this._genCmdId();
-    }
-    message.id = commandId;
-    this.socket.send(JSON.stringify(message));
-  }
-  sendMessagePromise(message) {
-    return new Promise((resolve, reject) => {
-      if (this._queuedMessages) {
-        this._queuedMessages.push({
-          reject,
-          resolve: async () => {
-            try {
-              resolve(await this.sendMessagePromise(message));
-            } catch (err) {
-              reject(err);
-            }
-          }
-        });
-        return;
-      }
-      const commandId = this._genCmdId();
-      this.commands.set(commandId, { resolve, reject });
-      this.sendMessage(message, commandId);
-    });
-  }
-  /**
-   * Call a websocket command that starts a subscription on the backend.
-   *
-   * @param message the message to start the subscription
-   * @param callback the callback to be called when a new item arrives
-   * @param [options.resubscribe] re-established a subscription after a reconnect. Defaults to true.
-   * @returns promise that resolves to an unsubscribe function
-   */
-  async subscribeMessage(callback, subscribeMessage, options) {
-    if (this._queuedMessages) {
-      await new Promise((resolve, reject) => {
-        this._queuedMessages.push({ resolve, reject });
-      });
-    }
-    if (options === null || options === void 0 ? void 0 : options.preCheck) {
-      const precheck = await options.preCheck();
-      if (!precheck) {
-        throw new Error("Pre-check failed");
-      }
-    }
-    let info;
-    await new Promise((resolve, reject) => {
-      const commandId = this._genCmdId();
-      info = {
-        resolve,
-        reject,
-        callback,
-        subscribe: (options === null || options === void 0 ? void 0 : options.resubscribe) !== false ? () => this.subscribeMessage(callback, subscribeMessage, options) : void 0,
-        unsubscribe: async () => {
-          if (this.connected) {
-            await this.sendMessagePromise(unsubscribeEvents(commandId));
-          }
-          this.commands.delete(commandId);
-        }
-      };
-      this.commands.set(commandId, info);
-      try {
-        this.sendMessage(subscribeMessage, commandId);
-      } catch (err) {
-      }
-    });
-    return () => info.unsubscribe();
-  }
-  _genCmdId() {
-    return ++this.commandId;
-  }
-};
-
-// node_modules/home-assistant-js-websocket/dist/index.js
-async function createConnection(options) {
-  const connOptions = Object.assign({ setupRetry: 0, createSocket }, options);
-  const socket = await connOptions.createSocket(connOptions);
-  const conn = new Connection(socket, connOptions);
-  return conn;
-}
-
-// src/ha/connection.ts
-function haTargetFromEnv(env) {
-  if (env.SUPERVISOR_TOKEN) {
-    const supervisor = (env.SUPERVISOR_URL ?? "http://supervisor").replace(/\/+$/, "");
-    return {
-      wsUrl: `${supervisor.replace(/^http/, "ws")}/core/websocket`,
-      restUrl: `${supervisor}/core/api`,
-      token: env.SUPERVISOR_TOKEN
-    };
-  }
-  if (env.HA_URL && env.HA_TOKEN) {
-    const base = env.HA_URL.replace(/\/+$/, "");
-    return {
-      wsUrl: `${base.replace(/^http/, "ws")}/api/websocket`,
-      restUrl: `${base}/api`,
-      token: env.HA_TOKEN
-    };
-  }
-  return void 0;
-}
-var HaCommandError = class extends UpstreamError {
-  constructor(type, code, message) {
-    super(`${type}: ${message} (${code})`, { retryable: code !== "unknown_command" });
-    this.type = type;
-    this.code = code;
-  }
-  type;
-  code;
-};
-var HA_CALL_TIMEOUT_MS = 3e4;
-function connectToHa(target, log, opts = {}) {
-  const authTimeoutMs = opts.authTimeoutMs ?? 3e4;
-  const callTimeoutMs = opts.callTimeoutMs ?? HA_CALL_TIMEOUT_MS;
-  const retryMinMs = opts.retryMinMs ?? 1e3;
-  const retryMaxMs = opts.retryMaxMs ?? 6e4;
-  const readyListeners = [];
-  let connection;
-  let closed = false;
-  let failures = 0;
-  let wake;
-  async function openWithRetry() {
-    for (; ; ) {
-      if (closed) throw ERR_CANNOT_CONNECT;
-      try {
-        const socket = await openSocket(target, log, authTimeoutMs);
-        failures = 0;
-        log.info(`connected to Home Assistant ${socket.haVersion} at ${target.wsUrl}`);
-        return socket;
-      } catch (err) {
-        const waitMs = Math.min(retryMinMs * 2 ** failures, retryMaxMs);
-        failures++;
-        log.warn(`${describeConnectFailure(target, err)}; retrying in ${formatSeconds(waitMs)}`);
-        await new Promise((resolve) => {
-          const timer = setTimeout(resolve, waitMs);
-          wake = () => {
-            clearTimeout(timer);
-            resolve();
-          };
-        });
-        wake = void 0;
-      }
-    }
-  }
-  const fireReady = () => {
-    for (const l of readyListeners) l();
-  };
-  createConnection({ createSocket: openWithRetry }).then(
-    (c) => {
-      if (closed) return c.close();
-      connection = c;
-      c.addEventListener(
-        "disconnected",
-        () => log.warn(`lost the connection to Home Assistant at ${target.wsUrl}; reconnecting`)
-      );
-      c.addEventListener("ready", fireReady);
-      fireReady();
-    },
-    // Only when closed before the first connection.
-    () => void 0
-  );
-  const heartbeatMs = opts.heartbeatMs ?? 1e4;
-  const pongTimeoutMs = opts.pongTimeoutMs ?? 5e3;
-  const heartbeat = setInterval(() => {
-    const c = connection;
-    if (!c?.connected) return;
-    let answered = false;
-    const watchdog = setTimeout(() => {
-      if (answered) return;
-      log.warn("Home Assistant did not answer a ping: reconnecting");
-      c.reconnect(true);
-    }, pongTimeoutMs);
-    c.ping().then(
-      () => {
-        answered = true;
-        clearTimeout(watchdog);
-      },
-      // The connection dropped while pinging: HAWS is already reconnecting.
-      () => clearTimeout(watchdog)
-    );
-  }, heartbeatMs);
-  heartbeat.unref();
-  function live(type) {
-    const c = connection;
-    if (!c?.connected)
-      throw new UpstreamError(`Home Assistant is not connected (${type} not sent)`, { retryable: true });
-    return c;
-  }
-  async function bounded(c, type, call, timeoutMs) {
-    let timer;
-    const timeout = new Promise((_, reject) => {
-      timer = setTimeout(() => {
-        log.warn(`Home Assistant did not answer ${type} within ${formatSeconds(timeoutMs)}: reconnecting`);
-        reject(
-          new UpstreamError(`Home Assistant did not answer ${type} within ${formatSeconds(timeoutMs)}`, {
-            retryable: true
-          })
-        );
-        if (connection === c && c.connected) c.reconnect(true);
-      }, timeoutMs);
-      timer.unref();
-    });
-    try {
-      return await Promise.race([call, timeout]);
-    } catch (err) {
-      throw asUpstream(type, err);
-    } finally {
-      clearTimeout(timer);
-    }
-  }
-  return {
-    get connected() {
-      return connection?.connected === true;
-    },
-    async send(msg, timeoutMs = callTimeoutMs) {
-      const type = String(msg.type);
-      const c = live(type);
-      return bounded(c, type, c.sendMessagePromise(msg), timeoutMs);
-    },
-    async subscribe(onEvent, msg, timeoutMs = callTimeoutMs) {
-      const type = String(msg.type);
-      const c = live(type);
-      const unsubscribe = await bounded(
-        c,
-        type,
-        c.subscribeMessage(onEvent, msg, { resubscribe: false }),
-        timeoutMs
-      );
-      return () => bounded(c, "unsubscribe_events", unsubscribe(), callTimeoutMs);
-    },
-    onReady(listener) {
-      readyListeners.push(listener);
-    },
-    close() {
-      closed = true;
-      clearInterval(heartbeat);
-      wake?.();
-      connection?.close();
-    }
-  };
-}
-function asUpstream(type, err) {
-  if (err instanceof UpstreamError) return err;
-  if (typeof err === "object" && err !== null && "code" in err) {
-    const e = err;
-    return new HaCommandError(type, String(e.code), String(e.message ?? e.code));
-  }
-  return new UpstreamError(`the connection to Home Assistant dropped during ${type}`, {
-    retryable: true,
-    cause: err
-  });
-}
-var ConnectFailure = class extends Error {
-  constructor(kind, detail) {
-    super(detail);
-    this.kind = kind;
-  }
-  kind;
-};
-function describeConnectFailure(target, err) {
-  const at = `Home Assistant at ${target.wsUrl}`;
-  if (err instanceof ConnectFailure) {
-    switch (err.kind) {
-      case "auth_invalid":
-        return `${at} refused the token (auth_invalid): check SUPERVISOR_TOKEN/HA_TOKEN`;
-      case "unreachable":
-        return `${at} is not reachable (${err.message})`;
-      case "login":
-        return `${at} did not finish the login (${err.message})`;
-    }
-  }
-  return `${at} could not be reached (${err instanceof Error ? err.message : String(err)})`;
-}
-function formatSeconds(ms) {
-  return `${Math.round(ms / 100) / 10} s`;
-}
-function openSocket(target, log, authTimeoutMs) {
-  return new Promise((resolve, reject) => {
-    const ws = new wrapper_default(target.wsUrl, { handshakeTimeout: 15e3 });
-    const timer = setTimeout(
-      () => fail(new ConnectFailure("login", `no answer within ${formatSeconds(authTimeoutMs)}`)),
-      authTimeoutMs
-    );
-    const fail = (why) => {
-      clearTimeout(timer);
-      log.debug(`Home Assistant websocket: ${why.kind}: ${why.message}`);
-      ws.removeAllListeners();
-      ws.on("error", () => {
-      });
-      ws.terminate();
-      reject(why);
-    };
-    ws.on(
-      "error",
-      (err) => fail(new ConnectFailure("unreachable", err.code ?? err.message))
-    );
-    ws.on("close", () => fail(new ConnectFailure("login", "closed during authentication")));
-    ws.on("message", (data) => {
-      let msg;
-      try {
-        msg = JSON.parse(String(data));
-      } catch {
-        return fail(new ConnectFailure("login", "not JSON during authentication"));
-      }
-      if (msg.type === "auth_required") ws.send(JSON.stringify({ type: "auth", access_token: target.token }));
-      else if (msg.type === "auth_invalid")
-        fail(new ConnectFailure("auth_invalid", msg.message ?? "invalid"));
-      else if (msg.type === "auth_ok") {
-        clearTimeout(timer);
-        ws.removeAllListeners();
-        ws.on("error", (err) => log.debug(`Home Assistant websocket: ${err.message}`));
-        const socket = ws;
-        socket.haVersion = msg.ha_version ?? "";
-        resolve(socket);
-      }
-    });
-  });
 }
 
 // src/ha/start.ts
@@ -26539,15 +25651,15 @@ function createHaBridge(deps) {
       else await sendStates();
     } catch (err) {
       if (!link.connected) {
-        log.debug(`Home Assistant bridge: ${describe3(err)}`);
+        log.debug(`Home Assistant bridge: ${describe2(err)}`);
         return;
       }
       if (mode === "connecting") {
-        log.warn(`Home Assistant bridge: ${describe3(err)}; trying again in ${retryMs / 1e3} s`);
+        log.warn(`Home Assistant bridge: ${describe2(err)}; trying again in ${retryMs / 1e3} s`);
         later(retryMs);
         retryMs = Math.min(retryMs * 2, timing.retryMaxMs);
       } else {
-        log.warn(`publishing to Home Assistant: ${describe3(err)}; sending again with the next refresh`);
+        log.warn(`publishing to Home Assistant: ${describe2(err)}; sending again with the next refresh`);
       }
     }
   }
@@ -26632,10 +25744,10 @@ function createHaBridge(deps) {
         void answerServiceCall(e.call_id, e.service, e.data ?? {});
         return;
       case "button_press":
-        deps.handlers.buttonPress(e.key).catch((err) => log.error(`button ${e.key}: ${describe3(err)}`));
+        deps.handlers.buttonPress(e.key).catch((err) => log.error(`button ${e.key}: ${describe2(err)}`));
         return;
       case "select_option":
-        deps.handlers.selectOption(e.key, e.option).catch((err) => log.error(`select ${e.key}: ${describe3(err)}`));
+        deps.handlers.selectOption(e.key, e.option).catch((err) => log.error(`select ${e.key}: ${describe2(err)}`));
         return;
       case "webhook":
         deps.handlers.webhook(e.payload, e.headers ?? {});
@@ -26662,14 +25774,14 @@ function createHaBridge(deps) {
     } catch (err) {
       answer = {
         success: false,
-        error: describe3(err),
+        error: describe2(err),
         error_kind: err instanceof InputError ? "input" : "upstream"
       };
     }
     try {
       await link.send({ type: "pve_backup/service_result", call_id: callId, ...answer });
     } catch (err) {
-      log.warn(`could not answer service call ${service}: ${describe3(err)}`);
+      log.warn(`could not answer service call ${service}: ${describe2(err)}`);
     }
   }
   async function enterFallback(outdated) {
@@ -26709,7 +25821,7 @@ function createHaBridge(deps) {
     if (notified) {
       await callService("persistent_notification", "dismiss", { notification_id: INSTALL_NOTIFICATION }).then(() => {
         notified = false;
-      }).catch((err) => log.warn(`could not dismiss the install notification: ${describe3(err)}`));
+      }).catch((err) => log.warn(`could not dismiss the install notification: ${describe2(err)}`));
     }
     for (const entityId of [...fallbackIds]) {
       const registered = await link.send({ type: "config/entity_registry/get", entity_id: entityId }).then(
@@ -26748,7 +25860,7 @@ function createHaBridge(deps) {
         body: JSON.stringify({ state: String(state), attributes }),
         signal: AbortSignal.timeout(timing.callTimeoutMs)
       }).catch((err) => {
-        throw new Error(`POST /api/states/${entityId}: ${describe3(err)}`);
+        throw new Error(`POST /api/states/${entityId}: ${describe2(err)}`);
       });
       if (epoch !== sentEpoch) return;
       if (res.ok) {
@@ -26766,10 +25878,10 @@ function createHaBridge(deps) {
         await callService("persistent_notification", "create", { notification_id: id, ...note });
       } catch (err) {
         if (!(err instanceof HaCommandError)) {
-          log.debug(`notification ${id} not posted yet: ${describe3(err)}`);
+          log.debug(`notification ${id} not posted yet: ${describe2(err)}`);
           continue;
         }
-        log.warn(`Home Assistant refused the notification ${id}: ${describe3(err)}`);
+        log.warn(`Home Assistant refused the notification ${id}: ${describe2(err)}`);
       }
       if (pendingNotes.get(id) === note) pendingNotes.delete(id);
     }
@@ -26815,7 +25927,7 @@ function createHaBridge(deps) {
     }
   };
 }
-function describe3(err) {
+function describe2(err) {
   if (err instanceof Error) return err.message;
   if (typeof err === "object" && err !== null && "message" in err)
     return String(err.message);
@@ -26899,7 +26011,8 @@ function createServiceHandlers(deps) {
             "changing tiers from Home Assistant (edit the add-on options, then call apply_policy)"
           );
         case "backup_home_assistant":
-          return notYet("backing up Home Assistant itself");
+          if (!deps.haBackup) throw new InputError("set 'ha_backups' in the add-on options first");
+          return deps.haBackup(data);
         case "verify":
           return notYet("verifying archives on the NAS");
         case "snooze":
@@ -26939,7 +26052,8 @@ function startHomeAssistant(deps) {
         await runtime.refreshNow();
         await bridge.idle();
       },
-      onPveNotification: deps.onPveNotification
+      onPveNotification: deps.onPveNotification,
+      haBackup: deps.haBackup?.(wsPortOf(link), (type, data) => bridge.fireEvent(type, data))
     })
   });
   let lastDeclaration;
@@ -27344,7 +26458,7 @@ async function main() {
   let lab;
   let config;
   if (args.scenario !== void 0) {
-    const demo = await import("./chunks/demo-Z4GQL3H5.js");
+    const demo = await import("./chunks/demo-ABLGYFRG.js");
     lab = await demo.startDemoLab(args.scenario, "real");
     log.info(`demo: running on the simulated lab '${args.scenario}' at ${lab.url}`);
     config = parseOptions(demo.demoOptions(lab, { refresh_interval_s: 10 }), { defaultTimeZone: "UTC" });
@@ -27405,7 +26519,8 @@ async function main() {
       log,
       nowMs,
       addonVersion: VERSION,
-      onPveNotification
+      onPveNotification,
+      haBackup: (ws, fire) => haBackupServiceFor(config, ws, log, fire)
     });
     bridge = ha.bridge;
     closeHa = ha.close;

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { createRequire as __pvebCreateRequire } from 'node:module';
-const require = __pvebCreateRequire(import.meta.url);
+const require = __pvebCreateRequire(import.meta.url); const __dirname = import.meta.dirname;
 
 // src/core/calendar.ts
 var FORMAT = "[WEEKDAY] [[YEARS-]MONTHS-DAYS] [HOURS:MINUTES[:SECONDS]] [UTC]";
@@ -293,4 +293,4 @@ export {
   nextOccurrence,
   previousOccurrence
 };
-//# sourceMappingURL=chunk-YRDKFA6Q.js.map
+//# sourceMappingURL=chunk-ZT2EAVEW.js.map

@@ -1,13 +1,18 @@
 #!/usr/bin/env node
 import { createRequire as __pvebCreateRequire } from 'node:module';
-const require = __pvebCreateRequire(import.meta.url);
+const require = __pvebCreateRequire(import.meta.url); const __dirname = import.meta.dirname;
+import {
+  nextOccurrence,
+  parseCalendarEvent,
+  previousOccurrence
+} from "./chunk-ZT2EAVEW.js";
 import {
   ConfigError,
   UpstreamError
-} from "./chunk-WA7CX4TT.js";
+} from "./chunk-ELGWSNVL.js";
 import {
   external_exports
-} from "./chunk-IESBVE27.js";
+} from "./chunk-EPHA2CMM.js";
 
 // src/config/schema.ts
 var UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -30,6 +35,30 @@ var ClusterOptions = external_exports.strictObject({
   token_secret: external_exports.string().regex(UUID_RE, "must be the token secret PVE showed at creation (a UUID)"),
   fingerprint: external_exports.string().regex(FINGERPRINT_RE, "must be the SHA-256 fingerprint of the PVE certificate, AB:CD:\u2026 (32 bytes)").optional(),
   verify_tls: external_exports.boolean().default(true)
+});
+var HaBackupsOptions = external_exports.strictObject({
+  // Optional one by one because the Supervisor writes the block as `{}` when unused; given at all,
+  // host, username and share_path are required (checked below).
+  host: external_exports.string().min(1, "must be the NAS's host name or address, e.g. 10.0.0.150").optional(),
+  port: external_exports.number().int().min(1).max(65535).default(22),
+  username: external_exports.string().min(1, "must be the NAS user that may read the share over SFTP").optional(),
+  // Neither is ever echoed back in a message.
+  password: external_exports.string().optional(),
+  private_key: external_exports.string().optional(),
+  host_key_fingerprint: external_exports.string().regex(
+    /^SHA256:[A-Za-z0-9+/]{43}=?$/,
+    "must be the NAS's SSH host key fingerprint as ssh-keygen -lf prints it, SHA256:\u2026 (leave it out once to be told the key the NAS offers)"
+  ).optional(),
+  share_path: external_exports.string().regex(
+    /^\//,
+    "must be the share's absolute path as SFTP shows it, e.g. /volume1/backups/homeassistant_backups"
+  ).optional(),
+  mount_name: external_exports.string().regex(/^[A-Za-z0-9_]+$/, "use letters, digits and '_' (the Supervisor's rule)").default("nas_backups"),
+  schedule: external_exports.string().regex(
+    /^(never|daily|(mon|tue|wed|thu|fri|sat|sun)(,(mon|tue|wed|thu|fri|sat|sun))*)$/,
+    "must be daily, never, or weekdays like mon,thu"
+  ).default("daily"),
+  copies: external_exports.number().int().min(1, "must be at least 1").default(3)
 });
 var TierOptions = external_exports.strictObject({
   name: external_exports.string().min(1, "must not be empty"),
@@ -59,9 +88,21 @@ var TopOptions = external_exports.strictObject({
   webhook_port: external_exports.number().int().min(0).max(65535).default(8098),
   install_integration: external_exports.boolean().default(false),
   /** Where PVE sends its vzdump notifications (a webhook target), when not through Home Assistant. */
-  push: PushOptions.optional()
+  push: PushOptions.optional(),
+  /** Home Assistant's own backups on the NAS share, checked over SFTP; `{}` (the Supervisor's empty block) is off. */
+  ha_backups: HaBackupsOptions.optional()
 });
 var OptionsSchema = TopOptions.superRefine((o, ctx) => {
+  const ha = o.ha_backups;
+  if (ha && (ha.host || ha.username || ha.share_path)) {
+    for (const key of ["host", "username", "share_path"])
+      if (!ha[key])
+        ctx.addIssue({
+          code: "custom",
+          path: ["ha_backups", key],
+          message: "needed once ha_backups is filled in"
+        });
+  }
   const seen = /* @__PURE__ */ new Map();
   o.tiers.forEach((t, i) => {
     const dup = o.tiers.findIndex((u) => u.name === t.name);
@@ -136,7 +177,8 @@ function parseOptions(raw, env) {
     apiPort: o.api_port,
     webhookPort: o.webhook_port,
     push: o.push?.url !== void 0 && o.push.secret !== void 0 ? { url: o.push.url, secret: o.push.secret } : void 0,
-    installIntegration: o.install_integration
+    installIntegration: o.install_integration,
+    haBackups: haBackupsOf(o.ha_backups)
   };
   return deepFreeze(config);
 }
@@ -176,7 +218,7 @@ function valueAt(raw, path) {
 }
 function keysAt(path) {
   const where = path.filter((k) => typeof k === "string").join(".");
-  const shape = where === "" ? TopOptions.shape : where === "clusters" ? ClusterOptions.shape : where === "tiers" ? TierOptions.shape : where === "push" ? PushOptions.shape : {};
+  const shape = where === "" ? TopOptions.shape : where === "clusters" ? ClusterOptions.shape : where === "tiers" ? TierOptions.shape : where === "push" ? PushOptions.shape : where === "ha_backups" ? HaBackupsOptions.shape : {};
   return Object.keys(shape);
 }
 function describeIssue(issue, raw) {
@@ -224,6 +266,21 @@ function editDistance(a, b) {
     prev = row;
   }
   return prev[b.length];
+}
+function haBackupsOf(h) {
+  if (!h?.host || !h.username || !h.share_path) return void 0;
+  return {
+    host: h.host,
+    port: h.port,
+    username: h.username,
+    password: h.password || void 0,
+    privateKey: h.private_key || void 0,
+    hostKeyFingerprint: h.host_key_fingerprint,
+    sharePath: h.share_path,
+    mountName: h.mount_name,
+    schedule: h.schedule === "never" || h.schedule === "daily" ? { recurrence: h.schedule, days: [] } : { recurrence: "custom_days", days: h.schedule.split(",") },
+    copies: h.copies
+  };
 }
 function normaliseFingerprint(fp) {
   const hex = fp.replace(/:/g, "").toUpperCase();
@@ -834,6 +891,246 @@ function canSeeBackups(perms, storage, vmid) {
   return hasPrivilege(perms, s, "Datastore.Allocate") || hasPrivilege(perms, s, "Datastore.AllocateSpace") && hasPrivilege(perms, `/vms/${vmid}`, "VM.Backup");
 }
 
+// src/core/selection.ts
+function jobSelects(job, guest) {
+  if (job.node !== void 0 && job.node !== guest.node) return false;
+  return selectionIncludes(job, guest);
+}
+function selectionIncludes(job, guest) {
+  const s = job.selection;
+  switch (s.kind) {
+    case "vmids":
+      return s.vmids.includes(guest.vmid);
+    case "all":
+      return !s.exclude.includes(guest.vmid);
+    case "pool":
+      return guest.pool === s.pool;
+  }
+}
+
+// src/core/status.ts
+function isProblem(status) {
+  return status === "failed" || status === "late" || status === "never" || status === "not_in_job";
+}
+function assessCluster(facts, policy, nowMs, previous = []) {
+  if (!facts.reachable) {
+    const reason = `cluster unreachable: ${facts.error}`;
+    return {
+      cluster: facts.cluster,
+      reachable: false,
+      problems: [reason],
+      guests: previous.filter((g) => g.cluster === facts.cluster).map((g) => ({ ...g, status: "unknown", reason, expectedByMs: null }))
+    };
+  }
+  const problems = [...facts.problems];
+  if (facts.jobsError) problems.push(facts.jobsError);
+  if (facts.guests.length === 0 && !hasPrivilege(facts.permissions, "/vms", "VM.Audit")) {
+    problems.push("the token sees no guests: grant it VM.Audit on /vms (e.g. the PVEAuditor role on /)");
+  }
+  const index = indexByVmid(facts);
+  const guests = facts.guests.filter((g) => !g.template || facts.jobs.some((j) => j.enabled && jobSelects(j, g))).map((g) => assessGuest(g, facts, index, policy, nowMs, previous)).sort((a, b) => a.vmid - b.vmid);
+  return { cluster: facts.cluster, reachable: true, problems, guests };
+}
+function indexByVmid(facts) {
+  const newest = new NewestArchives();
+  for (const a of facts.archives) newest.offer(a);
+  const group = (items) => {
+    const map = /* @__PURE__ */ new Map();
+    for (const item of items) {
+      const list = map.get(item.vmid);
+      if (list) list.push(item);
+      else map.set(item.vmid, [item]);
+    }
+    return map;
+  };
+  return { newest, attempts: group(facts.attempts), windows: /* @__PURE__ */ new Map() };
+}
+function assessGuest(guest, facts, index, policy, nowMs, previous) {
+  const tier = policy.tierOf(guest.vmid);
+  const covering = facts.jobs.filter((j) => j.enabled && jobSelects(j, guest));
+  const newest = index.newest.get(guest.vmid, guest.type);
+  const attempts = [...index.attempts.get(guest.vmid) ?? []].sort((a, b) => b.startMs - a.startMs);
+  const lastAttempt = attempts[0];
+  const name = guest.name || previous.find((p) => p.vmid === guest.vmid)?.name || `${guest.type === "qemu" ? "VM" : "CT"} ${guest.vmid}`;
+  const verdict = judge(guest, covering, newest, attempts, facts, index, policy, tier, nowMs);
+  return {
+    cluster: facts.cluster,
+    vmid: guest.vmid,
+    name,
+    type: guest.type,
+    node: guest.node,
+    tier: tier?.tier ?? null,
+    lastBackup: newest ? toLastBackup(newest) : null,
+    lastAttempt: lastAttempt ? toLastAttempt(lastAttempt) : null,
+    jobs: covering.map((j) => j.id),
+    // One literal, in the key order reports always had: one object shape for all of them.
+    status: verdict.status,
+    reason: verdict.reason,
+    expectedByMs: verdict.expectedByMs
+  };
+}
+function judge(guest, covering, newest, attempts, facts, index, policy, tier, nowMs) {
+  const tz = policy.timeZone;
+  if (facts.jobsError) return { status: "unknown", reason: facts.jobsError, expectedByMs: null };
+  const active = attempts.find((a) => a.outcome === "running" || a.outcome === "waiting");
+  if (active) {
+    const reason = active.outcome === "waiting" ? `queued in backup task on ${active.node}, waiting for its turn` : `backup running on ${active.node} since ${formatWall(active.startMs, tz)}`;
+    return { status: "running", reason, expectedByMs: null };
+  }
+  if (guest.lock === "backup") {
+    return { status: "running", reason: `PVE holds a backup lock on ${guest.vmid}`, expectedByMs: null };
+  }
+  const finished = attempts[0];
+  if (finished?.outcome === "failed" && (!newest || finished.startMs > newest.timeMs)) {
+    return {
+      status: "failed",
+      reason: `backup on ${formatWall(finished.startMs, tz)} failed: ${finished.error ?? "no error line in the task log"}`,
+      expectedByMs: null
+    };
+  }
+  if (covering.length === 0)
+    return { status: "not_in_job", reason: notInJobReason(guest, facts), expectedByMs: null };
+  const graceMs = (tier?.graceMin ?? policy.defaultGraceMin) * 6e4;
+  const windowKey = `${covering.map((j) => j.id).join(",")}@${graceMs}`;
+  const schedule = index.windows.get(windowKey) ?? dueWindow(covering, nowMs - graceMs, tz);
+  index.windows.set(windowKey, schedule);
+  const hidden = hiddenStorages(guest, covering, facts);
+  if (!newest) {
+    if (hidden.length > 0) return unknown(hidden, "no backup visible");
+    const missing = covering.filter((j) => !facts.storages.some((s) => s.storage === targetStorage(j)));
+    const why = missing.length ? `; job ${missing[0]?.id} targets storage '${targetStorage(missing[0])}', which does not exist` : "";
+    return {
+      status: "never",
+      reason: `in job ${covering.map((j) => j.id).join(", ")} but no backup on any backup storage${why}`,
+      expectedByMs: schedule.nextMs === void 0 ? null : schedule.nextMs + graceMs
+    };
+  }
+  if (schedule.dueMs === void 0 && schedule.nextMs === void 0) {
+    return {
+      status: "unknown",
+      reason: `cannot evaluate the schedule of job ${covering.map((j) => `${j.id} ('${j.schedule ?? ""}')`).join(", ")}`,
+      expectedByMs: null
+    };
+  }
+  if (schedule.dueMs !== void 0 && newest.timeMs < schedule.dueMs) {
+    if (hidden.length > 0) return unknown(hidden, "newest visible backup is late");
+    return {
+      status: "late",
+      reason: `newest backup is from ${formatWall(newest.timeMs, tz)}; the run due ${formatWall(schedule.dueMs, tz)} left none${guestNodeNote(guest, facts)}`,
+      expectedByMs: schedule.dueMs + graceMs
+    };
+  }
+  return {
+    status: "ok",
+    reason: `backed up ${formatWall(newest.timeMs, tz)} to ${newest.storage}`,
+    expectedByMs: schedule.nextMs === void 0 ? null : schedule.nextMs + graceMs
+  };
+}
+function unknown(hidden, what) {
+  return { status: "unknown", reason: `${what}, and ${hidden.join("; ")}`, expectedByMs: null };
+}
+function dueWindow(jobs, cutoffMs, tz) {
+  let dueMs;
+  let nextMs;
+  for (const job of jobs) {
+    const parsed = parseCalendarEvent(job.schedule ?? "");
+    if (!parsed.ok) continue;
+    const due = previousOccurrence(parsed.event, cutoffMs, tz);
+    const next = nextOccurrence(parsed.event, cutoffMs, tz);
+    if (due !== void 0 && (dueMs === void 0 || due > dueMs)) dueMs = due;
+    if (next !== void 0 && (nextMs === void 0 || next < nextMs)) nextMs = next;
+  }
+  return { dueMs, nextMs };
+}
+function targetStorage(job) {
+  return job.storage ?? "local";
+}
+function hiddenStorages(guest, covering, facts) {
+  const reasons = /* @__PURE__ */ new Set();
+  for (const storage of new Set(covering.map(targetStorage))) {
+    const views = facts.storages.filter((s) => s.storage === storage);
+    if (views.length === 0) continue;
+    const shared = views.some((v) => v.shared);
+    const key = shared ? storage : `${storage}@${guest.node}`;
+    if (!facts.listed.includes(key)) {
+      const nodeDown = facts.nodes.find((n) => n.name === guest.node && !n.online);
+      if (!shared && nodeDown)
+        reasons.add(`node ${guest.node} is offline, so its storage '${storage}' cannot be read`);
+      else if (views.every((v) => !v.active))
+        reasons.add(`storage '${storage}' is not active (PVE cannot mount it: is the NAS up?)`);
+      else reasons.add(`storage '${storage}' could not be listed`);
+    } else if (!canSeeBackups(facts.permissions, storage, guest.vmid)) {
+      reasons.add(
+        `the token may not see backups on '${storage}' (PVE then lists none): grant Datastore.Allocate on /storage/${storage}, or Datastore.AllocateSpace there and VM.Backup on /vms/${guest.vmid}`
+      );
+    }
+  }
+  return [...reasons];
+}
+function notInJobReason(guest, facts) {
+  const pinned = facts.jobs.find((j) => j.enabled && selectionIncludes(j, guest));
+  if (pinned) return `job ${pinned.id} runs only on node ${pinned.node}, but the guest is on ${guest.node}`;
+  const disabled = facts.jobs.filter((j) => !j.enabled && selectionIncludes(j, guest));
+  if (disabled.length > 0) return `only in disabled job ${disabled.map((j) => j.id).join(", ")}`;
+  return "no backup job selects this guest";
+}
+function guestNodeNote(guest, facts) {
+  return facts.nodes.some((n) => n.name === guest.node && !n.online) ? ` (node ${guest.node} is offline)` : "";
+}
+function toLastBackup(a) {
+  return {
+    timeMs: a.timeMs,
+    volid: a.volid,
+    storage: a.storage,
+    sizeBytes: a.sizeBytes,
+    notes: a.notes ?? null
+  };
+}
+function toLastAttempt(a) {
+  return { upid: a.upid, startMs: a.startMs, endMs: a.endMs, outcome: a.outcome, error: a.error };
+}
+var wallFormats = /* @__PURE__ */ new Map();
+function formatWall(ms, timeZone) {
+  let f = wallFormats.get(timeZone);
+  if (!f) {
+    f = new Intl.DateTimeFormat("sv-SE", {
+      timeZone,
+      year: "numeric",
+      month: "2-digit",
+      day: "2-digit",
+      hour: "2-digit",
+      minute: "2-digit",
+      hourCycle: "h23"
+    });
+    wallFormats.set(timeZone, f);
+  }
+  return f.format(ms);
+}
+
+// src/core/scheduled-run.ts
+var SCHEDULER_START_SLACK_MS = 6e4;
+function isUnattributedFailure(summary) {
+  return summary.jobOutcome === "failed" && summary.guests.length === 0 && summary.requestedVmids.length === 0;
+}
+function scheduledRunGuests(run, jobs, guests, timeZone) {
+  if (!isUnattributedFailure(run.summary)) return [];
+  const storage = /storage '([^']+)'/.exec(run.summary.jobError ?? "")?.[1];
+  const vmids = /* @__PURE__ */ new Set();
+  for (const job of jobs) {
+    if (!job.enabled || job.node !== void 0 && job.node !== run.node) continue;
+    if (storage !== void 0 && targetStorage(job) !== storage) continue;
+    if (!dueAt(job, run.startMs, timeZone)) continue;
+    for (const guest of guests) if (guest.node === run.node && jobSelects(job, guest)) vmids.add(guest.vmid);
+  }
+  return [...vmids].sort((a, b) => a - b);
+}
+function dueAt(job, startMs, timeZone) {
+  const parsed = parseCalendarEvent(job.schedule ?? "");
+  if (!parsed.ok) return false;
+  const due = previousOccurrence(parsed.event, startMs, timeZone);
+  return due !== void 0 && due >= startMs - SCHEDULER_START_SLACK_MS;
+}
+
 // src/core/size.ts
 var UNIT_BYTES = {
   B: 1,
@@ -1284,6 +1581,7 @@ var TASK_LOG_MAX_BYTES = 8 * 1024 * 1024;
 function createPveReader(deps) {
   const { api, cluster, log } = deps;
   const windowMs = deps.taskWindowMs ?? DEFAULT_TASK_WINDOW_MS;
+  const timeZone = deps.timeZone ?? "UTC";
   const finishedLogs = /* @__PURE__ */ new Map();
   return {
     async readFacts(nowMs) {
@@ -1325,7 +1623,7 @@ function createPveReader(deps) {
             source: "all",
             since: sinceSec,
             limit: 1e3
-          }).then((d) => readAttempts(Tasks.parse(d), seenUpids))
+          }).then((d) => readTaskLogs(Tasks.parse(d), seenUpids))
         )
       );
       let guests;
@@ -1375,7 +1673,8 @@ function createPveReader(deps) {
       taskRes.forEach((r, i) => {
         const node = online[i];
         if (r.status === "fulfilled") {
-          attempts.push(...r.value.attempts);
+          for (const { task, log: log2 } of r.value.runs)
+            attempts.push(...toAttempts(task, attributed(task, log2, jobs, guests)));
           const [first] = r.value.unreadLogs;
           if (first)
             problems.push(
@@ -1406,6 +1705,12 @@ function createPveReader(deps) {
       };
     }
   };
+  function attributed(task, log2, jobs, guests) {
+    if (!log2?.lines || task.id) return log2?.summary;
+    const run = { node: task.node, startMs: task.starttime * 1e3, summary: log2.summary };
+    const requestedVmids = scheduledRunGuests(run, jobs, guests, timeZone);
+    return requestedVmids.length > 0 ? parseTaskLog(log2.lines, { requestedVmids }) : log2.summary;
+  }
   function forgetLogsNotIn(seen) {
     for (const upid of finishedLogs.keys()) if (!seen.has(upid)) finishedLogs.delete(upid);
   }
@@ -1437,7 +1742,7 @@ function createPveReader(deps) {
     if (odd) throw new UpstreamError("unexpected answer from PVE for task log", { retryable: true });
     return lines;
   }
-  async function readAttempts(tasks, seen) {
+  async function readTaskLogs(tasks, seen) {
     for (const t of tasks) seen.add(t.upid);
     const unreadLogs = [];
     const logs = await Promise.all(
@@ -1450,15 +1755,16 @@ function createPveReader(deps) {
             if (t.id && /^\d+$/.test(t.id)) return void 0;
             const head = summarizeOkTaskHead(await readLog(t, { limit: OK_TASK_HEAD_LINES }));
             if (head) {
-              finishedLogs.set(t.upid, head);
-              return head;
+              finishedLogs.set(t.upid, { summary: head });
+              return { summary: head };
             }
           }
           const lines = await readLog(t, { limit: 0 });
           const requestedVmids = t.id && /^\d+$/.test(t.id) ? [Number(t.id)] : [];
           const summary = parseTaskLog(lines, { requestedVmids });
-          if (t.endtime !== void 0 && summary.jobOutcome !== "running") finishedLogs.set(t.upid, summary);
-          return summary;
+          const read = isUnattributedFailure(summary) ? { summary, lines } : { summary };
+          if (t.endtime !== void 0 && summary.jobOutcome !== "running") finishedLogs.set(t.upid, read);
+          return read;
         } catch (err) {
           const reason = describeFailure(err, "task log");
           log.warn(`${cluster}: cannot read log of ${t.upid}: ${reason}`);
@@ -1467,7 +1773,7 @@ function createPveReader(deps) {
         }
       })
     );
-    return { attempts: tasks.flatMap((t, i) => toAttempts(t, logs[i])), unreadLogs };
+    return { runs: tasks.map((task, i) => ({ task, log: logs[i] })), unreadLogs };
   }
 }
 async function checkInSlices(data) {
@@ -1512,21 +1818,6 @@ function backupStoragesToList(resources, online) {
   return out;
 }
 
-// src/log.ts
-var order = { debug: 0, info: 1, warn: 2, error: 3 };
-function createConsoleLogger(level = "info", write = (s) => process.stderr.write(s)) {
-  const at = (l) => (msg) => {
-    if (order[l] >= order[level]) write(`${(/* @__PURE__ */ new Date()).toISOString()} ${l.toUpperCase().padEnd(5)} ${msg}
-`);
-  };
-  return { debug: at("debug"), info: at("info"), warn: at("warn"), error: at("error") };
-}
-var silentLogger = { debug() {
-}, info() {
-}, warn() {
-}, error() {
-} };
-
 export {
   parseOptions,
   nearest,
@@ -1534,10 +1825,12 @@ export {
   createTransport,
   createPveApi,
   describeFailure,
-  NewestArchives,
   isNewer,
   hasPrivilege,
   canSeeBackups,
+  isProblem,
+  assessCluster,
+  formatWall,
   parseTaskLog,
   toGuests,
   toNodes,
@@ -1551,8 +1844,6 @@ export {
   LogLines,
   logLineText,
   PermissionMap,
-  createPveReader,
-  createConsoleLogger,
-  silentLogger
+  createPveReader
 };
-//# sourceMappingURL=chunk-WA6DBSGN.js.map
+//# sourceMappingURL=chunk-VUTXPP47.js.map

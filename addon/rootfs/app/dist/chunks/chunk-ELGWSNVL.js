@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { createRequire as __pvebCreateRequire } from 'node:module';
-const require = __pvebCreateRequire(import.meta.url);
+const require = __pvebCreateRequire(import.meta.url); const __dirname = import.meta.dirname;
 
 // src/errors.ts
 var ConfigError = class extends Error {
@@ -32,4 +32,4 @@ export {
   UpstreamError,
   InputError
 };
-//# sourceMappingURL=chunk-WA7CX4TT.js.map
+//# sourceMappingURL=chunk-ELGWSNVL.js.map

@@ -1,11 +1,11 @@
 #!/usr/bin/env node
 import { createRequire as __pvebCreateRequire } from 'node:module';
-const require = __pvebCreateRequire(import.meta.url);
+const require = __pvebCreateRequire(import.meta.url); const __dirname = import.meta.dirname;
 import {
   nextOccurrence,
   parseCalendarEvent,
   previousOccurrence
-} from "./chunk-YRDKFA6Q.js";
+} from "./chunk-ZT2EAVEW.js";
 
 // src/core/policy.ts
 var OWNED_PREFIX = "pve-backup-";
@@ -286,4 +286,4 @@ export {
   planIsEmpty,
   tierDurations
 };
-//# sourceMappingURL=chunk-MEHIAMJT.js.map
+//# sourceMappingURL=chunk-EYQYODDA.js.map

@@ -1,11 +1,11 @@
 #!/usr/bin/env node
 import { createRequire as __pvebCreateRequire } from 'node:module';
-const require = __pvebCreateRequire(import.meta.url);
+const require = __pvebCreateRequire(import.meta.url); const __dirname = import.meta.dirname;
 import {
   __commonJS,
   __require,
   __toESM
-} from "./chunk-IESBVE27.js";
+} from "./chunk-HKCLG24W.js";
 
 // node_modules/ws/lib/constants.js
 var require_constants = __commonJS({
@@ -3749,4 +3749,4 @@ export {
   import_websocket_server,
   wrapper_default
 };
-//# sourceMappingURL=chunk-ROGHUQZV.js.map
+//# sourceMappingURL=chunk-2HEAK642.js.map
