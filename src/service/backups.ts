@@ -1,5 +1,6 @@
 import type { Config } from "../config/schema.js";
 import { planBackupNow, requestedVmids } from "../core/backup-now.js";
+import type { FinishedResult } from "../core/finished.js";
 import { InputError } from "../errors.js";
 import type { Logger } from "../log.js";
 import type { PveApi } from "../pve/api.js";
@@ -7,16 +8,7 @@ import { followTask, type StartedTask, startBackups, type TaskProgress } from ".
 import type { Monitor } from "./monitor.js";
 
 /** One guest's result of a backup run, as events and service responses report it. */
-export interface GuestBackupResult {
-  readonly cluster: string;
-  readonly vmid: number;
-  readonly name: string;
-  readonly status: "ok" | "warnings" | "failed";
-  readonly sizeBytes: number | null;
-  readonly durationSec: number | null;
-  readonly error: string | null;
-  readonly upid: string;
-}
+export type GuestBackupResult = FinishedResult;
 
 export type BackupEvent =
   | { readonly kind: "started"; readonly cluster: string; readonly task: StartedTask }

@@ -1,7 +1,7 @@
 import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
+import type { Browser, BrowserContext, Page } from "playwright-core";
 import { benchLab } from "../../bench/lab-gen.js";
 import type { Options } from "../../src/config/schema.js";
 import { demoOptions } from "../../src/demo.js";
@@ -9,6 +9,7 @@ import { type SimLab, startSimLab } from "../../src/sim/lab.js";
 import type { Scenario } from "../../src/sim/scenario.js";
 import { type AddonProcess, addon } from "../ha/addon.js";
 import { freePort, type Hass, startHass, waitFor } from "../ha/hass.js";
+import { logIn } from "../ha/users.js";
 import { shiftScenario } from "./shift.js";
 
 /**
@@ -18,7 +19,6 @@ import { shiftScenario } from "./shift.js";
  */
 
 const root = join(import.meta.dirname, "../..");
-export const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 export const SHOTS = join(root, "test-results/card");
 
 /**
@@ -58,7 +58,10 @@ export async function startStack(
   // The harness onboards the API steps; the frontend also wants the last one done.
   const step = await fetch(`${hass.url}/api/onboarding/integration`, {
     method: "POST",
-    headers: { authorization: `Bearer ${await userToken(hass.url)}`, "content-type": "application/json" },
+    headers: {
+      authorization: `Bearer ${await logIn(hass.url, "test", "test-password-123")}`,
+      "content-type": "application/json",
+    },
     body: JSON.stringify({ client_id: `${hass.url}/`, redirect_uri: `${hass.url}/?auth_callback=1` }),
   });
   if (!step.ok) throw new Error(`onboarding integration step: ${step.status} ${await step.text()}`);
@@ -90,39 +93,6 @@ export async function startStack(
   return stack;
 }
 
-/** An access token of the harness's user through the login flow (the API wants a user's own). */
-async function userToken(url: string): Promise<string> {
-  const clientId = `${url}/`;
-  const post = async (path: string, body: unknown) => {
-    const r = await fetch(`${url}${path}`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify(body),
-    });
-    return (await r.json()) as Record<string, string>;
-  };
-  const flow = await post("/auth/login_flow", {
-    client_id: clientId,
-    handler: ["homeassistant", null],
-    redirect_uri: `${url}/?auth_callback=1`,
-  });
-  const done = await post(`/auth/login_flow/${flow.flow_id}`, {
-    client_id: clientId,
-    username: "test",
-    password: "test-password-123",
-  });
-  const tokens = await fetch(`${url}/auth/token`, {
-    method: "POST",
-    headers: { "content-type": "application/x-www-form-urlencoded" },
-    body: new URLSearchParams({
-      grant_type: "authorization_code",
-      code: String(done.result),
-      client_id: clientId,
-    }),
-  });
-  return ((await tokens.json()) as { access_token: string }).access_token;
-}
-
 /** The bench lab's token (bench/lab-gen.ts). */
 export const BENCH_TOKEN = { id: "root@pam!bench", secret: "11111111-2222-4333-8444-555555555555" };
 /** Options beyond the cluster for the generated lab: its storage, no tiers. */
@@ -149,22 +119,7 @@ export function bigLab(guests: number): { scenario: Scenario; options: (lab: Sim
   };
 }
 
-export function launchChromium(): Promise<Browser> {
-  // Playwright gives every launch a fresh temporary profile (its --user-data-dir).
-  return chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: [
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-quic",
-      "--no-first-run",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-    ],
-  });
-}
+export { launchChromium } from "../support/chromium.js";
 
 export interface PageOptions {
   dark?: boolean;

@@ -28,7 +28,8 @@ export async function createUser(hass: Hass, name: string, group: UserGroup): Pr
   return { id: user.id, name, token: await logIn(hass.url, username, password) };
 }
 
-async function logIn(url: string, username: string, password: string): Promise<string> {
+/** An access token of a user through the login flow (some APIs want a user's own, not a long-lived one). */
+export async function logIn(url: string, username: string, password: string): Promise<string> {
   const clientId = `${url}/`;
   const post = async (path: string, body: unknown) => {
     const res = await fetch(`${url}${path}`, {
