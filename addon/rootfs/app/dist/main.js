@@ -27,7 +27,7 @@ import {
   startWebhookServer,
   toStatusJson,
   wsPortOf
-} from "./chunks/chunk-BERS7537.js";
+} from "./chunks/chunk-TYGNSAOY.js";
 import {
   require_safer
 } from "./chunks/chunk-PWZW2LHD.js";

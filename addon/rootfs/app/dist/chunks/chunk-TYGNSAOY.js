@@ -2832,4 +2832,4 @@ export {
   parseCommandLine,
   VERSION
 };
-//# sourceMappingURL=chunk-BERS7537.js.map
+//# sourceMappingURL=chunk-TYGNSAOY.js.map
