@@ -80,15 +80,22 @@ function compile(routes: readonly Route[]): CompiledRoute[] {
   return routes.map((route) => ({ route, segments: route.path.split("/").filter(Boolean) }));
 }
 
-/** Segment-wise match: `{x}` takes exactly one segment. */
+/**
+ * Segment-wise match: `{x}` takes exactly one segment; a last `{x*}` takes the rest, slashes and
+ * all (PVE's `fragmentDelimiter => ''`: a volume id such as `nas:backup/vzdump-…` is one parameter).
+ */
 function match(compiled: readonly CompiledRoute[], method: string, segments: readonly string[]) {
   for (const c of compiled) {
-    if (c.route.method !== method || c.segments.length !== segments.length) continue;
+    const last = c.segments[c.segments.length - 1] ?? "";
+    const rest = last.endsWith("*}");
+    if (c.route.method !== method) continue;
+    if (rest ? segments.length < c.segments.length : c.segments.length !== segments.length) continue;
     const params: Record<string, string> = {};
     let ok = true;
     c.segments.forEach((seg, i) => {
       const given = segments[i] as string;
-      if (seg.startsWith("{")) params[seg.slice(1, -1)] = given;
+      if (rest && i === c.segments.length - 1) params[seg.slice(1, -2)] = segments.slice(i).join("/");
+      else if (seg.startsWith("{")) params[seg.slice(1, -1)] = given;
       else if (seg !== given) ok = false;
     });
     if (ok) return { route: c.route, pathParams: params };

@@ -14,6 +14,7 @@ import {
   archivesOn,
   archiveVolid,
   findStorage,
+  maxProtectedBackups,
   type SimArchive,
   type SimState,
   type SimStorage,
@@ -21,6 +22,7 @@ import {
   storageEnabledOn,
 } from "./state.js";
 import { nodeStats } from "./stats.js";
+import { TaskFailure } from "./task-engine.js";
 import { decodeUpid } from "./upid.js";
 import { type ParamSchema, type ParamValue, splitList } from "./validate.js";
 import { planVzdump, vzdumpWorker } from "./vzdump.js";
@@ -99,6 +101,29 @@ export function nodeRoutes(deps: SimDeps): Route[] {
       proxyToNode: true,
       permission: STORAGE_READ,
       handle: ({ caller, node }, p) => storageContent(state, caller, node, p),
+    },
+    {
+      method: "PUT",
+      path: "/nodes/{node}/storage/{storage}/content/{volume*}",
+      params: {
+        ...NODE_STORAGE,
+        volume: { type: "string" },
+        notes: { type: "string", optional: true },
+        protected: { type: "boolean", optional: true },
+      },
+      proxyToNode: true,
+      handle: ({ caller, node }, p) => updateAttributes(state, caller, node, p),
+    },
+    {
+      method: "DELETE",
+      path: "/nodes/{node}/storage/{storage}/content/{volume*}",
+      params: {
+        ...NODE_STORAGE,
+        volume: { type: "string" },
+        delay: { type: "integer", minimum: 1, maximum: 30, optional: true },
+      },
+      proxyToNode: true,
+      handle: (ctx, p) => deleteVolume(deps, ctx, p),
     },
     {
       method: "GET",
@@ -298,6 +323,100 @@ function storageContent(
     items.push(itemJson(entry));
   }
   return new JsonText(`[${items.join(",")}]`);
+}
+
+/**
+ * The backup archive a `.../content/{volume}` call names (full volid, or the volume name below the
+ * path's storage), after STO `check_volume_access`: Datastore.Allocate on the storage, or
+ * Datastore.AllocateSpace on it and VM.Backup on the owner.
+ */
+function accessibleVolume(
+  state: SimState,
+  caller: Caller,
+  node: string,
+  p: Readonly<Record<string, ParamValue>>,
+) {
+  const storage = activate(state, String(p.storage), node);
+  const given = String(p.volume);
+  const volid = given.includes(":") ? given : `${storage.id}:${given}`;
+  const entry = archivesByVolid(state).find(
+    (e) => e.volid === volid && (storage.shared || e.archive.node === node),
+  );
+  if (!entry || entry.archive.storage !== storage.id) throw died(`volume '${volid}' does not exist`);
+  const archive = entry.archive;
+  const path = `/storage/${storage.id}`;
+  if (!caller.has(path, "Datastore.Allocate")) {
+    caller.check(path, ["Datastore.AllocateSpace"]);
+    caller.check(`/vms/${archive.vmid}`, ["VM.Backup"]);
+  }
+  return { storage, archive, volid, path };
+}
+
+/**
+ * `DELETE .../content/{volume}` (§5.3): an `imgdel` task removes the archive with its log and
+ * notes; a protected archive makes the task fail. With `delay` the call waits for the task (the
+ * sim's finishes at once) and answers `null`, or a 500 with the task's error.
+ */
+function deleteVolume(deps: SimDeps, ctx: RouteContext, p: Readonly<Record<string, ParamValue>>) {
+  const { state } = deps;
+  const { storage, archive, volid } = accessibleVolume(state, ctx.caller, ctx.node, p);
+  const volname = volid.slice(volid.indexOf(":") + 1);
+  const task = deps.engine.start(
+    {
+      node: ctx.node,
+      user: ctx.caller.tokenId,
+      type: "imgdel",
+      id: `${archive.vmid}@${storage.id}`,
+      // biome-ignore lint/correctness/useYield: the removal takes no time in the sim.
+      makeWorker: function* () {
+        if (archive.protected)
+          throw new TaskFailure(`cannot remove protected volume '${volname}' on '${storage.id}'`);
+        const at = state.archives.indexOf(archive);
+        if (at >= 0) state.archives.splice(at, 1);
+        return "ok";
+      },
+    },
+    ctx.nowMs,
+  );
+  while (deps.engine.runNext(ctx.nowMs)) {
+    /* run everything due now */
+  }
+  if (p.delay === undefined || task.endMs === undefined) return task.upid;
+  const last = task.log[task.log.length - 1] ?? "";
+  if (last.startsWith("TASK ERROR: ")) throw died(last.slice("TASK ERROR: ".length));
+  return null;
+}
+
+/**
+ * `PUT .../content/{volume}` (§5.3, STO `API2/Storage/Content.pm` + `Storage.pm`
+ * `update_volume_attribute`): notes and protection of a backup archive. The caller needs the
+ * volume access a listing needs (Datastore.Allocate on the storage, or Datastore.AllocateSpace
+ * on it and VM.Backup on the owner); protecting one more archive of a guest that already has
+ * `max-protected-backups` protected ones of its type fails. Answers `null`.
+ */
+function updateAttributes(
+  state: SimState,
+  caller: Caller,
+  node: string,
+  p: Readonly<Record<string, ParamValue>>,
+): null {
+  const { storage, archive: a, path } = accessibleVolume(state, caller, node, p);
+  if (p.notes !== undefined) a.notes = String(p.notes) === "" ? undefined : String(p.notes);
+  if (p.protected !== undefined) {
+    const protect = perlTrue(p.protected);
+    const max = maxProtectedBackups(storage, caller.has(path, "Datastore.Allocate"));
+    if (protect && !a.protected && max > -1) {
+      const count = archivesOn(state, storage, node).filter(
+        (o) => o.vmid === a.vmid && o.type === a.type && o.protected,
+      ).length;
+      if (count >= max)
+        throw died(
+          `The number of protected backups per guest is limited to ${max} on storage '${storage.id}'`,
+        );
+    }
+    a.protected = protect;
+  }
+  return null;
 }
 
 /**
@@ -537,6 +656,8 @@ function startVzdump(
     // The path's node is also vzdump's `node` option: guests elsewhere are dropped, not skipped.
     selectionNode: node,
     mayBackup: (vmid) => caller.has(`/vms/${vmid}`, "VM.Backup"),
+    maxProtected: (target) =>
+      maxProtectedBackups(target, caller.has(`/storage/${target.id}`, "Datastore.Allocate")),
   });
   // Nothing of the selection lives here: PVE answers "OK" and starts nothing (§11.5).
   if (!plan) return "OK";

@@ -1,6 +1,6 @@
 import { nextRunMs, readCalendarEvent, type SimCalendarEvent } from "./calendar.js";
 import { jobRunOptions } from "./jobs.js";
-import type { SimJob } from "./state.js";
+import { maxProtectedBackups, type SimJob } from "./state.js";
 import type { TaskEngine } from "./task-engine.js";
 import { planVzdump, type VzdumpDeps, vzdumpWorker } from "./vzdump.js";
 
@@ -59,6 +59,8 @@ export function createScheduler(deps: SchedulerDeps, startMs: number): Scheduler
         options,
         selectionNode: job.node === undefined ? undefined : String(job.node),
         mayBackup: () => true,
+        // Scheduled runs are root's: only a configured `max-protected-backups` limits them.
+        maxProtected: (storage) => maxProtectedBackups(storage, true),
       });
       if (!plan) continue;
       deps.engine.start(

@@ -37,6 +37,17 @@ export interface SimStorage {
   config?: Record<string, string | number>;
 }
 
+/**
+ * How many protected archives per guest `storage` holds for a caller (STO
+ * `get_max_protected_backups`): the storage's `max-protected-backups` when set, else unlimited (-1)
+ * for a caller with Datastore.Allocate on it and 5 for anyone else.
+ */
+export function maxProtectedBackups(storage: SimStorage, mayAllocate: boolean): number {
+  const configured = storage.config?.["max-protected-backups"];
+  if (configured !== undefined) return Number(configured);
+  return mayAllocate ? -1 : 5;
+}
+
 /** An NFS server of the lab network (scenario `nfsServers`). */
 export type SimNfsServer = ParsedScenario["nfsServers"][number];
 

@@ -61,6 +61,8 @@ export interface VzdumpRun {
   readonly cmdline: string;
   /** VM.Backup on `/vms/<vmid>` of the caller, checked inside the worker. */
   readonly mayBackup: (vmid: number) => boolean;
+  /** `max-protected-backups` of the target storage for the caller (-1: unlimited); absent: -1. */
+  readonly maxProtected?: (storage: SimStorage) => number;
   readonly replay?: Replay;
 }
 
@@ -257,6 +259,17 @@ function* backupGuest(vmid: number, c: GuestCtx): Generator<Wait, boolean, boole
   if (!guest) return fail(plan?.error ?? `unable to find VM '${vmid}'`);
   const type = guest.type;
 
+  // protected=1: refuse once the guest has `max-protected-backups` protected archives of its type;
+  // the retention's limit is not checked then (MGR `VZDump.pm::exec_backup_task`).
+  const maxProtected = run.maxProtected?.(storage) ?? -1;
+  if (!run.replay && opts.protect && maxProtected > -1) {
+    const group = archivesOn(state, storage, run.node).filter((a) => a.vmid === vmid && a.type === type);
+    if (group.filter((a) => a.protected).length >= maxProtected) {
+      return fail(
+        `The number of protected backups per guest is limited to ${maxProtected} on storage '${storage.id}'`,
+      );
+    }
+  }
   // remove=0 with a positive retention: refuse once the limit is reached (§3.3, §11.11).
   if (!run.replay && !opts.remove && !opts.protect && !keepsAll(opts.prune)) {
     const limit = Object.values(opts.prune).reduce((sum, v) => sum + Number(v ?? 0), 0);
@@ -449,6 +462,7 @@ export function planVzdump(
     readonly options: Readonly<Record<string, ParamValue>>;
     readonly selectionNode?: string;
     readonly mayBackup: (vmid: number) => boolean;
+    readonly maxProtected?: (storage: SimStorage) => number;
     readonly replay?: Replay;
   },
 ): PlannedVzdump | undefined {
@@ -472,6 +486,7 @@ export function planVzdump(
       skipped,
       cmdline: vzdumpCommandLine(o),
       mayBackup: args.mayBackup,
+      maxProtected: args.maxProtected,
       replay: args.replay,
     },
   };
