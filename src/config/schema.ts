@@ -106,6 +106,12 @@ const PushOptions = z.strictObject({
 const TopOptions = z.strictObject({
   clusters: z.array(ClusterOptions).min(1, "add at least one Proxmox VE cluster"),
   storage: z.string().regex(STORAGE_ID_RE, "must be a PVE storage id, e.g. nas-backups").optional(),
+  manual_keep: z
+    .number()
+    .int()
+    .min(1, "must be at least 1: the newest manual backup always stays protected")
+    .max(100)
+    .default(3),
   tiers: z.array(TierOptions).default([]),
   grace_min: z.number().int().min(0).default(60),
   timezone: z
@@ -193,6 +199,8 @@ export interface TierConfig {
 export interface Config {
   readonly clusters: readonly ClusterConfig[];
   readonly storage?: string;
+  /** Manual archives per guest that stay protected; older ones go back to the tier's retention. */
+  readonly manualKeep: number;
   readonly tiers: readonly TierConfig[];
   readonly graceMin: number;
   readonly timeZone: string;
@@ -253,6 +261,7 @@ export function parseOptions(raw: unknown, env: { readonly defaultTimeZone: stri
       verifyTls: c.verify_tls,
     })),
     storage: o.storage,
+    manualKeep: o.manual_keep,
     tiers: o.tiers.map((t) => ({
       name: t.name,
       schedule: t.schedule,

@@ -1,3 +1,4 @@
+import { MANUAL_NOTES_TEMPLATE } from "./manual-keep.js";
 import type { Attempt, Guest, Permissions } from "./model.js";
 import { hasPrivilege } from "./permissions.js";
 import type { TierPolicy } from "./policy.js";
@@ -136,7 +137,7 @@ export function planBackupNow(input: BackupNowInput): BackupPlan {
     if (input.storage) {
       params.storage = input.storage;
       params.protected = 1;
-      params["notes-template"] = "{{guestname}}";
+      params["notes-template"] = MANUAL_NOTES_TEMPLATE;
     }
     calls.push({ node, vmids, params });
   }

@@ -5,6 +5,7 @@ import { InputError } from "../errors.js";
 import type { Logger } from "../log.js";
 import type { PveApi } from "../pve/api.js";
 import { followTask, type StartedTask, startBackups, type TaskProgress } from "../pve/backup.js";
+import { releaseManualArchives } from "../pve/manual-keep.js";
 import type { Monitor } from "./monitor.js";
 
 /** One guest's result of a backup run, as events and service responses report it. */
@@ -134,6 +135,14 @@ export function createBackupService(deps: BackupServiceDeps) {
         Object.keys(facts.permissions).length > 0 ? { permissions: facts.permissions, tokenId } : undefined,
     });
     if (!plan.ok) throw new InputError(plan.error);
+    await releaseManualArchives({
+      api,
+      log: deps.log,
+      calls: plan.calls,
+      guests: facts.guests,
+      keep: deps.config.manualKeep,
+      permissions: facts.permissions,
+    });
     const result = await startBackups({ api, log: deps.log, tokenId, nowMs: deps.nowMs }, plan.calls);
     for (const task of result.started) guard.started(task);
     for (const task of result.started) deps.onEvent({ kind: "started", cluster, task });

@@ -32,7 +32,7 @@ const call = (node: string, vmids: number[], extra: Record<string, string | numb
     storage: "nas-backups",
     mode: "snapshot",
     compress: "zstd",
-    "notes-template": "{{guestname}}",
+    "notes-template": "{{guestname}}: manual backup (PVE Backup)",
     "notification-mode": "notification-system",
     ...extra,
   },

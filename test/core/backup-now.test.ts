@@ -46,7 +46,7 @@ describe("planBackupNow", () => {
             "notification-mode": "notification-system",
             storage: "nas",
             protected: 1,
-            "notes-template": "{{guestname}}",
+            "notes-template": "{{guestname}}: manual backup (PVE Backup)",
           },
         },
       ],

@@ -26,12 +26,14 @@ async function setup(scenario: Scenario = tieredLab(), token = DEMO_TOKEN) {
   const cluster = { ...options.clusters[0], token_id: token.id, token_secret: token.secret };
   const config = parseOptions({ ...options, clusters: [cluster] }, { defaultTimeZone: "UTC" });
   const events: BackupEvent[] = [];
-  const app = createApp(config, silentLogger, {
+  const logs: string[] = [];
+  const log = { ...silentLogger, info: (m: string) => logs.push(m), warn: (m: string) => logs.push(m) };
+  const app = createApp(config, log, {
     nowMs: () => lab.nowMs(),
     onBackupEvent: (e) => events.push(e),
   });
   running.push({ lab, app });
-  return { lab, app, events };
+  return { lab, app, events, logs };
 }
 
 const archivesOf = (lab: SimLab, vmid: number) =>
@@ -168,5 +170,120 @@ describe("backup now and the token's privileges", () => {
       ?.acl.push({ path: "/vms", roles: ["PVEVMUser"], propagate: true });
     const started = await app.backups.backupNow({ vmids: [100], tiers: [] }, { follow: false });
     expect(started.started).toHaveLength(1);
+  });
+});
+
+describe("backup now, pressed more often than PVE allows protected archives", () => {
+  // Without Datastore.Allocate PVE allows 5 protected archives per guest and storage.
+  const token = { id: "backup@pve!now", secret: "3f6b2c1d-0e9a-4b8c-a7d6-5e4f3a2b1c0d" };
+  const lab = (handProtected = 0) => {
+    const s = tieredLab();
+    // Archives someone protected by hand before an upgrade, older than the scheduled ones.
+    for (let i = 0; i < handProtected; i++)
+      s.archives?.push({
+        storage: "nas-backups",
+        vmid: 100,
+        type: "qemu",
+        time: `2026-01-0${i + 1}T12:00:00Z`,
+        sizeBytes: 1e9,
+        notes: "before the upgrade",
+        protected: true,
+      });
+    s.tokens.push({
+      ...token,
+      acl: [
+        { path: "/", roles: ["PVEAuditor"] },
+        { path: "/storage/nas-backups", roles: ["PVEDatastoreUser"] },
+        { path: "/vms", roles: ["PVEVMUser"] },
+      ],
+    });
+    return s;
+  };
+  const writes = (l: SimLab, method: string) =>
+    l.requestLog.filter((r) => r.method === method && r.path.includes("/content/"));
+  const notesOf = (l: SimLab, volid: string) =>
+    l.state.archives.find((a) => archiveVolid(a) === volid)?.notes;
+
+  it("backs up on every one of 7 presses, keeping the 3 newest manual archives and the one protected by hand", async () => {
+    const { lab: sim, app } = await setup(lab(1), token);
+    const [handProtected, ...scheduled] = archivesOf(sim, 100).map((a) => a.volid);
+    for (let press = 0; press < 7; press++) {
+      const outcome = await app.backups.backupNow({ vmids: [100], tiers: [] }, { follow: false });
+      expect(outcome.started).toHaveLength(1);
+      // Guest 100 takes 95 s.
+      await sim.advance(5 * 60_000);
+    }
+    // 1 protected by hand + 3 scheduled + the 3 newest of 7 manual: presses 4 to 7 each retired one.
+    const after = archivesOf(sim, 100);
+    expect(after).toHaveLength(7);
+    const manual = after.slice(4).map((a) => a.volid);
+    expect(manual.every((v) => notesOf(sim, v) === "homeassistant: manual backup (PVE Backup)")).toBe(true);
+    expect(after.slice(0, 4).map((a) => a.volid)).toEqual([handProtected, ...scheduled]);
+    expect(after.filter((a) => a.protected).map((a) => a.volid)).toEqual([handProtected, ...manual]);
+    // Each retired archive: one PUT (protected=0), one DELETE, never repeated.
+    expect(writes(sim, "PUT")).toHaveLength(4);
+    expect(writes(sim, "DELETE")).toHaveLength(4);
+    const tasks = sim.requestLog.filter((r) => r.method === "POST" && r.path.endsWith("/vzdump"));
+    expect(tasks).toHaveLength(7);
+
+    // The next P0 run (keep-last=3) keeps the 3 newest scheduled archives, as without manual backups.
+    await sim.advance(Date.parse("2026-02-12T03:30:00Z") - sim.nowMs());
+    const nextDay = archivesOf(sim, 100);
+    expect(nextDay.filter((a) => a.protected).map((a) => a.volid)).toEqual([handProtected, ...manual]);
+    const unprotected = nextDay.filter((a) => !a.protected).map((a) => a.volid);
+    expect(unprotected.slice(0, 2)).toEqual(scheduled.slice(1));
+    expect(unprotected[2]).toMatch(/vzdump-qemu-100-2026_02_12-03_0/);
+  });
+
+  it("refuses before starting anything when archives protected by hand fill the storage's limit", async () => {
+    const { lab: sim, app } = await setup(lab(5), token);
+    const refused = app.backups.backupNow({ vmids: [100], tiers: [] });
+    await expect(refused).rejects.toThrow(InputError);
+    await expect(refused).rejects.toThrow(
+      "nothing started: guest 100 (homeassistant) has 5 protected archives on 'nas-backups' and PVE allows 5",
+    );
+    expect(vzdumpPosts(sim)).toEqual([]);
+    expect(writes(sim, "PUT")).toEqual([]);
+  });
+
+  it("still backs up when removing a retired archive fails: it is left unprotected for retention, and the log says so", async () => {
+    const { lab: sim, app, logs } = await setup(lab(), token);
+    for (let press = 0; press < 3; press++) {
+      await app.backups.backupNow({ vmids: [100], tiers: [] }, { follow: false });
+      await sim.advance(5 * 60_000);
+    }
+    const oldest = archivesOf(sim, 100)[3]?.volid;
+    sim.failNext({
+      method: "DELETE",
+      path: /\/content\//,
+      status: 500,
+      message: "storage 'nas-backups' is not online",
+    });
+    const outcome = await app.backups.backupNow({ vmids: [100], tiers: [] }, { follow: false });
+    expect(outcome.started).toHaveLength(1);
+    expect(sim.state.archives.find((a) => archiveVolid(a) === oldest)?.protected).toBe(false);
+    expect(logs.join("\n")).toContain(
+      `guest 100 (homeassistant): older manual backup ${oldest} is no longer protected but could not be removed`,
+    );
+  });
+
+  it("starts nothing when lifting the protection of an old manual archive fails", async () => {
+    const { lab: sim, app } = await setup(lab(), token);
+    for (let press = 0; press < 3; press++) {
+      await app.backups.backupNow({ vmids: [100], tiers: [] }, { follow: false });
+      await sim.advance(5 * 60_000);
+    }
+    sim.failNext({
+      method: "PUT",
+      path: /\/content\//,
+      status: 500,
+      message: "storage 'nas-backups' is not online",
+    });
+    const refused = app.backups.backupNow({ vmids: [100], tiers: [] });
+    await expect(refused).rejects.toThrow(
+      /could not lift the protection of nas-backups:backup\/vzdump-qemu-100-.*nothing started/,
+    );
+    expect(vzdumpPosts(sim)).toHaveLength(3);
+    expect(sim.state.archives.filter((a) => a.vmid === 100 && a.protected)).toHaveLength(3);
   });
 });
