@@ -1,5 +1,5 @@
-import { formatWall } from "../core/status.js";
 import type { GuestCopies } from "../core/coverage.js";
+import { formatWall } from "../core/status.js";
 import type { NasView } from "./view.js";
 
 /**

@@ -1,4 +1,5 @@
-import { type Capacity, assessCapacity } from "../core/capacity.js";
+import type { NasConfig } from "../config/schema.js";
+import { assessCapacity, type Capacity } from "../core/capacity.js";
 import {
   assessCoverage,
   type CoverageFinding,
@@ -6,12 +7,11 @@ import {
   type GuestCopies,
   guestCopies,
   type HyperBackupTask,
-  taskHealth,
   type TaskHealth,
+  taskHealth,
   type WatchedFolder,
 } from "../core/coverage.js";
 import type { Archive, ClusterFacts } from "../core/model.js";
-import type { NasConfig } from "../config/schema.js";
 import type { PveApi } from "../pve/api.js";
 import { describeFailure } from "../pve/api.js";
 import { toArchive } from "../pve/mapper.js";
