@@ -1,7 +1,7 @@
 import type { Config } from "../config/schema.js";
 import type { GuestCopies } from "../core/coverage.js";
 import { createDsmClient, type DsmClient } from "../dsm/client.js";
-import { nasExitCode, renderNasText, toCopiesJson, toNasJson } from "../dsm/report.js";
+import { nasExitCode, renderNasText, statusWithNas, toCopiesJson, toNasJson } from "../dsm/report.js";
 import { type NasView, readNasView } from "../dsm/view.js";
 import { InputError } from "../errors.js";
 import type { Logger } from "../log.js";
@@ -112,15 +112,7 @@ export async function statusWithNasCommand(ctx: CommandContext, dsm: DsmClient):
     for (const f of nas?.view.findings ?? []) ctx.out(`! NAS: ${f.message}\n`);
     return statusExitCode(reports);
   }
-  const json = toStatusJson(reports);
-  const out = {
-    ...json,
-    guests: json.guests.map((g) => {
-      const c = g.cluster === nas?.cluster ? nas.view.copies.get(g.vmid) : undefined;
-      return c ? { ...g, copies: toCopiesJson(c) } : g;
-    }),
-    nas: nas ? toNasJson(nas.view) : null,
-  };
+  const out = nas ? statusWithNas(toStatusJson(reports), true, nas) : { ...toStatusJson(reports), nas: null };
   ctx.out(`${JSON.stringify(out, null, 2)}\n`);
   return statusExitCode(reports);
 }

@@ -1,5 +1,7 @@
 import type { GuestCopies } from "../core/coverage.js";
 import { formatWall } from "../core/status.js";
+import type { NasEntities } from "../entities/catalogue.js";
+import type { StatusJson } from "../report.js";
 import type { NasView } from "./view.js";
 
 /**
@@ -163,4 +165,42 @@ export function renderNasText(
   }
   for (const f of v.findings) out.push(`! ${f.message}`);
   return `${out.join("\n")}\n`;
+}
+
+/** The NAS entities' states (hub sensors, per guest copies) from a view; null before the first. */
+export function toNasEntities(v: NasView | undefined): NasEntities | null {
+  if (!v) return null;
+  const offsite = v.findings.filter((f) => f.kind !== "capacity");
+  return {
+    freeBytes: v.capacity?.freeBytes ?? null,
+    totalBytes: v.capacity?.totalBytes ?? null,
+    share: v.capacity?.share ?? null,
+    growthBytesPerWeek: v.capacity?.growthBytesPerWeek ?? null,
+    fillDate: v.capacity?.fillMs == null ? null : new Date(v.capacity.fillMs).toISOString().slice(0, 10),
+    capacityProblems: v.capacity?.problems ?? [],
+    offsiteProblem: offsite.some((f) => f.kind !== "unknown") ? true : offsite.length > 0 ? null : false,
+    findings: v.findings.map((f) => f.message),
+    copies: v.copies,
+  };
+}
+
+/**
+ * `status --json` / `GET /api/status` with the NAS: the `nas` key (null before the first read)
+ * and each guest of the NAS's cluster its `copies`. Without `nas` configured (`watching` false),
+ * the status as it was.
+ */
+export function statusWithNas(
+  status: StatusJson | undefined,
+  watching: boolean,
+  latest: { readonly cluster: string; readonly view: NasView } | undefined,
+): StatusJson | undefined {
+  if (!status || !watching) return status;
+  return {
+    ...status,
+    guests: status.guests.map((g) => {
+      const c = g.cluster === latest?.cluster ? latest.view.copies.get(g.vmid) : undefined;
+      return c ? { ...g, copies: toCopiesJson(c) } : g;
+    }),
+    nas: latest ? toNasJson(latest.view) : null,
+  };
 }
