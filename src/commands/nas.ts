@@ -71,6 +71,9 @@ export async function nasCommand(
       throw new InputError(
         `no Hyper Backup task '${wanted}'; the NAS has: ${tasks.map((t) => `'${t.name}' (${t.id})`).join(", ") || "none"}`,
       );
+    // A second click while it runs: DSM would refuse it anyway, with a bare error number.
+    if (task.status !== "none" && task.status !== "")
+      throw new InputError(`Hyper Backup task '${task.name}' is busy (${task.status}); nothing was started`);
     await dsm.runTask(task.id);
     ctx.out(
       ctx.json

@@ -80,7 +80,13 @@ export class DsmApiError extends UpstreamError {
     readonly code: number,
     what: string,
   ) {
-    super(`NAS: ${what} failed: DSM error ${code}${ERROR_TEXT[code] ? ` (${ERROR_TEXT[code]})` : ""}`, {
+    const text =
+      ERROR_TEXT[code] ??
+      // Hyper Backup's own codes are 44xx; their meanings are not documented (reference §2.4).
+      (code >= 4400 && code < 4500
+        ? "Hyper Backup refused: the task may be running, or not in a state to back up"
+        : undefined);
+    super(`NAS: ${what} failed: DSM error ${code}${text ? ` (${text})` : ""}`, {
       retryable: SESSION_ERRORS.has(code) || code === 117,
     });
   }

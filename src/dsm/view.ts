@@ -89,10 +89,28 @@ export async function readNasView(deps: NasViewDeps): Promise<NasView> {
   try {
     tasks = await deps.dsm.hyperBackupTasks();
     hyperBackup = tasks === null ? "not_installed" : "installed";
-    if (exportPath !== null) space = await deps.dsm.shareSpace(exportPath);
   } catch (err) {
     error = err instanceof Error ? err.message : String(err);
   }
+  // Free space is asked apart: a user without Hyper Backup rights may still see the share.
+  if (exportPath !== null && !/fingerprint mismatch/.test(error ?? ""))
+    try {
+      space = await deps.dsm.shareSpace(exportPath);
+      if (!space)
+        findings.push(
+          unknown(
+            exportPath,
+            `no share the NAS user can see in File Station holds ${exportPath}: its free space is unknown`,
+          ),
+        );
+    } catch (err) {
+      findings.push(
+        unknown(
+          exportPath,
+          `the free space of ${exportPath} could not be read: ${err instanceof Error ? err.message : String(err)}`,
+        ),
+      );
+    }
   if (error !== null) findings.push(unknown(deps.nas.baseUrl, `the NAS could not be read: ${error}`));
   else if (tasks === null)
     findings.push({

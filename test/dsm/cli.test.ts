@@ -99,3 +99,16 @@ describe("pve-backup with nas options", () => {
     expect(r.stdout.match(/no off-NAS copy/g)).toHaveLength(5);
   });
 });
+
+describe("pve-backup nas run twice", () => {
+  it("does not start a task that is already running, and says so", async () => {
+    const { dsm, file } = await setup();
+    expect((await runCli(["nas", "run", "4", "--options", file], env)).code).toBe(0);
+    const again = await runCli(["nas", "run", "4", "--options", file], env);
+    expect(again.code).toBe(64);
+    expect(again.stderr).toContain(
+      "Hyper Backup task 'backups to USB' is busy (backup); nothing was started",
+    );
+    expect(dsm.calls.filter((c) => c.method === "backup")).toHaveLength(1);
+  });
+});

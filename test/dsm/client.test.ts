@@ -142,7 +142,7 @@ describe("DSM client against the DSM stand-in", () => {
     const client = clientFor(dsm, cert.fingerprint);
     await client.runTask(3);
     expect(dsm.tasks[0]).toMatchObject({ status: "backup", last_bkp_result: "backingup", lastRunMs: NOW });
-    await expect(client.runTask(3)).rejects.toThrow(/DSM error 4401/);
+    await expect(client.runTask(3)).rejects.toThrow(/DSM error 4401 \(Hyper Backup refused/);
     await expect(client.runTask(99)).rejects.toThrow(/DSM error 4400/);
     await client.close();
   });
