@@ -78,6 +78,8 @@ export interface SimDsm {
   sessions(): number;
   /** Every session times out (the next call with it answers 106). */
   expireSessions(): void;
+  /** DSM restarted: every session is forgotten (the next call with one answers 119). */
+  forgetSessions(): void;
   /** End the running backup of a task: `done` (a success) or another result token. */
   finishBackup(taskId: number, result?: string, error?: string): void;
   stop(): Promise<void>;
@@ -336,6 +338,9 @@ export async function startSimDsm(opts: SimDsmOptions): Promise<SimDsm> {
     sessions: () => sessions.size,
     expireSessions() {
       for (const s of sessions.values()) s.expired = true;
+    },
+    forgetSessions() {
+      sessions.clear();
     },
     finishBackup(taskId, result = "done", error = "") {
       const t = tasks.find((x) => x.task_id === taskId);
