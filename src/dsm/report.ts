@@ -153,15 +153,18 @@ export function renderNasText(
       `share ${v.capacity.share}: ${gb(v.capacity.freeBytes)} free of ${gb(v.capacity.totalBytes)}; archives ${gb(v.capacity.backupBytes)}, ${gb(v.capacity.growthBytesPerWeek)}/week; fills ${v.capacity.fillMs === null ? "not at this rate" : new Date(v.capacity.fillMs).toISOString().slice(0, 10)}`,
     );
   }
-  if (guests.length > 0) {
-    out.push("VMID  NAME  ON PVE  ON NAS  OFF NAS");
-    for (const g of guests) {
-      const c = v.copies.get(g.vmid);
-      if (!c) continue;
-      out.push(
-        `${g.vmid}  ${g.name}  ${c.pve}  ${c.nas ?? "-"}  ${c.offNas === "yes" ? `yes ${at(c.offNasMs)}` : c.offNas === "no" ? "no off-NAS copy" : "unknown"}`,
-      );
-    }
+  const rows = guests.flatMap((g) => {
+    const c = v.copies.get(g.vmid);
+    if (!c) return [];
+    const off =
+      c.offNas === "yes" ? `yes, ${at(c.offNasMs)}` : c.offNas === "no" ? "no off-NAS copy" : "unknown";
+    return [[String(g.vmid), g.name, String(c.pve), c.nas === null ? "-" : String(c.nas), off]];
+  });
+  if (rows.length > 0) {
+    const table = [["VMID", "NAME", "ON PVE", "ON NAS", "OFF NAS"], ...rows];
+    const widths = table[0]?.map((_, i) => Math.max(...table.map((r) => (r[i] ?? "").length))) ?? [];
+    for (const r of table)
+      out.push(r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i] ?? 0))).join("  "));
   }
   for (const f of v.findings) out.push(`! ${f.message}`);
   return `${out.join("\n")}\n`;
