@@ -7,6 +7,7 @@ import { backupCommand } from "./commands/backup.js";
 import type { CommandContext } from "./commands/context.js";
 import { doctorCommand } from "./commands/doctor.js";
 import { busyFromTiers, connectHaBackupDeps, haBackupCommand } from "./commands/ha-backup.js";
+import { connectDsm, nasCommand, statusWithNasCommand } from "./commands/nas.js";
 import { notifySetupCommand } from "./commands/notify.js";
 import { applyCommand, planCommand } from "./commands/plan.js";
 import { statusCommand } from "./commands/status.js";
@@ -38,6 +39,9 @@ commands:
                           retention and agent (HA_URL and HA_TOKEN outside the add-on)
   notify setup [--url URL] [--yes]
                           make PVE push every backup result here (push.url, push.secret)
+  nas [status | run TASK] the NAS side (options 'nas'): Hyper Backup tasks and which copies the
+                          archives off the NAS, each guest's copies, the share's space and when it
+                          fills; 'run' starts a Hyper Backup task now
 
   --json     machine-readable output
   --options  the options file (default: ${ADDON_OPTIONS_PATH})
@@ -49,7 +53,17 @@ not be determined; plan exits 0 in sync, 1 changes pending, 2 policy errors. Eve
 64 on bad usage, 78 on bad or missing options, 2 when PVE could not be asked. PVE_BACKUP_NOW (ISO-8601) sets the clock.
 `;
 
-const COMMANDS = ["status", "plan", "apply", "doctor", "storage", "backup", "notify", "ha-backup"] as const;
+const COMMANDS = [
+  "status",
+  "plan",
+  "apply",
+  "doctor",
+  "storage",
+  "backup",
+  "notify",
+  "ha-backup",
+  "nas",
+] as const;
 
 /**
  * `--demo [SCENARIO]`: the word after `--demo` is its scenario when it names one (or a scenario
@@ -115,8 +129,20 @@ async function run(argv: readonly string[]): Promise<number> {
   if (command === "notify" && rest[0] !== "setup") throw new UsageError("notify takes 'setup'");
   if (command === "ha-backup" && rest[0] !== undefined && rest[0] !== "verify" && rest[0] !== "configure")
     throw new UsageError("ha-backup takes nothing, 'verify' or 'configure'");
-  const withVerb = command === "storage" || command === "notify" || command === "ha-backup";
-  const extra = command === "backup" ? [] : withVerb ? rest.slice(1) : rest;
+  if (command === "nas" && rest[0] !== undefined && rest[0] !== "status" && rest[0] !== "run")
+    throw new UsageError("nas takes nothing, 'status' or 'run TASK'");
+  if (command === "nas" && rest[0] === "run" && rest.length !== 2)
+    throw new UsageError("nas run takes one Hyper Backup task (its name or id)");
+  const withVerb =
+    command === "storage" || command === "notify" || command === "ha-backup" || command === "nas";
+  const extra =
+    command === "backup"
+      ? []
+      : command === "nas" && rest[0] === "run"
+        ? rest.slice(2)
+        : withVerb
+          ? rest.slice(1)
+          : rest;
   if (extra.length > 0)
     throw new UsageError(
       `${command}${withVerb ? ` ${rest[0]}` : ""} takes no argument '${extra[0]}'${
@@ -134,6 +160,11 @@ async function run(argv: readonly string[]): Promise<number> {
       ? await demo.startDemoLab(scenario, command === "backup" ? "real" : "manual")
       : undefined;
   const listeners = new Set<(e: BackupEvent) => void>();
+  // The demo's NAS: a DSM stand-in, for `nas` only (other commands' demo output stays as it was).
+  const demoNas =
+    lab && command === "nas"
+      ? await (await import("./sim/dsm-demo.js")).startDemoDsm({ nowMs: () => lab.nowMs(), timeZone: "UTC" })
+      : undefined;
   try {
     let config: Config;
     if (demo && lab) {
@@ -143,6 +174,7 @@ async function run(argv: readonly string[]): Promise<number> {
         demo.demoOptions(lab, {
           webhook_port: port,
           push: { url: `http://127.0.0.1:${port}/api/pve-webhook`, secret: demo.DEMO_PUSH_SECRET },
+          ...(demoNas ? { nas: demoNas.options } : {}),
         }),
         { defaultTimeZone: "UTC" },
       );
@@ -165,7 +197,23 @@ async function run(argv: readonly string[]): Promise<number> {
     try {
       switch (command) {
         case "status":
+          if (config.nas) {
+            const dsm = connectDsm(config, log);
+            try {
+              return await statusWithNasCommand(ctx, dsm);
+            } finally {
+              await dsm.close();
+            }
+          }
           return await statusCommand(ctx);
+        case "nas": {
+          const dsm = connectDsm(config, log);
+          try {
+            return await nasCommand(ctx, rest[0], rest.slice(1), dsm);
+          } finally {
+            await dsm.close();
+          }
+        }
         case "plan":
           return await planCommand(ctx);
         case "apply":
@@ -211,6 +259,7 @@ async function run(argv: readonly string[]): Promise<number> {
       await app.close();
     }
   } finally {
+    await demoNas?.dsm.stop();
     await lab?.stop();
   }
 }

@@ -4,6 +4,8 @@ import { startAddonSurface } from "./addon.js";
 import { ADDON_OPTIONS_PATH, createApp, loadConfig } from "./app.js";
 import { haBackupServiceFor } from "./commands/ha-backup.js";
 import { type Config, parseOptions } from "./config/schema.js";
+import { statusWithNas, toNasEntities } from "./dsm/report.js";
+import { createNasWatch } from "./dsm/watch.js";
 import { ConfigError, InputError } from "./errors.js";
 import { installFatalHandlers } from "./fatal.js";
 import type { HaBridge } from "./ha/bridge.js";
@@ -132,6 +134,9 @@ async function main(): Promise<void> {
     announce,
     optionsPath: lab ? undefined : (args.optionsPath ?? ADDON_OPTIONS_PATH),
   });
+  // The NAS side (options `nas`): read after refreshes, every 15 minutes at most.
+  const nasWatch = createNasWatch({ config, app, log, nowMs, onChange: () => runtime.soon() });
+  if (nasWatch) runtime.onReports(() => nasWatch.afterRefresh());
   /** PVE pushed a vzdump result (through HA's webhook or our own endpoint): look now. */
   const onPveNotification = () => {
     log.info("PVE notification: refreshing now");
@@ -172,6 +177,10 @@ async function main(): Promise<void> {
       addonVersion: VERSION,
       onPveNotification,
       haBackup: (ws, fire) => haBackupServiceFor(config, ws, log, fire),
+      nasEntities: nasWatch
+        ? (cluster) =>
+            cluster === config.clusters[0]?.name ? toNasEntities(nasWatch.latest()?.view) : undefined
+        : undefined,
     });
     bridge = ha.bridge;
     closeHa = ha.close;
@@ -184,7 +193,7 @@ async function main(): Promise<void> {
     ? await startAddonSurface({
         env: process.env,
         log,
-        status: () => runtime.status(),
+        status: () => statusWithNas(runtime.status(), nasWatch !== undefined, nasWatch?.latest()),
         bridge: () => bridge?.stats(),
         refreshes: () => runtime.count(),
         addonVersion: VERSION,
@@ -196,7 +205,7 @@ async function main(): Promise<void> {
     ? undefined
     : await startApiServer(
         {
-          status: () => runtime.status(),
+          status: () => statusWithNas(runtime.status(), nasWatch !== undefined, nasWatch?.latest()),
           bridge: () => bridge?.stats(),
           refreshes: () => runtime.count(),
           pveNotifications: () => webhook?.received(),
@@ -228,6 +237,7 @@ async function main(): Promise<void> {
     await server?.close();
     await addon?.close();
     await webhook?.close();
+    await nasWatch?.close();
     await app.close();
     await lab?.stop();
     process.exit(0);

@@ -1,5 +1,6 @@
 import type { ClusterConfig } from "./config/schema.js";
 import { type ClusterReport, formatWall, type GuestReport, isProblem } from "./core/status.js";
+import type { CopiesJson, NasJson } from "./dsm/report.js";
 
 /**
  * The public output of `pve-backup status` and `GET /api/status`: stable field names, ISO-8601
@@ -8,6 +9,8 @@ import { type ClusterReport, formatWall, type GuestReport, isProblem } from "./c
 export interface StatusJson {
   readonly guests: readonly GuestJson[];
   readonly clusters: readonly { cluster: string; reachable: boolean; problems: readonly string[] }[];
+  /** The NAS side (Hyper Backup, share space, findings); null when `nas` is not configured. */
+  nas?: NasJson | null;
 }
 
 export interface GuestJson {
@@ -28,6 +31,8 @@ export interface GuestJson {
   } | null;
   expectedBy: string | null;
   reason: string;
+  /** The 3-2-1 view: copies on PVE storage, on the NAS, off the NAS (Hyper Backup). */
+  copies?: CopiesJson;
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();

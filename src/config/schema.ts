@@ -78,6 +78,37 @@ const HaBackupsOptions = z.strictObject({
   copies: z.number().int().min(1, "must be at least 1").default(3),
 });
 
+/** The Synology NAS behind the backup storage, read over DSM's Web API (Hyper Backup, free space). */
+const NasOptions = z.strictObject({
+  // Optional one by one because the Supervisor writes the block as `{}` when unused; given at all,
+  // url, username and password are required (checked below).
+  url: z
+    .string()
+    .refine((u) => !hasUserInfo(u), `${NO_USERINFO}; username and password are options of their own`)
+    .refine(
+      (u) => hasUserInfo(u) || /^https:\/\/[^/\s]+\/?$/i.test(u),
+      "must be the DSM address over HTTPS, like https://10.0.0.150:5001 (the password travels to it)",
+    )
+    .optional(),
+  username: z.string().min(1, "must be the NAS user the add-on logs in as").optional(),
+  // Neither is ever echoed back in a message.
+  password: z.string().optional(),
+  device_token: z.string().optional(),
+  fingerprint: z
+    .string()
+    .regex(FINGERPRINT_RE, "must be the SHA-256 fingerprint of the NAS certificate, AB:CD:… (32 bytes)")
+    .optional(),
+  timezone: z
+    .string()
+    .refine(
+      isTimeZone,
+      "must be an IANA time zone like Europe/Berlin (the NAS's zone in DSM's Regional Options)",
+    )
+    .optional(),
+  min_free_gb: z.number().min(0).default(100),
+  fill_warn_days: z.number().int().min(0).default(30),
+});
+
 const TierOptions = z.strictObject({
   name: z.string().min(1, "must not be empty"),
   schedule: z.string().min(1, "must be a PVE calendar event, e.g. 03:00 or sun 04:00"),
@@ -128,6 +159,8 @@ const TopOptions = z.strictObject({
   push: PushOptions.optional(),
   /** Home Assistant's own backups on the NAS share, checked over SFTP; `{}` (the Supervisor's empty block) is off. */
   ha_backups: HaBackupsOptions.optional(),
+  /** The Synology NAS's own view (Hyper Backup, share space) over DSM; `{}` is off. */
+  nas: NasOptions.optional(),
 });
 
 export const OptionsSchema = TopOptions.superRefine((o, ctx) => {
@@ -140,6 +173,12 @@ export const OptionsSchema = TopOptions.superRefine((o, ctx) => {
           path: ["ha_backups", key],
           message: "needed once ha_backups is filled in",
         });
+  }
+  const nas = o.nas;
+  if (nas && (nas.url || nas.username || nas.password || nas.device_token || nas.fingerprint)) {
+    for (const key of ["url", "username", "password"] as const)
+      if (!nas[key])
+        ctx.addIssue({ code: "custom", path: ["nas", key], message: "needed once nas is filled in" });
   }
   const seen = new Map<string, string>();
   o.tiers.forEach((t, i) => {
@@ -213,6 +252,21 @@ export interface Config {
   /** Copy the companion integration into HA's config folder at start (a restart of HA follows). */
   readonly installIntegration: boolean;
   readonly haBackups?: HaBackupsConfig;
+  readonly nas?: NasConfig;
+}
+
+export interface NasConfig {
+  /** `https://host:5001`, no trailing slash. */
+  readonly baseUrl: string;
+  readonly username: string;
+  readonly password: string;
+  readonly deviceToken?: string;
+  /** `AB:CD:…` */
+  readonly fingerprint?: string;
+  /** The NAS's zone (DSM's times carry none); the options' `timezone` unless set. */
+  readonly timeZone: string;
+  readonly minFreeBytes: number;
+  readonly fillWarnDays: number;
 }
 
 type Weekday = "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun";
@@ -281,6 +335,7 @@ export function parseOptions(raw: unknown, env: { readonly defaultTimeZone: stri
         : undefined,
     installIntegration: o.install_integration,
     haBackups: haBackupsOf(o.ha_backups),
+    nas: nasOf(o.nas, o.timezone ?? env.defaultTimeZone),
   };
   return deepFreeze(config);
 }
@@ -340,7 +395,9 @@ function keysAt(path: readonly PropertyKey[]): readonly string[] {
             ? PushOptions.shape
             : where === "ha_backups"
               ? HaBackupsOptions.shape
-              : {};
+              : where === "nas"
+                ? NasOptions.shape
+                : {};
   return Object.keys(shape);
 }
 
@@ -415,6 +472,20 @@ function haBackupsOf(h: z.infer<typeof HaBackupsOptions> | undefined): HaBackups
         ? { recurrence: h.schedule, days: [] }
         : { recurrence: "custom_days", days: h.schedule.split(",") as Weekday[] },
     copies: h.copies,
+  };
+}
+
+function nasOf(n: z.infer<typeof NasOptions> | undefined, timeZone: string): NasConfig | undefined {
+  if (!n?.url || !n.username || !n.password) return undefined;
+  return {
+    baseUrl: n.url.replace(/\/$/, ""),
+    username: n.username,
+    password: n.password,
+    deviceToken: n.device_token || undefined,
+    fingerprint: n.fingerprint ? normaliseFingerprint(n.fingerprint) : undefined,
+    timeZone: n.timezone ?? timeZone,
+    minFreeBytes: Math.round(n.min_free_gb * 1e9),
+    fillWarnDays: n.fill_warn_days,
   };
 }
 

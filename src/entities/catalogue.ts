@@ -77,6 +77,36 @@ export interface ClusterContext {
    * entity), null when it cannot be told (cluster unreachable).
    */
   readonly drift?: PolicyDrift | null;
+  /**
+   * The NAS side (options `nas`): undefined when not configured (no entities), null before DSM
+   * was read or when it cannot be (the entities unknown).
+   */
+  readonly nas?: NasEntities | null;
+}
+
+/** What the NAS entities show, from the last NAS view (src/dsm/view.ts). */
+export interface NasEntities {
+  readonly freeBytes: number | null;
+  readonly totalBytes: number | null;
+  readonly share: string | null;
+  readonly growthBytesPerWeek: number | null;
+  /** `YYYY-MM-DD`, null when the share is not filling. */
+  readonly fillDate: string | null;
+  /** Capacity problems (threshold, forecast), each a sentence. */
+  readonly capacityProblems: readonly string[];
+  /** A covering task missing, failed or stale; null when DSM could not tell. */
+  readonly offsiteProblem: boolean | null;
+  readonly findings: readonly string[];
+  /** Per guest (vmid) the 3-2-1 view. */
+  readonly copies: ReadonlyMap<
+    number,
+    {
+      readonly pve: number;
+      readonly nas: number | null;
+      readonly offNas: string;
+      readonly offNasMs: number | null;
+    }
+  >;
 }
 
 export interface PolicyDrift {
@@ -181,6 +211,36 @@ export function declare(input: CatalogueInput): Declaration {
         entity_category: "diagnostic",
       }),
     );
+    if (c.nas !== undefined)
+      entities.push(
+        entity({
+          key: `${ck}_nas_free_space`,
+          device: ck,
+          platform: "sensor",
+          name: "NAS free space",
+          translation_key: "nas_free_space",
+          ...sizeInGigabytes(1),
+          state_class: "measurement",
+          icon: "mdi:nas",
+        }),
+        entity({
+          key: `${ck}_nas_fill_forecast`,
+          device: ck,
+          platform: "sensor",
+          name: "NAS full by",
+          translation_key: "nas_fill_forecast",
+          device_class: "date",
+          icon: "mdi:calendar-alert",
+        }),
+        entity({
+          key: `${ck}_offsite_problem`,
+          device: ck,
+          platform: "binary_sensor",
+          name: "Off-NAS copy problem",
+          translation_key: "offsite_problem",
+          device_class: "problem",
+        }),
+      );
     if (c.drift !== undefined)
       entities.push(
         entity({
@@ -286,7 +346,8 @@ export function states(input: CatalogueInput): EntityState[] {
       { key: `${ck}_storage_free`, state: c.storageFreeBytes, attributes: {} },
     );
     if (c.drift !== undefined) out.push(driftState(`${ck}_policy_drift`, c.drift));
-    for (const g of guests) out.push(...guestStates(g));
+    if (c.nas !== undefined) out.push(...nasStates(ck, c.nas));
+    for (const g of guests) out.push(...withCopies(guestStates(g), g, c.nas));
   }
   return out;
 }
@@ -330,6 +391,54 @@ function guestStates(g: GuestReport): EntityState[] {
     { key: `${dk}_backup_now`, state: null, attributes: {} },
     { key: `${dk}_tier`, state: g.tier ?? NO_TIER, attributes: {} },
   ];
+}
+
+function nasStates(ck: string, nas: NasEntities | null): EntityState[] {
+  return [
+    {
+      key: `${ck}_nas_free_space`,
+      state: nas?.freeBytes ?? null,
+      attributes: {
+        share: nas?.share ?? null,
+        total_bytes: nas?.totalBytes ?? null,
+        growth_bytes_per_week: nas?.growthBytesPerWeek ?? null,
+        problem: nas ? nas.capacityProblems.length > 0 : null,
+        problems: nas?.capacityProblems ?? [],
+      },
+    },
+    {
+      key: `${ck}_nas_fill_forecast`,
+      state: nas?.fillDate ?? null,
+      attributes: { problems: nas?.capacityProblems ?? [] },
+    },
+    // Unknown stays unknown: DSM not read is not "no problem".
+    {
+      key: `${ck}_offsite_problem`,
+      state: nas?.offsiteProblem ?? null,
+      attributes: { findings: nas?.findings ?? [] },
+    },
+  ];
+}
+
+/** The 3-2-1 view as attributes of the guest's last-backup sensor, once the NAS is configured. */
+function withCopies(list: EntityState[], g: GuestReport, nas: NasEntities | null | undefined): EntityState[] {
+  if (nas === undefined) return list;
+  const c = nas?.copies.get(g.vmid);
+  const key = `${guestKey(g.cluster, g.vmid)}_last_backup`;
+  return list.map((s) =>
+    s.key === key
+      ? {
+          ...s,
+          attributes: {
+            ...s.attributes,
+            copies_pve: c?.pve ?? null,
+            copies_nas: c?.nas ?? null,
+            off_nas: c?.offNas ?? "unknown",
+            off_nas_time: iso(c?.offNasMs),
+          },
+        }
+      : s,
+  );
 }
 
 /** The cluster-level numbers the catalogue shows, from what a refresh read. */

@@ -1,7 +1,7 @@
 import { fileURLToPath } from "node:url";
 import type { App } from "../app.js";
 import type { Config } from "../config/schema.js";
-import { clusterContext, type Declaration, toPublish } from "../entities/catalogue.js";
+import { clusterContext, type Declaration, type NasEntities, toPublish } from "../entities/catalogue.js";
 import type { Logger } from "../log.js";
 import type { Runtime } from "../service/runtime.js";
 import { createHaBridge, type HaBridge } from "./bridge.js";
@@ -26,6 +26,8 @@ export interface HomeAssistantDeps {
     ws: HaWsPort,
     fire: (type: string, data: Record<string, unknown>) => Promise<void>,
   ) => ((data: Readonly<Record<string, unknown>>) => Promise<unknown>) | undefined;
+  /** The NAS entities of a cluster (options `nas`): undefined for none, null while unknown. */
+  readonly nasEntities?: (cluster: string) => NasEntities | null | undefined;
 }
 
 /**
@@ -66,9 +68,10 @@ export function startHomeAssistant(deps: HomeAssistantDeps): {
   runtime.onReports((reports) => {
     const input = {
       reports,
-      clusters: config.clusters.map((c) =>
-        clusterContext(c.name, c.baseUrl, app.monitor.facts(c.name), config.storage, policy()),
-      ),
+      clusters: config.clusters.map((c) => ({
+        ...clusterContext(c.name, c.baseUrl, app.monitor.facts(c.name), config.storage, policy()),
+        nas: deps.nasEntities?.(c.name),
+      })),
       tiers: config.tiers.map((t) => t.name),
     };
     const next = toPublish(input, lastDeclaration);

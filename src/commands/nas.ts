@@ -1,0 +1,121 @@
+import type { Config } from "../config/schema.js";
+import type { GuestCopies } from "../core/coverage.js";
+import { createDsmClient, type DsmClient } from "../dsm/client.js";
+import { nasExitCode, renderNasText, statusWithNas, toCopiesJson, toNasJson } from "../dsm/report.js";
+import { type NasView, readNasView } from "../dsm/view.js";
+import { InputError } from "../errors.js";
+import type { Logger } from "../log.js";
+import { renderStatusTable, statusExitCode, toStatusJson } from "../report.js";
+import { type CommandContext, pickCluster, requireStorage } from "./context.js";
+
+/** The DSM client for the options' `nas` block. */
+export function connectDsm(config: Config, log: Logger): DsmClient {
+  const nas = config.nas;
+  if (!nas) throw new InputError("set 'nas' in the options first (url, username, password, fingerprint)");
+  return createDsmClient(
+    {
+      baseUrl: nas.baseUrl,
+      username: nas.username,
+      password: nas.password,
+      deviceToken: nas.deviceToken,
+      fingerprint: nas.fingerprint,
+      timeZone: nas.timeZone,
+      timeoutMs: config.requestTimeoutMs,
+    },
+    { log },
+  );
+}
+
+/** How many archives the tiers keep of a guest. */
+export function keepFromTiers(config: Config): (vmid: number) => number | undefined {
+  return (vmid) => config.tiers.find((t) => t.guests.includes(vmid))?.keepLast;
+}
+
+/** The named cluster's NAS, or the first cluster's (the NAS behind the options' one `storage`). */
+async function nasView(ctx: CommandContext, dsm: DsmClient): Promise<{ cluster: string; view: NasView }> {
+  const { cluster, api } = pickCluster({ ...ctx, cluster: ctx.cluster ?? ctx.config.clusters[0]?.name });
+  const storage = requireStorage(ctx);
+  const nas = ctx.config.nas;
+  if (!nas) throw new InputError("set 'nas' in the options first (url, username, password, fingerprint)");
+  const view = await readNasView({
+    dsm,
+    api,
+    facts: ctx.app.monitor.facts(cluster.name),
+    storage,
+    nas,
+    haBackupsPath: ctx.config.haBackups?.sharePath,
+    keepOf: keepFromTiers(ctx.config),
+    nowMs: ctx.nowMs,
+  });
+  return { cluster: cluster.name, view };
+}
+
+/**
+ * `pve-backup nas [status]`: Hyper Backup tasks, which covers the archives, each guest's copies,
+ * the share's space; exits 0 nothing wrong, 1 a problem, 2 something could not be read.
+ * `pve-backup nas run TASK`: start a Hyper Backup task (name or id) now.
+ */
+export async function nasCommand(
+  ctx: CommandContext,
+  verb: string | undefined,
+  args: readonly string[],
+  dsm: DsmClient,
+): Promise<number> {
+  if (verb === "run") {
+    const wanted = args[0];
+    if (wanted === undefined) throw new InputError("nas run takes the name (or id) of a Hyper Backup task");
+    const tasks = await dsm.hyperBackupTasks();
+    if (tasks === null) throw new InputError("Hyper Backup is not installed on the NAS");
+    const task = tasks.find((t) => t.name === wanted) ?? tasks.find((t) => String(t.id) === wanted);
+    if (!task)
+      throw new InputError(
+        `no Hyper Backup task '${wanted}'; the NAS has: ${tasks.map((t) => `'${t.name}' (${t.id})`).join(", ") || "none"}`,
+      );
+    // A second click while it runs: DSM would refuse it anyway, with a bare error number.
+    if (task.status !== "none" && task.status !== "")
+      throw new InputError(`Hyper Backup task '${task.name}' is busy (${task.status}); nothing was started`);
+    await dsm.runTask(task.id);
+    ctx.out(
+      ctx.json
+        ? `${JSON.stringify({ started: { id: task.id, name: task.name } }, null, 2)}\n`
+        : `started Hyper Backup task '${task.name}' (${task.id})\n`,
+    );
+    return 0;
+  }
+  const reports = await ctx.app.monitor.refresh(ctx.nowMs);
+  const { cluster, view } = await nasView(ctx, dsm);
+  const guests = reports.flatMap((r) => r.guests).filter((g) => g.cluster === cluster);
+  ctx.out(
+    ctx.json
+      ? `${JSON.stringify(
+          {
+            nas: toNasJson(view),
+            guests: guests.map((g) => ({
+              cluster: g.cluster,
+              vmid: g.vmid,
+              name: g.name,
+              copies: view.copies.has(g.vmid) ? toCopiesJson(view.copies.get(g.vmid) as GuestCopies) : null,
+            })),
+          },
+          null,
+          2,
+        )}\n`
+      : renderNasText(view, guests, ctx.config.timeZone),
+  );
+  return nasExitCode(view);
+}
+
+/** `pve-backup status` with `nas` configured: the same, plus the `nas` key and per guest `copies`. */
+export async function statusWithNasCommand(ctx: CommandContext, dsm: DsmClient): Promise<number> {
+  const reports = await ctx.app.monitor.refresh(ctx.nowMs);
+  // Without a backup storage there is no NAS folder to judge: the plain status.
+  const nas = ctx.config.storage ? await nasView(ctx, dsm) : undefined;
+  if (!ctx.json) {
+    ctx.out(renderStatusTable(reports, ctx.config.timeZone, ctx.config.clusters));
+    for (const f of nas?.view.findings ?? []) ctx.out(`! NAS: ${f.message}\n`);
+    return statusExitCode(reports);
+  }
+  const out = nas ? statusWithNas(toStatusJson(reports), true, nas) : { ...toStatusJson(reports), nas: null };
+  ctx.out(`${JSON.stringify(out, null, 2)}\n`);
+  return statusExitCode(reports);
+}

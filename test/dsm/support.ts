@@ -1,0 +1,95 @@
+import { execFileSync } from "node:child_process";
+import { X509Certificate } from "node:crypto";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach } from "vitest";
+import { type SimDsm, type SimDsmOptions, startSimDsm } from "../../src/sim/dsm.js";
+
+export interface TestCert {
+  readonly cert: string;
+  readonly key: string;
+  readonly fingerprint: string;
+}
+
+/** A self-signed certificate for 127.0.0.1 made by Debian's openssl, like a NAS's own. */
+export function selfSignedCert(cn = "nas.lab.lan"): TestCert {
+  const dir = mkdtempSync(join(tmpdir(), "dsm-cert-"));
+  try {
+    execFileSync(
+      "openssl",
+      [
+        "req",
+        "-x509",
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:prime256v1",
+        "-nodes",
+        "-keyout",
+        join(dir, "key.pem"),
+        "-out",
+        join(dir, "cert.pem"),
+        "-days",
+        "30",
+        "-subj",
+        `/CN=${cn}/O=Synology Inc.`,
+        "-addext",
+        "subjectAltName=IP:127.0.0.1,DNS:localhost",
+      ],
+      { stdio: "ignore" },
+    );
+    const cert = readFileSync(join(dir, "cert.pem"), "utf8");
+    return {
+      cert,
+      key: readFileSync(join(dir, "key.pem"), "utf8"),
+      fingerprint: new X509Certificate(cert).fingerprint256,
+    };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+let cached: TestCert | undefined;
+/** One certificate per test file (openssl takes a moment). */
+export const labCert = (): TestCert => {
+  cached ??= selfSignedCert();
+  return cached;
+};
+
+export const NAS_USER = { account: "pve-backup", password: "s3cret-Pa55word!", admin: true } as const;
+
+/** The seed lab's NAS: share `backups` at /volume1/backups, 8 TB, Europe/Berlin. */
+export function simDsmPerTest(): (opts?: Partial<SimDsmOptions>) => Promise<{ dsm: SimDsm; cert: TestCert }> {
+  const started: SimDsm[] = [];
+  afterEach(async () => {
+    for (const d of started.splice(0)) await d.stop();
+  });
+  return async (opts = {}) => {
+    const cert = labCert();
+    const dsm = await startSimDsm({
+      cert: cert.cert,
+      key: cert.key,
+      timeZone: "Europe/Berlin",
+      users: [NAS_USER],
+      shares: [
+        {
+          name: "backups",
+          realPath: "/volume1/backups",
+          freeBytes: 6_765_432_109_876,
+          totalBytes: 7_999_999_999_999,
+        },
+        {
+          name: "homes",
+          realPath: "/volume1/homes",
+          freeBytes: 6_765_432_109_876,
+          totalBytes: 7_999_999_999_999,
+        },
+      ],
+      nowMs: () => Date.parse("2026-02-11T10:00:00Z"),
+      ...opts,
+    });
+    started.push(dsm);
+    return { dsm, cert };
+  };
+}
