@@ -112,11 +112,10 @@ class PveBackupPanel extends HTMLElement {
         },
       });
       if (res.status === 304 && this.overview) {
+        // Only the clock moved (ages and a running bar follow it).
         const now = res.headers.get("x-pve-backup-now");
+        if (now) this.overview = { ...this.overview, now };
         this.overviewError = undefined;
-        // Nothing moves on screen unless a bar runs to "now".
-        if (!now || !this.overview.attempts.some((a) => a.end === null)) return;
-        this.overview = { ...this.overview, now };
       } else {
         const body = (await res.json().catch(() => ({}))) as Overview & { error?: string };
         if (!res.ok) throw new Error(body.error ?? `${res.status} ${res.statusText}`);

@@ -86,14 +86,25 @@ describe.sequential("pve-backup-card in the real Home Assistant frontend", () =>
 describe.sequential("pve-backup-card: archive sizes and Home Assistant's backups", () => {
   it("reads a guest's archive sizes only when its row is expanded, as a sparkline; says when there are none", async () => {
     const { page, context, errors } = await openPage(browser, stack.hass, "/pve-test/0");
-    const historyCalls: string[] = [];
-    page.on("websocket", (ws) =>
-      ws.on("framesent", (f) => {
-        const text = typeof f.payload === "string" ? f.payload : f.payload.toString();
-        if (text.includes("history/history_during_period")) historyCalls.push(text);
-      }),
-    );
     await waitForCard(page, 5);
+    // Every websocket command the page sends from now on, as the frontend's connection sends it.
+    await page.evaluate(() => {
+      const w = window as unknown as { pvbSent: string[] };
+      w.pvbSent = [];
+      const app = document.querySelector("home-assistant") as unknown as {
+        hass: { connection: { sendMessagePromise(m: unknown): Promise<unknown> } };
+      };
+      const conn = app.hass.connection;
+      const send = conn.sendMessagePromise.bind(conn);
+      conn.sendMessagePromise = (m: unknown) => {
+        w.pvbSent.push(JSON.stringify(m));
+        return send(m);
+      };
+    });
+    const historyCalls = async () =>
+      (await page.evaluate(() => (window as unknown as { pvbSent: string[] }).pvbSent)).filter((m) =>
+        m.includes("history/history_during_period"),
+      );
     // The size sensors of a backed-up guest and of one never backed up, as the card found them.
     const cli = await statusOf(stack.lab);
     const sized = cli.json.guests.find((g) => g.status === "ok");
@@ -134,7 +145,7 @@ describe.sequential("pve-backup-card: archive sizes and Home Assistant's backups
       "the recorder did not record the sizes",
     );
     await page.waitForTimeout(500);
-    expect(historyCalls).toEqual([]);
+    expect(await historyCalls()).toEqual([]);
 
     const expand = rowOf(page, sized?.vmid as number).locator("button.expand");
     await expand.click();
@@ -156,8 +167,8 @@ describe.sequential("pve-backup-card: archive sizes and Home Assistant's backups
         .locator(".detail")
         .textContent(),
     ).toMatch(/ – .* · 5 sizes/);
-    expect(historyCalls).toHaveLength(1);
-    expect(historyCalls[0]).toContain(sizeEntity);
+    expect(await historyCalls()).toHaveLength(1);
+    expect((await historyCalls())[0]).toContain(sizeEntity);
     await shot(page, "card-expanded");
 
     // A guest with one size or none: said in words.
@@ -177,7 +188,7 @@ describe.sequential("pve-backup-card: archive sizes and Home Assistant's backups
     await expand.click();
     await expand.click();
     await expect.poll(() => spark.getAttribute("data-points").catch(() => null)).toBe("5");
-    expect(historyCalls).toHaveLength(2);
+    expect(await historyCalls()).toHaveLength(2);
     expect(errors).toEqual([]);
     await context.close();
   });

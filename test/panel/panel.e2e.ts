@@ -107,6 +107,34 @@ describe("the panel on loopback (npm start)", () => {
     expect(errors).toEqual([]);
   });
 
+  it("polls cheaply: an unchanged overview comes back as a 304 and the page keeps its data, with the new clock", async () => {
+    const l = await lab("tiered");
+    const { page, errors } = await openPage();
+    const polls: number[] = [];
+    page.on("response", (r) => {
+      if (r.url().endsWith("/api/panel/overview")) polls.push(r.status());
+    });
+    await page.goto(l.url);
+    await expect.poll(() => page.locator("tr.pvb-guest").count()).toBe(5);
+    await l.lab.advance(20_000);
+    const poll = () =>
+      page.evaluate(() =>
+        (
+          document.querySelector("pve-backup-panel") as unknown as { loadOverview(): Promise<void> }
+        ).loadOverview(),
+      );
+    await poll();
+    await poll();
+    expect(polls).toEqual([200, 304, 304]);
+    expect(await page.locator("tr.pvb-guest").count()).toBe(5);
+    const now = await page.evaluate(
+      () =>
+        (document.querySelector("pve-backup-panel") as unknown as { overview: { now: string } }).overview.now,
+    );
+    expect(now).toBe(new Date(l.lab.nowMs()).toISOString());
+    expect(errors).toEqual([]);
+  });
+
   it("lists the read-only token's missing privileges with copyable pveum lines", async () => {
     const l = await lab("seed", READ_ONLY_TOKEN);
     const { page, errors } = await openPage({ colorScheme: "dark" });
