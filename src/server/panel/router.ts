@@ -28,8 +28,9 @@ import { renderPanelPage } from "./page.js";
  *
  * Every state-changing request must also carry `X-PVE-Backup: panel` (the page sends it; a page
  * on another site cannot without a CORS preflight, which is never granted), must not be marked
- * `Sec-Fetch-Site: cross-site`, and an `Origin` it carries must name this host: the `Host`, or
- * behind Home Assistant's ingress proxies the `X-Forwarded-Host` they set to the browser's host.
+ * `Sec-Fetch-Site: cross-site`, and unless the browser marks it `same-origin`, an `Origin` it
+ * carries must name this host: the `Host`, or behind Home Assistant's ingress proxies the
+ * `X-Forwarded-Host` they set to the browser's host.
  *
  * The overview is polled: it carries an ETag over everything but the clock, and a poll with
  * `If-None-Match` that still matches gets a 304 without a body (the clock in `X-PVE-Backup-Now`).
@@ -160,7 +161,10 @@ function sameSiteWrites(req: Request, res: Response, next: NextFunction): void {
 /** Why a state-changing request is not the panel's own, or undefined when it is. */
 function crossSite(req: Request): string | undefined {
   if (req.get(PANEL_HEADER) !== "panel") return `the request lacks the ${PANEL_HEADER} header`;
-  if (req.get("sec-fetch-site") === "cross-site") return "the request comes from another site";
+  const site = req.get("sec-fetch-site");
+  if (site === "cross-site") return "the request comes from another site";
+  // Set by the browser itself (a page cannot): the page is on this origin, whatever the proxies say.
+  if (site === "same-origin") return undefined;
   const origin = req.get("origin");
   if (origin === undefined) return undefined;
   let host = "";
