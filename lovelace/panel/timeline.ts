@@ -74,15 +74,22 @@ export function layoutNight(input: {
 }): NightLayout {
   const { timeZone, nowMs } = input;
   const mine = input.attempts.filter((a) => nightOf(Date.parse(a.start), timeZone) === input.night);
-  const spans = mine.map((a) => {
-    const own = input.spans?.get(a.upid)?.guests.get(a.vmid);
-    const start = own?.start ?? a.start;
-    const end = own ? (own.end ?? a.end) : a.end;
-    const startMs = Date.parse(start);
-    const running = end === null;
-    const endMs = Math.max(startMs + 60_000, running ? nowMs : Date.parse(end as string));
-    return { a, startMs, endMs, running };
-  });
+  // A guest of a running task whose log has not reached it yet waits: no bar until it starts.
+  const waiting = (a: AttemptRow) => {
+    const task = input.spans?.get(a.upid);
+    return a.end === null && task !== undefined && task.guests.size > 0 && !task.guests.has(a.vmid);
+  };
+  const spans = mine
+    .filter((a) => !waiting(a))
+    .map((a) => {
+      const own = input.spans?.get(a.upid)?.guests.get(a.vmid);
+      const start = own?.start ?? a.start;
+      const end = own ? (own.end ?? a.end) : a.end;
+      const startMs = Date.parse(start);
+      const running = end === null;
+      const endMs = Math.max(startMs + 60_000, running ? nowMs : Date.parse(end as string));
+      return { a, startMs, endMs, running };
+    });
   const first = Math.min(...spans.map((s) => s.startMs));
   const last = Math.max(...spans.map((s) => s.endMs));
   const axisStartMs = spans.length ? Math.floor(first / HOUR) * HOUR : 0;

@@ -194,5 +194,27 @@ describe("guests inside one task", () => {
       ["P0", "03:00–03:10 ok"],
       ["P1", "03:10–03:40 ok"],
     ]);
+    // While the task runs and its log has reached only the first guest, the second one waits.
+    const running = both.map((a) => ({ ...a, end: null, outcome: "running" as const }));
+    const first = new Map<string, GuestSpans>([
+      [
+        upid,
+        {
+          ended: false,
+          forNow: "",
+          guests: new Map([[102, { start: "2026-02-10T03:00:00Z", end: null }]]),
+        },
+      ],
+    ]);
+    const now = layoutNight({
+      ...input,
+      attempts: running,
+      spans: first,
+      nowMs: Date.parse("2026-02-10T03:05:00Z"),
+    }).groups.map((g) => [g.tier, g.rows[0]?.bars.map((b) => b.label)]);
+    expect(now).toEqual([
+      ["P0", ["03:00–now running"]],
+      ["P1", []],
+    ]);
   });
 });
