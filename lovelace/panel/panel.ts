@@ -1,7 +1,7 @@
 import { age, esc, formatHumanSize, formatWall } from "./format.js";
 import { PANEL_CSS } from "./styles.js";
 import { adoptHaTheme } from "./theme.js";
-import { layoutNight, nightsOf } from "./timeline.js";
+import { type GuestSpans, layoutNight, nightOf, nightsOf } from "./timeline.js";
 import type {
   ClusterApply,
   ClusterPlan,
@@ -9,6 +9,7 @@ import type {
   GuestRow,
   Overview,
   StorageArchives,
+  TaskGuests,
   TaskLog,
   Value,
 } from "./types.js";
@@ -51,6 +52,11 @@ class PveBackupPanel extends HTMLElement {
   private doctorError?: string;
   private modal?: Modal;
   private timer?: number;
+  /** The overview's ETag: a poll with nothing new is a 304 without a body. */
+  private etag?: string;
+  /** Per task of several guests, each guest's span (from its log); in flight as a promise. */
+  private spans = new Map<string, GuestSpans>();
+  private spansLoading = new Set<string>();
 
   connectedCallback(): void {
     this.base = this.dataset.base ?? "";
@@ -84,20 +90,80 @@ class PveBackupPanel extends HTMLElement {
   }
 
   private async api<T>(path: string, init?: RequestInit): Promise<T> {
-    const res = await fetch(`${this.base}/api/panel/${path}`, { credentials: "same-origin", ...init });
+    const res = await fetch(`${this.base}/api/panel/${path}`, {
+      credentials: "same-origin",
+      ...init,
+      headers: { "x-pve-backup": "panel", ...(init?.headers as Record<string, string> | undefined) },
+    });
     const body = (await res.json().catch(() => ({}))) as T & { error?: string };
     if (!res.ok) throw new Error(body.error ?? `${res.status} ${res.statusText}`);
     return body;
   }
 
+  /** Polls the overview: unchanged data comes back as a 304 and only the clock moves. */
   private async loadOverview(): Promise<void> {
     try {
-      this.overview = await this.api<Overview>("overview");
-      this.overviewError = undefined;
+      const res = await fetch(`${this.base}/api/panel/overview`, {
+        credentials: "same-origin",
+        cache: "no-store",
+        headers: {
+          "x-pve-backup": "panel",
+          ...(this.etag && this.overview ? { "if-none-match": this.etag } : {}),
+        },
+      });
+      if (res.status === 304 && this.overview) {
+        // Only the clock moved (ages and a running bar follow it).
+        const now = res.headers.get("x-pve-backup-now");
+        if (now) this.overview = { ...this.overview, now };
+        this.overviewError = undefined;
+      } else {
+        const body = (await res.json().catch(() => ({}))) as Overview & { error?: string };
+        if (!res.ok) throw new Error(body.error ?? `${res.status} ${res.statusText}`);
+        this.overview = body;
+        this.etag = res.headers.get("etag") ?? undefined;
+        this.overviewError = undefined;
+      }
     } catch (err) {
       this.overviewError = (err as Error).message;
     }
     this.refreshView();
+  }
+
+  /**
+   * The guests' own spans of the night's tasks that backed up several guests: read once per ended
+   * task, again on each new overview while one runs; the timeline is drawn again when they come.
+   */
+  private loadSpans(o: Overview, night: string): void {
+    const byTask = new Map<string, { cluster: string; vmids: Set<number>; running: boolean }>();
+    for (const a of o.attempts) {
+      if (nightOf(Date.parse(a.start), o.timeZone) !== night) continue;
+      const t = byTask.get(a.upid) ?? { cluster: a.cluster, vmids: new Set(), running: false };
+      t.vmids.add(a.vmid);
+      t.running ||= a.end === null;
+      byTask.set(a.upid, t);
+    }
+    for (const [upid, t] of byTask) {
+      if (t.vmids.size < 2 || this.spansLoading.has(upid)) continue;
+      const had = this.spans.get(upid);
+      if (had && (had.ended || had.forNow === o.now)) continue;
+      this.spansLoading.add(upid);
+      void this.api<TaskGuests>(
+        `task-guests?cluster=${encodeURIComponent(t.cluster)}&upid=${encodeURIComponent(upid)}`,
+      )
+        .then((r) => {
+          this.spans.set(upid, {
+            ended: r.ended,
+            forNow: o.now,
+            guests: new Map(r.guests.map((g) => [g.vmid, g])),
+          });
+          if (this.tab === "timeline" && !this.modal) this.refreshView();
+        })
+        .catch(() => {
+          // The log could not be read: the task's bars stay the whole task.
+          this.spans.set(upid, { ended: true, forNow: o.now, guests: new Map() });
+        })
+        .finally(() => this.spansLoading.delete(upid));
+    }
   }
 
   /**
@@ -394,8 +460,10 @@ ${
     if (nights.length === 0)
       return `<section class="pvb-card" data-section="timeline"><h2>Backup window</h2><p class="pvb-muted">No backup task in the task history yet.</p></section>`;
     const night = this.night && nights.includes(this.night) ? this.night : (nights[0] as string);
+    this.loadSpans(o, night);
     const l = layoutNight({
       night,
+      spans: this.spans,
       attempts: o.attempts,
       guests: o.guests,
       tiers: o.tiers,
@@ -425,7 +493,7 @@ ${
 <div class="pvb-tl" data-night-shown="${esc(night)}">
 <div class="pvb-tl-axis"><div></div><div class="pvb-tl-ticks">${l.ticks.map((t) => `<span style="left:${t.leftPct}%">${esc(t.label)}</span>`).join("")}</div></div>
 ${groups}</div>
-<p class="pvb-muted">Each bar is a guest's vzdump task, start to end (${esc(o.timeZone)}); click one for its log.</p></section>`;
+<p class="pvb-muted">Each bar is a guest's backup, start to end (${esc(o.timeZone)}): its own part of a task that backed up several; click one for the task's log.</p></section>`;
   }
 
   private policyHtml(): string {

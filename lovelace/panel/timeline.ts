@@ -41,6 +41,17 @@ export interface NightLayout {
 
 const HOUR = 3_600_000;
 
+/**
+ * The guests' own spans inside one task that backed up several guests one after the other (from
+ * its log, `GET /api/panel/task-guests`): a guest's bar is its part, not the whole task.
+ */
+export interface GuestSpans {
+  readonly ended: boolean;
+  /** The overview's clock they were read at (a running task's spans are read again later). */
+  readonly forNow: string;
+  readonly guests: ReadonlyMap<number, { readonly start: string; readonly end: string | null }>;
+}
+
 /** The night an instant belongs to, named by the date its morning falls on: `2026-02-11`. */
 export function nightOf(ms: number, timeZone: string): string {
   return formatDate(ms + 12 * HOUR, timeZone);
@@ -58,15 +69,27 @@ export function layoutNight(input: {
   readonly tiers: readonly Tier[];
   readonly timeZone: string;
   readonly nowMs: number;
+  /** By UPID; a task without them is drawn whole for each of its guests. */
+  readonly spans?: ReadonlyMap<string, GuestSpans>;
 }): NightLayout {
   const { timeZone, nowMs } = input;
   const mine = input.attempts.filter((a) => nightOf(Date.parse(a.start), timeZone) === input.night);
-  const spans = mine.map((a) => {
-    const startMs = Date.parse(a.start);
-    const running = a.end === null;
-    const endMs = Math.max(startMs + 60_000, running ? nowMs : Date.parse(a.end as string));
-    return { a, startMs, endMs, running };
-  });
+  // A guest of a running task whose log has not reached it yet waits: no bar until it starts.
+  const waiting = (a: AttemptRow) => {
+    const task = input.spans?.get(a.upid);
+    return a.end === null && task !== undefined && task.guests.size > 0 && !task.guests.has(a.vmid);
+  };
+  const spans = mine
+    .filter((a) => !waiting(a))
+    .map((a) => {
+      const own = input.spans?.get(a.upid)?.guests.get(a.vmid);
+      const start = own?.start ?? a.start;
+      const end = own ? (own.end ?? a.end) : a.end;
+      const startMs = Date.parse(start);
+      const running = end === null;
+      const endMs = Math.max(startMs + 60_000, running ? nowMs : Date.parse(end as string));
+      return { a, startMs, endMs, running };
+    });
   const first = Math.min(...spans.map((s) => s.startMs));
   const last = Math.max(...spans.map((s) => s.endMs));
   const axisStartMs = spans.length ? Math.floor(first / HOUR) * HOUR : 0;

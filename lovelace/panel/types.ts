@@ -3,11 +3,12 @@
  * imports, nothing of the server is bundled).
  */
 import type { StorageArchives, TaskLog } from "../../src/pve/panel-reads.js";
-import type { AttemptJson, PanelOverview } from "../../src/service/panel.js";
+import type { AttemptJson, PanelOverview, TaskGuestsJson } from "../../src/service/panel.js";
 import type { ClusterApply, ClusterPlan, DoctorReport } from "../../src/service/policy.js";
 
 export type { ClusterApply, ClusterPlan, StorageArchives, TaskLog };
 export type Overview = PanelOverview;
+export type TaskGuests = TaskGuestsJson;
 export type GuestRow = PanelOverview["guests"][number];
 export type AttemptRow = AttemptJson;
 export type Tier = PanelOverview["tiers"][number];

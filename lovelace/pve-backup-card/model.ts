@@ -24,6 +24,7 @@ export interface HassEntityState {
   readonly state: string;
   readonly attributes: Readonly<Record<string, unknown>>;
   readonly last_changed?: string;
+  readonly last_updated?: string;
 }
 export interface HassEntityEntry {
   readonly entity_id: string;
@@ -139,7 +140,8 @@ export function catalogue(hass: HassLike): Catalogue {
       const m = guestEntities.get(e.device_id) ?? {};
       m[e.translation_key] = e.entity_id;
       guestEntities.set(e.device_id, m);
-    } else {
+    } else if (!e.translation_key) {
+      // Hub entities with a translation key (HA backups, NAS, …) are not the cluster's numbers.
       const list = otherEntities.get(e.device_id) ?? [];
       list.push(e.entity_id);
       otherEntities.set(e.device_id, list);
@@ -310,4 +312,114 @@ export function formatRelative(ms: number | null, nowMs: number, language = "en"
     v /= size;
   }
   return "—";
+}
+
+/** The HA-backup entities of the hub (translation keys), and their domains. */
+export const HA_BACKUP_KEYS = {
+  ha_backup_last: "sensor",
+  ha_backup_next: "sensor",
+  ha_backup_verification: "sensor",
+  ha_backup_problem: "binary_sensor",
+} as const;
+type HaBackupKey = keyof typeof HA_BACKUP_KEYS;
+
+/**
+ * Where the HA-backup entities are: by translation key in the entity registry, else at the entity
+ * ids a hub named "PVE Backup" gives them (`sensor.pve_backup_ha_backup_last`, or a state set
+ * there by hand). Empty when Home Assistant's backups are not watched.
+ */
+export function haBackupEntities(hass: HassLike): Partial<Record<HaBackupKey, string>> {
+  const found: Partial<Record<HaBackupKey, string>> = {};
+  for (const e of Object.values(hass.entities ?? {}))
+    if (e?.platform === PLATFORM && e.translation_key && e.translation_key in HA_BACKUP_KEYS)
+      found[e.translation_key as HaBackupKey] = e.entity_id;
+  for (const [key, domain] of Object.entries(HA_BACKUP_KEYS) as [HaBackupKey, string][]) {
+    const id = `${domain}.${PLATFORM}_${key}`;
+    if (!found[key] && hass.states[id]) found[key] = id;
+  }
+  return found;
+}
+
+export interface HaBackupRow {
+  /** Worst first: failed (problem or a failed check), never (none found), unknown, ok. */
+  readonly status: "ok" | "failed" | "never" | "unknown";
+  readonly lastMs: number | null;
+  readonly nextMs: number | null;
+  readonly sizeBytes: number | null;
+  readonly name: string | null;
+  readonly verification: "ok" | "failed" | "unknown";
+  readonly message: string | null;
+  readonly entities: Readonly<Partial<Record<HaBackupKey, string>>>;
+}
+
+/** Home Assistant's own backups as one row; null when none of its entities exists. */
+export function haBackupRow(
+  hass: HassLike,
+  entities: Partial<Record<HaBackupKey, string>> = haBackupEntities(hass),
+): HaBackupRow | null {
+  const st = (k: HaBackupKey) => (entities[k] ? hass.states[entities[k] as string] : undefined);
+  if (!Object.keys(entities).some((k) => st(k as HaBackupKey))) return null;
+  const last = st("ha_backup_last");
+  const check = st("ha_backup_verification");
+  const verification =
+    check?.state === "ok" || check?.state === "failed" ? (check.state as "ok" | "failed") : "unknown";
+  const problem = st("ha_backup_problem")?.state;
+  const lastMs = timeOf(last);
+  const size = last?.attributes.size_bytes;
+  const name = last?.attributes.name;
+  const message = check?.attributes.message;
+  return {
+    status:
+      problem === "on" || verification === "failed"
+        ? "failed"
+        : lastMs === null
+          ? problem === "off"
+            ? "never"
+            : "unknown"
+          : "ok",
+    lastMs,
+    nextMs: timeOf(st("ha_backup_next")),
+    sizeBytes: typeof size === "number" && Number.isFinite(size) ? size : null,
+    name: typeof name === "string" && name ? name : null,
+    verification,
+    message: typeof message === "string" && message ? message : null,
+    entities,
+  };
+}
+
+/** One point of a guest's archive sizes: when the size sensor took the value, and the value. */
+export interface SizePoint {
+  readonly ms: number;
+  readonly bytes: number;
+}
+
+/**
+ * The sizes in an answer of `history/history_during_period` (compressed states: `s` the state,
+ * `lu`/`lc` seconds since the epoch), oldest first; unknown and repeated values are left out,
+ * so each point is one archive whose size differs from the one before.
+ */
+export function sizeHistory(result: unknown, entityId: string): SizePoint[] {
+  const list = (result as Record<string, unknown> | null)?.[entityId];
+  if (!Array.isArray(list)) return [];
+  const out: SizePoint[] = [];
+  for (const item of list) {
+    const s = (item as { s?: unknown })?.s;
+    const t = (item as { lu?: unknown; lc?: unknown }).lu ?? (item as { lc?: unknown }).lc;
+    const bytes = typeof s === "string" && s.trim() !== "" ? Number(s) : Number.NaN;
+    if (!Number.isFinite(bytes) || typeof t !== "number") continue;
+    if (out.at(-1)?.bytes === bytes) continue;
+    out.push({ ms: t * 1000, bytes });
+  }
+  return out.sort((a, b) => a.ms - b.ms);
+}
+
+/** An SVG polyline's points for `points` in a `width`×`height` box (1 px margin), by order. */
+export function sparkline(points: readonly SizePoint[], width: number, height: number): string {
+  if (points.length === 0) return "";
+  const values = points.map((p) => p.bytes);
+  const lo = Math.min(...values);
+  const hi = Math.max(...values);
+  const x = (i: number) => (points.length === 1 ? width / 2 : 1 + (i * (width - 2)) / (points.length - 1));
+  const y = (v: number) => (hi === lo ? height / 2 : 1 + ((hi - v) * (height - 2)) / (hi - lo));
+  return points.map((p, i) => `${x(i).toFixed(1)},${y(p.bytes).toFixed(1)}`).join(" ");
 }

@@ -1,4 +1,4 @@
-import { html, LitElement, nothing, type PropertyValues, type TemplateResult } from "lit";
+import { html, LitElement, nothing, type PropertyValues, svg, type TemplateResult } from "lit";
 import { repeat } from "lit/directives/repeat.js";
 import { type CardConfig, COLUMNS, type Column, parseConfig } from "./config.js";
 import {
@@ -9,10 +9,16 @@ import {
   formatRelative,
   type Guest,
   type GuestStatus,
+  HA_BACKUP_KEYS,
+  type HaBackupRow,
   type HassEntityState,
   type HassLike,
+  haBackupRow,
   matchesCluster,
   PLATFORM,
+  type SizePoint,
+  sizeHistory,
+  sparkline,
   summarize,
 } from "./model.js";
 import { cardStyles } from "./styles.js";
@@ -27,7 +33,24 @@ import { cardStyles } from "./styles.js";
 interface Hass extends HassLike {
   callService(domain: string, service: string, data?: object, target?: object): Promise<unknown>;
   formatEntityState?(stateObj: HassEntityState): string;
+  callWS?<T>(msg: Record<string, unknown>): Promise<T>;
 }
+
+/** A guest's archive sizes as shown in its expanded row: loading, loaded, or why not. */
+type Sizes =
+  | { readonly state: "loading"; readonly stamp: string }
+  | { readonly state: "loaded"; readonly stamp: string; readonly points: readonly SizePoint[] }
+  | { readonly state: "error"; readonly stamp: string; readonly message: string };
+
+/** How far back the sparkline looks (the recorder keeps 10 days unless told otherwise). */
+const SIZE_HISTORY_MS = 365 * 86_400_000;
+const SPARK_W = 160;
+const SPARK_H = 32;
+
+/** The HA-backup entities at the ids a hub named "PVE Backup" gives them (model.haBackupEntities). */
+const HA_BACKUP_FALLBACK_IDS = Object.entries(HA_BACKUP_KEYS).map(
+  ([key, domain]) => `${domain}.${PLATFORM}_${key}`,
+);
 
 const STATUS_LOOK: Record<GuestStatus, { icon: string; color: string; label: string }> = {
   ok: { icon: "mdi:check-circle", color: "var(--pvb-ok)", label: "OK" },
@@ -51,6 +74,9 @@ export class PveBackupCard extends LitElement {
     _confirm: { state: true },
     _pending: { state: true },
     _now: { state: true },
+    _expanded: { state: true },
+    _sizes: { state: true },
+    _ha: { state: true },
   };
 
   declare preview: boolean;
@@ -59,6 +85,9 @@ export class PveBackupCard extends LitElement {
   declare _confirm: Guest | undefined;
   declare _pending: ReadonlyMap<string, { sinceMs: number; lastBackupMs: number | null }>;
   declare _now: number;
+  declare _expanded: ReadonlySet<string>;
+  declare _sizes: ReadonlyMap<string, Sizes>;
+  declare _ha: HaBackupRow | null;
 
   private _hass: Hass | undefined;
   /** The product's entity ids, for the entity registry object they were read from. */
@@ -72,6 +101,9 @@ export class PveBackupCard extends LitElement {
     super();
     this._pending = new Map();
     this._now = Date.now();
+    this._expanded = new Set();
+    this._sizes = new Map();
+    this._ha = null;
   }
 
   static getConfigElement(): HTMLElement {
@@ -113,9 +145,11 @@ export class PveBackupCard extends LitElement {
     }
     const watched: unknown[] = [hass.devices, hass.locale];
     for (const id of this._ids) watched.push(hass.states[id]);
+    for (const id of HA_BACKUP_FALLBACK_IDS) watched.push(hass.states[id]);
     if (watched.length === this._seen.length && watched.every((x, i) => x === this._seen[i])) return;
     this._seen = watched;
     this._cat = catalogue(hass);
+    this._ha = haBackupRow(hass);
     this._now = Date.now();
   }
 
@@ -141,7 +175,13 @@ export class PveBackupCard extends LitElement {
   }
 
   protected override willUpdate(changed: PropertyValues): void {
-    if (!changed.has("_cat") || this._pending.size === 0) return;
+    if (!changed.has("_cat")) return;
+    // An open row follows its size sensor: a new archive size is read once more.
+    for (const id of this._expanded) {
+      const g = this._cat?.guests.find((x) => x.deviceId === id);
+      if (g) void this._loadSizes(g);
+    }
+    if (this._pending.size === 0) return;
     // A press is done once the guest runs or has a new backup.
     const next = new Map(this._pending);
     for (const [id, p] of this._pending) {
@@ -177,6 +217,7 @@ export class PveBackupCard extends LitElement {
           <h2 class="title">${config.title ?? "Backups"}</h2>
         </div>
         ${this._summary(clusters)}
+        ${this._haBackup()}
         ${
           guests.length === 0
             ? html`<div class="empty">
@@ -243,6 +284,7 @@ export class PveBackupCard extends LitElement {
     const statusText = this._statusLabel(g.status, statusEntity);
     const pending = this._pending.has(g.deviceId);
     const busy = g.status === "running" || pending;
+    const open = this._expanded.has(g.deviceId);
     const sub: (TemplateResult | string)[] = [];
     if (cols.has("status")) sub.push(html`<span class="status-text">${statusText}</span>`);
     if (cols.has("vmid") && g.vmid !== null) sub.push(`${g.kind ?? ""} ${g.vmid}`.trim());
@@ -267,9 +309,130 @@ export class PveBackupCard extends LitElement {
               </button>`
             : html`<span></span>`
         }
+        <button
+          class="expand"
+          aria-expanded=${open ? "true" : "false"}
+          aria-controls=${`pvb-detail-${g.deviceId}`}
+          aria-label=${`${open ? "Hide" : "Show"} archive sizes of ${g.name}`}
+          @click=${() => this._toggle(g)}
+        >
+          <ha-icon icon=${open ? "mdi:chevron-up" : "mdi:chevron-down"}></ha-icon>
+        </button>
         ${busy ? html`<div class="bar" role="progressbar" aria-label=${`Backing up ${g.name}`}></div>` : nothing}
+        ${open ? this._detail(g, lang) : nothing}
       </li>
     `;
+  }
+
+  /** Home Assistant's own backups (on the NAS), once the integration publishes them. */
+  private _haBackup(): TemplateResult | typeof nothing {
+    const h = this._ha;
+    if (!h) return nothing;
+    const lang = this._hass?.locale?.language ?? "en";
+    const look = STATUS_LOOK[h.status];
+    const text =
+      h.status === "failed"
+        ? h.verification === "failed"
+          ? "Check failed"
+          : "Problem"
+        : h.status === "never"
+          ? "No backup found"
+          : look.label;
+    const sub: (TemplateResult | string)[] = [html`<span class="status-text">${text}</span>`];
+    if (h.verification !== "unknown") sub.push(h.verification === "ok" ? "verified" : "not verified");
+    if (h.nextMs !== null) sub.push(`next ${formatRelative(h.nextMs, this._now, lang)}`);
+    if (h.message && h.status === "failed") sub.push(html`<span class="reason">${h.message}</span>`);
+    const target =
+      h.entities.ha_backup_last ?? h.entities.ha_backup_problem ?? h.entities.ha_backup_verification;
+    return html`<ul class="ha-backup">
+      <li class="ha-row" style="--pvb-color:${look.color}" data-status=${h.status}>
+        <ha-icon class="status-icon" icon="mdi:home-assistant" aria-hidden="true"></ha-icon>
+        <button class="main" @click=${() => target && this._moreInfo(target)} aria-label=${`Home Assistant backups: ${text}`}>
+          <span class="name">Home Assistant backups</span>
+          <span class="sub">${sub.flatMap((part, i) => (i === 0 ? [part] : [" · ", part]))}</span>
+        </button>
+        <span class="meta">
+          <span class="age" title="Last backup">${formatRelative(h.lastMs, this._now, lang)}</span>
+          <span class="size" title="Backup size">${formatBytes(h.sizeBytes, lang)}</span>
+        </span>
+      </li>
+    </ul>`;
+  }
+
+  private _toggle(g: Guest): void {
+    const next = new Set(this._expanded);
+    if (next.has(g.deviceId)) next.delete(g.deviceId);
+    else {
+      next.add(g.deviceId);
+      void this._loadSizes(g);
+    }
+    this._expanded = next;
+  }
+
+  /** Reads the size sensor's history once per expand and size: nothing is fetched for closed rows. */
+  private async _loadSizes(g: Guest): Promise<void> {
+    const id = g.entities.backup_size;
+    const hass = this._hass;
+    if (!id || !hass) return;
+    const s = hass.states[id];
+    const stamp = `${s?.state}@${s?.last_updated ?? s?.last_changed ?? ""}`;
+    const had = this._sizes.get(id);
+    if (had && had.stamp === stamp && had.state !== "error") return;
+    const set = (v: Sizes) => {
+      this._sizes = new Map(this._sizes).set(id, v);
+    };
+    if (!hass.callWS) {
+      set({ state: "error", stamp, message: "Size history needs a newer Home Assistant frontend." });
+      return;
+    }
+    set({ state: "loading", stamp });
+    try {
+      const result = await hass.callWS<unknown>({
+        type: "history/history_during_period",
+        start_time: new Date(Date.now() - SIZE_HISTORY_MS).toISOString(),
+        entity_ids: [id],
+        minimal_response: true,
+        no_attributes: true,
+        significant_changes_only: false,
+      });
+      set({ state: "loaded", stamp, points: sizeHistory(result, id) });
+    } catch {
+      set({
+        state: "error",
+        stamp,
+        message: "No size history: Home Assistant's recorder and history are not available.",
+      });
+    }
+  }
+
+  private _detail(g: Guest, lang: string): TemplateResult {
+    const id = g.entities.backup_size;
+    const sizes = id ? this._sizes.get(id) : undefined;
+    let body: TemplateResult | string;
+    if (!id) body = "This guest has no backup size sensor.";
+    else if (!sizes || sizes.state === "loading") body = "Loading archive sizes…";
+    else if (sizes.state === "error") body = sizes.message;
+    else if (sizes.points.length === 0) body = "No archive sizes recorded yet.";
+    else {
+      const pts = sizes.points;
+      const values = pts.map((p) => p.bytes);
+      const lo = formatBytes(Math.min(...values), lang);
+      const hi = formatBytes(Math.max(...values), lang);
+      const range = lo === hi ? lo : `${lo} – ${hi}`;
+      const label =
+        pts.length === 1
+          ? `One archive size so far: ${lo}`
+          : `Archive sizes, ${pts.length} changes since ${new Date(pts[0]?.ms ?? 0).toLocaleDateString(lang)}: ${range}`;
+      body = html`<svg class="spark" viewBox="0 0 ${SPARK_W} ${SPARK_H}" width=${SPARK_W} height=${SPARK_H} role="img" aria-label=${label} data-points=${pts.length}>
+          ${
+            pts.length === 1
+              ? svg`<circle cx=${SPARK_W / 2} cy=${SPARK_H / 2} r="2.5"></circle>`
+              : svg`<polyline points=${sparkline(pts, SPARK_W, SPARK_H)}></polyline>`
+          }
+        </svg>
+        <span class="spark-text">${pts.length === 1 ? `one size so far: ${lo}` : `${range} · ${pts.length} sizes`}</span>`;
+    }
+    return html`<div class="detail" id=${`pvb-detail-${g.deviceId}`}>${body}</div>`;
   }
 
   /** The translated state, asked of the frontend once per status and render (same for every guest). */

@@ -74,15 +74,23 @@ export const cardStyles = css`
     margin: 0;
     padding: 0 0 8px;
   }
-  li.row {
+  li.row,
+  li.ha-row {
     position: relative;
     display: grid;
-    grid-template-columns: auto minmax(0, 1fr) auto auto;
+    grid-template-columns: auto minmax(0, 1fr) auto auto auto;
     align-items: center;
     gap: 0 10px;
     padding: 6px 8px 6px 16px;
     min-height: 48px;
     box-sizing: border-box;
+  }
+  li.ha-row {
+    grid-template-columns: auto minmax(0, 1fr) auto;
+  }
+  ul.ha-backup {
+    padding: 0;
+    border-bottom: 1px solid var(--divider-color);
   }
   :host([compact]) li.row {
     min-height: 36px;
@@ -102,6 +110,7 @@ export const cardStyles = css`
     margin: -2px -4px;
   }
   .main:focus-visible,
+  .expand:focus-visible,
   .chip:focus-visible,
   .act:focus-visible,
   dialog button:focus-visible {
@@ -162,6 +171,40 @@ export const cardStyles = css`
   }
   .act ha-icon {
     --mdc-icon-size: 18px;
+  }
+  .expand {
+    all: unset;
+    cursor: pointer;
+    display: inline-flex;
+    align-items: center;
+    justify-content: center;
+    width: 28px;
+    height: 36px;
+    border-radius: 4px;
+    color: var(--secondary-text-color);
+  }
+  .expand ha-icon {
+    --mdc-icon-size: 20px;
+  }
+  .detail {
+    grid-column: 1 / -1;
+    display: flex;
+    flex-wrap: wrap;
+    align-items: center;
+    gap: 4px 12px;
+    padding: 6px 0 4px 32px;
+    font-size: 0.85em;
+    color: var(--secondary-text-color);
+  }
+  .spark polyline {
+    fill: none;
+    stroke: var(--primary-color);
+    stroke-width: 1.5;
+    stroke-linejoin: round;
+    stroke-linecap: round;
+  }
+  .spark circle {
+    fill: var(--primary-color);
   }
   .bar {
     position: absolute;

@@ -1,3 +1,4 @@
+import { wallClockAt } from "../core/calendar.js";
 import type { Archive, StorageView } from "../core/model.js";
 import { parseUpid } from "../core/upid.js";
 import { InputError, UpstreamError } from "../errors.js";
@@ -97,4 +98,79 @@ export async function readTaskLog(api: PveApi, upid: string): Promise<TaskLog> {
     lines: truncated ? lines.slice(0, TASK_LOG_MAX_LINES) : lines,
     truncated,
   };
+}
+
+/** One guest's part of a vzdump task, from its log's own time lines. */
+export interface GuestSpan {
+  readonly vmid: number;
+  readonly startMs: number;
+  /** null while the guest's backup runs. */
+  readonly endMs: number | null;
+}
+
+const SPAN_START_RE = /^INFO: Starting Backup of VM (\d+) /;
+const SPAN_AT_RE = /^INFO: Backup started at (\d{4}-\d\d-\d\d \d\d:\d\d:\d\d)$/;
+const SPAN_END_RE = /^INFO: (?:Backup finished|Failed) at (\d{4}-\d\d-\d\d \d\d:\d\d:\d\d)$/;
+const TASK_END_RE = /^TASK (?:OK|WARNINGS: \d+|ERROR: ?.*)$/;
+
+/**
+ * Each guest's start and end inside a multi-guest vzdump task: `Starting Backup of VM N`, then
+ * `Backup started at …` and `Backup finished at …` (or `Failed at …`), in the node's local time
+ * (`timeZone`). A guest whose block has no end line ends where the next one starts, or at
+ * `taskEndMs` once the task ended; a block without its start line is left out.
+ */
+export function guestSpansOfLog(
+  lines: readonly string[],
+  timeZone: string,
+  taskEndMs: number | null,
+): GuestSpan[] {
+  const spans: { vmid: number; startMs?: number; endMs?: number }[] = [];
+  let current: (typeof spans)[number] | undefined;
+  for (const raw of lines) {
+    const line = raw.trimEnd();
+    const start = SPAN_START_RE.exec(line);
+    if (start) {
+      current = { vmid: Number(start[1]) };
+      spans.push(current);
+      continue;
+    }
+    if (!current) continue;
+    const at = SPAN_AT_RE.exec(line);
+    if (at) {
+      current.startMs = localToMs(at[1] as string, timeZone);
+      continue;
+    }
+    const end = SPAN_END_RE.exec(line);
+    if (end) {
+      current.endMs = localToMs(end[1] as string, timeZone);
+      current = undefined;
+    }
+  }
+  const out: GuestSpan[] = [];
+  spans.forEach((s, i) => {
+    if (s.startMs === undefined) return;
+    const next = spans.slice(i + 1).find((n) => n.startMs !== undefined)?.startMs;
+    const endMs = s.endMs ?? next ?? taskEndMs;
+    out.push({ vmid: s.vmid, startMs: s.startMs, endMs: endMs ?? null });
+  });
+  return out;
+}
+
+/** Whether a task log has its final `TASK …` line (the task ended; its log no longer changes). */
+export const taskLogEnded = (lines: readonly string[]): boolean =>
+  lines.some((l) => TASK_END_RE.test(l.trimEnd()));
+
+/** `2026-02-11 03:00:02` on a node in `timeZone` → epoch ms (the later instant in a DST overlap). */
+function localToMs(wall: string, timeZone: string): number | undefined {
+  const m = /^(\d{4})-(\d\d)-(\d\d) (\d\d):(\d\d):(\d\d)$/.exec(wall);
+  if (!m) return undefined;
+  const [, y, mo, d, h, mi, s] = m.map(Number) as number[];
+  const wallMs = Date.UTC(y as number, (mo as number) - 1, d, h, mi, s);
+  let guess = wallMs;
+  for (let i = 0; i < 2; i++) {
+    const w = wallClockAt(guess, timeZone);
+    if (!w) return undefined;
+    guess += wallMs - Date.UTC(w.year, w.month - 1, w.day, w.hour, w.minute, w.second);
+  }
+  return guess;
 }

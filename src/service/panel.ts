@@ -3,7 +3,14 @@ import type { Attempt, ClusterFacts } from "../core/model.js";
 import { canSeeBackups } from "../core/permissions.js";
 import { InputError } from "../errors.js";
 import type { PveApi } from "../pve/api.js";
-import { listGuestArchives, readTaskLog, type StorageArchives, type TaskLog } from "../pve/panel-reads.js";
+import {
+  guestSpansOfLog,
+  listGuestArchives,
+  readTaskLog,
+  type StorageArchives,
+  type TaskLog,
+  taskLogEnded,
+} from "../pve/panel-reads.js";
 import { type GuestJson, toStatusJson } from "../report.js";
 
 /**
@@ -116,4 +123,33 @@ function clusterOf(app: PanelApp, name: string): { api: PveApi; facts: ClusterFa
   const api = app.apis.get(name);
   if (!api) throw new InputError(`no cluster named '${String(name).slice(0, 40)}'`);
   return { api, facts: app.monitor.facts(name) };
+}
+
+export interface TaskGuestsJson {
+  readonly upid: string;
+  readonly guests: readonly { vmid: number; start: string; end: string | null }[];
+  /** The task ended: its spans no longer change. */
+  readonly ended: boolean;
+}
+
+/**
+ * Each guest's span inside one vzdump task, from its log: for the timeline's per-guest bars of a
+ * task that backed up several guests one after the other. Times in the log are the nodes' local
+ * time (`timeZone` of the options).
+ */
+export async function taskGuests(app: PanelApp, cluster: string, upid: string): Promise<TaskGuestsJson> {
+  const { api, facts } = clusterOf(app, cluster);
+  const log = await readTaskLog(api, upid);
+  const ended = taskLogEnded(log.lines);
+  const attempt = facts?.reachable ? facts.attempts.find((a) => a.upid === upid) : undefined;
+  const taskEnd = ended ? (attempt?.endMs ?? null) : null;
+  return {
+    upid,
+    ended,
+    guests: guestSpansOfLog(log.lines, app.config.timeZone, taskEnd).map((s) => ({
+      vmid: s.vmid,
+      start: iso(s.startMs),
+      end: s.endMs === null ? null : iso(s.endMs),
+    })),
+  };
 }

@@ -83,6 +83,162 @@ describe.sequential("pve-backup-card in the real Home Assistant frontend", () =>
   });
 });
 
+describe.sequential("pve-backup-card: archive sizes and Home Assistant's backups", () => {
+  it("reads a guest's archive sizes only when its row is expanded, as a sparkline; says when there are none", async () => {
+    const { page, context, errors } = await openPage(browser, stack.hass, "/pve-test/0");
+    await waitForCard(page, 5);
+    // Every websocket command the page sends from now on, as the frontend's connection sends it.
+    await page.evaluate(() => {
+      const w = window as unknown as { pvbSent: string[] };
+      w.pvbSent = [];
+      const app = document.querySelector("home-assistant") as unknown as {
+        hass: { connection: { sendMessagePromise(m: unknown): Promise<unknown> } };
+      };
+      const conn = app.hass.connection;
+      const send = conn.sendMessagePromise.bind(conn);
+      conn.sendMessagePromise = (m: unknown) => {
+        w.pvbSent.push(JSON.stringify(m));
+        return send(m);
+      };
+    });
+    const historyCalls = async () =>
+      (await page.evaluate(() => (window as unknown as { pvbSent: string[] }).pvbSent)).filter((m) =>
+        m.includes("history/history_during_period"),
+      );
+    // The size sensors of a backed-up guest and of one never backed up, as the card found them.
+    const cli = await statusOf(stack.lab);
+    const sized = cli.json.guests.find((g) => g.status === "ok");
+    // Another guest: its sensor has at most one size recorded (or none, never backed up).
+    const never =
+      cli.json.guests.find((g) => g.status === "never") ??
+      cli.json.guests.find((g) => g.vmid !== sized?.vmid);
+    expect(never && sized).toBeTruthy();
+    const sizeEntity = await page.locator("pve-backup-card").evaluate((card, vmid) => {
+      const c = card as unknown as {
+        _cat: { guests: { vmid: number; entities: { backup_size?: string } }[] };
+      };
+      return c._cat.guests.find((g) => g.vmid === vmid)?.entities.backup_size;
+    }, sized?.vmid as number);
+    expect(sizeEntity).toMatch(/^sensor\./);
+    // Three nights of archive sizes in the recorder (the integration's own state stays the last).
+    const current = (
+      await stack.hass.rest<{ state: string; attributes: object }>("GET", `/api/states/${sizeEntity}`)
+    ).body;
+    for (const bytes of ["1800000000", "2100000000", "1950000000", current.state])
+      await stack.hass.rest("POST", `/api/states/${sizeEntity}`, {
+        state: bytes,
+        attributes: current.attributes,
+      });
+    await waitFor(
+      async () => {
+        const h = await stack.hass.ws<Record<string, { s: string }[]>>({
+          type: "history/history_during_period",
+          start_time: new Date(Date.now() - 86_400_000).toISOString(),
+          entity_ids: [sizeEntity],
+          minimal_response: true,
+          no_attributes: true,
+          significant_changes_only: false,
+        });
+        return new Set(h[sizeEntity as string]?.map((x) => x.s)).size >= 4;
+      },
+      30_000,
+      "the recorder did not record the sizes",
+    );
+    await page.waitForTimeout(500);
+    expect(await historyCalls()).toEqual([]);
+
+    const expand = rowOf(page, sized?.vmid as number).locator("button.expand");
+    await expand.click();
+    expect(await expand.getAttribute("aria-expanded")).toBe("true");
+    const spark = rowOf(page, sized?.vmid as number).locator(".detail svg.spark");
+    await expect
+      .poll(() => spark.getAttribute("data-points").catch(() => null), { timeout: 20_000 })
+      .toBe("5");
+    // The sensor's first state, then the four posted: five sizes, each one point.
+    expect(await spark.locator("polyline").getAttribute("points")).toMatch(/^(\d+\.\d,\d+\.\d ?){5}$/);
+    // Drawn as SVG (a line with a size on screen), not an unknown HTML element.
+    expect(
+      await spark
+        .locator("polyline")
+        .evaluate((el) => ({ ns: el.namespaceURI, drawn: el.getBoundingClientRect().width > 50 })),
+    ).toEqual({ ns: "http://www.w3.org/2000/svg", drawn: true });
+    expect(
+      await rowOf(page, sized?.vmid as number)
+        .locator(".detail")
+        .textContent(),
+    ).toMatch(/ – .* · 5 sizes/);
+    expect(await historyCalls()).toHaveLength(1);
+    expect((await historyCalls())[0]).toContain(sizeEntity);
+    await shot(page, "card-expanded");
+
+    // A guest with one size or none: said in words.
+    await rowOf(page, never?.vmid as number)
+      .locator("button.expand")
+      .click();
+    await expect
+      .poll(
+        () =>
+          rowOf(page, never?.vmid as number)
+            .locator(".detail")
+            .textContent(),
+        { timeout: 20_000 },
+      )
+      .toMatch(/No archive sizes recorded yet|one size so far/);
+    // Closing and opening again with no new size reads nothing more.
+    await expand.click();
+    await expand.click();
+    await expect.poll(() => spark.getAttribute("data-points").catch(() => null)).toBe("5");
+    expect(await historyCalls()).toHaveLength(2);
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+
+  it("shows Home Assistant's backups once their entities exist, and their problem first in words", async () => {
+    const { page, context, errors } = await openPage(browser, stack.hass, "/pve-test/0");
+    await waitForCard(page, 5);
+    const ha = page.locator("pve-backup-card li.ha-row");
+    expect(await ha.count()).toBe(0);
+    const lastIso = new Date(Date.now() - 5 * 3_600_000).toISOString();
+    await stack.hass.rest("POST", "/api/states/sensor.pve_backup_ha_backup_last", {
+      state: lastIso,
+      attributes: {
+        device_class: "timestamp",
+        size_bytes: 734_000_000,
+        agent: "nas",
+        name: "Automatic backup",
+      },
+    });
+    await stack.hass.rest("POST", "/api/states/binary_sensor.pve_backup_ha_backup_problem", {
+      state: "off",
+      attributes: { device_class: "problem" },
+    });
+    await stack.hass.rest("POST", "/api/states/sensor.pve_backup_ha_backup_verification", {
+      state: "failed",
+      attributes: { message: "the archive's sha256 differs from the one Home Assistant wrote" },
+    });
+    await expect
+      .poll(() => ha.getAttribute("data-status").catch(() => null), { timeout: 20_000 })
+      .toBe("failed");
+    const text = (await ha.textContent())?.replace(/\s+/g, " ") ?? "";
+    expect(text).toContain("Home Assistant backups");
+    expect(text).toContain("Check failed");
+    expect(text).toContain("sha256 differs");
+    expect(text).toMatch(/5 hours ago/);
+    expect(text).toContain("734 MB");
+    await shot(page, "card-ha-backup-failed");
+    await stack.hass.rest("POST", "/api/states/sensor.pve_backup_ha_backup_verification", {
+      state: "ok",
+      attributes: {},
+    });
+    await expect.poll(() => ha.getAttribute("data-status")).toBe("ok");
+    expect((await ha.textContent())?.replace(/\s+/g, " ")).toContain("verified");
+    // The guests' rows are unchanged by the extra row.
+    expect((await cardRows(page)).length).toBe((await statusOf(stack.lab)).json.guests.length);
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+});
+
 /** Move the lab's clock in steps until `check` holds (tasks progress with it). */
 async function runLabUntil(check: () => Promise<boolean>, message: string): Promise<void> {
   await waitFor(

@@ -7,7 +7,10 @@ import {
   formatBytes,
   formatRelative,
   type HassLike,
+  haBackupRow,
   matchesCluster,
+  sizeHistory,
+  sparkline,
   summarize,
 } from "../../lovelace/pve-backup-card/model.js";
 
@@ -173,5 +176,92 @@ describe("the card's model", () => {
       cluster: "home",
       columns: ["status"],
     });
+  });
+});
+
+/** The lab with Home Assistant's backups watched: the hub's entities by translation key. */
+function withHaBackups(
+  states: { last?: string; problem?: string; check?: string; size?: number },
+  registered = true,
+): HassLike {
+  const base = lab as unknown as {
+    entities: Record<string, object>;
+    devices: Record<string, object>;
+    states: Record<string, object>;
+  };
+  const entities = { ...base.entities };
+  const st = { ...base.states };
+  const put = (id: string, key: string, state: string | undefined, attributes: object = {}) => {
+    if (state === undefined) return;
+    if (registered)
+      entities[id] = { entity_id: id, device_id: "cdev", platform: "pve_backup", translation_key: key };
+    st[id] = { entity_id: id, state, attributes };
+  };
+  const ids = registered
+    ? ["sensor.h1", "sensor.h2", "binary_sensor.h3"]
+    : [
+        "sensor.pve_backup_ha_backup_last",
+        "sensor.pve_backup_ha_backup_verification",
+        "binary_sensor.pve_backup_ha_backup_problem",
+      ];
+  put(ids[0] as string, "ha_backup_last", states.last, {
+    device_class: "timestamp",
+    size_bytes: states.size,
+    name: "Automatic backup",
+  });
+  put(ids[1] as string, "ha_backup_verification", states.check, { message: "sha256 differs" });
+  put(ids[2] as string, "ha_backup_problem", states.problem, { device_class: "problem" });
+  return { ...base, entities, states: st } as unknown as HassLike;
+}
+
+describe("the card's HA-backup row and size history", () => {
+  it("shows Home Assistant's backups only when their entities exist, and keeps them out of the cluster's numbers", () => {
+    expect(haBackupRow(lab)).toBeNull();
+    const hass = withHaBackups({ last: "2026-02-11T04:00:00+00:00", problem: "off", check: "ok", size: 2e9 });
+    expect(haBackupRow(hass)).toMatchObject({
+      status: "ok",
+      lastMs: Date.parse("2026-02-11T04:00:00Z"),
+      sizeBytes: 2e9,
+      name: "Automatic backup",
+      verification: "ok",
+    });
+    // A timestamp sensor on the hub with a translation key is not the next run.
+    expect(catalogue(hass).clusters[0]?.nextRunMs).toBe(Date.parse("2026-02-12T03:00:00Z"));
+    expect(haBackupRow(withHaBackups({ last: "2026-02-11T04:00:00+00:00", problem: "on" }))?.status).toBe(
+      "failed",
+    );
+    expect(
+      haBackupRow(withHaBackups({ last: "2026-02-11T04:00:00+00:00", problem: "off", check: "failed" })),
+    ).toMatchObject({ status: "failed", message: "sha256 differs" });
+    expect(haBackupRow(withHaBackups({ last: "unknown", problem: "off" }))?.status).toBe("never");
+    expect(haBackupRow(withHaBackups({ last: "unavailable" }))?.status).toBe("unknown");
+    // States set at the hub's default entity ids, without registry entries.
+    expect(
+      haBackupRow(withHaBackups({ last: "2026-02-11T04:00:00+00:00", problem: "off" }, false)),
+    ).toMatchObject({ status: "ok", entities: { ha_backup_last: "sensor.pve_backup_ha_backup_last" } });
+  });
+
+  it("reads archive sizes from the recorder's compressed history, one point per new size", () => {
+    const result = {
+      "sensor.s": [
+        { s: "100", a: {}, lu: 1_770_000_000 },
+        { s: "100", lu: 1_770_000_100 },
+        { s: "unknown", lu: 1_770_000_200 },
+        { s: "150", lu: 1_770_086_400 },
+        { s: "120", lc: 1_770_172_800 },
+        { s: "", lu: 1_770_172_900 },
+      ],
+    };
+    const pts = sizeHistory(result, "sensor.s");
+    expect(pts).toEqual([
+      { ms: 1_770_000_000_000, bytes: 100 },
+      { ms: 1_770_086_400_000, bytes: 150 },
+      { ms: 1_770_172_800_000, bytes: 120 },
+    ]);
+    expect(sizeHistory({}, "sensor.s")).toEqual([]);
+    expect(sizeHistory(null, "sensor.s")).toEqual([]);
+    expect(sparkline(pts, 100, 20)).toBe("1.0,19.0 50.0,1.0 99.0,11.8");
+    expect(sparkline([{ ms: 1, bytes: 5 }], 100, 20)).toBe("50.0,10.0");
+    expect(sparkline([], 100, 20)).toBe("");
   });
 });

@@ -54,7 +54,10 @@ export async function startStack(
   if (!existsSync(join(root, "custom_components/pve_backup/frontend/pve-backup-card.js")))
     throw new Error("The card is not built: run `npm run build` first.");
   ensureFrontend();
-  const hass = await startHass();
+  // The recorder and history: the card's sparkline reads a guest's archive sizes from them.
+  const hass = await startHass({
+    extraConfig: ["recorder:", "  commit_interval: 1", "  purge_keep_days: 30", "history:"],
+  });
   // The harness onboards the API steps; the frontend also wants the last one done.
   const step = await fetch(`${hass.url}/api/onboarding/integration`, {
     method: "POST",

@@ -80,6 +80,8 @@ export interface HassOptions {
    * websocket as soon as the frontend is set up, before the other integrations.
    */
   readonly frontend?: boolean;
+  /** More lines for configuration.yaml (e.g. `recorder:` and `history:` for the card's sparkline). */
+  readonly extraConfig?: readonly string[];
 }
 
 export async function startHass(opts: HassOptions = {}): Promise<Hass> {
@@ -112,6 +114,7 @@ export async function startHass(opts: HassOptions = {}): Promise<Hass> {
       "  logs:",
       "    custom_components.pve_backup: debug",
       ...fixtures.map((f) => `${f}:`),
+      ...(opts.extraConfig ?? []),
       "",
     ].join("\n"),
   );

@@ -50,10 +50,11 @@ function raw(
   });
 }
 
+/** A POST as the panel's script sends it (JSON, with its header), plus `headers`. */
 const post = (url: string, body: unknown, headers: Record<string, string> = {}) =>
   fetch(url, {
     method: "POST",
-    headers: { "content-type": "application/json", ...headers },
+    headers: { "content-type": "application/json", "x-pve-backup": "panel", ...headers },
     body: JSON.stringify(body),
   });
 
@@ -92,18 +93,79 @@ describe("the panel's JSON on loopback", () => {
       headers: { "content-type": "application/x-www-form-urlencoded" },
       body: "confirmed=x",
     });
-    expect(form.status).toBe(415);
+    expect(form.status).toBe(403);
+    const formWithHeader = await fetch(`${l.url}api/panel/apply`, {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded", "x-pve-backup": "panel" },
+      body: "confirmed=x",
+    });
+    expect(formWithHeader.status).toBe(415);
     const cross = await post(`${l.url}api/panel/apply`, { confirmed: {} }, { origin: "http://evil.example" });
     expect(cross.status).toBe(403);
     const rebound = await raw(`${l.url}api/panel/overview`, { headers: { host: "evil.example:8099" } });
     expect(rebound.status).toBe(421);
     const bad = await raw(`${l.url}api/panel/apply`, {
       method: "POST",
-      headers: { "content-type": "application/json", host: new URL(l.url).host },
+      headers: { "content-type": "application/json", host: new URL(l.url).host, "x-pve-backup": "panel" },
       body: "{not json",
     });
     expect(bad.status).toBe(400);
     expect(ownedJobs(l)).toEqual([]);
+  });
+
+  it("answers an unchanged overview with a 304 and no body, and sends it again once it changed", async () => {
+    const l = await lab("tiered");
+    const first = await fetch(`${l.url}api/panel/overview`);
+    const etag = first.headers.get("etag");
+    const full = (await first.text()).length;
+    expect(etag).toMatch(/^"[\w-]+"$/);
+    const again = await fetch(`${l.url}api/panel/overview`, { headers: { "if-none-match": etag as string } });
+    expect(again.status).toBe(304);
+    expect(await again.text()).toBe("");
+    expect(again.headers.get("x-pve-backup-now")).toBe(new Date(l.lab.nowMs()).toISOString());
+    // The clock moves, nothing else: still unchanged.
+    await l.lab.advance(60_000);
+    const later = await fetch(`${l.url}api/panel/overview`, { headers: { "if-none-match": etag as string } });
+    expect(later.status).toBe(304);
+    expect(later.headers.get("x-pve-backup-now")).toBe(new Date(l.lab.nowMs()).toISOString());
+    // Tonight's P0 run starts: the next poll gets the whole overview with a new tag.
+    await l.lab.advance(16 * 60_000);
+    await l.deps.refreshNow();
+    const changed = await fetch(`${l.url}api/panel/overview`, {
+      headers: { "if-none-match": etag as string },
+    });
+    expect(changed.status).toBe(200);
+    expect(changed.headers.get("etag")).not.toBe(etag);
+    const body = (await changed.json()) as { now: string; attempts: { end: string | null }[] };
+    expect(body.now).toBe(new Date(l.lab.nowMs()).toISOString());
+    expect(body.attempts.some((a) => a.end === null)).toBe(true);
+    console.info(`panel overview poll (tiered lab): ${full} bytes in full, 0 bytes when unchanged (304)`);
+  });
+
+  it("tells each guest's own span inside a task that backed up several", async () => {
+    const l = await lab("tiered");
+    const overview = (await (await fetch(`${l.url}api/panel/overview`)).json()) as {
+      attempts: { vmid: number; upid: string; start: string; end: string | null }[];
+    };
+    const counts = new Map<string, number>();
+    for (const a of overview.attempts) counts.set(a.upid, (counts.get(a.upid) ?? 0) + 1);
+    const upid = [...counts].find(([, n]) => n > 1)?.[0] as string;
+    expect(upid).toBeDefined();
+    const task = overview.attempts.filter((a) => a.upid === upid);
+    const r = await fetch(`${l.url}api/panel/task-guests?cluster=home&upid=${encodeURIComponent(upid)}`);
+    expect(r.status).toBe(200);
+    const spans = (await r.json()) as {
+      ended: boolean;
+      guests: { vmid: number; start: string; end: string }[];
+    };
+    expect(spans.ended).toBe(true);
+    expect(spans.guests.map((g) => g.vmid).sort()).toEqual(task.map((a) => a.vmid).sort());
+    const [one, two] = spans.guests;
+    // One after the other, inside the task.
+    expect(Date.parse(one?.start as string)).toBeGreaterThanOrEqual(Date.parse(task[0]?.start as string));
+    expect(Date.parse(one?.end as string)).toBeGreaterThan(Date.parse(one?.start as string));
+    expect(Date.parse(two?.start as string)).toBeGreaterThanOrEqual(Date.parse(one?.end as string));
+    expect(Date.parse(two?.end as string)).toBeLessThanOrEqual(Date.parse(task[0]?.end as string) + 1000);
   });
 
   it("answers bad task ids, guests and clusters with a sentence, and reads a real task's log", async () => {
@@ -168,6 +230,96 @@ describe("the panel behind another server on the same port", () => {
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));
     }
+  });
+});
+
+describe("state-changing requests from another site", () => {
+  it("are refused on loopback and through ingress; the panel's own apply works through ingress", async () => {
+    const l = await lab("seed");
+    const plan = (await (await fetch(`${l.url}api/panel/plan`)).json()) as {
+      clusters: { cluster: string; fingerprint: string }[];
+    };
+    const confirmed = { home: plan.clusters[0]?.fingerprint as string };
+    const body = JSON.stringify({ confirmed });
+    const json = { "content-type": "application/json" };
+    const refused = async (url: string, headers: Record<string, string>) => {
+      const r = await raw(url, { method: "POST", headers: { ...json, ...headers }, body });
+      return { status: r.status, error: (JSON.parse(r.body) as { error?: string }).error };
+    };
+    // Loopback: without the panel's header, marked cross-site, or from another origin.
+    const host = new URL(l.url).host;
+    const loop = `${l.url}api/panel/apply`;
+    expect(await refused(loop, { host })).toEqual({
+      status: 403,
+      error: "refused: the request lacks the x-pve-backup header; use the panel's own page",
+    });
+    expect(
+      (await refused(loop, { host, "x-pve-backup": "panel", "sec-fetch-site": "cross-site" })).status,
+    ).toBe(403);
+    expect(
+      (await refused(loop, { host, "x-pve-backup": "panel", origin: "http://evil.example" })).status,
+    ).toBe(403);
+    // Ingress: the proxies pass the browser's headers and set X-Forwarded-Host to Home Assistant's host.
+    const ingress = `${l.ingressUrl}/api/panel/apply`;
+    const proxied = {
+      "x-ingress-path": "/api/hassio_ingress/abc",
+      "x-forwarded-host": "homeassistant.local:8123",
+      "x-forwarded-proto": "http",
+    };
+    expect(await refused(ingress, { ...proxied, origin: "http://homeassistant.local:8123" })).toMatchObject({
+      status: 403,
+    });
+    expect(
+      (await refused(ingress, { ...proxied, "x-pve-backup": "panel", origin: "http://evil.example" })).status,
+    ).toBe(403);
+    expect(
+      (
+        await refused(ingress, {
+          ...proxied,
+          "x-pve-backup": "panel",
+          origin: "null",
+          "sec-fetch-site": "same-site",
+        })
+      ).status,
+    ).toBe(403);
+    expect(
+      (
+        await refused(ingress, {
+          ...proxied,
+          "x-pve-backup": "panel",
+          origin: "http://homeassistant.local:8123",
+          "sec-fetch-site": "cross-site",
+        })
+      ).status,
+    ).toBe(403);
+    expect(ownedJobs(l)).toEqual([]);
+    // The panel's own request from Home Assistant's page applies.
+    const own = await raw(ingress, {
+      method: "POST",
+      headers: {
+        ...json,
+        ...proxied,
+        "x-pve-backup": "panel",
+        origin: "http://homeassistant.local:8123",
+        "sec-fetch-site": "same-origin",
+      },
+      body,
+    });
+    expect(own.status).toBe(200);
+    // A browser's same-origin request passes even when a proxy leaves X-Forwarded-Host out.
+    const again = await raw(ingress, {
+      method: "POST",
+      headers: {
+        ...json,
+        "x-ingress-path": "/api/hassio_ingress/abc",
+        "x-pve-backup": "panel",
+        origin: "http://homeassistant.local:8123",
+        "sec-fetch-site": "same-origin",
+      },
+      body,
+    });
+    expect(again.status).toBe(200);
+    expect(ownedJobs(l)).toEqual(["pve-backup-manual", "pve-backup-p0", "pve-backup-p1", "pve-backup-p2"]);
   });
 });
 

@@ -1,9 +1,17 @@
+import { createHash } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import express, { type NextFunction, type Request, type Response } from "express";
 import { InputError, UpstreamError } from "../../errors.js";
 import type { Logger } from "../../log.js";
-import { guestArchives, type PanelApp, panelOverview, taskLog } from "../../service/panel.js";
+import {
+  guestArchives,
+  type PanelApp,
+  panelOverview,
+  type TaskGuestsJson,
+  taskGuests,
+  taskLog,
+} from "../../service/panel.js";
 import { applyPolicy, diagnoseToken, planPolicy } from "../../service/policy.js";
 import { renderPanelPage } from "./page.js";
 
@@ -17,6 +25,15 @@ import { renderPanelPage } from "./page.js";
  * (service/policy.ts). Apply is a POST with a JSON body naming the plan the user confirmed (its
  * fingerprint per cluster): no form can send it from another site, a stale page cannot apply a
  * plan it did not show, and a second apply while one runs is refused.
+ *
+ * Every state-changing request must also carry `X-PVE-Backup: panel` (the page sends it; a page
+ * on another site cannot without a CORS preflight, which is never granted), must not be marked
+ * `Sec-Fetch-Site: cross-site`, and unless the browser marks it `same-origin`, an `Origin` it
+ * carries must name this host: the `Host`, or behind Home Assistant's ingress proxies the
+ * `X-Forwarded-Host` they set to the browser's host.
+ *
+ * The overview is polled: it carries an ETag over everything but the clock, and a poll with
+ * `If-None-Match` that still matches gets a 304 without a body (the clock in `X-PVE-Backup-Now`).
  */
 export interface PanelDeps {
   readonly app: PanelApp;
@@ -60,8 +77,19 @@ export function createPanelRouter(deps: PanelDeps, baseOf: BaseOf = () => ""): e
     res.type("text/javascript").send(text);
   });
 
-  router.get("/api/panel/overview", (_req, res) => {
-    res.json(panelOverview(deps.app, deps.nowMs()));
+  router.use("/api/panel", sameSiteWrites);
+
+  router.get("/api/panel/overview", (req, res) => {
+    const { now, ...rest } = panelOverview(deps.app, deps.nowMs());
+    const body = JSON.stringify(rest);
+    const etag = `"${createHash("sha256").update(body).digest("base64url").slice(0, 27)}"`;
+    res.setHeader("etag", etag);
+    res.setHeader(NOW_HEADER, now);
+    if (req.get("if-none-match") === etag) {
+      res.status(304).end();
+      return;
+    }
+    res.type("json").send(`{"now":${JSON.stringify(now)},${body.slice(1)}`);
   });
   router.get("/api/panel/plan", async (_req, res) => {
     res.json({ clusters: await planPolicy(deps.app, { nowMs: deps.nowMs() }) });
@@ -92,6 +120,22 @@ export function createPanelRouter(deps: PanelDeps, baseOf: BaseOf = () => ""): e
   router.get("/api/panel/task-log", async (req, res) => {
     res.json(await taskLog(deps.app, text(req.query.cluster, "cluster"), text(req.query.upid, "upid")));
   });
+  // An ended task's guests no longer change: read its log once (at most the last 500 tasks kept).
+  const spans = new Map<string, TaskGuestsJson>();
+  router.get("/api/panel/task-guests", async (req, res) => {
+    const cluster = text(req.query.cluster, "cluster");
+    const upid = text(req.query.upid, "upid");
+    const key = `${cluster}\n${upid}`;
+    let found = spans.get(key);
+    if (!found) {
+      found = await taskGuests(deps.app, cluster, upid);
+      if (found.ended) {
+        spans.set(key, found);
+        if (spans.size > 500) spans.delete(spans.keys().next().value as string);
+      }
+    }
+    res.json(found);
+  });
   router.get("/api/panel/archives", async (req, res) => {
     const vmid = Number(text(req.query.vmid, "vmid"));
     res.json({ storages: await guestArchives(deps.app, text(req.query.cluster, "cluster"), vmid) });
@@ -101,6 +145,37 @@ export function createPanelRouter(deps: PanelDeps, baseOf: BaseOf = () => ""): e
   });
   router.use(panelErrors(deps.log));
   return router;
+}
+
+/** The header the overview's clock travels in (also on a 304). */
+export const NOW_HEADER = "x-pve-backup-now";
+/** The header the panel's script sends with every request; a page elsewhere cannot send it. */
+export const PANEL_HEADER = "x-pve-backup";
+
+function sameSiteWrites(req: Request, res: Response, next: NextFunction): void {
+  const why = req.method === "GET" || req.method === "HEAD" ? undefined : crossSite(req);
+  if (why === undefined) next();
+  else res.status(403).json({ error: `refused: ${why}; use the panel's own page` });
+}
+
+/** Why a state-changing request is not the panel's own, or undefined when it is. */
+function crossSite(req: Request): string | undefined {
+  if (req.get(PANEL_HEADER) !== "panel") return `the request lacks the ${PANEL_HEADER} header`;
+  const site = req.get("sec-fetch-site");
+  if (site === "cross-site") return "the request comes from another site";
+  // Set by the browser itself (a page cannot): the page is on this origin, whatever the proxies say.
+  if (site === "same-origin") return undefined;
+  const origin = req.get("origin");
+  if (origin === undefined) return undefined;
+  let host = "";
+  try {
+    host = new URL(origin).host.toLowerCase();
+  } catch {
+    // "null" (a sandboxed or privacy-sensitive context) or garbage: no host matches.
+  }
+  const forwarded = (req.get("x-forwarded-host") ?? "").split(",").map((h) => h.trim().toLowerCase());
+  const hosts = new Set([...forwarded, (req.get("host") ?? "").toLowerCase()].filter(Boolean));
+  return hosts.has(host) ? undefined : "the request comes from another origin";
 }
 
 /** A cross-site form can post only urlencoded, multipart or text: JSON needs a preflight we never grant. */
