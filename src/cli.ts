@@ -4,8 +4,10 @@ import { createInterface } from "node:readline/promises";
 import { parseArgs } from "node:util";
 import { ADDON_OPTIONS_PATH, createApp, loadConfig } from "./app.js";
 import { backupCommand } from "./commands/backup.js";
+import { calendarCommand } from "./commands/calendar.js";
 import type { CommandContext } from "./commands/context.js";
 import { doctorCommand } from "./commands/doctor.js";
+import { exportCommand } from "./commands/export.js";
 import { busyFromTiers, connectHaBackupDeps, haBackupCommand } from "./commands/ha-backup.js";
 import { notifySetupCommand } from "./commands/notify.js";
 import { applyCommand, planCommand } from "./commands/plan.js";
@@ -38,6 +40,13 @@ commands:
                           retention and agent (HA_URL and HA_TOKEN outside the add-on)
   notify setup [--url URL] [--yes]
                           make PVE push every backup result here (push.url, push.secret)
+  export [--format yaml|json|csv|md] [--volatile]
+                          the backup register, one row per guest, stable for git (--volatile adds
+                          ages and the time it was made)
+  export --format md --strategy
+                          the strategy document: what runs when, where copies live, how to restore
+  calendar --ics [--days N]
+                          scheduled and past backup runs as an iCalendar file (N days each way, 14)
 
   --json     machine-readable output
   --options  the options file (default: ${ADDON_OPTIONS_PATH})
@@ -49,7 +58,18 @@ not be determined; plan exits 0 in sync, 1 changes pending, 2 policy errors. Eve
 64 on bad usage, 78 on bad or missing options, 2 when PVE could not be asked. PVE_BACKUP_NOW (ISO-8601) sets the clock.
 `;
 
-const COMMANDS = ["status", "plan", "apply", "doctor", "storage", "backup", "notify", "ha-backup"] as const;
+const COMMANDS = [
+  "status",
+  "plan",
+  "apply",
+  "doctor",
+  "storage",
+  "backup",
+  "notify",
+  "ha-backup",
+  "export",
+  "calendar",
+] as const;
 
 /**
  * `--demo [SCENARIO]`: the word after `--demo` is its scenario when it names one (or a scenario
@@ -190,6 +210,14 @@ async function run(argv: readonly string[]): Promise<number> {
             close();
           }
         }
+        case "export":
+          return await exportCommand(ctx, {
+            format: values.format,
+            strategy: values.strategy,
+            volatile: values.volatile,
+          });
+        case "calendar":
+          return await calendarCommand(ctx, { ics: values.ics, days: values.days });
         case "backup":
           return await backupCommand(ctx, rest, values.wait, {
             subscribe: (l) => {
@@ -231,6 +259,11 @@ function parseCliArgs(args: readonly string[]) {
       url: { type: "string" },
       "create-mount": { type: "boolean", default: false },
       type: { type: "string" },
+      format: { type: "string" },
+      strategy: { type: "boolean", default: false },
+      volatile: { type: "boolean", default: false },
+      ics: { type: "boolean", default: false },
+      days: { type: "string" },
       help: { type: "boolean", short: "h", default: false },
       version: { type: "boolean", default: false },
     },

@@ -1,0 +1,162 @@
+import { stringify as toYaml } from "yaml";
+import type { Archive, ClusterFacts } from "../core/model.js";
+import {
+  buildRegister,
+  type GuestExtras,
+  guestKey,
+  type Register,
+  type RegisterJob,
+  renderRegisterCsv,
+  renderRegisterMarkdown,
+} from "../core/register.js";
+import { renderStrategy, type StorageFacts } from "../core/strategy.js";
+import { InputError } from "../errors.js";
+import { readStorageConfig } from "../pve/storage.js";
+import { guestArchives } from "../service/panel.js";
+import type { CommandContext } from "./context.js";
+
+/**
+ * `pve-backup export --format yaml|json|csv|md [--strategy] [--volatile]`: the backup register
+ * (one row per guest, stable for git), or with `--strategy` the strategy document in Markdown.
+ */
+
+export const EXPORT_FORMATS = ["yaml", "json", "csv", "md"] as const;
+export type ExportFormat = (typeof EXPORT_FORMATS)[number];
+
+export interface ExportFlags {
+  readonly format?: string;
+  readonly strategy: boolean;
+  readonly volatile: boolean;
+  /** Facts other parts of the product know per guest (`guestKey`): copies, verifications. */
+  readonly extras?: ReadonlyMap<string, GuestExtras>;
+}
+
+type Facts = Extract<ClusterFacts, { reachable: true }>;
+
+/** `prune-backups` as PVE returns it: a property string, or (some versions) an object. */
+export function retentionText(value: unknown): string | undefined {
+  if (typeof value === "string") return value === "" ? undefined : value;
+  if (value && typeof value === "object")
+    return Object.entries(value as Record<string, unknown>)
+      .map(([k, v]) => `${k}=${String(v)}`)
+      .sort()
+      .join(",");
+  return undefined;
+}
+
+/** Every backup job of every reachable cluster, with its retention from the raw job rows. */
+export function registerJobs(facts: readonly Facts[]): RegisterJob[] {
+  return facts.flatMap((f) =>
+    f.jobs.map((j) => {
+      const row = f.jobRows.find((r) => r.id === j.id);
+      return {
+        cluster: f.cluster,
+        id: j.id,
+        enabled: j.enabled,
+        schedule: j.schedule,
+        storage: j.storage,
+        retention: retentionText(row?.["prune-backups"]),
+      };
+    }),
+  );
+}
+
+/** What the register is built from: a fresh refresh, the jobs, and each guest's archives. */
+export async function collectRegister(
+  ctx: CommandContext,
+  extras: ReadonlyMap<string, GuestExtras> | undefined,
+  volatile: boolean,
+): Promise<{ register: Register; jobs: RegisterJob[]; facts: Facts[] }> {
+  const reports = await ctx.app.monitor.refresh(ctx.nowMs);
+  const facts = ctx.config.clusters
+    .map((c) => ctx.app.monitor.facts(c.name))
+    .filter((f): f is Facts => f?.reachable === true);
+  const archives = new Map<string, readonly Archive[]>();
+  for (const r of reports) {
+    if (!r.reachable) continue;
+    // One guest at a time: a home lab has a handful, and PVE is not pressed at once.
+    for (const g of r.guests) {
+      const listed = await guestArchives(ctx.app, g.cluster, g.vmid);
+      // An unreadable storage leaves the count unknown, never a smaller number.
+      if (listed.every((s) => s.error === undefined))
+        archives.set(
+          guestKey(g.cluster, g.vmid),
+          listed.flatMap((s) => s.archives.filter((a) => a.type === g.type)),
+        );
+    }
+  }
+  const jobs = registerJobs(facts);
+  const register = buildRegister({
+    guests: reports.flatMap((r) => r.guests),
+    jobs,
+    tiers: ctx.config.tiers,
+    archives,
+    extras,
+    volatileAtMs: volatile ? ctx.nowMs : undefined,
+  });
+  return { register, jobs, facts };
+}
+
+export function renderRegister(register: Register, format: ExportFormat): string {
+  switch (format) {
+    case "json":
+      return `${JSON.stringify(register, null, 2)}\n`;
+    case "yaml":
+      // Written so YAML 1.1 readers (PyYAML, Ansible) read it alike: `03:00` quoted, not base 60.
+      return toYaml(register, { lineWidth: 0, version: "1.1" });
+    case "csv":
+      return renderRegisterCsv(register);
+    default:
+      return renderRegisterMarkdown(register);
+  }
+}
+
+export async function exportCommand(ctx: CommandContext, flags: ExportFlags): Promise<number> {
+  const format = (flags.format ?? (ctx.json ? "json" : "yaml")) as ExportFormat;
+  if (!EXPORT_FORMATS.includes(format))
+    throw new InputError(`--format must be one of ${EXPORT_FORMATS.join(", ")}, not '${flags.format}'`);
+  if (flags.strategy && format !== "md")
+    throw new InputError("--strategy writes Markdown: use it with --format md");
+  const { register, jobs, facts } = await collectRegister(ctx, flags.extras, flags.volatile);
+  if (!flags.strategy) {
+    ctx.out(renderRegister(register, format));
+    return 0;
+  }
+  const storages: StorageFacts[] = [];
+  const used = new Set(jobs.filter((j) => j.enabled && j.storage).map((j) => j.storage as string));
+  for (const f of facts) {
+    const api = ctx.app.apis.get(f.cluster);
+    for (const s of used) {
+      if (!api || storages.some((x) => x.storage === s)) continue;
+      const view = f.storages.find((v) => v.storage === s);
+      // The storage's server and export need Datastore.Allocate; without it the type is enough.
+      const config = await readStorageConfig(api, s).catch(() => undefined);
+      if (config || view)
+        storages.push({
+          storage: s,
+          type: config?.type ?? view?.type ?? "unknown",
+          server: config?.server,
+          export: config?.export,
+        });
+    }
+  }
+  const ha = ctx.config.haBackups;
+  ctx.out(
+    renderStrategy({
+      register,
+      jobs,
+      tiers: ctx.config.tiers,
+      storages,
+      timeZone: ctx.config.timeZone,
+      haBackups: ha
+        ? {
+            schedule:
+              ha.schedule.recurrence === "custom_days" ? ha.schedule.days.join(",") : ha.schedule.recurrence,
+            copies: ha.copies,
+            sharePath: ha.sharePath,
+          }
+        : undefined,
+    }),
+  );
+  return 0;
+}
