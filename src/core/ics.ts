@@ -5,9 +5,9 @@
  * Times are written in the PVE nodes' zone (`DTSTART;TZID=Europe/Berlin:20260329T030000`) with a
  * VTIMEZONE built from the zone's own offsets over the calendar's span (each DST change a
  * STANDARD/DAYLIGHT part), so a client shows the lab's wall-clock times and an event keeps its
- * wall time across a DST change. The one wall time RFC 5545 cannot name in a zone, the second
- * pass of an hour repeated when clocks go back (§3.3.5: a TZID time means the first), is written
- * in UTC (`…Z`), as is everything in a zone without offsets of its own (UTC). Lines are folded at
+ * wall time across a DST change. A wall time the zone has twice (the hour repeated when clocks go
+ * back) is written in UTC (`…Z`), which no reader can take for the other pass; so is everything in
+ * a zone without offsets of its own (UTC). Lines are folded at
  * 75 octets, text is escaped, UIDs come from PVE's identities (job and run time, task UPID), so
  * an event keeps its UID from one export to the next. Pure.
  */
@@ -139,7 +139,8 @@ export function planCalendarEvents(input: CalendarInput): IcsEvent[] {
     });
   }
   events.push(...pastRuns(input));
-  return events.sort((a, b) => a.startMs - b.startMs || (a.uid < b.uid ? -1 : a.uid > b.uid ? 1 : 0));
+  // UIDs are unique: never equal.
+  return events.sort((a, b) => a.startMs - b.startMs || (a.uid < b.uid ? -1 : 1));
 }
 
 /** One event per backup task (UPID), from its first guest's start to its last guest's end. */
@@ -178,9 +179,7 @@ export function escapeText(text: string): string {
     .replace(/\r\n|\r|\n/g, "\\n");
 }
 
-function utf8Length(codePoint: number): number {
-  return codePoint < 0x80 ? 1 : codePoint < 0x800 ? 2 : codePoint < 0x10000 ? 3 : 4;
-}
+const utf8 = new TextEncoder();
 
 /**
  * One content line folded at 75 octets (RFC 5545 §3.1): CRLF and a space before each
@@ -191,7 +190,7 @@ export function foldLine(line: string): string {
   let current = "";
   let octets = 0;
   for (const ch of line) {
-    const n = utf8Length(ch.codePointAt(0) as number);
+    const n = utf8.encode(ch).length;
     // A continuation line starts with the space, which counts.
     if (octets + n > 75) {
       parts.push(current);
@@ -290,15 +289,18 @@ function zoned(timeZone: string, fromMs: number, toMs: number): boolean {
   return offsetMinAt(fromMs, timeZone) !== 0 || zoneTransitions(timeZone, fromMs, toMs).length > 0;
 }
 
-/** `DTSTART`/`DTEND` in the zone, or in UTC for the second pass of a repeated hour. */
+/**
+ * `DTSTART`/`DTEND` in the zone; in UTC for a wall time the zone has twice (the hour repeated when
+ * clocks go back). RFC 5545 §3.3.5 reads such a TZID time as the first pass, but parsers differ
+ * (ical.js takes the second), so neither pass is left to them.
+ */
 function dateTime(name: string, ms: number, timeZone: string, useZone: boolean): string {
   if (!useZone) return `${name}:${stamp(ms)}`;
   const offset = offsetMinAt(ms, timeZone);
   const wall = ms + offset * 60_000;
-  // The first instant with this wall time: the offset a day earlier is the candidate (§3.3.5).
-  const firstPass = wall - offsetMinAt(ms - 86_400_000, timeZone) * 60_000;
-  const repeated = firstPass < ms && offsetMinAt(firstPass, timeZone) * 60_000 + firstPass === wall;
-  return repeated ? `${name}:${stamp(ms)}` : `${name};TZID=${timeZone}:${localStamp(ms, offset)}`;
+  const passes = [ms - 86_400_000, ms + 86_400_000].map((t) => wall - offsetMinAt(t, timeZone) * 60_000);
+  const twice = passes.some((t) => t !== ms && t + offsetMinAt(t, timeZone) * 60_000 === wall);
+  return twice ? `${name}:${stamp(ms)}` : `${name};TZID=${timeZone}:${localStamp(ms, offset)}`;
 }
 
 /** The events as an iCalendar object: CRLF line ends, folded, escaped. */

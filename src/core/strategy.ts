@@ -35,6 +35,15 @@ export interface StrategyInput {
   readonly haBackups?: HaBackupsFacts;
 }
 
+function commandsFor(type: string, vmid: number, volid: string, newVmid: string) {
+  return type === "lxc"
+    ? {
+        restore: `pct restore ${vmid} ${volid} --force 1`,
+        asNew: `pct restore ${newVmid} ${volid} --unique 1 --storage <storage for disks>`,
+      }
+    : { restore: `qmrestore ${volid} ${vmid} --force 1`, asNew: `qmrestore ${volid} ${newVmid} --unique 1` };
+}
+
 /**
  * The command that restores `row`'s newest archive over the guest (same vmid): `qmrestore ARCHIVE
  * VMID` for a VM, `pct restore VMID ARCHIVE` for a container (PVE's own argument orders). Both
@@ -42,21 +51,15 @@ export interface StrategyInput {
  * the guest has no archive.
  */
 export function restoreCommand(row: Pick<RegisterRow, "vmid" | "type" | "lastVolid">): string | undefined {
-  if (row.lastVolid === null) return undefined;
-  return row.type === "lxc"
-    ? `pct restore ${row.vmid} ${row.lastVolid} --force 1`
-    : `qmrestore ${row.lastVolid} ${row.vmid} --force 1`;
+  return row.lastVolid === null ? undefined : commandsFor(row.type, row.vmid, row.lastVolid, "").restore;
 }
 
 /** The same archive restored beside the guest, under a free vmid, with new MAC addresses. */
 export function restoreAsNewCommand(
-  row: Pick<RegisterRow, "type" | "lastVolid">,
+  row: Pick<RegisterRow, "vmid" | "type" | "lastVolid">,
   newVmid: string,
 ): string | undefined {
-  if (row.lastVolid === null) return undefined;
-  return row.type === "lxc"
-    ? `pct restore ${newVmid} ${row.lastVolid} --unique 1 --storage <storage for disks>`
-    : `qmrestore ${row.lastVolid} ${newVmid} --unique 1`;
+  return row.lastVolid === null ? undefined : commandsFor(row.type, row.vmid, row.lastVolid, newVmid).asNew;
 }
 
 const code = (s: string) => `\`${s.replace(/`/g, "'")}\``;
@@ -69,9 +72,8 @@ export function renderStrategy(input: StrategyInput): string {
     "",
   );
   out.push("## What runs when", "");
-  const jobs = [...input.jobs].sort((a, b) =>
-    a.cluster === b.cluster ? (a.id < b.id ? -1 : 1) : a.cluster < b.cluster ? -1 : 1,
-  );
+  const order = (j: RegisterJob) => `${j.cluster}\u0000${j.id}`;
+  const jobs = [...input.jobs].sort((a, b) => (order(a) < order(b) ? -1 : 1));
   if (jobs.length === 0) out.push("No backup job exists.", "");
   else {
     out.push(
@@ -173,24 +175,22 @@ export function renderStrategy(input: StrategyInput): string {
 function restoreSection(r: RegisterRow): string[] {
   const kind = r.type === "lxc" ? "container" : "VM";
   const out = [`### ${r.vmid} ${r.name} (${kind}, cluster ${r.cluster})`, ""];
-  const command = restoreCommand(r);
-  if (command === undefined || r.lastOk === null) {
+  if (r.lastVolid === null) {
     out.push(
       `No archive of ${r.vmid} exists: it cannot be restored from a backup. Back it up first: ${code(`pve-backup backup ${r.vmid}`)}.`,
     );
     return out;
   }
-  const stop = r.type === "lxc" ? `pct shutdown ${r.vmid}` : `qm shutdown ${r.vmid}`;
-  const start = r.type === "lxc" ? `pct start ${r.vmid}` : `qm start ${r.vmid}`;
-  const storage = r.lastVolid?.split(":")[0] ?? "";
+  const commands = commandsFor(r.type, r.vmid, r.lastVolid, `9${r.vmid}`);
+  const ct = r.type === "lxc";
   out.push(
-    `Newest archive: ${code(r.lastVolid ?? "")} (${r.lastOk}${r.sizeBytes === null ? "" : `, ${r.sizeBytes} bytes`}).`,
+    `Newest archive: ${code(r.lastVolid)} (${r.lastOk}, ${r.sizeBytes} bytes).`,
     "",
-    `1. Check the archive is there: ${code(`pvesm list ${storage} --vmid ${r.vmid}`)}`,
-    `2. Stop the guest if it still runs: ${code(stop)}`,
-    `3. Restore it over the guest: ${code(command)}${r.type === "lxc" ? " (add `--storage <storage>` when its disks should go elsewhere than `local`)" : " (disks go back to the storages recorded in the archive)"}`,
-    `4. Start it and check it works: ${code(start)}`,
-    `- Or restore beside it under a free vmid (e.g. 9${r.vmid}): ${code(restoreAsNewCommand(r, `9${r.vmid}`) ?? "")}`,
+    `1. Check the archive is there: ${code(`pvesm list ${r.lastVolid.split(":")[0]} --vmid ${r.vmid}`)}`,
+    `2. Stop the guest if it still runs: ${code(`${ct ? "pct" : "qm"} shutdown ${r.vmid}`)}`,
+    `3. Restore it over the guest: ${code(commands.restore)}${ct ? " (add `--storage <storage>` when its disks should go elsewhere than `local`)" : " (disks go back to the storages recorded in the archive)"}`,
+    `4. Start it and check it works: ${code(`${ct ? "pct" : "qm"} start ${r.vmid}`)}`,
+    `- Or restore beside it under a free vmid (e.g. 9${r.vmid}): ${code(commands.asNew)}`,
   );
   return out;
 }
