@@ -1,4 +1,3 @@
-import ICAL from "ical.js";
 import { describe, expect, it } from "vitest";
 import {
   type CalendarInput,
@@ -11,31 +10,11 @@ import {
   SCHEDULED_RUN_MS,
   zoneTransitions,
 } from "../../src/core/ics.js";
+import { parseIcs } from "./ics-parse.js";
 
 const BERLIN = "Europe/Berlin";
 const at = (iso: string) => Date.parse(iso);
 const utf8 = (s: string) => new TextEncoder().encode(s).length;
-
-/** Parse with ical.js, resolving TZIDs through the calendar's own VTIMEZONE. */
-export function parseIcs(text: string) {
-  const cal = new ICAL.Component(ICAL.parse(text));
-  for (const vtz of cal.getAllSubcomponents("vtimezone")) ICAL.TimezoneService.register(vtz);
-  const events = cal.getAllSubcomponents("vevent").map((v) => {
-    const e = new ICAL.Event(v);
-    return {
-      uid: e.uid,
-      summary: e.summary,
-      description: e.description,
-      start: e.startDate.toJSDate().toISOString(),
-      end: e.endDate.toJSDate().toISOString(),
-      startZone: e.startDate.zone?.tzid,
-      startWall: e.startDate.toString(),
-      status: v.getFirstPropertyValue("status"),
-      categories: v.getFirstProperty("categories")?.getValues(),
-    };
-  });
-  return { cal, events };
-}
 
 describe("escapeText and foldLine", () => {
   it.each([

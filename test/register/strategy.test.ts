@@ -101,10 +101,10 @@ describe("restoreCommand", () => {
 
   it("restores beside the guest with new MAC addresses", () => {
     expect(restoreAsNewCommand(vm, "9100")).toBe("qmrestore s:backup/a.vma.zst 9100 --unique 1");
-    expect(restoreAsNewCommand({ type: "lxc", lastVolid: "s:b" }, "9105")).toBe(
+    expect(restoreAsNewCommand({ vmid: 105, type: "lxc", lastVolid: "s:b" }, "9105")).toBe(
       "pct restore 9105 s:b --unique 1 --storage <storage for disks>",
     );
-    expect(restoreAsNewCommand({ type: "lxc", lastVolid: null }, "9105")).toBeUndefined();
+    expect(restoreAsNewCommand({ vmid: 105, type: "lxc", lastVolid: null }, "9105")).toBeUndefined();
   });
 });
 
