@@ -3,6 +3,7 @@ import { chooseBackupMinute, formatMinute } from "../core/ha-backup.js";
 import { type CalendarInput, type IcsEvent, planCalendarEvents, renderIcs } from "../core/ics.js";
 import type { ClusterFacts } from "../core/model.js";
 import { type ClusterReport, formatWall } from "../core/status.js";
+import type { CalendarEventWire } from "../entities/catalogue.js";
 import { InputError } from "../errors.js";
 import type { CommandContext } from "./context.js";
 import { busyFromTiers } from "./ha-backup.js";
@@ -68,6 +69,26 @@ export function calendarInput(
     fromMs: nowMs - days * DAY_MS,
     toMs: nowMs + days * DAY_MS,
   };
+}
+
+/** The events of one cluster's calendar for Home Assistant's calendar entity. */
+export function calendarEventsFor(
+  config: Config,
+  cluster: string,
+  reports: readonly ClusterReport[],
+  facts: ClusterFacts | undefined,
+  nowMs: number,
+  days = DEFAULT_CALENDAR_DAYS,
+): CalendarEventWire[] | undefined {
+  if (!facts?.reachable) return undefined;
+  const input = calendarInput(config, reports, [facts], nowMs, days);
+  return planCalendarEvents(input).map((e) => ({
+    uid: e.uid,
+    summary: e.summary,
+    start: new Date(e.startMs).toISOString(),
+    end: new Date(e.endMs).toISOString(),
+    description: e.description ?? null,
+  }));
 }
 
 export function calendarIcs(input: CalendarInput, events: readonly IcsEvent[], name: string): string {

@@ -18,7 +18,7 @@ export interface DeviceDecl {
   readonly configuration_url: string | null;
 }
 
-export type Platform = "sensor" | "binary_sensor" | "button" | "select";
+export type Platform = "sensor" | "binary_sensor" | "button" | "select" | "calendar";
 
 export interface EntityDecl {
   readonly key: string;
@@ -77,6 +77,20 @@ export interface ClusterContext {
    * entity), null when it cannot be told (cluster unreachable).
    */
   readonly drift?: PolicyDrift | null;
+  /**
+   * The backup calendar's events (scheduled and past runs); undefined: no calendar entity. They
+   * travel as the calendar entity's `events` attribute, which the integration keeps to itself.
+   */
+  readonly calendar?: readonly CalendarEventWire[];
+}
+
+/** One event of the cluster's backup calendar on the wire (times ISO-8601 UTC). */
+export interface CalendarEventWire {
+  readonly uid: string;
+  readonly summary: string;
+  readonly start: string;
+  readonly end: string;
+  readonly description: string | null;
 }
 
 export interface PolicyDrift {
@@ -192,6 +206,10 @@ export function declare(input: CatalogueInput): Declaration {
           icon: "mdi:calendar-alert",
         }),
       );
+    if (c.calendar !== undefined)
+      entities.push(
+        entity({ key: `${ck}_backup_calendar`, device: ck, platform: "calendar", name: "Backup calendar" }),
+      );
     const report = input.reports.find((r) => r.cluster === c.cluster);
     for (const g of report?.guests ?? []) {
       const dk = guestKey(c.cluster, g.vmid);
@@ -286,6 +304,8 @@ export function states(input: CatalogueInput): EntityState[] {
       { key: `${ck}_storage_free`, state: c.storageFreeBytes, attributes: {} },
     );
     if (c.drift !== undefined) out.push(driftState(`${ck}_policy_drift`, c.drift));
+    if (c.calendar !== undefined)
+      out.push({ key: `${ck}_backup_calendar`, state: null, attributes: { events: c.calendar } });
     for (const g of guests) out.push(...guestStates(g));
   }
   return out;
