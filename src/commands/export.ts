@@ -12,6 +12,7 @@ import {
 import { renderStrategy, type StorageFacts } from "../core/strategy.js";
 import { InputError } from "../errors.js";
 import { readStorageConfig } from "../pve/storage.js";
+import { toStatusJson } from "../report.js";
 import { guestArchives } from "../service/panel.js";
 import type { CommandContext } from "./context.js";
 
@@ -61,6 +62,32 @@ export function registerJobs(facts: readonly Facts[]): RegisterJob[] {
   );
 }
 
+/** The per-guest facts other parts of the product add to `status --json` (copies, checks). */
+type StatusExtras = {
+  readonly cluster: string;
+  readonly vmid: number;
+  readonly copies?: GuestExtras["copies"];
+  readonly lastVerified?: GuestExtras["lastVerified"];
+  readonly lastTestRestore?: GuestExtras["lastTestRestore"];
+};
+
+/**
+ * The register's optional facts as `status --json` carries them (`copies`, `lastVerified`,
+ * `lastTestRestore`, each only when the part that knows it is present): a key left out stays
+ * unknown, a `null` one is "none".
+ */
+export function extrasFromStatus(guests: readonly StatusExtras[]): Map<string, GuestExtras> {
+  const out = new Map<string, GuestExtras>();
+  for (const g of guests) {
+    const extras: { -readonly [K in keyof GuestExtras]: GuestExtras[K] } = {};
+    if (g.copies !== undefined) extras.copies = g.copies;
+    if (g.lastVerified !== undefined) extras.lastVerified = g.lastVerified;
+    if (g.lastTestRestore !== undefined) extras.lastTestRestore = g.lastTestRestore;
+    if (Object.keys(extras).length > 0) out.set(guestKey(g.cluster, g.vmid), extras);
+  }
+  return out;
+}
+
 /** What the register is built from: a fresh refresh, the jobs, and each guest's archives. */
 export async function collectRegister(
   ctx: CommandContext,
@@ -91,7 +118,7 @@ export async function collectRegister(
     jobs,
     tiers: ctx.config.tiers,
     archives,
-    extras,
+    extras: extras ?? extrasFromStatus(toStatusJson(reports).guests),
     volatileAtMs: volatile ? ctx.nowMs : undefined,
   });
   return { register, jobs, facts };
