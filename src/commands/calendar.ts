@@ -74,7 +74,6 @@ export function calendarInput(
 /** The events of one cluster's calendar for Home Assistant's calendar entity. */
 export function calendarEventsFor(
   config: Config,
-  cluster: string,
   reports: readonly ClusterReport[],
   facts: ClusterFacts | undefined,
   nowMs: number,

@@ -78,8 +78,7 @@ export function startHomeAssistant(deps: HomeAssistantDeps): {
         const context = clusterContext(c.name, c.baseUrl, facts, config.storage, policy());
         // The backup calendar entity: its events from the same refresh; while the cluster cannot
         // be read, the last ones stand.
-        const events =
-          calendarEventsFor(config, c.name, reports, facts, nowMs()) ?? calendars.get(c.name) ?? [];
+        const events = calendarEventsFor(config, reports, facts, nowMs()) ?? calendars.get(c.name) ?? [];
         calendars.set(c.name, events);
         return { ...context, calendar: events };
       }),

@@ -60,7 +60,14 @@ async function calendarEntity(): Promise<string | undefined> {
 describe("the backup calendar entity", () => {
   it("lists the scheduled and past runs of pve-backup calendar through HA's calendar API", async () => {
     let entity: string | undefined;
-    await waitFor(async () => (entity = await calendarEntity()) !== undefined, 60_000, "no calendar entity");
+    await waitFor(
+      async () => {
+        entity = await calendarEntity();
+        return entity !== undefined;
+      },
+      60_000,
+      "no calendar entity",
+    );
     expect(entity).toMatch(/^calendar\./);
     const now = Date.now();
     const start = new Date(now - 3 * 86_400_000).toISOString();

@@ -169,9 +169,7 @@ describe("calendarEventsFor", () => {
       },
       { defaultTimeZone: "UTC" },
     );
-    expect(calendarEventsFor(c, "home", [], undefined, 0)).toBeUndefined();
-    expect(
-      calendarEventsFor(c, "home", [], { cluster: "home", reachable: false, error: "down" }, 0),
-    ).toBeUndefined();
+    expect(calendarEventsFor(c, [], undefined, 0)).toBeUndefined();
+    expect(calendarEventsFor(c, [], { cluster: "home", reachable: false, error: "down" }, 0)).toBeUndefined();
   });
 });
