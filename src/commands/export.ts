@@ -93,7 +93,7 @@ export async function collectRegister(
   ctx: CommandContext,
   extras: ReadonlyMap<string, GuestExtras> | undefined,
   volatile: boolean,
-): Promise<{ register: Register; jobs: RegisterJob[]; facts: Facts[] }> {
+): Promise<{ register: Register; jobs: RegisterJob[]; facts: Facts[]; complete: boolean }> {
   const reports = await ctx.app.monitor.refresh(ctx.nowMs);
   const facts = ctx.config.clusters
     .map((c) => ctx.app.monitor.facts(c.name))
@@ -121,7 +121,7 @@ export async function collectRegister(
     extras: extras ?? extrasFromStatus(toStatusJson(reports).guests),
     volatileAtMs: volatile ? ctx.nowMs : undefined,
   });
-  return { register, jobs, facts };
+  return { register, jobs, facts, complete: reports.every((r) => r.reachable) };
 }
 
 export function renderRegister(register: Register, format: ExportFormat): string {
@@ -144,10 +144,12 @@ export async function exportCommand(ctx: CommandContext, flags: ExportFlags): Pr
     throw new InputError(`--format must be one of ${EXPORT_FORMATS.join(", ")}, not '${flags.format}'`);
   if (flags.strategy && format !== "md")
     throw new InputError("--strategy writes Markdown: use it with --format md");
-  const { register, jobs, facts } = await collectRegister(ctx, flags.extras, flags.volatile);
+  const { register, jobs, facts, complete } = await collectRegister(ctx, flags.extras, flags.volatile);
+  // Written all the same; exit 2 says a cluster could not be read (its guests are missing).
+  const code = complete ? 0 : 2;
   if (!flags.strategy) {
     ctx.out(renderRegister(register, format));
-    return 0;
+    return code;
   }
   const storages: StorageFacts[] = [];
   const used = new Set(jobs.filter((j) => j.enabled && j.storage).map((j) => j.storage as string));
@@ -185,5 +187,5 @@ export async function exportCommand(ctx: CommandContext, flags: ExportFlags): Pr
         : undefined,
     }),
   );
-  return 0;
+  return code;
 }

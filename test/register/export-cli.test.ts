@@ -99,6 +99,22 @@ describe("pve-backup export", () => {
     }
   });
 
+  it("still writes the register when the cluster cannot be reached, and exits 2", async () => {
+    const l = await start(tieredLab());
+    const options = optionsFileFor(l);
+    await l.stop();
+    lab = undefined;
+    for (const args of [
+      ["export", "--format", "json"],
+      ["calendar", "--ics"],
+    ]) {
+      const r = await runCli([...args, "--options", options]);
+      expect(r.code).toBe(2);
+    }
+    const r = await runCli(["export", "--format", "json", "--options", options]);
+    expect(JSON.parse(r.stdout)).toEqual({ format: 1, guests: [] });
+  });
+
   it.each([
     [["export", "--format", "xml"], "--format must be one of yaml, json, csv, md, not 'xml'"],
     [["export", "--format", "yaml", "--strategy"], "--strategy writes Markdown: use it with --format md"],
