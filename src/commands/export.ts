@@ -34,6 +34,9 @@ export interface ExportFlags {
 
 type Facts = Extract<ClusterFacts, { reachable: true }>;
 
+/** Guests whose archives are listed at the same time. */
+const ARCHIVE_LISTINGS_AT_ONCE = 4;
+
 /** `prune-backups` as PVE returns it: a property string, or (some versions) an object. */
 export function retentionText(value: unknown): string | undefined {
   if (typeof value === "string") return value === "" ? undefined : value;
@@ -99,19 +102,23 @@ export async function collectRegister(
     .map((c) => ctx.app.monitor.facts(c.name))
     .filter((f): f is Facts => f?.reachable === true);
   const archives = new Map<string, readonly Archive[]>();
-  for (const r of reports) {
-    if (!r.reachable) continue;
-    // One guest at a time: a home lab has a handful, and PVE is not pressed at once.
-    for (const g of r.guests) {
+  const guests = reports.filter((r) => r.reachable).flatMap((r) => r.guests);
+  // A few guests at a time: PVE answers each listing quickly, and is never pressed hard.
+  let next = 0;
+  const worker = async () => {
+    for (let g = guests[next++]; g !== undefined; g = guests[next++]) {
       const listed = await guestArchives(ctx.app, g.cluster, g.vmid);
       // An unreadable storage leaves the count unknown, never a smaller number.
-      if (listed.every((s) => s.error === undefined))
+      if (listed.every((s) => s.error === undefined)) {
+        const type = g.type;
         archives.set(
           guestKey(g.cluster, g.vmid),
-          listed.flatMap((s) => s.archives.filter((a) => a.type === g.type)),
+          listed.flatMap((s) => s.archives.filter((a) => a.type === type)),
         );
+      }
     }
-  }
+  };
+  await Promise.all(Array.from({ length: ARCHIVE_LISTINGS_AT_ONCE }, worker));
   const jobs = registerJobs(facts);
   const register = buildRegister({
     guests: reports.flatMap((r) => r.guests),
