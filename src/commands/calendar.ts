@@ -134,10 +134,11 @@ export async function calendarCommand(
     );
   else {
     const tz = ctx.config.timeZone;
-    ctx.out(`START (${tz})      END               EVENT\n`);
+    const head = `START (${tz})`.padEnd(16);
+    ctx.out(`${head}  END    EVENT\n`);
     for (const e of events)
       ctx.out(
-        `${formatWall(e.startMs, tz)}  ${formatWall(e.endMs, tz).slice(11)}             ${e.summary}\n`,
+        `${formatWall(e.startMs, tz).padEnd(head.length)}  ${formatWall(e.endMs, tz).slice(11)}  ${e.summary}\n`,
       );
     if (events.length === 0) ctx.out("(no backup runs in this span)\n");
   }

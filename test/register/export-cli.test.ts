@@ -159,6 +159,16 @@ describe("pve-backup calendar --ics", () => {
     expect(again.events.map((e) => e.uid)).toEqual(events.map((e) => e.uid));
   });
 
+  it("prints a list in the lab's zone without --ics, and says when nothing runs", async () => {
+    const l = await start(berlinLab());
+    const r = await run(l, ["calendar", "--days", "2"], { timezone: "Europe/Berlin" });
+    expect(r.stdout.split("\n").slice(0, 1)).toEqual(["START (Europe/Berlin)  END    EVENT"]);
+    expect(r.stdout).toMatch(/\n2026-03-29 03:00 {7}03:30  Backup pve-backup-p0\n/);
+    await lab?.stop();
+    const empty = await start(seed());
+    expect((await run(empty, ["calendar"])).stdout).toContain("(no backup runs in this span)");
+  });
+
   it("adds Home Assistant's automatic backups when ha_backups is configured, clear of the PVE window", async () => {
     const l = await start(berlinLab());
     const r = await run(l, ["calendar", "--json", "--days", "2"], {
