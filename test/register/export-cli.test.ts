@@ -163,7 +163,7 @@ describe("pve-backup calendar --ics", () => {
     const l = await start(berlinLab());
     const r = await run(l, ["calendar", "--days", "2"], { timezone: "Europe/Berlin" });
     expect(r.stdout.split("\n").slice(0, 1)).toEqual(["START (Europe/Berlin)  END    EVENT"]);
-    expect(r.stdout).toMatch(/\n2026-03-29 03:00 {7}03:30  Backup pve-backup-p0\n/);
+    expect(r.stdout).toMatch(/\n2026-03-29 03:00 {7}03:30 {2}Backup pve-backup-p0\n/);
     await lab?.stop();
     const empty = await start(seed());
     expect((await run(empty, ["calendar"])).stdout).toContain("(no backup runs in this span)");
