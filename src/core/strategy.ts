@@ -151,6 +151,14 @@ export function renderStrategy(input: StrategyInput): string {
     "",
   );
   for (const r of rows) out.push(...restoreSection(r), "");
+  if (input.haBackups)
+    out.push(
+      "### Home Assistant's own backup",
+      "",
+      `1. In Home Assistant: Settings → System → Backups, choose the newest backup stored on the NAS share ${code(input.haBackups.sharePath)}, then Restore.`,
+      "2. On a new installation: during onboarding choose to restore from a backup and upload the newest `.tar` file from that share.",
+      "",
+    );
 
   out.push("## How backups are verified", "");
   out.push(

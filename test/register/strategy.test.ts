@@ -132,6 +132,7 @@ describe("renderStrategy", () => {
     expect(md).toContain("`qm start 100`");
     expect(md).toContain("| 100 g100 | unknown | unknown | unknown | unknown |");
     expect(md).toContain("## Open gaps\n\nNone.");
+    expect(md).not.toContain("Home Assistant's own backup\n");
   });
 
   it("names guests without an archive, gaps, Home Assistant's backups and storages it cannot describe", () => {
@@ -161,6 +162,9 @@ describe("renderStrategy", () => {
       "Home Assistant's own backups: daily, 3 copies kept on the NAS share `/volume1/backups/homeassistant_backups`.",
     );
     expect(md).toContain("- `local`: dir\n");
+    expect(md).toContain(
+      "choose the newest backup stored on the NAS share `/volume1/backups/homeassistant_backups`, then Restore.",
+    );
     expect(md).toContain("No archive of 101 exists");
     expect(md).toContain("`pve-backup backup 101`");
     expect(md).toContain("- 101 g101: none set");
