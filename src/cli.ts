@@ -4,8 +4,10 @@ import { createInterface } from "node:readline/promises";
 import { parseArgs } from "node:util";
 import { ADDON_OPTIONS_PATH, createApp, loadConfig } from "./app.js";
 import { backupCommand } from "./commands/backup.js";
+import { calendarCommand } from "./commands/calendar.js";
 import type { CommandContext } from "./commands/context.js";
 import { doctorCommand } from "./commands/doctor.js";
+import { exportCommand } from "./commands/export.js";
 import { busyFromTiers, connectHaBackupDeps, haBackupCommand } from "./commands/ha-backup.js";
 import { connectDsm, nasCommand, statusWithNasCommand } from "./commands/nas.js";
 import { notifySetupCommand } from "./commands/notify.js";
@@ -42,6 +44,13 @@ commands:
   nas [status | run TASK] the NAS side (options 'nas'): Hyper Backup tasks and which copies the
                           archives off the NAS, each guest's copies, the share's space and when it
                           fills; 'run' starts a Hyper Backup task now
+  export [--format yaml|json|csv|md] [--volatile]
+                          the backup register, one row per guest, stable for git (--volatile adds
+                          ages and the time it was made)
+  export --format md --strategy
+                          the strategy document: what runs when, where copies live, how to restore
+  calendar --ics [--days N]
+                          scheduled and past backup runs as an iCalendar file (N days each way, 14)
 
   --json     machine-readable output
   --options  the options file (default: ${ADDON_OPTIONS_PATH})
@@ -63,6 +72,8 @@ const COMMANDS = [
   "notify",
   "ha-backup",
   "nas",
+  "export",
+  "calendar",
 ] as const;
 
 /**
@@ -238,6 +249,14 @@ async function run(argv: readonly string[]): Promise<number> {
             close();
           }
         }
+        case "export":
+          return await exportCommand(ctx, {
+            format: values.format,
+            strategy: values.strategy,
+            volatile: values.volatile,
+          });
+        case "calendar":
+          return await calendarCommand(ctx, { ics: values.ics, days: values.days });
         case "backup":
           return await backupCommand(ctx, rest, values.wait, {
             subscribe: (l) => {
@@ -280,6 +299,11 @@ function parseCliArgs(args: readonly string[]) {
       url: { type: "string" },
       "create-mount": { type: "boolean", default: false },
       type: { type: "string" },
+      format: { type: "string" },
+      strategy: { type: "boolean", default: false },
+      volatile: { type: "boolean", default: false },
+      ics: { type: "boolean", default: false },
+      days: { type: "string" },
       help: { type: "boolean", short: "h", default: false },
       version: { type: "boolean", default: false },
     },

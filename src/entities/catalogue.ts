@@ -18,7 +18,7 @@ export interface DeviceDecl {
   readonly configuration_url: string | null;
 }
 
-export type Platform = "sensor" | "binary_sensor" | "button" | "select";
+export type Platform = "sensor" | "binary_sensor" | "button" | "select" | "calendar";
 
 export interface EntityDecl {
   readonly key: string;
@@ -82,6 +82,20 @@ export interface ClusterContext {
    * was read or when it cannot be (the entities unknown).
    */
   readonly nas?: NasEntities | null;
+  /**
+   * The backup calendar's events (scheduled and past runs); undefined: no calendar entity. They
+   * travel as the calendar entity's `events` attribute, which the integration keeps to itself.
+   */
+  readonly calendar?: readonly CalendarEventWire[];
+}
+
+/** One event of the cluster's backup calendar on the wire (times ISO-8601 UTC). */
+export interface CalendarEventWire {
+  readonly uid: string;
+  readonly summary: string;
+  readonly start: string;
+  readonly end: string;
+  readonly description: string | null;
 }
 
 /** What the NAS entities show, from the last NAS view (src/dsm/view.ts). */
@@ -252,6 +266,10 @@ export function declare(input: CatalogueInput): Declaration {
           icon: "mdi:calendar-alert",
         }),
       );
+    if (c.calendar !== undefined)
+      entities.push(
+        entity({ key: `${ck}_backup_calendar`, device: ck, platform: "calendar", name: "Backup calendar" }),
+      );
     const report = input.reports.find((r) => r.cluster === c.cluster);
     for (const g of report?.guests ?? []) {
       const dk = guestKey(c.cluster, g.vmid);
@@ -347,6 +365,8 @@ export function states(input: CatalogueInput): EntityState[] {
     );
     if (c.drift !== undefined) out.push(driftState(`${ck}_policy_drift`, c.drift));
     if (c.nas !== undefined) out.push(...nasStates(ck, c.nas));
+    if (c.calendar !== undefined)
+      out.push({ key: `${ck}_backup_calendar`, state: null, attributes: { events: c.calendar } });
     for (const g of guests) out.push(...withCopies(guestStates(g), g, c.nas));
   }
   return out;

@@ -11,6 +11,18 @@ import { compareVersions } from "./install.js";
 export const MIN_INTEGRATION_VERSION = "0.2.0";
 
 /**
+ * The oldest integration with the `calendar` platform (the backup calendar). An older one would
+ * refuse the whole declaration, so it is declared the rest and no calendar.
+ */
+export const CALENDAR_INTEGRATION_VERSION = "0.3.0";
+
+/** The declaration an integration of `version` takes: calendars only from the version that has them. */
+export function declarationFor(d: Declaration, version: string): Declaration {
+  if (compareVersions(version, CALENDAR_INTEGRATION_VERSION) >= 0) return d;
+  return { ...d, entities: d.entities.filter((e) => e.platform !== "calendar") };
+}
+
+/**
  * The add-on's side of the bridge protocol (docs/bridge-protocol.md): declare the catalogue on
  * the `pve_backup/connect` subscription, push changed states in batches, answer service calls,
  * fire events. Without the companion integration it falls back to `POST /api/states` for the
@@ -101,6 +113,10 @@ export function createHaBridge(deps: HaBridgeDeps) {
   let declaration: Declaration | undefined;
   /** What the live subscription declared. */
   let declared = "";
+  /** The integration's version, as it answered last. */
+  let integrationVersion = MIN_INTEGRATION_VERSION;
+  /** Keys of the entities left out of the live declaration (their states are not sent). */
+  let omitted = new Set<string>();
   let latest: readonly EntityState[] = [];
   /** Fingerprints of the states Home Assistant took since the last connect (or fallback entry). */
   let sent = new Map<string, string>();
@@ -158,7 +174,7 @@ export function createHaBridge(deps: HaBridgeDeps) {
           await attach(1);
         } else await postFallbackStates();
       } else if (mode === "connecting") await attach(timing.versionAttempts);
-      else if (JSON.stringify(declaration) !== declared) await connect();
+      else if (JSON.stringify(declarationFor(declaration, integrationVersion)) !== declared) await connect();
       else await sendStates();
     } catch (err) {
       if (!link.connected) {
@@ -195,6 +211,7 @@ export function createHaBridge(deps: HaBridgeDeps) {
     }
     waitingForStart = false;
     const version = await integrationAnswers(versionAttempts);
+    if (version !== undefined) integrationVersion = version;
     if (version === undefined || compareVersions(version, MIN_INTEGRATION_VERSION) < 0) {
       if (mode !== "fallback") await enterFallback(version);
       else await postFallbackStates();
@@ -223,7 +240,9 @@ export function createHaBridge(deps: HaBridgeDeps) {
 
   /** Declare the newest catalogue on a new subscription, then send every state. */
   async function connect(): Promise<void> {
-    const sending = declaration as Declaration;
+    const whole = declaration as Declaration;
+    const sending = declarationFor(whole, integrationVersion);
+    omitted = new Set(whole.entities.filter((e) => !sending.entities.includes(e)).map((e) => e.key));
     mode = "connecting";
     // Within one connection a second `connect` would end the first with `closed: replaced`.
     await unsubscribe?.().catch(() => undefined);
@@ -262,7 +281,10 @@ export function createHaBridge(deps: HaBridgeDeps) {
   async function sendStates(): Promise<void> {
     const epoch = sentEpoch;
     const next = new Map(sent);
-    const changed = changedStates(latest, next);
+    const changed = changedStates(
+      omitted.size > 0 ? latest.filter((st) => !omitted.has(st.key)) : latest,
+      next,
+    );
     if (changed.length === 0) return;
     await link.send({ type: "pve_backup/states", states: changed });
     if (epoch !== sentEpoch) return;

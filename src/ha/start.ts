@@ -1,7 +1,14 @@
 import { fileURLToPath } from "node:url";
 import type { App } from "../app.js";
+import { calendarEventsFor } from "../commands/calendar.js";
 import type { Config } from "../config/schema.js";
-import { clusterContext, type Declaration, type NasEntities, toPublish } from "../entities/catalogue.js";
+import {
+  type CalendarEventWire,
+  clusterContext,
+  type Declaration,
+  type NasEntities,
+  toPublish,
+} from "../entities/catalogue.js";
 import type { Logger } from "../log.js";
 import type { Runtime } from "../service/runtime.js";
 import { createHaBridge, type HaBridge } from "./bridge.js";
@@ -60,6 +67,7 @@ export function startHomeAssistant(deps: HomeAssistantDeps): {
     }),
   });
   let lastDeclaration: Declaration | undefined;
+  const calendars = new Map<string, readonly CalendarEventWire[]>();
   const policy = () =>
     config.storage && config.tiers.length > 0
       ? { tiers: config.tiers, storage: config.storage, timeZone: config.timeZone, nowMs: nowMs() }
@@ -68,10 +76,15 @@ export function startHomeAssistant(deps: HomeAssistantDeps): {
   runtime.onReports((reports) => {
     const input = {
       reports,
-      clusters: config.clusters.map((c) => ({
-        ...clusterContext(c.name, c.baseUrl, app.monitor.facts(c.name), config.storage, policy()),
-        nas: deps.nasEntities?.(c.name),
-      })),
+      clusters: config.clusters.map((c) => {
+        const facts = app.monitor.facts(c.name);
+        const context = clusterContext(c.name, c.baseUrl, facts, config.storage, policy());
+        // The backup calendar entity: its events from the same refresh; while the cluster cannot
+        // be read, the last ones stand.
+        const events = calendarEventsFor(config, reports, facts, nowMs()) ?? calendars.get(c.name) ?? [];
+        calendars.set(c.name, events);
+        return { ...context, nas: deps.nasEntities?.(c.name), calendar: events };
+      }),
       tiers: config.tiers.map((t) => t.name),
     };
     const next = toPublish(input, lastDeclaration);

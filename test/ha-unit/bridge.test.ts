@@ -286,3 +286,53 @@ describe("the bridge's publisher", () => {
     expect(link.types().filter((t) => t === "pve_backup/connect")).toHaveLength(4);
   });
 });
+
+describe("the backup calendar and older integrations", () => {
+  const withCalendar: Declaration = {
+    ...declaration,
+    entities: [
+      {
+        key: "home_backup_calendar",
+        device: "home_100",
+        platform: "calendar",
+        name: "Backup calendar",
+        translation_key: null,
+        device_class: null,
+        options: null,
+        state_class: null,
+        unit_of_measurement: null,
+        suggested_unit_of_measurement: null,
+        suggested_display_precision: null,
+        icon: null,
+        entity_category: null,
+        enabled_default: true,
+      },
+    ],
+  };
+  const calendarState: EntityState = { key: "home_backup_calendar", state: null, attributes: { events: [] } };
+
+  it.each([
+    ["0.2.0", [], [states("ok")[0]]],
+    ["0.3.0", ["home_backup_calendar"], [states("ok")[0], calendarState]],
+  ])(
+    "declares the calendar to an integration %s only if it has the platform",
+    async (version, keys, sentStates) => {
+      const link = new FakeLink(async (msg) =>
+        msg.type === "pve_backup/version" ? { protocol: 1, integration_version: version } : running(msg),
+      );
+      const bridge = bridgeOn(link);
+      bridge.publish(withCalendar, [...states("ok"), calendarState]);
+      await until(() => link.batches().length === 1, "the first batch");
+      await bridge.idle();
+      const connects = link.sent.filter((m) => m.type === "pve_backup/connect") as unknown as Declaration[];
+      expect(connects.map((c) => c.entities.map((e) => e.key))).toEqual([keys]);
+      expect(link.batches()).toEqual([sentStates]);
+      // The same snapshot again: no second connect (the declaration it took is unchanged).
+      bridge.publish(withCalendar, [...states("late"), calendarState]);
+      await until(() => link.batches().length === 2, "the second batch");
+      await bridge.idle();
+      expect(link.types().filter((t) => t === "pve_backup/connect")).toHaveLength(1);
+      bridge.close();
+    },
+  );
+});

@@ -112,7 +112,8 @@ describe.sequential("the add-on in a real Home Assistant", () => {
       ])
         expect(ids).toContain(`pve_backup_home_${v}_${suffix}`);
     expect(ids).toContain("pve_backup_home_policy_drift");
-    expect(ids).toHaveLength(5 + GUESTS.length * 6);
+    expect(ids).toContain("pve_backup_home_backup_calendar");
+    expect(ids).toHaveLength(6 + GUESTS.length * 6);
   });
 
   it("shows the same status as pve-backup status", async () => {

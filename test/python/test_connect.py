@@ -42,7 +42,7 @@ async def test_version_reports_protocol_and_manifest_version(
     reply = await fake.command({"type": "pve_backup/version"})
 
     assert reply["success"] is True
-    assert reply["result"] == {"protocol": 1, "integration_version": "0.2.0"}
+    assert reply["result"] == {"protocol": 1, "integration_version": "0.3.0"}
 
 
 async def test_connect_registers_devices_and_entities_with_stable_ids(

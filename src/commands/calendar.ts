@@ -1,0 +1,146 @@
+import type { Config } from "../config/schema.js";
+import { chooseBackupMinute, formatMinute } from "../core/ha-backup.js";
+import { type CalendarInput, type IcsEvent, planCalendarEvents, renderIcs } from "../core/ics.js";
+import type { ClusterFacts } from "../core/model.js";
+import { type ClusterReport, formatWall } from "../core/status.js";
+import type { CalendarEventWire } from "../entities/catalogue.js";
+import { InputError } from "../errors.js";
+import type { CommandContext } from "./context.js";
+import { busyFromTiers } from "./ha-backup.js";
+
+/**
+ * `pve-backup calendar [--ics] [--days N]`: scheduled backup runs for the next N days and the runs
+ * of the past N days with their outcome (as far back as the task history read, 14 days).
+ */
+
+export const DEFAULT_CALENDAR_DAYS = 14;
+const DAY_MS = 86_400_000;
+/** Where Home Assistant runs its automatic backup unless told otherwise (see ha-backup). */
+const HA_PREFERRED_MIN = 4 * 60 + 45;
+const HA_BACKUP_MIN = 60;
+
+/**
+ * Home Assistant's automatic backup as a PVE calendar event: the days of `ha_backups.schedule` at
+ * the time `pve-backup ha-backup configure` gives it (clear of the PVE window). Undefined when
+ * it never runs or no time of day is clear.
+ */
+export function haBackupSchedule(config: Config): string | undefined {
+  const ha = config.haBackups;
+  if (!ha || ha.schedule.recurrence === "never") return undefined;
+  const minute = chooseBackupMinute(busyFromTiers(config.tiers), HA_PREFERRED_MIN, HA_BACKUP_MIN);
+  if (minute === undefined) return undefined;
+  return ha.schedule.recurrence === "daily"
+    ? formatMinute(minute)
+    : `${ha.schedule.days.join(",")} ${formatMinute(minute)}`;
+}
+
+type Facts = Extract<ClusterFacts, { reachable: true }>;
+
+/** The calendar's input from the last refresh: every cluster's jobs and backup attempts. */
+export function calendarInput(
+  config: Config,
+  reports: readonly ClusterReport[],
+  facts: readonly Facts[],
+  nowMs: number,
+  days: number,
+  extra: Pick<CalendarInput, "hyperBackup"> & { haNextAutomaticMs?: number } = {},
+): CalendarInput {
+  const guestsOf = (cluster: string, job: string) =>
+    reports
+      .filter((r) => r.cluster === cluster)
+      .flatMap((r) => r.guests.filter((g) => g.jobs.includes(job)).map((g) => g.vmid));
+  const ha = haBackupSchedule(config);
+  return {
+    jobs: facts.flatMap((f) =>
+      f.jobs.map((j) => ({
+        cluster: f.cluster,
+        id: j.id,
+        enabled: j.enabled,
+        schedule: j.schedule,
+        storage: j.storage,
+        guests: guestsOf(f.cluster, j.id),
+      })),
+    ),
+    attempts: facts.flatMap((f) => f.attempts.map((a) => ({ ...a, cluster: f.cluster }))),
+    haBackup: ha === undefined ? undefined : { schedule: ha, nextAutomaticMs: extra.haNextAutomaticMs },
+    hyperBackup: extra.hyperBackup,
+    timeZone: config.timeZone,
+    nowMs,
+    fromMs: nowMs - days * DAY_MS,
+    toMs: nowMs + days * DAY_MS,
+  };
+}
+
+/** The events of one cluster's calendar for Home Assistant's calendar entity. */
+export function calendarEventsFor(
+  config: Config,
+  reports: readonly ClusterReport[],
+  facts: ClusterFacts | undefined,
+  nowMs: number,
+  days = DEFAULT_CALENDAR_DAYS,
+): CalendarEventWire[] | undefined {
+  if (!facts?.reachable) return undefined;
+  const input = calendarInput(config, reports, [facts], nowMs, days);
+  return planCalendarEvents(input).map((e) => ({
+    uid: e.uid,
+    summary: e.summary,
+    start: new Date(e.startMs).toISOString(),
+    end: new Date(e.endMs).toISOString(),
+    description: e.description ?? null,
+  }));
+}
+
+export function calendarIcs(input: CalendarInput, events: readonly IcsEvent[], name: string): string {
+  return renderIcs(events, {
+    timeZone: input.timeZone,
+    calendarName: name,
+    dtstampMs: input.nowMs,
+    fromMs: input.fromMs,
+    toMs: input.toMs,
+  });
+}
+
+export function parseDays(text: string | undefined): number {
+  if (text === undefined) return DEFAULT_CALENDAR_DAYS;
+  const n = Number(text);
+  if (!/^\d+$/.test(text) || n < 1 || n > 366)
+    throw new InputError(`--days must be a whole number of days from 1 to 366, not '${text}'`);
+  return n;
+}
+
+export async function calendarCommand(
+  ctx: CommandContext,
+  flags: { readonly ics: boolean; readonly days?: string },
+): Promise<number> {
+  const days = parseDays(flags.days);
+  const reports = await ctx.app.monitor.refresh(ctx.nowMs);
+  const facts = ctx.config.clusters
+    .map((c) => ctx.app.monitor.facts(c.name))
+    .filter((f): f is Facts => f?.reachable === true);
+  const input = calendarInput(ctx.config, reports, facts, ctx.nowMs, days);
+  const events = planCalendarEvents(input);
+  if (flags.ics) ctx.out(calendarIcs(input, events, "PVE Backup"));
+  else if (ctx.json)
+    ctx.out(
+      `${JSON.stringify(
+        events.map((e) => ({
+          ...e,
+          start: new Date(e.startMs).toISOString(),
+          end: new Date(e.endMs).toISOString(),
+        })),
+        null,
+        2,
+      )}\n`,
+    );
+  else {
+    const tz = ctx.config.timeZone;
+    const head = `START (${tz})`.padEnd(16);
+    ctx.out(`${head}  END    EVENT\n`);
+    for (const e of events)
+      ctx.out(
+        `${formatWall(e.startMs, tz).padEnd(head.length)}  ${formatWall(e.endMs, tz).slice(11)}  ${e.summary}\n`,
+      );
+    if (events.length === 0) ctx.out("(no backup runs in this span)\n");
+  }
+  return reports.some((r) => !r.reachable) ? 2 : 0;
+}
