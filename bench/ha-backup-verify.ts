@@ -39,6 +39,7 @@ if (process.argv[2] === "--child") {
       privateKey: job.privateKey,
       hostKeyFingerprint: job.fingerprint,
       sharePath: job.share,
+      ...readShape(process.env.BENCH_READ),
     },
     silentLogger,
   );
@@ -74,6 +75,12 @@ if (process.argv[2] === "--child") {
     }),
   );
   process.exit(0);
+}
+
+/** `BENCH_READ=CHUNK_KIB:IN_FLIGHT` tries another read shape than the built-in one. */
+function readShape(raw: string | undefined): { readChunkBytes?: number; readsInFlight?: number } {
+  const m = raw ? /^(\d+):(\d+)$/.exec(raw) : null;
+  return m ? { readChunkBytes: Number(m[1]) * 1024, readsInFlight: Number(m[2]) } : {};
 }
 
 async function makeBackup(dir: string, backupId: string): Promise<string> {
@@ -142,7 +149,7 @@ try {
       share,
       sizeBytes,
     };
-    const r = spawnSync(process.execPath, [process.argv[1] as string, "--child", JSON.stringify(job)], {
+    const r = spawnSync(process.execPath, [...(process.env.BENCH_CHILD_FLAGS?.split(" ").filter(Boolean) ?? []), process.argv[1] as string, "--child", JSON.stringify(job)], {
       encoding: "utf8",
     });
     if (r.status !== 0) throw new Error(`verifier failed: ${r.stderr}`);

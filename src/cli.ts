@@ -10,6 +10,7 @@ import { busyFromTiers, connectHaBackupDeps, haBackupCommand } from "./commands/
 import { notifySetupCommand } from "./commands/notify.js";
 import { applyCommand, planCommand } from "./commands/plan.js";
 import { statusCommand } from "./commands/status.js";
+import { createHaBackupWatch, haBackupStatePath } from "./service/ha-backup-watch.js";
 import { storageCheckCommand, storageCreateCommand } from "./commands/storage.js";
 import { type Config, nearest, parseOptions } from "./config/schema.js";
 import { ConfigError, InputError } from "./errors.js";
@@ -136,6 +137,7 @@ async function run(argv: readonly string[]): Promise<number> {
   const listeners = new Set<(e: BackupEvent) => void>();
   try {
     let config: Config;
+    let optionsPath: string | undefined;
     if (demo && lab) {
       // The demo's push URL: a free port here, where `notify setup` listens for PVE's test.
       const port = command === "notify" ? await freeLocalPort() : 8098;
@@ -146,7 +148,10 @@ async function run(argv: readonly string[]): Promise<number> {
         }),
         { defaultTimeZone: "UTC" },
       );
-    } else config = loadConfig(values.options ?? requireDefaultOptions());
+    } else {
+      optionsPath = values.options ?? requireDefaultOptions();
+      config = loadConfig(optionsPath);
+    }
     const app = createApp(config, log, {
       nowMs: () => lab?.nowMs() ?? Date.now(),
       onBackupEvent: (e) => {
@@ -161,6 +166,7 @@ async function run(argv: readonly string[]): Promise<number> {
       cluster: values.cluster,
       out: (text) => process.stdout.write(text),
       confirm,
+      optionsPath,
     };
     try {
       switch (command) {
@@ -177,8 +183,17 @@ async function run(argv: readonly string[]): Promise<number> {
         case "ha-backup": {
           if (!config.haBackups) throw new InputError("set 'ha_backups' in the options first");
           const { deps, close } = await connectHaBackupDeps(config.haBackups, process.env, log);
+          // Checksums and the result are kept where the service keeps them.
+          const watch = createHaBackupWatch({
+            cfg: config.haBackups,
+            busy: busyFromTiers(config.tiers),
+            log,
+            nowMs: Date.now,
+            statePath: optionsPath && haBackupStatePath(optionsPath),
+          });
           try {
             return await haBackupCommand(ctx, rest[0], deps, {
+              run: (o) => watch.run(deps, o),
               busy: busyFromTiers(config.tiers),
               createMount: values["create-mount"]
                 ? values.type === "cifs"

@@ -2,7 +2,7 @@ import { existsSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { startAddonSurface } from "./addon.js";
 import { ADDON_OPTIONS_PATH, createApp, loadConfig } from "./app.js";
-import { haBackupServiceFor } from "./commands/ha-backup.js";
+import { busyFromTiers, haBackupDepsFor } from "./commands/ha-backup.js";
 import { type Config, parseOptions } from "./config/schema.js";
 import { ConfigError, InputError } from "./errors.js";
 import { installFatalHandlers } from "./fatal.js";
@@ -17,6 +17,8 @@ import { createPanelApp } from "./server/panel/serve.js";
 import { startWebhookServer, type WebhookListener } from "./server/webhook.js";
 import type { BackupEvent } from "./service/backups.js";
 import { relayFinishedEvents } from "./service/events.js";
+import { createHaBackupWatch, haBackupStatePath } from "./service/ha-backup-watch.js";
+import { withHaBackups } from "./report.js";
 import { createRuntime } from "./service/runtime.js";
 import type { SimLab } from "./sim/lab.js";
 import { parseCommandLine, UsageError } from "./usage.js";
@@ -158,6 +160,21 @@ async function main(): Promise<void> {
       );
   }
 
+  // Home Assistant's own backups on the NAS, checked once Home Assistant is connected.
+  const haBackups = config.haBackups;
+  const haWatch = haBackups
+    ? createHaBackupWatch({
+        cfg: haBackups,
+        busy: busyFromTiers(config.tiers),
+        log,
+        nowMs: Date.now,
+        statePath: lab ? undefined : haBackupStatePath(args.optionsPath ?? ADDON_OPTIONS_PATH),
+        // The entities follow with the next publish.
+        onChange: () => runtime.soon(0),
+      })
+    : undefined;
+  const status = () => withHaBackups(runtime.status(), haWatch?.status() ?? null);
+
   const target = haTargetFromEnv(process.env);
   let closeHa = () => {};
   if (target) {
@@ -171,7 +188,8 @@ async function main(): Promise<void> {
       nowMs,
       addonVersion: VERSION,
       onPveNotification,
-      haBackup: (ws, fire) => haBackupServiceFor(config, ws, log, fire),
+      haBackup: (ws, fire) => haBackups && haWatch?.attach(haBackupDepsFor(haBackups, ws, log, fire)),
+      haBackups: haWatch && (() => haWatch.status()),
     });
     bridge = ha.bridge;
     closeHa = ha.close;
@@ -184,7 +202,7 @@ async function main(): Promise<void> {
     ? await startAddonSurface({
         env: process.env,
         log,
-        status: () => runtime.status(),
+        status,
         bridge: () => bridge?.stats(),
         refreshes: () => runtime.count(),
         addonVersion: VERSION,
@@ -196,7 +214,7 @@ async function main(): Promise<void> {
     ? undefined
     : await startApiServer(
         {
-          status: () => runtime.status(),
+          status,
           bridge: () => bridge?.stats(),
           refreshes: () => runtime.count(),
           pveNotifications: () => webhook?.received(),
@@ -223,6 +241,7 @@ async function main(): Promise<void> {
     stopping = true;
     log.info(`${signal}: stopping`);
     runtime.stop();
+    haWatch?.stop();
     await bridge?.close();
     closeHa();
     await server?.close();

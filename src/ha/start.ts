@@ -1,6 +1,7 @@
 import { fileURLToPath } from "node:url";
 import type { App } from "../app.js";
 import type { Config } from "../config/schema.js";
+import type { HaBackupsJson } from "../core/ha-backup.js";
 import { clusterContext, type Declaration, toPublish } from "../entities/catalogue.js";
 import type { Logger } from "../log.js";
 import type { Runtime } from "../service/runtime.js";
@@ -26,6 +27,8 @@ export interface HomeAssistantDeps {
     ws: HaWsPort,
     fire: (type: string, data: Record<string, unknown>) => Promise<void>,
   ) => ((data: Readonly<Record<string, unknown>>) => Promise<unknown>) | undefined;
+  /** Home Assistant's backups on the NAS, for the hub's entities; undefined without `ha_backups`. */
+  readonly haBackups?: () => HaBackupsJson;
 }
 
 /**
@@ -70,6 +73,7 @@ export function startHomeAssistant(deps: HomeAssistantDeps): {
         clusterContext(c.name, c.baseUrl, app.monitor.facts(c.name), config.storage, policy()),
       ),
       tiers: config.tiers.map((t) => t.name),
+      haBackups: deps.haBackups?.(),
     };
     const next = toPublish(input, lastDeclaration);
     if (!next) return;

@@ -157,13 +157,14 @@ describe.skipIf(!sshdAvailable())("the HA backup run against a real OpenSSH NAS"
     const report = await runHaBackup(depsFor(ha, log, events), cfg, { verify: true });
     expect(report.verification?.result).toBe("failed");
     expect(report.problems.join("\n")).toContain("homeassistant.tar.gz is damaged");
-    expect(events.map((e) => e[0])).toEqual(["pve_backup_ha_verification_failed"]);
+    expect(events.map((e) => e[0])).toEqual(["pve_backup_ha_backup_verification_failed"]);
     expect(log.lines.some((l) => l.startsWith("error ") && l.includes(newest.backupId))).toBe(true);
   });
 
   it("answers two service calls at once with one backup", async () => {
     const ha = new FakeHaBackups(share);
-    const service = haBackupService(depsFor(ha, recordingLog(), []), cfg, []);
+    const deps = depsFor(ha, recordingLog(), []);
+    const service = haBackupService((o) => runHaBackup(deps, cfg, o));
     const [a, b] = await Promise.all([service({ name: "before upgrade" }), service({})]);
     expect(ha.backupsStarted).toBe(1);
     expect(a).toBe(b);
