@@ -10,12 +10,12 @@ import { busyFromTiers, connectHaBackupDeps, haBackupCommand } from "./commands/
 import { notifySetupCommand } from "./commands/notify.js";
 import { applyCommand, planCommand } from "./commands/plan.js";
 import { statusCommand } from "./commands/status.js";
-import { createHaBackupWatch, haBackupStatePath } from "./service/ha-backup-watch.js";
 import { storageCheckCommand, storageCreateCommand } from "./commands/storage.js";
 import { type Config, nearest, parseOptions } from "./config/schema.js";
 import { ConfigError, InputError } from "./errors.js";
 import { createConsoleLogger } from "./log.js";
 import type { BackupEvent } from "./service/backups.js";
+import { createHaBackupWatch, haBackupStatePath } from "./service/ha-backup-watch.js";
 import type { SimLab } from "./sim/lab.js";
 import { parseCommandLine, UsageError } from "./usage.js";
 import { VERSION } from "./version.js";

@@ -156,7 +156,8 @@ export function renderStatusTable(
 /** Home Assistant's own backups on the NAS: one row under the guests, problems underneath. */
 function haBackupRows(h: HaBackupsJson, timeZone: string): string[] {
   const wall = (iso: string) => formatWall(Date.parse(iso), timeZone);
-  if (h.checkedAt === null) return ["HA BACKUP  not checked yet (the service checks once Home Assistant is connected)"];
+  if (h.checkedAt === null)
+    return ["HA BACKUP  not checked yet (the service checks once Home Assistant is connected)"];
   const last = h.lastBackup
     ? `last ${wall(h.lastBackup.time)} ${humanBytes(h.lastBackup.sizeBytes)} on ${h.agent ?? "-"}`
     : `no backup on ${h.agent ?? "the NAS"}`;

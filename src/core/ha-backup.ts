@@ -138,9 +138,7 @@ export interface ChecksumRecord {
  */
 export function nextChecksums(
   recorded: Readonly<Record<string, ChecksumRecord>>,
-  verified:
-    | { readonly backupId: string; readonly ok: boolean; readonly record: ChecksumRecord }
-    | undefined,
+  verified: { readonly backupId: string; readonly ok: boolean; readonly record: ChecksumRecord } | undefined,
   listedIds: readonly string[],
 ): Record<string, ChecksumRecord> {
   const out: Record<string, ChecksumRecord> = {};

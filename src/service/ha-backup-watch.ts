@@ -199,7 +199,9 @@ export function createHaBackupWatch(deps: HaBackupWatchDeps): HaBackupWatch {
         // Home Assistant away (restarting, connection lost): the next check tries again.
         const message = err instanceof Error ? err.message : String(err);
         if (message !== lastCheckError)
-          log.warn(`checking Home Assistant's backups: ${message}; trying again in ${checkEveryMs / 60_000} min`);
+          log.warn(
+            `checking Home Assistant's backups: ${message}; trying again in ${checkEveryMs / 60_000} min`,
+          );
         lastCheckError = message;
       },
     );

@@ -26,6 +26,8 @@ export interface NasTarget {
   /** The share's directory as the SFTP server sees it. */
   readonly sharePath: string;
   readonly connectTimeoutMs?: number;
+  /** Log ssh2's per-packet protocol trace at debug level (default off). */
+  readonly traceProtocol?: boolean;
   /** Bytes asked for per SFTP read request (default READ_CHUNK_BYTES). */
   readonly readChunkBytes?: number;
   /** Read requests kept outstanding at once (default READS_IN_FLIGHT). */
@@ -78,8 +80,9 @@ export async function openNas(target: NasTarget, log: Logger): Promise<NasSessio
     keepaliveInterval: 15_000,
     keepaliveCountMax: 4,
     tryKeyboard: false,
-    // ssh2's protocol trace (packet types, no payloads) at debug level.
-    debug: (line: string) => log.debug(`ssh2: ${line}`),
+    // ssh2's protocol trace (packet types, no payloads), when asked for: it builds a line per
+    // packet, several per read request, which costs throughput even when the logger drops it.
+    debug: target.traceProtocol ? (line: string) => log.debug(`ssh2: ${line}`) : undefined,
     hostVerifier: (key: Buffer) => {
       offered = fingerprintOf(key);
       const ok =

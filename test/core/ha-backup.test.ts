@@ -104,7 +104,12 @@ describe("judgeVerification", () => {
   it("names a file that grew or shrank since its checksum was recorded", () => {
     const v = judgeVerification({
       ...whole,
-      previous: { sha256: "f".repeat(64), sizeBytes: 9_000, fileName: "abc12345.tar", verifiedAtMs: 86_400_000 },
+      previous: {
+        sha256: "f".repeat(64),
+        sizeBytes: 9_000,
+        fileName: "abc12345.tar",
+        verifiedAtMs: 86_400_000,
+      },
     });
     expect(v.kind === "failed" && v.problems).toEqual([
       "abc12345.tar changed since it was verified on 1970-01-02T00:00:00.000Z: 10240 bytes, then 9000",
@@ -192,7 +197,12 @@ describe("pveBusyWindows", () => {
 });
 
 describe("nextChecksums", () => {
-  const rec = (sha: string, at = 0) => ({ sha256: sha.repeat(64), sizeBytes: 100, fileName: "a.tar", verifiedAtMs: at });
+  const rec = (sha: string, at = 0) => ({
+    sha256: sha.repeat(64),
+    sizeBytes: 100,
+    fileName: "a.tar",
+    verifiedAtMs: at,
+  });
   it("records a backup's first passing verification", () => {
     expect(nextChecksums({}, { backupId: "a", ok: true, record: rec("1") }, ["a"])).toEqual({ a: rec("1") });
   });

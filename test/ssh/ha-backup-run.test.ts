@@ -1,16 +1,10 @@
-import { mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { haBackupService, runHaBackup } from "../../src/commands/ha-backup.js";
 import type { HaBackupsConfig } from "../../src/config/schema.js";
-import type {
-  BackupNowOutcome,
-  HaBackup,
-  HaBackupConfig,
-  HaBackupsApi,
-  HaBackupsInfo,
-} from "../../src/ha/ha-backups.js";
+import type { HaBackup } from "../../src/ha/ha-backups.js";
 import type { Logger } from "../../src/log.js";
 import { type SupervisorStandIn, startSupervisorStandIn } from "../../src/sim/supervisor.js";
 import { openNas } from "../../src/ssh/nas.js";
