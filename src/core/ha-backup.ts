@@ -134,13 +134,16 @@ export interface ChecksumRecord {
  * The recorded checksums after a verification: a backup's first passing verification records
  * its file's checksum, and later ones are compared with that, never recorded over it (a changed
  * file must stay a problem until the backup is gone). Backups Home Assistant no longer lists
- * (`listedIds`) are forgotten, so the record stays as small as the retention.
+ * (`listedIds`) are forgotten, so the record stays as small as the retention; an empty list
+ * forgets nothing.
  */
 export function nextChecksums(
   recorded: Readonly<Record<string, ChecksumRecord>>,
   verified: { readonly backupId: string; readonly ok: boolean; readonly record: ChecksumRecord } | undefined,
   listedIds: readonly string[],
 ): Record<string, ChecksumRecord> {
+  // None listed is more likely the agent failing (NAS mount down) than every backup gone: keep all.
+  if (listedIds.length === 0) return { ...recorded };
   const out: Record<string, ChecksumRecord> = {};
   for (const id of listedIds) {
     const r = recorded[id];

@@ -219,6 +219,9 @@ describe("nextChecksums", () => {
       nextChecksums({ a: rec("1"), b: rec("2") }, { backupId: "c", ok: true, record: rec("3") }, ["b"]),
     ).toEqual({ b: rec("2") });
   });
+  it("forgets nothing when Home Assistant lists no backup there (its agent failing)", () => {
+    expect(nextChecksums({ a: rec("1") }, undefined, [])).toEqual({ a: rec("1") });
+  });
   it("keeps the record when nothing was verified", () => {
     expect(nextChecksums({ a: rec("1") }, undefined, ["a"])).toEqual({ a: rec("1") });
   });
