@@ -39,6 +39,7 @@ if (process.argv[2] === "--child") {
       privateKey: job.privateKey,
       hostKeyFingerprint: job.fingerprint,
       sharePath: job.share,
+      ...readShape(process.env.BENCH_READ),
     },
     silentLogger,
   );
@@ -48,6 +49,7 @@ if (process.argv[2] === "--child") {
     peakRss = Math.max(peakRss, process.memoryUsage.rss());
   }, 20);
   const t0 = process.hrtime.bigint();
+  const cpu0 = process.cpuUsage();
   const v = await verifyHaBackup(
     nas,
     {
@@ -63,17 +65,25 @@ if (process.argv[2] === "--child") {
     { retentionCopies: 1 },
   );
   const s = Number(process.hrtime.bigint() - t0) / 1e9;
+  const cpu = process.cpuUsage(cpu0);
   clearInterval(sampler);
   nas.close();
   process.stdout.write(
     JSON.stringify({
       s,
+      cpuS: (cpu.user + cpu.system) / 1e6,
       baseRss,
       peakRss: Math.max(peakRss, process.memoryUsage.rss()),
       verdict: v.verdict.kind,
     }),
   );
   process.exit(0);
+}
+
+/** `BENCH_READ=CHUNK_KIB:IN_FLIGHT` tries another read shape than the built-in one. */
+function readShape(raw: string | undefined): { readChunkBytes?: number; readsInFlight?: number } {
+  const m = raw ? /^(\d+):(\d+)$/.exec(raw) : null;
+  return m ? { readChunkBytes: Number(m[1]) * 1024, readsInFlight: Number(m[2]) } : {};
 }
 
 async function makeBackup(dir: string, backupId: string): Promise<string> {
@@ -142,17 +152,32 @@ try {
       share,
       sizeBytes,
     };
-    const r = spawnSync(process.execPath, [process.argv[1] as string, "--child", JSON.stringify(job)], {
-      encoding: "utf8",
-    });
+    const r = spawnSync(
+      process.execPath,
+      [
+        ...(process.env.BENCH_CHILD_FLAGS?.split(" ").filter(Boolean) ?? []),
+        process.argv[1] as string,
+        "--child",
+        JSON.stringify(job),
+      ],
+      {
+        encoding: "utf8",
+      },
+    );
     if (r.status !== 0) throw new Error(`verifier failed: ${r.stderr}`);
-    const out = JSON.parse(r.stdout) as { s: number; baseRss: number; peakRss: number; verdict: string };
+    const out = JSON.parse(r.stdout) as {
+      s: number;
+      cpuS: number;
+      baseRss: number;
+      peakRss: number;
+      verdict: string;
+    };
     if (out.verdict !== "ok") throw new Error(`verification did not pass: ${out.verdict}`);
     return out;
   };
 
   const sftpRuns: number[] = [];
-  const ours: { s: number; baseRss: number; peakRss: number }[] = [];
+  const ours: { s: number; cpuS: number; baseRss: number; peakRss: number }[] = [];
   for (let i = 0; i < 2; i++) {
     ours.push(verifyOnce());
     sftpRuns.push(sftpOnce());
@@ -163,7 +188,7 @@ try {
     console.log(`openssh sftp get     run ${i + 1}: ${(mb / s).toFixed(1)} MB/s (${s.toFixed(2)} s)`);
   for (const [i, o] of ours.entries())
     console.log(
-      `verifyHaBackup       run ${i + 1}: ${(mb / o.s).toFixed(1)} MB/s (${o.s.toFixed(2)} s), RSS ${(o.baseRss / 1048576).toFixed(0)} MiB before, peak ${(o.peakRss / 1048576).toFixed(0)} MiB`,
+      `verifyHaBackup       run ${i + 1}: ${(mb / o.s).toFixed(1)} MB/s (${o.s.toFixed(2)} s, ${o.cpuS.toFixed(2)} s CPU), RSS ${(o.baseRss / 1048576).toFixed(0)} MiB before, peak ${(o.peakRss / 1048576).toFixed(0)} MiB`,
     );
   console.log(`ratio (best/best): ${(bestSftp / bestOurs).toFixed(2)}x of OpenSSH sftp`);
 } catch (err) {

@@ -18,6 +18,7 @@ import { type Config, nearest, parseOptions } from "./config/schema.js";
 import { ConfigError, InputError } from "./errors.js";
 import { createConsoleLogger } from "./log.js";
 import type { BackupEvent } from "./service/backups.js";
+import { createHaBackupWatch, haBackupStatePath } from "./service/ha-backup-watch.js";
 import type { SimLab } from "./sim/lab.js";
 import { parseCommandLine, UsageError } from "./usage.js";
 import { VERSION } from "./version.js";
@@ -178,6 +179,7 @@ async function run(argv: readonly string[]): Promise<number> {
       : undefined;
   try {
     let config: Config;
+    let optionsPath: string | undefined;
     if (demo && lab) {
       // The demo's push URL: a free port here, where `notify setup` listens for PVE's test.
       const port = command === "notify" ? await freeLocalPort() : 8098;
@@ -189,7 +191,10 @@ async function run(argv: readonly string[]): Promise<number> {
         }),
         { defaultTimeZone: "UTC" },
       );
-    } else config = loadConfig(values.options ?? requireDefaultOptions());
+    } else {
+      optionsPath = values.options ?? requireDefaultOptions();
+      config = loadConfig(optionsPath);
+    }
     const app = createApp(config, log, {
       nowMs: () => lab?.nowMs() ?? Date.now(),
       onBackupEvent: (e) => {
@@ -204,6 +209,7 @@ async function run(argv: readonly string[]): Promise<number> {
       cluster: values.cluster,
       out: (text) => process.stdout.write(text),
       confirm,
+      optionsPath,
     };
     try {
       switch (command) {
@@ -236,8 +242,17 @@ async function run(argv: readonly string[]): Promise<number> {
         case "ha-backup": {
           if (!config.haBackups) throw new InputError("set 'ha_backups' in the options first");
           const { deps, close } = await connectHaBackupDeps(config.haBackups, process.env, log);
+          // Checksums and the result are kept where the service keeps them.
+          const watch = createHaBackupWatch({
+            cfg: config.haBackups,
+            busy: busyFromTiers(config.tiers),
+            log,
+            nowMs: Date.now,
+            statePath: optionsPath && haBackupStatePath(optionsPath),
+          });
           try {
             return await haBackupCommand(ctx, rest[0], deps, {
+              run: (o) => watch.run(deps, o),
               busy: busyFromTiers(config.tiers),
               createMount: values["create-mount"]
                 ? values.type === "cifs"

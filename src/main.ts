@@ -2,7 +2,7 @@ import { existsSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { startAddonSurface } from "./addon.js";
 import { ADDON_OPTIONS_PATH, createApp, loadConfig } from "./app.js";
-import { haBackupServiceFor } from "./commands/ha-backup.js";
+import { busyFromTiers, haBackupDepsFor } from "./commands/ha-backup.js";
 import { type Config, parseOptions } from "./config/schema.js";
 import { statusWithNas, toNasEntities } from "./dsm/report.js";
 import { createNasWatch } from "./dsm/watch.js";
@@ -12,6 +12,7 @@ import type { HaBridge } from "./ha/bridge.js";
 import { haTargetFromEnv } from "./ha/connection.js";
 import { startHomeAssistant } from "./ha/start.js";
 import { createConsoleLogger, type LogLevel } from "./log.js";
+import { withHaBackups } from "./report.js";
 import { ListenError } from "./server/guard.js";
 import { startApiServer } from "./server/http.js";
 import type { PanelDeps } from "./server/panel/router.js";
@@ -19,6 +20,7 @@ import { createPanelApp } from "./server/panel/serve.js";
 import { startWebhookServer, type WebhookListener } from "./server/webhook.js";
 import type { BackupEvent } from "./service/backups.js";
 import { relayFinishedEvents } from "./service/events.js";
+import { createHaBackupWatch, haBackupStatePath } from "./service/ha-backup-watch.js";
 import { createRuntime } from "./service/runtime.js";
 import type { SimLab } from "./sim/lab.js";
 import { parseCommandLine, UsageError } from "./usage.js";
@@ -163,6 +165,26 @@ async function main(): Promise<void> {
       );
   }
 
+  // Home Assistant's own backups on the NAS, checked once Home Assistant is connected.
+  const haBackups = config.haBackups;
+  const haWatch = haBackups
+    ? createHaBackupWatch({
+        cfg: haBackups,
+        busy: busyFromTiers(config.tiers),
+        log,
+        nowMs: Date.now,
+        statePath: lab ? undefined : haBackupStatePath(args.optionsPath ?? ADDON_OPTIONS_PATH),
+        // The entities follow with the next publish.
+        onChange: () => runtime.soon(0),
+      })
+    : undefined;
+  const status = () =>
+    statusWithNas(
+      withHaBackups(runtime.status(), haWatch?.status() ?? null),
+      nasWatch !== undefined,
+      nasWatch?.latest(),
+    );
+
   const target = haTargetFromEnv(process.env);
   let closeHa = () => {};
   if (target) {
@@ -176,7 +198,8 @@ async function main(): Promise<void> {
       nowMs,
       addonVersion: VERSION,
       onPveNotification,
-      haBackup: (ws, fire) => haBackupServiceFor(config, ws, log, fire),
+      haBackup: (ws, fire) => haBackups && haWatch?.attach(haBackupDepsFor(haBackups, ws, log, fire)),
+      haBackups: haWatch && (() => haWatch.status()),
       nasEntities: nasWatch
         ? (cluster) =>
             cluster === config.clusters[0]?.name ? toNasEntities(nasWatch.latest()?.view) : undefined
@@ -193,7 +216,7 @@ async function main(): Promise<void> {
     ? await startAddonSurface({
         env: process.env,
         log,
-        status: () => statusWithNas(runtime.status(), nasWatch !== undefined, nasWatch?.latest()),
+        status,
         bridge: () => bridge?.stats(),
         refreshes: () => runtime.count(),
         addonVersion: VERSION,
@@ -205,7 +228,7 @@ async function main(): Promise<void> {
     ? undefined
     : await startApiServer(
         {
-          status: () => statusWithNas(runtime.status(), nasWatch !== undefined, nasWatch?.latest()),
+          status,
           bridge: () => bridge?.stats(),
           refreshes: () => runtime.count(),
           pveNotifications: () => webhook?.received(),
@@ -232,6 +255,7 @@ async function main(): Promise<void> {
     stopping = true;
     log.info(`${signal}: stopping`);
     runtime.stop();
+    haWatch?.stop();
     await bridge?.close();
     closeHa();
     await server?.close();

@@ -1,4 +1,5 @@
 import type { ClusterConfig } from "./config/schema.js";
+import type { HaBackupsJson } from "./core/ha-backup.js";
 import { type ClusterReport, formatWall, type GuestReport, isProblem } from "./core/status.js";
 import type { CopiesJson, NasJson } from "./dsm/report.js";
 
@@ -11,6 +12,8 @@ export interface StatusJson {
   readonly clusters: readonly { cluster: string; reachable: boolean; problems: readonly string[] }[];
   /** The NAS side (Hyper Backup, share space, findings); null when `nas` is not configured. */
   nas?: NasJson | null;
+  /** Home Assistant's own backups on the NAS (core/ha-backup.ts); null when `ha_backups` is not set. */
+  readonly haBackups?: HaBackupsJson | null;
 }
 
 export interface GuestJson {
@@ -37,11 +40,23 @@ export interface GuestJson {
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
-export function toStatusJson(reports: readonly ClusterReport[]): StatusJson {
+export function toStatusJson(
+  reports: readonly ClusterReport[],
+  haBackups: HaBackupsJson | null = null,
+): StatusJson {
   return {
     guests: reports.flatMap((r) => r.guests.map(toGuestJson)),
     clusters: reports.map((r) => ({ cluster: r.cluster, reachable: r.reachable, problems: r.problems })),
+    haBackups,
   };
+}
+
+/** The service's status with the newest look at Home Assistant's backups on the NAS. */
+export function withHaBackups(
+  status: StatusJson | undefined,
+  haBackups: HaBackupsJson | null,
+): StatusJson | undefined {
+  return status && { ...status, haBackups };
 }
 
 function toGuestJson(g: GuestReport): GuestJson {
@@ -95,6 +110,7 @@ export function renderStatusTable(
   reports: readonly ClusterReport[],
   timeZone: string,
   clusters: readonly ClusterConfig[] = [],
+  haBackups: HaBackupsJson | null = null,
 ): string {
   const multi = reports.length > 1;
   const header = [
@@ -138,7 +154,24 @@ export function renderStatusTable(
     const hint = r.reachable ? undefined : connectionHint(clusters.find((c) => c.name === r.cluster));
     if (hint) out.push(`  hint: ${hint}`);
   }
+  if (haBackups) out.push("", ...haBackupRows(haBackups, timeZone));
   return `${out.join("\n")}\n`;
+}
+
+/** Home Assistant's own backups on the NAS: one row under the guests, problems underneath. */
+function haBackupRows(h: HaBackupsJson, timeZone: string): string[] {
+  const wall = (iso: string) => formatWall(Date.parse(iso), timeZone);
+  if (h.checkedAt === null)
+    return ["HA BACKUP  not checked yet (the service checks once Home Assistant is connected)"];
+  const last = h.lastBackup
+    ? `last ${wall(h.lastBackup.time)} ${humanBytes(h.lastBackup.sizeBytes)} on ${h.agent ?? "-"}`
+    : `no backup on ${h.agent ?? "the NAS"}`;
+  const v = h.verification;
+  const verified = v ? `verification ${v.result} ${wall(v.time)}` : "not verified";
+  const next = h.nextAutomatic ? `next ${wall(h.nextAutomatic)}` : "no automatic backup";
+  const rows = [`HA BACKUP  ${last}  ${verified}  ${next}`];
+  for (const p of h.problems) rows.push(`! ha-backup: ${p}`);
+  return rows;
 }
 
 /** What to check when a cluster cannot be reached, from its options alone. */

@@ -14,6 +14,8 @@ export interface CommandContext {
   readonly out: (text: string) => void;
   /** Ask a yes/no question on the terminal; false when there is none. */
   readonly confirm: (question: string) => Promise<boolean>;
+  /** The options file, when not the demo: state files are kept beside it. */
+  readonly optionsPath?: string;
 }
 
 /** The one cluster a command acts on: the named one, or the only one configured. */

@@ -1,9 +1,11 @@
-import type { Config, HaBackupsConfig } from "../config/schema.js";
+import type { HaBackupsConfig } from "../config/schema.js";
 import { parseCalendarEvent } from "../core/calendar.js";
 import {
+  type ChecksumRecord,
   chooseBackupMinute,
   type DayWindow,
   formatMinute,
+  type HaBackupsJson,
   pveBusyWindows,
   type Verdict,
 } from "../core/ha-backup.js";
@@ -20,7 +22,8 @@ import {
   wsPortOf,
 } from "../ha/ha-backups.js";
 import type { Logger } from "../log.js";
-import { NasError, type NasSession, type NasTarget, openNas } from "../ssh/nas.js";
+import type { NasSession, NasTarget } from "../ssh/nas.js";
+import { NasError } from "../ssh/nas-error.js";
 import { verifyHaBackup } from "../ssh/verify.js";
 import { createSupervisorClient, type SupervisorClient } from "../supervisor/client.js";
 import type { CommandContext } from "./context.js";
@@ -51,7 +54,7 @@ export interface HaBackupDeps {
   readonly supervisor?: SupervisorClient;
   readonly openNas: () => Promise<NasSession>;
   readonly log: Logger;
-  /** `pve_backup_ha_backup_failed` / `pve_backup_ha_verification_failed` in Home Assistant. */
+  /** `pve_backup_ha_backup_failed` / `pve_backup_ha_backup_verification_failed` in Home Assistant. */
   readonly emit?: (type: string, data: Record<string, unknown>) => void;
   readonly onEvent?: (e: HaBackupEvent) => void;
 }
@@ -65,7 +68,9 @@ export interface HaBackupRunOptions {
   /** The PVE backup window (the policy's tiers), to keep HA's backup clear of it. */
   readonly busy?: readonly DayWindow[];
   /** Checksums recorded by earlier verifications, by backup id. */
-  readonly recordedSha256?: Readonly<Record<string, string>>;
+  readonly recorded?: Readonly<Record<string, ChecksumRecord>>;
+  /** Whether to read the newest backup on the NAS this time (default: always). */
+  readonly shouldVerify?: (newest: { readonly backupId: string }) => boolean;
   readonly backupTimeoutMs?: number;
   /** The name of the backup made now (HA names it otherwise). */
   readonly name?: string;
@@ -103,12 +108,16 @@ export interface HaBackupReport {
     readonly sizeBytes: number;
   };
   readonly nextAutomaticMs?: number;
+  /** Every backup Home Assistant lists on the NAS agent. */
+  readonly listedIds: readonly string[];
   readonly verification?:
     | {
+        readonly backupId: string;
         readonly result: Verdict["kind"];
         readonly problems: readonly string[];
         readonly notes: readonly string[];
         readonly fileName?: string;
+        readonly fileSizeBytes?: number;
         readonly sha256?: string;
         readonly copiesOnShare: number;
         readonly freeBytes?: number;
@@ -116,6 +125,7 @@ export interface HaBackupReport {
         readonly durationMs: number;
       }
     | {
+        readonly backupId: string;
         readonly result: "error";
         readonly problems: readonly string[];
         readonly failure?: string;
@@ -173,12 +183,12 @@ export async function runHaBackup(
   const newest = newestBackup && nasAgent ? refForAgent(newestBackup, nasAgent) : undefined;
 
   let verification: HaBackupReport["verification"];
-  if (opts.verify !== false && newest) {
+  const there = info.backups.filter((b) => nasAgent && b.agents[nasAgent]);
+  if (opts.verify !== false && newest && (opts.shouldVerify?.(newest) ?? true)) {
     const config = await deps.ha.config();
-    const there = info.backups.filter((b) => nasAgent && b.agents[nasAgent]);
     verification = await verifyOnNas(deps, newest, {
       retentionCopies: config.retentionCopies,
-      previousSha256: opts.recordedSha256?.[newest.backupId],
+      previous: opts.recorded?.[newest.backupId],
       listedByHa: {
         all: there.length,
         automatic: there.filter((b) => b.withAutomaticSettings === true).length,
@@ -188,9 +198,12 @@ export async function runHaBackup(
       const line = `Home Assistant backup ${newest.backupId} on the NAS: ${verification.problems.join("; ")}`;
       problems.push(line);
       deps.log.error(line);
-      deps.emit?.("pve_backup_ha_verification_failed", {
+      deps.emit?.("pve_backup_ha_backup_verification_failed", {
         backup_id: newest.backupId,
+        name: newest.name,
+        result: verification.result === "error" ? "unknown" : verification.result,
         problems: verification.problems,
+        message: verification.problems.join("; "),
       });
     } else deps.log.info(`Home Assistant backup ${newest.backupId} verified on the NAS`);
   } else if (opts.verify !== false && nasAgent) {
@@ -209,6 +222,7 @@ export async function runHaBackup(
       sizeBytes: newest.sizeBytes,
     },
     nextAutomaticMs: info.nextAutomaticMs,
+    listedIds: there.map((b) => b.backupId),
     verification,
     problems,
   };
@@ -293,6 +307,7 @@ async function verifyOnNas(
   } catch (err) {
     if (err instanceof NasError)
       return {
+        backupId: backup.backupId,
         result: "error",
         problems: [err.message],
         failure: err.failure,
@@ -304,10 +319,12 @@ async function verifyOnNas(
   try {
     const v = await verifyHaBackup(nas, backup, verifyOpts);
     return {
+      backupId: backup.backupId,
       result: v.verdict.kind,
       problems: v.verdict.kind === "failed" ? v.verdict.problems : [],
       notes: v.verdict.notes,
       fileName: v.fileName,
+      fileSizeBytes: v.facts.file?.sizeBytes,
       sha256: v.facts.sha256 || undefined,
       copiesOnShare: v.copiesOnShare,
       freeBytes: v.freeBytes,
@@ -315,7 +332,8 @@ async function verifyOnNas(
       durationMs: Date.now() - started,
     };
   } catch (err) {
-    if (err instanceof NasError) return { result: "error", problems: [err.message], failure: err.failure };
+    if (err instanceof NasError)
+      return { backupId: backup.backupId, result: "error", problems: [err.message], failure: err.failure };
     throw err;
   } finally {
     nas.close();
@@ -351,13 +369,19 @@ export async function haBackupCommand(
   ctx: CommandContext,
   sub: string | undefined,
   deps: HaBackupDeps,
-  opts: { readonly createMount?: MountSpec; readonly busy?: readonly DayWindow[] },
+  opts: {
+    readonly createMount?: MountSpec;
+    readonly busy?: readonly DayWindow[];
+    /** Runs and records (the state file); default: runs only. */
+    readonly run?: (opts: HaBackupRunOptions) => Promise<HaBackupReport>;
+  },
 ): Promise<number> {
   const cfg = ctx.config.haBackups;
   if (!cfg) throw new InputError("no 'ha_backups' in the options: give the NAS host, user and share path");
   if (sub !== undefined && sub !== "verify" && sub !== "configure")
     throw new InputError("ha-backup takes nothing (back up now and verify), 'verify' or 'configure'");
-  const report = await runHaBackup(deps, cfg, {
+  const run = opts.run ?? ((o: HaBackupRunOptions) => runHaBackup(deps, cfg, o));
+  const report = await run({
     configure: sub === "configure",
     backupNow: sub === undefined,
     verify: sub !== "configure",
@@ -438,11 +462,17 @@ export async function connectHaBackupDeps(
     deps: {
       ha: createHaBackupsApi(wsPortOf(link)),
       supervisor,
-      openNas: () => openNas(nasTargetOf(cfg), log),
+      openNas: () => openNasLazily(nasTargetOf(cfg), log),
       log,
     },
     close: () => link.close(),
   };
+}
+
+/** `ssh2` is loaded on the first connection: the service without `ha_backups` never loads it. */
+export async function openNasLazily(target: NasTarget, log: Logger): Promise<NasSession> {
+  const { openNas } = await import("../ssh/nas.js");
+  return openNas(target, log);
 }
 
 export function nasTargetOf(cfg: HaBackupsConfig): NasTarget {
@@ -463,54 +493,91 @@ export function nasTargetOf(cfg: HaBackupsConfig): NasTarget {
  * are serialised: a second call while one runs waits for it instead of starting another backup.
  */
 export function haBackupService(
-  deps: HaBackupDeps,
-  cfg: HaBackupsConfig,
-  busy: readonly DayWindow[],
+  run: (opts: HaBackupRunOptions) => Promise<HaBackupReport>,
 ): (data: Readonly<Record<string, unknown>>) => Promise<HaBackupReport> {
   let running: Promise<HaBackupReport> | undefined;
   return (data) => {
     if (running) return running;
-    const run = runHaBackup(deps, cfg, {
+    running = run({
       backupNow: data.backup !== false,
       configure: data.configure === true,
       verify: data.verify !== false,
       name: typeof data.name === "string" && data.name !== "" ? data.name : undefined,
-      busy,
-    });
-    running = run.finally(() => {
+    }).finally(() => {
       running = undefined;
     });
     return running;
   };
 }
 
-/** The service wired to the add-on's own Home Assistant connection; undefined without `ha_backups`. */
-export function haBackupServiceFor(
-  config: Config,
+/** The adapters on the add-on's own Home Assistant connection (and the Supervisor, when there). */
+export function haBackupDepsFor(
+  cfg: HaBackupsConfig,
   connection: HaWsPort,
   log: Logger,
   fire: (type: string, data: Record<string, unknown>) => Promise<unknown> | undefined,
-): ((data: Readonly<Record<string, unknown>>) => Promise<HaBackupReport>) | undefined {
-  const cfg = config.haBackups;
-  if (!cfg) return undefined;
+): HaBackupDeps {
   const env = process.env;
-  return haBackupService(
-    {
-      ha: createHaBackupsApi(connection),
-      supervisor: env.SUPERVISOR_TOKEN
-        ? createSupervisorClient({
-            baseUrl: env.SUPERVISOR_URL ?? "http://supervisor",
-            token: env.SUPERVISOR_TOKEN,
-          })
-        : undefined,
-      openNas: () => openNas(nasTargetOf(cfg), log),
-      log,
-      emit: (type, data) =>
-        void fire(type, data)?.catch((err: unknown) =>
-          log.warn(`could not fire ${type}: ${err instanceof Error ? err.message : String(err)}`),
-        ),
-    },
-    cfg,
-    busyFromTiers(config.tiers),
-  );
+  return {
+    ha: createHaBackupsApi(connection),
+    supervisor: env.SUPERVISOR_TOKEN
+      ? createSupervisorClient({
+          baseUrl: env.SUPERVISOR_URL ?? "http://supervisor",
+          token: env.SUPERVISOR_TOKEN,
+        })
+      : undefined,
+    openNas: () => openNasLazily(nasTargetOf(cfg), log),
+    log,
+    emit: (type, data) =>
+      void fire(type, data)?.catch((err: unknown) =>
+        log.warn(`could not fire ${type}: ${err instanceof Error ? err.message : String(err)}`),
+      ),
+  };
+}
+
+/**
+ * The status JSON (`haBackups`) after a run. A run that did not read the NAS this time (the newest
+ * backup passed recently) keeps the previous verification and its problems.
+ */
+export function haBackupsJsonOf(r: HaBackupReport, previous: HaBackupsJson, nowMs: number): HaBackupsJson {
+  const iso = (ms: number) => new Date(ms).toISOString();
+  const v = r.verification;
+  const kept = v === undefined ? previous.verification : null;
+  const verification: HaBackupsJson["verification"] =
+    v === undefined
+      ? kept
+      : {
+          time: iso(nowMs),
+          backupId: v.backupId,
+          result: v.result === "error" ? "unknown" : v.result,
+          message:
+            v.result === "ok"
+              ? [`verified ${v.fileName ?? ""}`.trim(), ...v.notes].join("; ")
+              : v.problems.join("; "),
+          problems: v.problems,
+          sha256: v.result === "error" ? null : (v.sha256 ?? null),
+          fileName: v.result === "error" ? null : (v.fileName ?? null),
+          durationMs: v.result === "error" ? null : v.durationMs,
+          copiesOnShare: v.result === "error" ? null : v.copiesOnShare,
+          freeBytes: v.result === "error" ? null : (v.freeBytes ?? null),
+        };
+  const keptProblems =
+    kept && kept.problems.length > 0
+      ? [`Home Assistant backup ${kept.backupId} on the NAS: ${kept.problems.join("; ")}`]
+      : [];
+  return {
+    agent: r.agentIds[0] ?? null,
+    lastBackup: r.newest
+      ? {
+          time: iso(r.newest.dateMs),
+          backupId: r.newest.backupId,
+          name: r.newest.name,
+          sizeBytes: r.newest.sizeBytes,
+        }
+      : null,
+    nextAutomatic: r.nextAutomaticMs === undefined ? null : iso(r.nextAutomaticMs),
+    verification,
+    problems: [...r.problems, ...keptProblems],
+    checkedAt: iso(nowMs),
+  };
 }

@@ -7,6 +7,7 @@ import { InputError } from "../errors.js";
 import type { Logger } from "../log.js";
 import { renderStatusTable, statusExitCode, toStatusJson } from "../report.js";
 import { type CommandContext, pickCluster, requireStorage } from "./context.js";
+import { haBackupsOf } from "./status.js";
 
 /** The DSM client for the options' `nas` block. */
 export function connectDsm(config: Config, log: Logger): DsmClient {
@@ -110,12 +111,14 @@ export async function statusWithNasCommand(ctx: CommandContext, dsm: DsmClient):
   const reports = await ctx.app.monitor.refresh(ctx.nowMs);
   // Without a backup storage there is no NAS folder to judge: the plain status.
   const nas = ctx.config.storage ? await nasView(ctx, dsm) : undefined;
+  const haBackups = haBackupsOf(ctx);
   if (!ctx.json) {
-    ctx.out(renderStatusTable(reports, ctx.config.timeZone, ctx.config.clusters));
+    ctx.out(renderStatusTable(reports, ctx.config.timeZone, ctx.config.clusters, haBackups));
     for (const f of nas?.view.findings ?? []) ctx.out(`! NAS: ${f.message}\n`);
     return statusExitCode(reports);
   }
-  const out = nas ? statusWithNas(toStatusJson(reports), true, nas) : { ...toStatusJson(reports), nas: null };
+  const plain = toStatusJson(reports, haBackups);
+  const out = nas ? statusWithNas(plain, true, nas) : { ...plain, nas: null };
   ctx.out(`${JSON.stringify(out, null, 2)}\n`);
   return statusExitCode(reports);
 }

@@ -61,8 +61,10 @@ export interface VerifyFacts {
   /** The `slug` in the file's `backup.json`; undefined when it could not be read. */
   readonly backupJsonId?: string;
   readonly sha256: string;
-  /** The checksum recorded by an earlier verification of the same backup. */
-  readonly previousSha256?: string;
+  /** What an earlier verification of the same backup recorded. */
+  readonly previous?: ChecksumRecord;
+  /** The file's size or modification time differed after the read from before it. */
+  readonly changedWhileRead?: boolean;
   readonly retention: RetentionCheck;
   /** `.tar` files on the share, and how many backups Home Assistant lists for this agent. */
   readonly share?: { readonly files: number; readonly knownToHa: number };
@@ -89,14 +91,23 @@ export function judgeVerification(f: VerifyFacts): Verdict {
     problems.push(
       `${name}: read ${f.readBytes} of ${f.file.sizeBytes} bytes (the file changed while being read)`,
     );
+  else if (f.changedWhileRead)
+    problems.push(`${name} was replaced or written to while being read: verify it again`);
   if (f.tar.error !== undefined) problems.push(`${name}: ${f.tar.error}`);
   const missing = expectedMembers(f.backup).filter((m) => !f.tar.members.includes(m));
   if (missing.length > 0) problems.push(`${name} lacks ${missing.join(", ")}`);
   for (const e of f.innerErrors) problems.push(`${name}: ${e.member} is damaged: ${e.message}`);
   if (f.backupJsonId !== undefined && f.backupJsonId !== f.backup.backupId)
     problems.push(`${name} holds backup ${f.backupJsonId}, not ${f.backup.backupId}`);
-  if (f.previousSha256 !== undefined && f.previousSha256 !== f.sha256)
-    problems.push(`${name} changed since it was last verified (sha256 ${f.previousSha256} → ${f.sha256})`);
+  const was = f.previous;
+  if (was !== undefined && was.sizeBytes !== f.file.sizeBytes)
+    problems.push(
+      `${name} changed since it was verified on ${new Date(was.verifiedAtMs).toISOString()}: ${f.file.sizeBytes} bytes, then ${was.sizeBytes}`,
+    );
+  else if (was !== undefined && was.sha256 !== f.sha256)
+    problems.push(
+      `${name} changed since it was verified on ${new Date(was.verifiedAtMs).toISOString()} (sha256 ${was.sha256} → ${f.sha256})`,
+    );
   if (f.retention.kind === "too_many")
     problems.push(
       `${f.retention.copies} backups on the share, retention keeps ${f.retention.retentionCopies}: old copies are not being removed`,
@@ -109,6 +120,89 @@ export function judgeVerification(f: VerifyFacts): Verdict {
     notes.push(`${f.retention.copies} of ${f.retention.retentionCopies} retained copies on the share so far`);
   if (f.backup.protected) notes.push("the backup is encrypted: inner archives were not decompressed");
   return problems.length > 0 ? { kind: "failed", problems, notes } : { kind: "ok", sha256: f.sha256, notes };
+}
+
+/** The checksum of a backup file as its first passing verification read it. */
+export interface ChecksumRecord {
+  readonly sha256: string;
+  readonly sizeBytes: number;
+  readonly fileName: string;
+  readonly verifiedAtMs: number;
+}
+
+/**
+ * The recorded checksums after a verification: a backup's first passing verification records
+ * its file's checksum, and later ones are compared with that, never recorded over it (a changed
+ * file must stay a problem until the backup is gone). Backups Home Assistant no longer lists
+ * (`listedIds`) are forgotten, so the record stays as small as the retention; an empty list
+ * forgets nothing.
+ */
+export function nextChecksums(
+  recorded: Readonly<Record<string, ChecksumRecord>>,
+  verified: { readonly backupId: string; readonly ok: boolean; readonly record: ChecksumRecord } | undefined,
+  listedIds: readonly string[],
+): Record<string, ChecksumRecord> {
+  // None listed is more likely the agent failing (NAS mount down) than every backup gone: keep all.
+  if (listedIds.length === 0) return { ...recorded };
+  const out: Record<string, ChecksumRecord> = {};
+  for (const id of listedIds) {
+    const r = recorded[id];
+    if (r !== undefined) out[id] = r;
+  }
+  if (verified?.ok && out[verified.backupId] === undefined && listedIds.includes(verified.backupId))
+    out[verified.backupId] = verified.record;
+  return out;
+}
+
+/**
+ * Home Assistant's backups on the NAS as `pve-backup status --json` and `GET /api/status` show
+ * them (the top-level `haBackups`, null when `ha_backups` is not configured), and as the hub's
+ * `ha_backup_*` entities publish them. Times are ISO-8601, sizes bytes.
+ */
+export interface HaBackupsJson {
+  /** The backup agent writing to the NAS share; null before the first check. */
+  readonly agent: string | null;
+  /** The newest backup Home Assistant lists on that agent. */
+  readonly lastBackup: {
+    readonly time: string;
+    readonly backupId: string;
+    readonly name: string;
+    readonly sizeBytes: number;
+  } | null;
+  /** Home Assistant's next automatic backup. */
+  readonly nextAutomatic: string | null;
+  /** The last verification on the NAS; `unknown` when it could not be done (NAS unreachable). */
+  readonly verification: {
+    readonly time: string;
+    readonly backupId: string;
+    readonly result: "ok" | "failed" | "unknown";
+    readonly message: string;
+    readonly problems: readonly string[];
+    readonly sha256: string | null;
+    readonly fileName: string | null;
+    readonly durationMs: number | null;
+    readonly copiesOnShare: number | null;
+    readonly freeBytes: number | null;
+  } | null;
+  /** Everything wrong, the verification's problems among them; empty when all is well. */
+  readonly problems: readonly string[];
+  /** When this was last looked at; null before the first check. */
+  readonly checkedAt: string | null;
+}
+
+/** Configured, not looked at yet: everything unknown. */
+export const UNCHECKED_HA_BACKUPS: HaBackupsJson = {
+  agent: null,
+  lastBackup: null,
+  nextAutomatic: null,
+  verification: null,
+  problems: [],
+  checkedAt: null,
+};
+
+/** The problem flag: unknown (null) before the first check, else whether anything is wrong. */
+export function haBackupsProblem(s: HaBackupsJson): boolean | null {
+  return s.checkedAt === null ? null : s.problems.length > 0;
 }
 
 /** A span of minutes within a day, `[startMin, endMin)`; `endMin` may pass 1440 (over midnight). */

@@ -1,3 +1,4 @@
+import { type HaBackupsJson, haBackupsProblem } from "../core/ha-backup.js";
 import type { ClusterFacts, GuestStatusKind } from "../core/model.js";
 import { type Finding, planJobs, type TierPolicy } from "../core/policy.js";
 import { type ClusterReport, type GuestReport, isProblem } from "../core/status.js";
@@ -135,6 +136,8 @@ export interface CatalogueInput {
   readonly reports: readonly ClusterReport[];
   readonly clusters: readonly ClusterContext[];
   readonly tiers: readonly string[];
+  /** Home Assistant's own backups on the NAS; undefined when `ha_backups` is not configured. */
+  readonly haBackups?: HaBackupsJson;
 }
 
 /** Keys are `[a-z0-9_]+`; cluster names allow `-` too. */
@@ -338,7 +341,91 @@ export function declare(input: CatalogueInput): Declaration {
       );
     }
   }
+  const hub = haBackupsHub(input);
+  if (hub !== undefined) entities.push(...haBackupEntities(hub));
   return { devices, entities };
+}
+
+/** The device HA-backup entities live on: the first configured cluster's (the hub). */
+function haBackupsHub(input: CatalogueInput): string | undefined {
+  const first = input.clusters[0];
+  return input.haBackups !== undefined && first !== undefined ? clusterKey(first.cluster) : undefined;
+}
+
+/** Verification results of Home Assistant's backup on the NAS (`unknown`: it could not be read). */
+export const HA_BACKUP_VERIFICATION = ["ok", "failed", "unknown"] as const;
+
+function haBackupEntities(hk: string): EntityDecl[] {
+  return [
+    entity({
+      key: `${hk}_ha_backup_last`,
+      device: hk,
+      platform: "sensor",
+      name: "Last Home Assistant backup on the NAS",
+      translation_key: "ha_backup_last",
+      device_class: "timestamp",
+      icon: "mdi:home-export-outline",
+    }),
+    entity({
+      key: `${hk}_ha_backup_next`,
+      device: hk,
+      platform: "sensor",
+      name: "Next Home Assistant backup",
+      translation_key: "ha_backup_next",
+      device_class: "timestamp",
+    }),
+    entity({
+      key: `${hk}_ha_backup_verification`,
+      device: hk,
+      platform: "sensor",
+      name: "Home Assistant backup verification",
+      translation_key: "ha_backup_verification",
+      device_class: "enum",
+      options: HA_BACKUP_VERIFICATION,
+      icon: "mdi:shield-check-outline",
+    }),
+    entity({
+      key: `${hk}_ha_backup_problem`,
+      device: hk,
+      platform: "binary_sensor",
+      name: "Home Assistant backup problem",
+      translation_key: "ha_backup_problem",
+      device_class: "problem",
+    }),
+  ];
+}
+
+function haBackupStates(hk: string, h: HaBackupsJson): EntityState[] {
+  const v = h.verification;
+  return [
+    {
+      key: `${hk}_ha_backup_last`,
+      state: h.lastBackup?.time ?? null,
+      attributes: {
+        size_bytes: h.lastBackup?.sizeBytes ?? null,
+        agent: h.agent,
+        name: h.lastBackup?.name ?? null,
+        backup_id: h.lastBackup?.backupId ?? null,
+      },
+    },
+    { key: `${hk}_ha_backup_next`, state: h.nextAutomatic, attributes: {} },
+    {
+      key: `${hk}_ha_backup_verification`,
+      state: v?.result ?? "unknown",
+      attributes: {
+        checked_at: v?.time ?? null,
+        message: v?.message ?? null,
+        sha256: v?.sha256 ?? null,
+        backup_id: v?.backupId ?? null,
+        file_name: v?.fileName ?? null,
+      },
+    },
+    {
+      key: `${hk}_ha_backup_problem`,
+      state: haBackupsProblem(h),
+      attributes: { problems: h.problems, checked_at: h.checkedAt },
+    },
+  ];
 }
 
 const iso = (ms: number | null | undefined) =>
@@ -369,6 +456,8 @@ export function states(input: CatalogueInput): EntityState[] {
       out.push({ key: `${ck}_backup_calendar`, state: null, attributes: { events: c.calendar } });
     for (const g of guests) out.push(...withCopies(guestStates(g), g, c.nas));
   }
+  const hub = haBackupsHub(input);
+  if (hub !== undefined && input.haBackups) out.push(...haBackupStates(hub, input.haBackups));
   return out;
 }
 

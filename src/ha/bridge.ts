@@ -429,7 +429,10 @@ export function createHaBridge(deps: HaBridgeDeps) {
       (s) =>
         s.key.endsWith("_backup_status") ||
         s.key.endsWith("_backup_problem") ||
-        s.key.endsWith("_last_backup"),
+        s.key.endsWith("_last_backup") ||
+        // Home Assistant's own backups on the NAS (its problem flag ends in _backup_problem).
+        s.key.endsWith("_ha_backup_last") ||
+        s.key.endsWith("_ha_backup_verification"),
     );
     const next = new Map(sent);
     for (const s of changedStates(essential, next)) {
@@ -447,7 +450,7 @@ export function createHaBridge(deps: HaBridgeDeps) {
         friendly_name: `PVE Backup ${s.key.replace(/_/g, " ")}`,
         ...(isProblem
           ? { device_class: "problem" }
-          : s.key.endsWith("_last_backup")
+          : s.key.endsWith("_last_backup") || s.key.endsWith("_ha_backup_last")
             ? { device_class: "timestamp" }
             : {}),
       };

@@ -2,6 +2,7 @@ import { fileURLToPath } from "node:url";
 import type { App } from "../app.js";
 import { calendarEventsFor } from "../commands/calendar.js";
 import type { Config } from "../config/schema.js";
+import type { HaBackupsJson } from "../core/ha-backup.js";
 import {
   type CalendarEventWire,
   clusterContext,
@@ -35,6 +36,8 @@ export interface HomeAssistantDeps {
   ) => ((data: Readonly<Record<string, unknown>>) => Promise<unknown>) | undefined;
   /** The NAS entities of a cluster (options `nas`): undefined for none, null while unknown. */
   readonly nasEntities?: (cluster: string) => NasEntities | null | undefined;
+  /** Home Assistant's backups on the NAS, for the hub's entities; undefined without `ha_backups`. */
+  readonly haBackups?: () => HaBackupsJson;
 }
 
 /**
@@ -86,6 +89,7 @@ export function startHomeAssistant(deps: HomeAssistantDeps): {
         return { ...context, nas: deps.nasEntities?.(c.name), calendar: events };
       }),
       tiers: config.tiers.map((t) => t.name),
+      haBackups: deps.haBackups?.(),
     };
     const next = toPublish(input, lastDeclaration);
     if (!next) return;

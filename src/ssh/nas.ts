@@ -1,7 +1,9 @@
 import { createHash } from "node:crypto";
 import { Client, type ConnectConfig, type SFTPWrapper } from "ssh2";
-import { UpstreamError } from "../errors.js";
 import type { Logger } from "../log.js";
+import { NasError } from "./nas-error.js";
+
+export { NasError, type NasFailure } from "./nas-error.js";
 
 /**
  * The NAS over SSH/SFTP (`ssh2`), read-only: list the share, stat a file, read it in order with
@@ -24,6 +26,12 @@ export interface NasTarget {
   /** The share's directory as the SFTP server sees it. */
   readonly sharePath: string;
   readonly connectTimeoutMs?: number;
+  /** Log ssh2's per-packet protocol trace at debug level (default off). */
+  readonly traceProtocol?: boolean;
+  /** Bytes asked for per SFTP read request (default READ_CHUNK_BYTES). */
+  readonly readChunkBytes?: number;
+  /** Read requests kept outstanding at once (default READS_IN_FLIGHT). */
+  readonly readsInFlight?: number;
 }
 
 export interface ShareFile {
@@ -35,25 +43,17 @@ export interface ShareFile {
 export interface NasSession {
   /** The regular files in the share directory. */
   list(): Promise<ShareFile[]>;
-  /** Read `name` start to end, handing each chunk in order to `onChunk` (awaited). */
-  read(name: string, onChunk: (chunk: Buffer) => Promise<void> | void): Promise<{ sizeBytes: number }>;
+  /**
+   * Read `name` start to end, handing each chunk in order to `onChunk` (awaited). `changed`: the
+   * file's size or modification time after the read differs from before it, or it is gone.
+   */
+  read(
+    name: string,
+    onChunk: (chunk: Buffer) => Promise<void> | void,
+  ): Promise<{ sizeBytes: number; changed?: boolean }>;
   /** Bytes free on the share's filesystem for an unprivileged user; undefined if the server cannot say. */
   freeBytes(): Promise<number | undefined>;
   close(): void;
-}
-
-/** Why a connection failed, for the problem entity and the event. */
-export type NasFailure = "unreachable" | "host_key_unpinned" | "host_key_mismatch" | "auth" | "sftp";
-
-export class NasError extends UpstreamError {
-  constructor(
-    message: string,
-    readonly failure: NasFailure,
-    readonly offeredFingerprint?: string,
-    cause?: unknown,
-  ) {
-    super(message, { retryable: failure === "unreachable" || failure === "sftp", cause });
-  }
 }
 
 /** `SHA256:…` of a raw SSH public key blob, the form `ssh-keygen -lf` prints. */
@@ -80,8 +80,9 @@ export async function openNas(target: NasTarget, log: Logger): Promise<NasSessio
     keepaliveInterval: 15_000,
     keepaliveCountMax: 4,
     tryKeyboard: false,
-    // ssh2's protocol trace (packet types, no payloads) at debug level.
-    debug: (line: string) => log.debug(`ssh2: ${line}`),
+    // ssh2's protocol trace (packet types, no payloads), when asked for: it builds a line per
+    // packet, several per read request, which costs throughput even when the logger drops it.
+    debug: target.traceProtocol ? (line: string) => log.debug(`ssh2: ${line}`) : undefined,
     hostVerifier: (key: Buffer) => {
       offered = fingerprintOf(key);
       const ok =
@@ -141,6 +142,8 @@ export async function openNas(target: NasTarget, log: Logger): Promise<NasSessio
     client.end();
     throw new NasError(`the NAS at ${where} offers no SFTP: ${describe(err)}`, "sftp", offered, err);
   }
+  const chunkBytes = target.readChunkBytes ?? READ_CHUNK_BYTES;
+  const inFlightMax = target.readsInFlight ?? READS_IN_FLIGHT;
   const dir = target.sharePath.replace(/\/+$/, "") || "/";
   const pathOf = (name: string) => {
     if (name.includes("/") || name === "." || name === "..") throw new Error(`not a file name: ${name}`);
@@ -167,11 +170,10 @@ export async function openNas(target: NasTarget, log: Logger): Promise<NasSessio
         sftp.open(path, "r", (err, h) => (err ? reject(fail(`cannot open ${path}`, err)) : resolve(h))),
       );
       try {
-        const sizeBytes = await new Promise<number>((resolve, reject) =>
-          sftp.fstat(handle, (err, st) =>
-            err ? reject(fail(`cannot stat ${path}`, err)) : resolve(st.size),
-          ),
+        const before = await new Promise<{ size: number; mtime: number }>((resolve, reject) =>
+          sftp.fstat(handle, (err, st) => (err ? reject(fail(`cannot stat ${path}`, err)) : resolve(st))),
         );
+        const sizeBytes = before.size;
         const readAt = (position: number, length: number): Promise<Buffer> =>
           new Promise((resolve, reject) => {
             const buf = Buffer.allocUnsafe(length);
@@ -190,8 +192,8 @@ export async function openNas(target: NasTarget, log: Logger): Promise<NasSessio
         const inFlight: Promise<Buffer>[] = [];
         let issued = 0;
         const issue = () => {
-          while (inFlight.length < READS_IN_FLIGHT && issued < sizeBytes) {
-            const length = Math.min(READ_CHUNK_BYTES, sizeBytes - issued);
+          while (inFlight.length < inFlightMax && issued < sizeBytes) {
+            const length = Math.min(chunkBytes, sizeBytes - issued);
             const p = readAt(issued, length);
             // Settled later in order; a rejection before then is not unhandled.
             p.catch(() => {});
@@ -206,13 +208,18 @@ export async function openNas(target: NasTarget, log: Logger): Promise<NasSessio
           done += chunk.length;
           issue();
           if (chunk.length > 0) await onChunk(chunk);
-          if (chunk.length < Math.min(READ_CHUNK_BYTES, sizeBytes - (done - chunk.length))) {
+          if (chunk.length < Math.min(chunkBytes, sizeBytes - (done - chunk.length))) {
             // The file ended early: later reads would only find nothing.
             await Promise.allSettled(inFlight.splice(0));
             break;
           }
         }
-        return { sizeBytes: done };
+        // Replaced (renamed over) or written to meanwhile: what was read may not be what is there.
+        const after = await new Promise<{ size: number; mtime: number } | undefined>((resolve) =>
+          sftp.stat(path, (err, st) => resolve(err ? undefined : st)),
+        );
+        const changed = after === undefined || after.size !== before.size || after.mtime !== before.mtime;
+        return { sizeBytes: done, changed };
       } finally {
         sftp.close(handle, () => {});
       }

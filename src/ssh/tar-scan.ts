@@ -28,6 +28,13 @@ export interface TarScanResult {
 const BLOCK = 512;
 /** Long names (GNU `L`, pax `x`) are small; a larger one is not a backup of ours. */
 const MAX_META_BYTES = 1 << 20;
+/**
+ * A backup holds a handful of members with short names (backup.json, one archive per add-on and
+ * folder). Beyond these bounds the file is not one, and keeping every name would let a hostile
+ * file on the NAS fill memory.
+ */
+const MAX_NAME_BYTES = 4096;
+const MAX_MEMBERS = 10_000;
 
 export class TarScanner {
   private readonly members: TarMember[] = [];
@@ -141,6 +148,14 @@ export class TarScanner {
     }
     if (this.nextName !== undefined) name = this.nextName;
     this.nextName = undefined;
+    if (Buffer.byteLength(name) > MAX_NAME_BYTES) {
+      this.error = `a tar member name of ${Buffer.byteLength(name)} bytes at offset ${this.offset - BLOCK}: not a backup archive`;
+      return;
+    }
+    if (this.members.length >= MAX_MEMBERS) {
+      this.error = `more than ${MAX_MEMBERS} tar members: not a backup archive`;
+      return;
+    }
     const member: TarMember = {
       name: name.replace(/^(\.\/)+/, ""),
       sizeBytes: size,

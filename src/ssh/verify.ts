@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { createGunzip, type ZlibOptions } from "node:zlib";
 import {
+  type ChecksumRecord,
   checkRetention,
   type HaBackupRef,
   judgeVerification,
@@ -25,8 +26,8 @@ export interface VerifyOptions {
    * (retention applies to those only). Without it every `.tar` on the share counts as a copy.
    */
   readonly listedByHa?: { readonly all: number; readonly automatic: number };
-  /** The checksum an earlier verification recorded for this backup. */
-  readonly previousSha256?: string;
+  /** What an earlier verification recorded for this backup. */
+  readonly previous?: ChecksumRecord;
   /** Called with the bytes read so far (for progress and throughput). */
   readonly onProgress?: (readBytes: number) => void;
 }
@@ -97,7 +98,8 @@ export async function verifyHaBackup(
     innerErrors,
     backupJsonId: backupJson ? slugOf(Buffer.concat(backupJson)) : undefined,
     sha256: hash.digest("hex"),
-    previousSha256: opts.previousSha256,
+    previous: opts.previous,
+    changedWhileRead: read.changed,
     retention,
     share,
   };

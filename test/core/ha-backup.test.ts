@@ -5,8 +5,11 @@ import {
   expectedMembers,
   formatMinute,
   type HaBackupRef,
+  haBackupsProblem,
   judgeVerification,
+  nextChecksums,
   pveBusyWindows,
+  UNCHECKED_HA_BACKUPS,
   type VerifyFacts,
 } from "../../src/core/ha-backup.js";
 
@@ -81,7 +84,7 @@ describe("judgeVerification", () => {
       },
       innerErrors: [{ member: "homeassistant.tar.gz", message: "incorrect data check" }],
       backupJsonId: "other000",
-      previousSha256: "0".repeat(64),
+      previous: { sha256: "0".repeat(64), sizeBytes: 5_000, fileName: "abc12345.tar", verifiedAtMs: 0 },
       retention: { kind: "too_many", copies: 5, retentionCopies: 3 },
       share: { files: 6, knownToHa: 5 },
     });
@@ -93,9 +96,29 @@ describe("judgeVerification", () => {
       "abc12345.tar lacks homeassistant.tar.gz",
       "abc12345.tar: homeassistant.tar.gz is damaged: incorrect data check",
       "abc12345.tar holds backup other000, not abc12345",
-      `abc12345.tar changed since it was last verified (sha256 ${"0".repeat(64)} → ${"f".repeat(64)})`,
+      `abc12345.tar changed since it was verified on 1970-01-01T00:00:00.000Z (sha256 ${"0".repeat(64)} → ${"f".repeat(64)})`,
       "5 backups on the share, retention keeps 3: old copies are not being removed",
       "6 backup files on the share, Home Assistant lists 5 there: some are strays HA does not manage",
+    ]);
+  });
+  it("names a file that grew or shrank since its checksum was recorded", () => {
+    const v = judgeVerification({
+      ...whole,
+      previous: {
+        sha256: "f".repeat(64),
+        sizeBytes: 9_000,
+        fileName: "abc12345.tar",
+        verifiedAtMs: 86_400_000,
+      },
+    });
+    expect(v.kind === "failed" && v.problems).toEqual([
+      "abc12345.tar changed since it was verified on 1970-01-02T00:00:00.000Z: 10240 bytes, then 9000",
+    ]);
+  });
+  it("names a file replaced while it was being read", () => {
+    const v = judgeVerification({ ...whole, changedWhileRead: true });
+    expect(v.kind === "failed" && v.problems).toEqual([
+      "abc12345.tar was replaced or written to while being read: verify it again",
     ]);
   });
   it("fails when a file HA lists is gone from the share", () => {
@@ -109,7 +132,7 @@ describe("judgeVerification", () => {
       ...whole,
       backup: { ...backup, protected: true },
       backupJsonId: undefined,
-      previousSha256: "f".repeat(64),
+      previous: { sha256: "f".repeat(64), sizeBytes: 10_240, fileName: "abc12345.tar", verifiedAtMs: 0 },
       retention: { kind: "fewer", copies: 1, retentionCopies: 3 },
       share: { files: 2, knownToHa: 2 },
     });
@@ -170,5 +193,46 @@ describe("pveBusyWindows", () => {
     expect(pveBusyWindows([{ hours: [...Array(24).keys()], minutes: [0, 30, 45] }], 30)).toEqual([
       { startMin: 0, endMin: 1440 },
     ]);
+  });
+});
+
+describe("nextChecksums", () => {
+  const rec = (sha: string, at = 0) => ({
+    sha256: sha.repeat(64),
+    sizeBytes: 100,
+    fileName: "a.tar",
+    verifiedAtMs: at,
+  });
+  it("records a backup's first passing verification", () => {
+    expect(nextChecksums({}, { backupId: "a", ok: true, record: rec("1") }, ["a"])).toEqual({ a: rec("1") });
+  });
+  it("never records over an earlier checksum, so a changed file stays a problem", () => {
+    expect(nextChecksums({ a: rec("1") }, { backupId: "a", ok: true, record: rec("2", 5) }, ["a"])).toEqual({
+      a: rec("1"),
+    });
+  });
+  it("records nothing from a failed verification", () => {
+    expect(nextChecksums({}, { backupId: "a", ok: false, record: rec("1") }, ["a"])).toEqual({});
+  });
+  it("forgets backups Home Assistant no longer lists, and records none it does not list", () => {
+    expect(
+      nextChecksums({ a: rec("1"), b: rec("2") }, { backupId: "c", ok: true, record: rec("3") }, ["b"]),
+    ).toEqual({ b: rec("2") });
+  });
+  it("forgets nothing when Home Assistant lists no backup there (its agent failing)", () => {
+    expect(nextChecksums({ a: rec("1") }, undefined, [])).toEqual({ a: rec("1") });
+  });
+  it("keeps the record when nothing was verified", () => {
+    expect(nextChecksums({ a: rec("1") }, undefined, ["a"])).toEqual({ a: rec("1") });
+  });
+});
+
+describe("haBackupsProblem", () => {
+  it("is unknown before the first check, then whether anything is wrong", () => {
+    expect(haBackupsProblem(UNCHECKED_HA_BACKUPS)).toBeNull();
+    expect(haBackupsProblem({ ...UNCHECKED_HA_BACKUPS, checkedAt: "2026-01-01T00:00:00.000Z" })).toBe(false);
+    expect(
+      haBackupsProblem({ ...UNCHECKED_HA_BACKUPS, checkedAt: "2026-01-01T00:00:00.000Z", problems: ["x"] }),
+    ).toBe(true);
   });
 });

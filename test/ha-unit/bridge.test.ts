@@ -179,6 +179,38 @@ describe("the bridge's publisher", () => {
     expect(link.batches()).toEqual([states("ok")]);
   });
 
+  it("posts Home Assistant's backup on the NAS among the basic sensors in fallback", async () => {
+    const link = new FakeLink(async (msg) => {
+      if (msg.type === "pve_backup/version") throw unknownCommand("pve_backup/version");
+      return running(msg);
+    });
+    const posted: Record<string, { state: string; attributes: Record<string, unknown> }> = {};
+    const bridge = bridgeOn(link, async (url, init) => {
+      posted[String(url).split("/").at(-1) as string] = JSON.parse(String(init?.body));
+      return new Response("{}", { status: 200 });
+    });
+    bridge.publish(declaration, [
+      {
+        key: "home_ha_backup_last",
+        state: "2026-02-11T04:47:00.000Z",
+        attributes: { agent: "backup.local" },
+      },
+      { key: "home_ha_backup_next", state: "2026-02-12T04:45:00.000Z", attributes: {} },
+      { key: "home_ha_backup_verification", state: "failed", attributes: { message: "x.tar changed" } },
+      { key: "home_ha_backup_problem", state: true, attributes: {} },
+    ]);
+    await until(() => Object.keys(posted).length === 3, "three fallback states");
+    expect(Object.keys(posted).sort()).toEqual([
+      "binary_sensor.pve_backup_home_ha_backup_problem",
+      "sensor.pve_backup_home_ha_backup_last",
+      "sensor.pve_backup_home_ha_backup_verification",
+    ]);
+    expect(posted["sensor.pve_backup_home_ha_backup_last"]?.attributes.device_class).toBe("timestamp");
+    expect(posted["sensor.pve_backup_home_ha_backup_verification"]?.state).toBe("failed");
+    expect(posted["binary_sensor.pve_backup_home_ha_backup_problem"]?.state).toBe("on");
+    await bridge.close();
+  });
+
   it("keeps to basic sensors and asks for an update when the integration is older than it needs", async () => {
     const link = new FakeLink(async (msg) =>
       msg.type === "pve_backup/version" ? { protocol: 1, integration_version: "0.1.0" } : running(msg),

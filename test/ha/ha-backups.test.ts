@@ -1,7 +1,8 @@
-import { mkdirSync, mkdtempSync, readdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { demoOptions } from "../../src/demo.js";
 import { connectToHa } from "../../src/ha/connection.js";
 import {
   createHaBackupsApi,
@@ -11,11 +12,14 @@ import {
   wsPortOf,
 } from "../../src/ha/ha-backups.js";
 import { silentLogger } from "../../src/log.js";
+import { type SimLab, startSimLab } from "../../src/sim/lab.js";
 import { openNas } from "../../src/ssh/nas.js";
 import { verifyHaBackup } from "../../src/ssh/verify.js";
 import { runCli } from "../support/cli.js";
+import { tieredLab } from "../support/scenarios.js";
 import { openPathFor, type Sshd, sshdAvailable, startSshd } from "../support/sshd.js";
-import { freePort, type Hass, startHass } from "./hass.js";
+import { type AddonProcess, addon } from "./addon.js";
+import { collectEvents, freePort, type Hass, startHass, waitFor } from "./hass.js";
 
 /**
  * Home Assistant's own backup manager (the real Core of the bridge tests) backing up to its local
@@ -206,5 +210,125 @@ describe.skipIf(!sshdAvailable())("HA backups through the websocket API, verifie
     );
     expect(r.code).toBe(1);
     expect(JSON.parse(r.stdout).verification).toMatchObject({ result: "error", failure: "unreachable" });
+  });
+});
+
+/**
+ * The add-on as it runs beside a real Home Assistant with the companion integration: its service
+ * backs HA up, verifies the file where the sshd serves it, and the hub's entities follow; a file
+ * changed on the NAS raises the problem entity, an event and a log line.
+ */
+describe.skipIf(!sshdAvailable())("HA backup entities on the hub, in a real Home Assistant", () => {
+  let hass: Hass;
+  let sshd: Sshd;
+  let lab: SimLab;
+  let add: AddonProcess;
+  let share: string;
+
+  beforeAll(async () => {
+    hass = await startHass();
+    share = join(hass.configDir, "backups");
+    mkdirSync(share, { recursive: true });
+    openPathFor(share);
+    sshd = await startSshd({ port: await freePort() });
+    lab = await startSimLab({ scenario: tieredLab(), clock: "manual" });
+    add = addon(
+      {
+        ...demoOptions(lab),
+        timezone: "UTC",
+        ha_backups: {
+          host: "127.0.0.1",
+          port: sshd.port,
+          username: sshd.user,
+          private_key: sshd.privateKey,
+          host_key_fingerprint: sshd.hostKeyFingerprint,
+          share_path: share,
+          copies: 3,
+        },
+      } as never,
+      hass,
+      await freePort(),
+    );
+    await add.start();
+    await waitFor(
+      async () => (await add.bridge()).bridge?.mode === "integration",
+      60_000,
+      "the add-on did not reach the integration",
+    );
+  }, 240_000);
+  afterAll(async () => {
+    await add?.stop();
+    await sshd?.stop();
+    await hass?.stop();
+    await lab?.stop();
+  });
+
+  const entityId = async (key: string): Promise<string> => {
+    const list = await hass.ws<{ unique_id: string; entity_id: string; platform: string }[]>({
+      type: "config/entity_registry/list",
+    });
+    const e = list.find((x) => x.platform === "pve_backup" && x.unique_id.endsWith(key));
+    if (!e) throw new Error(`no entity ${key}`);
+    return e.entity_id;
+  };
+  const stateOf = async (key: string) =>
+    (
+      await hass.rest<{ state: string; attributes: Record<string, unknown> }>(
+        "GET",
+        `/api/states/${await entityId(key)}`,
+      )
+    ).body;
+  const backUp = (data: Record<string, unknown>) =>
+    hass.ws<{
+      response: { verification: { result: string; sha256?: string }; newest: { backupId: string } };
+    }>({
+      type: "call_service",
+      domain: "pve_backup",
+      service: "backup_home_assistant",
+      service_data: data,
+      return_response: true,
+    });
+
+  it("publishes the verified backup, then a changed file as a problem, an event and a log line", async () => {
+    await waitFor(
+      async () => (await entityId("home_ha_backup_problem").catch(() => undefined)) !== undefined,
+      30_000,
+      "no HA backup entities on the hub",
+    );
+    const first = (await backUp({ name: "entities test" })).response;
+    expect(first.verification.result).toBe("ok");
+    await waitFor(
+      async () => (await stateOf("home_ha_backup_verification")).state === "ok",
+      30_000,
+      "the verification entity did not turn ok",
+    );
+    expect((await stateOf("home_ha_backup_problem")).state).toBe("off");
+    const last = await stateOf("home_ha_backup_last");
+    expect(Date.parse(last.state)).toBeGreaterThan(Date.now() - 600_000);
+    expect(last.attributes).toMatchObject({ agent: "backup.local", name: "entities test" });
+    expect((await stateOf("home_ha_backup_verification")).attributes.sha256).toBe(first.verification.sha256);
+
+    const events = await collectEvents(hass.url, hass.token, "pve_backup_ha_backup_verification_failed");
+    try {
+      const file = join(share, `${first.newest.backupId}.tar`);
+      const bytes = readFileSync(file);
+      bytes[700] = (bytes[700] as number) ^ 0x01;
+      writeFileSync(file, bytes);
+      const again = (await backUp({ backup: false })).response;
+      expect(again.verification.result).toBe("failed");
+      await waitFor(
+        async () => (await stateOf("home_ha_backup_problem")).state === "on",
+        30_000,
+        "the problem entity did not turn on",
+      );
+      const problem = await stateOf("home_ha_backup_problem");
+      expect(String(problem.attributes.problems)).toContain(`${first.newest.backupId}.tar changed since`);
+      expect((await stateOf("home_ha_backup_verification")).state).toBe("failed");
+      await waitFor(() => events.events.length > 0, 10_000, "no pve_backup_ha_backup_verification_failed");
+      expect(events.events[0]?.data).toMatchObject({ backup_id: first.newest.backupId, result: "failed" });
+      expect(add.log()).toMatch(new RegExp(`ERROR .*${first.newest.backupId}\\.tar changed since`));
+    } finally {
+      events.close();
+    }
   });
 });

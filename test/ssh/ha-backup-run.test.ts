@@ -1,93 +1,17 @@
-import { mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { haBackupService, runHaBackup } from "../../src/commands/ha-backup.js";
 import type { HaBackupsConfig } from "../../src/config/schema.js";
-import type {
-  BackupNowOutcome,
-  HaBackup,
-  HaBackupConfig,
-  HaBackupsApi,
-  HaBackupsInfo,
-} from "../../src/ha/ha-backups.js";
+import type { HaBackup } from "../../src/ha/ha-backups.js";
 import type { Logger } from "../../src/log.js";
 import { type SupervisorStandIn, startSupervisorStandIn } from "../../src/sim/supervisor.js";
 import { openNas } from "../../src/ssh/nas.js";
 import { createSupervisorClient } from "../../src/supervisor/client.js";
 import { freePort } from "../ha/hass.js";
-import { makeBackupTar } from "../support/ha-backup-tar.js";
+import { FakeHaBackups, recordingLog } from "../support/fake-ha-backups.js";
 import { openPathFor, type Sshd, sshdAvailable, startSshd } from "../support/sshd.js";
-
-/** Home Assistant's backup manager in memory: backups land as real tars in the share. */
-class FakeHaBackups implements HaBackupsApi {
-  backups: HaBackup[] = [];
-  agentIds: string[] = ["backup.local"];
-  config_: HaBackupConfig = {
-    shape: "2025.2",
-    agentIds: [],
-    includeDatabase: true,
-    includeAllAddons: false,
-    includeAddons: [],
-    includeFolders: [],
-    retentionCopies: null,
-    retentionDays: null,
-    schedule: { recurrence: "never", days: [] },
-  };
-  backupsStarted = 0;
-  updates: unknown[] = [];
-  constructor(private readonly share: string) {}
-  async agents() {
-    return this.agentIds.map((agentId) => ({ agentId, name: agentId }));
-  }
-  async info(): Promise<HaBackupsInfo> {
-    return { backups: this.backups, agentErrors: {} };
-  }
-  async config() {
-    return this.config_;
-  }
-  async updateConfig(change: Parameters<HaBackupsApi["updateConfig"]>[0]) {
-    this.updates.push(change);
-    this.config_ = {
-      ...this.config_,
-      retentionCopies: change.retentionCopies ?? this.config_.retentionCopies,
-    };
-  }
-  async generate() {
-    return "job";
-  }
-  async subscribeEvents() {
-    return async () => {};
-  }
-  async backupNow(req: Parameters<HaBackupsApi["backupNow"]>[0]): Promise<BackupNowOutcome> {
-    this.backupsStarted += 1;
-    await new Promise((r) => setTimeout(r, 50));
-    const id = (0x10000000 + this.backups.length + this.backupsStarted).toString(16);
-    const file = makeBackupTar(this.share, id, 20_000);
-    const backup: HaBackup = {
-      backupId: id,
-      name: req.name ?? `Backup ${id}`,
-      dateMs: Date.now(),
-      agents: Object.fromEntries(
-        req.agentIds.map((a) => [a, { sizeBytes: statSync(file).size, protected: false }]),
-      ),
-      failedAgentIds: [],
-      withAutomaticSettings: false,
-      homeassistantIncluded: true,
-      databaseIncluded: true,
-      addons: [],
-      folders: [],
-    };
-    this.backups.push(backup);
-    return { kind: "completed", backup, events: [] };
-  }
-}
-
-function recordingLog(): Logger & { lines: string[] } {
-  const lines: string[] = [];
-  const at = (l: string) => (m: string) => void lines.push(`${l} ${m}`);
-  return { lines, debug: at("debug"), info: at("info"), warn: at("warn"), error: at("error") };
-}
 
 describe.skipIf(!sshdAvailable())("the HA backup run against a real OpenSSH NAS", () => {
   let sshd: Sshd;
@@ -157,13 +81,14 @@ describe.skipIf(!sshdAvailable())("the HA backup run against a real OpenSSH NAS"
     const report = await runHaBackup(depsFor(ha, log, events), cfg, { verify: true });
     expect(report.verification?.result).toBe("failed");
     expect(report.problems.join("\n")).toContain("homeassistant.tar.gz is damaged");
-    expect(events.map((e) => e[0])).toEqual(["pve_backup_ha_verification_failed"]);
+    expect(events.map((e) => e[0])).toEqual(["pve_backup_ha_backup_verification_failed"]);
     expect(log.lines.some((l) => l.startsWith("error ") && l.includes(newest.backupId))).toBe(true);
   });
 
   it("answers two service calls at once with one backup", async () => {
     const ha = new FakeHaBackups(share);
-    const service = haBackupService(depsFor(ha, recordingLog(), []), cfg, []);
+    const deps = depsFor(ha, recordingLog(), []);
+    const service = haBackupService((o) => runHaBackup(deps, cfg, o));
     const [a, b] = await Promise.all([service({ name: "before upgrade" }), service({})]);
     expect(ha.backupsStarted).toBe(1);
     expect(a).toBe(b);

@@ -123,7 +123,12 @@ describe.skipIf(!sshdAvailable())("HA backup verification over SFTP against Open
     try {
       const v = await verifyHaBackup(nas, refFor("0a0b0c0d", file), {
         retentionCopies: null,
-        previousSha256: "0".repeat(64),
+        previous: {
+          sha256: "0".repeat(64),
+          sizeBytes: statSync(file).size,
+          fileName: "0a0b0c0d.tar",
+          verifiedAtMs: 0,
+        },
       });
       expect(v.verdict.kind === "failed" && v.verdict.problems.join("\n")).toContain("changed since");
     } finally {
