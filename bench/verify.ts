@@ -80,7 +80,9 @@ async function makeArchive(file: string): Promise<void> {
   const clusters = Math.ceil((sizeMiB * 1048576) / 65536);
   const random = randomBytes(8 * 1048576);
   const repeat = Buffer.alloc(65536, 0x5a);
-  const zstd = spawn("zstd", ["-q", "-1", "-T2", "-f", "-o", file], { stdio: ["pipe", "inherit", "inherit"] });
+  const zstd = spawn("zstd", ["-q", "-1", "-T2", "-f", "-o", file], {
+    stdio: ["pipe", "inherit", "inherit"],
+  });
   const done = new Promise<number>((r) => zstd.once("close", (code) => r(code ?? 1)));
   const spec = {
     configs: [{ name: "qemu-server.conf", data: "memory: 4096\nscsi0: local-lvm:vm-100-disk-0\n" }],
@@ -115,7 +117,9 @@ try {
   spawnSync("chmod", ["-R", "a+r", dir]);
   const sizeBytes = statSync(file).size;
   const mb = sizeBytes / 1e6;
-  console.log(`archive: ${sizeBytes} bytes (${(sizeBytes / 1048576).toFixed(0)} MiB .vma.zst, ${sizeMiB} MiB disk)`);
+  console.log(
+    `archive: ${sizeBytes} bytes (${(sizeBytes / 1048576).toFixed(0)} MiB .vma.zst, ${sizeMiB} MiB disk)`,
+  );
 
   const zstdT = () => {
     const t0 = process.hrtime.bigint();

@@ -205,6 +205,18 @@ describe("VmaChecker", () => {
     expect(check(Buffer.concat([head, extent]))).toMatchObject({ ok: true, facts: { extents: 1 } });
   });
 
+  it("reads a cluster with only some of its 4 KiB blocks present", () => {
+    const head = vmaHeader({ configs: [], devices: [{ name: "drive-scsi0", sizeBytes: 65536 }] });
+    const extent = Buffer.alloc(512);
+    extent.write("VMAE", 0, "latin1");
+    extent.writeUInt16BE(2, 6);
+    Buffer.alloc(16, 7).copy(extent, 8);
+    extent.writeBigUInt64BE((0x0005n << 48n) | (1n << 32n), 40);
+    Buffer.from(md5(extent)).copy(extent, 24);
+    expect(check(Buffer.concat([head, extent, Buffer.alloc(8192, 3)]))).toMatchObject({ ok: true });
+    expect(check(Buffer.concat([head, extent, Buffer.alloc(4096, 3)]))).toMatchObject({ ok: false });
+  });
+
   it("ignores the rest of the stream after the first problem", () => {
     const c = new VmaChecker(md5);
     c.push(Buffer.from("garbage that is not a VMA at all, long enough to pass sixty bytes......"));
