@@ -1,5 +1,7 @@
-import { existsSync } from "node:fs";
+import { existsSync, mkdtempSync } from "node:fs";
 import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { createInterface } from "node:readline/promises";
 import { parseArgs } from "node:util";
 import { ADDON_OPTIONS_PATH, createApp, loadConfig } from "./app.js";
@@ -11,12 +13,15 @@ import { notifySetupCommand } from "./commands/notify.js";
 import { applyCommand, planCommand } from "./commands/plan.js";
 import { statusCommand } from "./commands/status.js";
 import { storageCheckCommand, storageCreateCommand } from "./commands/storage.js";
+import { testRestoreCommand } from "./commands/test-restore.js";
+import { dumpOpener, verifyCommand } from "./commands/verify.js";
 import { type Config, nearest, parseOptions } from "./config/schema.js";
 import { ConfigError, InputError } from "./errors.js";
 import { createConsoleLogger } from "./log.js";
 import type { BackupEvent } from "./service/backups.js";
 import type { SimLab } from "./sim/lab.js";
 import { parseCommandLine, UsageError } from "./usage.js";
+import { ledgerPathBeside, loadLedger } from "./verify/ledger-file.js";
 import { VERSION } from "./version.js";
 
 const USAGE = `usage: pve-backup <command> [--json] [--options FILE | --demo [SCENARIO]] [--cluster NAME]
@@ -38,6 +43,12 @@ commands:
                           retention and agent (HA_URL and HA_TOKEN outside the add-on)
   notify setup [--url URL] [--yes]
                           make PVE push every backup result here (push.url, push.secret)
+  verify [vmid|tier] [--full]
+                          check the newest archive of each guest: PVE reads its header and config;
+                          --full reads all of it from the NAS over SFTP (verify.dump_path)
+  test-restore VMID [--spare-vmid N] [--node NODE] [--storage STORAGE]
+                          restore the newest archive to a spare VMID with links down, start it,
+                          wait for its guest agent, destroy it with its disks
 
   --json     machine-readable output
   --options  the options file (default: ${ADDON_OPTIONS_PATH})
@@ -49,7 +60,18 @@ not be determined; plan exits 0 in sync, 1 changes pending, 2 policy errors. Eve
 64 on bad usage, 78 on bad or missing options, 2 when PVE could not be asked. PVE_BACKUP_NOW (ISO-8601) sets the clock.
 `;
 
-const COMMANDS = ["status", "plan", "apply", "doctor", "storage", "backup", "notify", "ha-backup"] as const;
+const COMMANDS = [
+  "status",
+  "plan",
+  "apply",
+  "doctor",
+  "storage",
+  "backup",
+  "notify",
+  "ha-backup",
+  "verify",
+  "test-restore",
+] as const;
 
 /**
  * `--demo [SCENARIO]`: the word after `--demo` is its scenario when it names one (or a scenario
@@ -116,7 +138,14 @@ async function run(argv: readonly string[]): Promise<number> {
   if (command === "ha-backup" && rest[0] !== undefined && rest[0] !== "verify" && rest[0] !== "configure")
     throw new UsageError("ha-backup takes nothing, 'verify' or 'configure'");
   const withVerb = command === "storage" || command === "notify" || command === "ha-backup";
-  const extra = command === "backup" ? [] : withVerb ? rest.slice(1) : rest;
+  const extra =
+    command === "backup" || command === "test-restore"
+      ? []
+      : command === "verify"
+        ? rest.slice(1)
+        : withVerb
+          ? rest.slice(1)
+          : rest;
   if (extra.length > 0)
     throw new UsageError(
       `${command}${withVerb ? ` ${rest[0]}` : ""} takes no argument '${extra[0]}'${
@@ -147,6 +176,12 @@ async function run(argv: readonly string[]): Promise<number> {
         { defaultTimeZone: "UTC" },
       );
     } else config = loadConfig(values.options ?? requireDefaultOptions());
+    // The verification ledger lives beside the options (the demo's in a temp folder).
+    const ledgerPath = ledgerPathBeside(
+      lab
+        ? join(mkdtempSync(join(tmpdir(), "pve-backup-demo-")), "options.json")
+        : (values.options ?? ADDON_OPTIONS_PATH),
+    );
     const app = createApp(config, log, {
       nowMs: () => lab?.nowMs() ?? Date.now(),
       onBackupEvent: (e) => {
@@ -165,7 +200,7 @@ async function run(argv: readonly string[]): Promise<number> {
     try {
       switch (command) {
         case "status":
-          return await statusCommand(ctx);
+          return await statusCommand(ctx, { ledger: loadLedger(ledgerPath) });
         case "plan":
           return await planCommand(ctx);
         case "apply":
@@ -190,6 +225,19 @@ async function run(argv: readonly string[]): Promise<number> {
             close();
           }
         }
+        case "verify":
+          return await verifyCommand(ctx, rest[0], values.full, {
+            ledgerPath,
+            log,
+            openDump: dumpOpener(config, log),
+          });
+        case "test-restore":
+          return await testRestoreCommand(
+            ctx,
+            rest,
+            { spareVmid: values["spare-vmid"], node: values.node, storage: values.storage },
+            { ledgerPath, log },
+          );
         case "backup":
           return await backupCommand(ctx, rest, values.wait, {
             subscribe: (l) => {
@@ -231,6 +279,10 @@ function parseCliArgs(args: readonly string[]) {
       url: { type: "string" },
       "create-mount": { type: "boolean", default: false },
       type: { type: "string" },
+      full: { type: "boolean", default: false },
+      "spare-vmid": { type: "string" },
+      node: { type: "string" },
+      storage: { type: "string" },
       help: { type: "boolean", short: "h", default: false },
       version: { type: "boolean", default: false },
     },

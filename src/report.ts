@@ -1,5 +1,6 @@
 import type { ClusterConfig } from "./config/schema.js";
 import { type ClusterReport, formatWall, type GuestReport, isProblem } from "./core/status.js";
+import type { VerifyLedger } from "./core/verify-run.js";
 
 /**
  * The public output of `pve-backup status` and `GET /api/status`: stable field names, ISO-8601
@@ -28,14 +29,54 @@ export interface GuestJson {
   } | null;
   expectedBy: string | null;
   reason: string;
+  /** The newest archive's last verification (null: never verified). */
+  lastVerified?: LastVerifiedJson | null;
+  lastTestRestore?: LastTestRestoreJson | null;
+}
+
+export interface LastVerifiedJson {
+  time: string;
+  depth: "api" | "full";
+  result: "ok" | "failed";
+  durationMs: number;
+  message: string;
+}
+
+export interface LastTestRestoreJson {
+  time: string;
+  result: "ok" | "failed";
+  durationMs: number;
+  message: string;
+}
+
+/** Data kept beside the monitor's, per guest key `<cluster>_<vmid>`. */
+export interface StatusExtras {
+  readonly ledger?: Pick<VerifyLedger, "lastVerified" | "lastTestRestore">;
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
-export function toStatusJson(reports: readonly ClusterReport[]): StatusJson {
+export function toStatusJson(reports: readonly ClusterReport[], extras: StatusExtras = {}): StatusJson {
   return {
-    guests: reports.flatMap((r) => r.guests.map(toGuestJson)),
+    guests: reports.flatMap((r) =>
+      r.guests.map((g) => (extras.ledger ? withVerification(toGuestJson(g), extras.ledger) : toGuestJson(g))),
+    ),
     clusters: reports.map((r) => ({ cluster: r.cluster, reachable: r.reachable, problems: r.problems })),
+  };
+}
+
+function withVerification(g: GuestJson, ledger: NonNullable<StatusExtras["ledger"]>): GuestJson {
+  const key = `${g.cluster}_${g.vmid}`;
+  const v = ledger.lastVerified[key];
+  const t = ledger.lastTestRestore[key];
+  return {
+    ...g,
+    lastVerified: v
+      ? { time: v.time, depth: v.depth, result: v.result, durationMs: v.durationMs, message: v.message }
+      : null,
+    lastTestRestore: t
+      ? { time: t.time, result: t.result, durationMs: t.durationMs, message: t.message }
+      : null,
   };
 }
 

@@ -78,6 +78,28 @@ const HaBackupsOptions = z.strictObject({
   copies: z.number().int().min(1, "must be at least 1").default(3),
 });
 
+/**
+ * Verification of the vzdump archives: the full check reads them over SFTP from the NAS that
+ * `ha_backups` logs in to (same host, user and pinned host key), in the backup storage's `dump/`
+ * directory; test restores go to a spare VMID. `{}` (the Supervisor's empty block) is the defaults.
+ */
+const VerifyOptions = z.strictObject({
+  dump_path: z
+    .string()
+    .regex(
+      /^\//,
+      "must be the backup storage's dump directory as SFTP on the NAS shows it, e.g. /volume1/pve-backups/dump",
+    )
+    .optional(),
+  max_mb_per_s: z.number().min(0, "must be 0 (unlimited) or more").default(20),
+  spare_vmid: z.number().int().min(100, "must be a vmid (100 or more)").max(999_999_999).optional(),
+  restore_storage: z
+    .string()
+    .regex(STORAGE_ID_RE, "must be a PVE storage id for disks, e.g. local-lvm")
+    .default("local-lvm"),
+  boot_timeout_s: z.number().int().min(10).max(3600).default(300),
+});
+
 const TierOptions = z.strictObject({
   name: z.string().min(1, "must not be empty"),
   schedule: z.string().min(1, "must be a PVE calendar event, e.g. 03:00 or sun 04:00"),
@@ -122,6 +144,8 @@ const TopOptions = z.strictObject({
   push: PushOptions.optional(),
   /** Home Assistant's own backups on the NAS share, checked over SFTP; `{}` (the Supervisor's empty block) is off. */
   ha_backups: HaBackupsOptions.optional(),
+  /** Verification of the vzdump archives and test restores. */
+  verify: VerifyOptions.optional(),
 });
 
 export const OptionsSchema = TopOptions.superRefine((o, ctx) => {
@@ -205,6 +229,17 @@ export interface Config {
   /** Copy the companion integration into HA's config folder at start (a restart of HA follows). */
   readonly installIntegration: boolean;
   readonly haBackups?: HaBackupsConfig;
+  readonly verify: VerifyConfig;
+}
+
+export interface VerifyConfig {
+  /** The storage's `dump/` directory as SFTP on the NAS shows it; without it no full check. */
+  readonly dumpPath?: string;
+  /** Full-check read rate; 0 = unlimited. */
+  readonly maxBytesPerSec: number;
+  readonly spareVmid?: number;
+  readonly restoreStorage: string;
+  readonly bootTimeoutMs: number;
 }
 
 type Weekday = "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun";
@@ -272,6 +307,7 @@ export function parseOptions(raw: unknown, env: { readonly defaultTimeZone: stri
         : undefined,
     installIntegration: o.install_integration,
     haBackups: haBackupsOf(o.ha_backups),
+    verify: verifyOf(o.verify),
   };
   return deepFreeze(config);
 }
@@ -406,6 +442,17 @@ function haBackupsOf(h: z.infer<typeof HaBackupsOptions> | undefined): HaBackups
         ? { recurrence: h.schedule, days: [] }
         : { recurrence: "custom_days", days: h.schedule.split(",") as Weekday[] },
     copies: h.copies,
+  };
+}
+
+function verifyOf(v: z.infer<typeof VerifyOptions> | undefined): VerifyConfig {
+  const o = VerifyOptions.parse(v ?? {});
+  return {
+    dumpPath: o.dump_path,
+    maxBytesPerSec: Math.round(o.max_mb_per_s * 1_000_000),
+    spareVmid: o.spare_vmid,
+    restoreStorage: o.restore_storage,
+    bootTimeoutMs: o.boot_timeout_s * 1000,
   };
 }
 
