@@ -109,7 +109,12 @@ export async function verifyCommand(
           // A 500 is PVE's `die` while reading the archive: that is the verdict. Anything else (no
           // answer, a node down, a missing privilege) says nothing about the archive.
           if (!(err instanceof UpstreamError && err.details.status === 500)) throw err;
-          result = { error: err.message.replace(/^GET \S+: 500 /, "").replace(/\s+/g, " ").trim() };
+          result = {
+            error: err.message
+              .replace(/^GET \S+: 500 /, "")
+              .replace(/\s+/g, " ")
+              .trim(),
+          };
         }
         outcome = judgeExtractedConfig(t.guestType, result);
       }

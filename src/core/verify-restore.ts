@@ -5,6 +5,8 @@
  * all needs (for `doctor`).
  */
 
+import type { Permissions } from "./model.js";
+import { hasPrivilege } from "./permissions.js";
 import type { ExtractedConfig } from "./verify-archive.js";
 
 export interface TestRestoreInput {
@@ -128,4 +130,26 @@ export function testRestorePrivileges(p: {
       why: "attach its (downed) network devices to their bridges",
     },
   ];
+}
+
+/** The privileges the cheap check needs: `vzdump/extractconfig` (reference §4). */
+export function verifyPrivileges(p: { readonly archiveStorage: string }): NeededPrivilege[] {
+  return [
+    {
+      path: `/storage/${p.archiveStorage}`,
+      privs: ["Datastore.AllocateSpace"],
+      why: "let PVE read an archive's config",
+    },
+    { path: "/vms", privs: ["VM.Backup"], why: "read the config of each guest's archive" },
+  ];
+}
+
+export interface PrivilegeCheck extends NeededPrivilege {
+  /** The privileges of `privs` the token lacks on `path`. */
+  readonly missing: readonly string[];
+}
+
+/** Which of the needed privileges the token has (`GET /access/permissions`). */
+export function checkPrivileges(perms: Permissions, needs: readonly NeededPrivilege[]): PrivilegeCheck[] {
+  return needs.map((n) => ({ ...n, missing: n.privs.filter((priv) => !hasPrivilege(perms, n.path, priv)) }));
 }

@@ -1,6 +1,12 @@
 import { describe, expect, it } from "vitest";
 import { parseExtractedConfig } from "../../src/core/verify-archive.js";
-import { planTestRestore, testRestorePrivileges, withLinkDown } from "../../src/core/verify-restore.js";
+import {
+  checkPrivileges,
+  planTestRestore,
+  testRestorePrivileges,
+  verifyPrivileges,
+  withLinkDown,
+} from "../../src/core/verify-restore.js";
 import { QEMU_CONF } from "./vma-fixture.js";
 
 describe("withLinkDown", () => {
@@ -125,5 +131,20 @@ describe("testRestorePrivileges", () => {
       privs: ["VM.Backup"],
       why: "read another guest's archive",
     });
+  });
+});
+
+describe("checkPrivileges", () => {
+  it("names what the token lacks for verification, inherited privileges counting", () => {
+    const perms = {
+      "/": { "VM.Audit": 1 },
+      "/vms": { "VM.Backup": 1, "VM.Allocate": 1 },
+      "/storage/nas": { "Datastore.AllocateSpace": 1 },
+    };
+    const checks = checkPrivileges(perms, [
+      ...verifyPrivileges({ archiveStorage: "nas" }),
+      { path: "/vms/990", privs: ["VM.Allocate", "VM.PowerMgmt"], why: "x" },
+    ]);
+    expect(checks.map((c) => c.missing)).toEqual([[], [], ["VM.PowerMgmt"]]);
   });
 });

@@ -111,6 +111,14 @@ describe("pve-backup verify", () => {
     expect(JSON.parse(readFileSync(ledgerPath, "utf8")).run).toBeNull();
   });
 
+  it("doctor lists the privileges verification and test restores need", async () => {
+    lab = await startSimLab({ scenario: tieredLab(), clock: "manual" });
+    const r = await runCli(["doctor", "--options", optionsFileFor(lab, { verify: { spare_vmid: 990 } })]);
+    expect(r.stdout).toMatch(/Verification and test restores \(optional/);
+    expect(r.stdout).toMatch(/ok +VM\.Allocate on \/vms\/990: create and destroy the test guest/);
+    expect(r.stdout).toMatch(/VM\.GuestAgent\.Audit on \/vms\/990/);
+  });
+
   it("test-restore refuses a spare VMID that exists, before changing anything", async () => {
     lab = await startSimLab({ scenario: tieredLab(), clock: "manual" });
     const before = lab.state.guests.length;
