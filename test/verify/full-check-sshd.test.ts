@@ -162,11 +162,11 @@ describeSshd("full check over SFTP against a real OpenSSH server", () => {
   });
 
   it.each([
-    [110, "a truncated zstd archive", /zstd stream is damaged: Read error \(39\) : premature end/],
+    [110, "a truncated zstd archive", /zstd stream is damaged: .*(Read error \(39\) : premature end|unexpected end of file)/],
     [
       111,
       "a bit flipped in a zstd archive",
-      /zstd stream is damaged: Decoding error \(36\) : Restored data doesn.t match checksum/,
+      /zstd stream is damaged: .*Restored data doesn.t match checksum/,
     ],
     [112, "a VMA with a wrong header checksum", /wrong VMA header checksum/],
     [113, "a VMA whose disk is cut short", /drive-scsi0 is missing 16 of 16 clusters/],
