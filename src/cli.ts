@@ -206,7 +206,7 @@ async function run(argv: readonly string[]): Promise<number> {
         case "apply":
           return await applyCommand(ctx, values.yes);
         case "doctor":
-          return await doctorCommand(ctx);
+          return await doctorCommand(ctx, { ledger: loadLedger(ledgerPath) });
         case "notify":
           return await notifySetupCommand(ctx, { url: values.url, yes: values.yes, log });
         case "ha-backup": {

@@ -21,6 +21,8 @@ export interface RestoreFaults {
   readonly failAfterCreate: Set<string>;
   /** vmids whose guest agent never answers. */
   readonly agentSilent: Set<number>;
+  /** vmids whose config has the QEMU guest agent off (`agent: 0`). */
+  readonly agentOff: Set<number>;
   /** How long a restore takes, and how long an agent needs after start (sim ms). */
   restoreMs: number;
   agentBootMs: number;
@@ -42,6 +44,7 @@ export function restoreFaults(state: SimState): RestoreFaults {
       damaged: new Set(),
       failAfterCreate: new Set(),
       agentSilent: new Set(),
+      agentOff: new Set(),
       restoreMs: 20_000,
       agentBootMs: 15_000,
     };
@@ -65,7 +68,7 @@ export function archiveConfig(state: SimState, a: SimArchive): string {
   const name = g?.name ?? `guest${a.vmid}`;
   return a.type === "qemu"
     ? [
-        "agent: 1",
+        `agent: ${restoreFaults(state).agentOff.has(a.vmid) ? 0 : 1}`,
         "cores: 2",
         "memory: 2048",
         `name: ${name}`,
@@ -216,7 +219,10 @@ export function restoreRoutes(deps: SimDeps): Route[] {
         permission: { path: "/vms/{vmid}", privs: ["VM.Audit"] },
         handle: (ctx, p) => {
           const g = guestOn(state, ctx.node, Number(p.vmid), kind);
-          return { ...(restoredOf(state).get(g.vmid)?.config ?? {}) };
+          const restored = restoredOf(state).get(g.vmid)?.config;
+          if (restored) return { ...restored };
+          // A guest of the scenario: the config its archives carry, without the vzdump lines.
+          return parseConfig(archiveConfig(state, { vmid: g.vmid, type: g.type } as SimArchive));
         },
       },
       {

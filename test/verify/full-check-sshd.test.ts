@@ -162,7 +162,11 @@ describeSshd("full check over SFTP against a real OpenSSH server", () => {
   });
 
   it.each([
-    [110, "a truncated zstd archive", /zstd stream is damaged: .*(Read error \(39\) : premature end|unexpected end of file)/],
+    [
+      110,
+      "a truncated zstd archive",
+      /zstd stream is damaged: .*(Read error \(39\) : premature end|unexpected end of file)/,
+    ],
     [
       111,
       "a bit flipped in a zstd archive",

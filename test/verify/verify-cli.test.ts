@@ -119,6 +119,28 @@ describe("pve-backup verify", () => {
     expect(r.stdout).toMatch(/VM\.GuestAgent\.Audit on \/vms\/990/);
   });
 
+  it("doctor names backups that may disappoint: agent off in snapshot mode, a failed verification", async () => {
+    lab = await startSimLab({ scenario: tieredLab(), clock: "manual" });
+    restoreFaults(lab.state).agentOff.add(100);
+    restoreFaults(lab.state).damaged.add(archiveVolid(newest(lab, 102)));
+    const options = optionsFileFor(lab);
+    await runCli(["verify", "102", "--options", options]);
+    const r = await runCli(["doctor", "--json", "--options", options]);
+    const findings = (JSON.parse(r.stdout) as { findings: { vmid: number; kind: string; message: string }[] })
+      .findings;
+    expect(findings).toContainEqual({
+      vmid: 100,
+      kind: "crash_consistent",
+      message: expect.stringMatching(/snapshot mode with its QEMU guest agent off/),
+    });
+    expect(findings).toContainEqual({
+      vmid: 102,
+      kind: "verification_failed",
+      message: expect.stringMatching(/wrong vma header chechsum/),
+    });
+    expect(findings.filter((f) => f.vmid === 101)).toEqual([]);
+  });
+
   it("test-restore refuses a spare VMID that exists, before changing anything", async () => {
     lab = await startSimLab({ scenario: tieredLab(), clock: "manual" });
     const before = lab.state.guests.length;
