@@ -83,7 +83,7 @@ async function verificationPrivileges(ctx: CommandContext, api: PveApi) {
       archiveStorage: storage,
       targetStorage: ctx.config.verify.restoreStorage,
     })
-      .filter((n) => n.why !== "read another guest's archive")
+      .filter((n) => n.why !== "read another guest's archive" && n.why !== "read the archive")
       .map((n) => (spare === undefined && n.path === "/vms/0" ? { ...n, path: "/vms" } : n)),
   ];
   return checkPrivileges(perms, needs);
