@@ -48,12 +48,16 @@ export async function fullCheckArchive(
   const startMs = opts.nowMs();
   let readBytes = 0;
   let readError: string | undefined;
+  let stoppedEarly = false;
   try {
     await source.read(file.name, async (chunk) => {
       readBytes += chunk.length;
       opts.onProgress?.(readBytes);
       await check.write(chunk);
-      if (check.failed) throw STOP;
+      if (check.failed) {
+        stoppedEarly = true;
+        throw STOP;
+      }
       const waitMs = throttleDelayMs(readBytes, opts.nowMs() - startMs, opts.bytesPerSec);
       if (waitMs > 0) await opts.sleep(waitMs);
     });
@@ -68,7 +72,7 @@ export async function fullCheckArchive(
   const facts: FullCheckFacts = {
     layers,
     // A problem found early stops the read: the size then says nothing more.
-    listedBytes: check.failed ? readBytes : file.sizeBytes,
+    listedBytes: stoppedEarly ? readBytes : file.sizeBytes,
     readBytes,
     ...decoded,
     log,

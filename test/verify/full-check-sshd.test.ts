@@ -186,6 +186,24 @@ describeSshd("full check over SFTP against a real OpenSSH server", () => {
     expect(outcome.message).toMatch(message);
   });
 
+  it("fails an archive shorter on the NAS than PVE lists it", async () => {
+    const name = files["100"] as string;
+    const sizeBytes = readFileSync(join(dump, name)).length;
+    const { outcome } = await fullCheckArchive(
+      nas,
+      { name, sizeBytes: sizeBytes + 4096 },
+      {
+        bytesPerSec: 0,
+        nowMs: () => 0,
+        sleep: async () => {},
+      },
+    );
+    expect(outcome).toMatchObject({
+      result: "failed",
+      message: `only ${sizeBytes} of ${sizeBytes + 4096} bytes could be read`,
+    });
+  });
+
   it("says plainly that an lzo archive's contents were not checked", async () => {
     const { outcome } = await check(116);
     expect(outcome).toMatchObject({

@@ -159,6 +159,9 @@ describe("pve-backup verify", () => {
       const a = newest(lab, 100);
       const zst = execFileSync("zstd", ["-q", "-c"], { input: vmaBytes(smallVmaSpec()) });
       writeFileSync(join(dump, a.fileName), zst);
+      // PVE lists the file as the NAS holds it.
+      const at = lab.state.archives.indexOf(a);
+      lab.state.archives[at] = { ...a, sizeBytes: zst.length };
       const log = join(dump, a.fileName.replace(/\.vma(\.zst)?$/, ".log"));
       writeFileSync(
         log,
