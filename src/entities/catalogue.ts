@@ -1,6 +1,7 @@
 import type { ClusterFacts, GuestStatusKind } from "../core/model.js";
 import { type Finding, planJobs, type TierPolicy } from "../core/policy.js";
 import { type ClusterReport, type GuestReport, isProblem } from "../core/status.js";
+import type { LastVerified } from "../core/verify-run.js";
 
 /**
  * The Home Assistant surface (DESIGN.md §5) computed from the domain: which devices and
@@ -91,6 +92,8 @@ export interface CatalogueInput {
   readonly reports: readonly ClusterReport[];
   readonly clusters: readonly ClusterContext[];
   readonly tiers: readonly string[];
+  /** Verification results per guest key (`<cluster>_<vmid>`): attributes of the last-backup sensor. */
+  readonly lastVerified?: Readonly<Record<string, Pick<LastVerified, "time" | "result" | "depth">>>;
 }
 
 /** Keys are `[a-z0-9_]+`; cluster names allow `-` too. */
@@ -286,13 +289,14 @@ export function states(input: CatalogueInput): EntityState[] {
       { key: `${ck}_storage_free`, state: c.storageFreeBytes, attributes: {} },
     );
     if (c.drift !== undefined) out.push(driftState(`${ck}_policy_drift`, c.drift));
-    for (const g of guests) out.push(...guestStates(g));
+    for (const g of guests) out.push(...guestStates(g, input.lastVerified));
   }
   return out;
 }
 
-function guestStates(g: GuestReport): EntityState[] {
+function guestStates(g: GuestReport, verified?: CatalogueInput["lastVerified"]): EntityState[] {
   const dk = guestKey(g.cluster, g.vmid);
+  const v = verified?.[`${g.cluster}_${g.vmid}`];
   const last = g.lastBackup;
   const attempt = g.lastAttempt;
   return [
@@ -307,6 +311,13 @@ function guestStates(g: GuestReport): EntityState[] {
         node: g.node,
         tier: g.tier,
         jobs: g.jobs,
+        ...(verified
+          ? {
+              last_verified: v?.time ?? null,
+              last_verified_result: v?.result ?? null,
+              last_verified_depth: v?.depth ?? null,
+            }
+          : {}),
       },
     },
     {

@@ -1,7 +1,7 @@
 import { fileURLToPath } from "node:url";
 import type { App } from "../app.js";
 import type { Config } from "../config/schema.js";
-import { clusterContext, type Declaration, toPublish } from "../entities/catalogue.js";
+import { type CatalogueInput, clusterContext, type Declaration, toPublish } from "../entities/catalogue.js";
 import type { Logger } from "../log.js";
 import type { Runtime } from "../service/runtime.js";
 import { createHaBridge, type HaBridge } from "./bridge.js";
@@ -19,6 +19,8 @@ export interface HomeAssistantDeps {
   readonly nowMs: () => number;
   readonly addonVersion: string;
   readonly onPveNotification: () => void;
+  /** The verification ledger's results per guest key, read at each publish. */
+  readonly lastVerified?: () => CatalogueInput["lastVerified"];
   /** Where Home Assistant's config may be mounted, for `install_integration`. */
   readonly configDirs?: readonly string[];
   /** `pve_backup.backup_home_assistant`, given this connection and a way to fire events. */
@@ -70,6 +72,7 @@ export function startHomeAssistant(deps: HomeAssistantDeps): {
         clusterContext(c.name, c.baseUrl, app.monitor.facts(c.name), config.storage, policy()),
       ),
       tiers: config.tiers.map((t) => t.name),
+      lastVerified: deps.lastVerified?.(),
     };
     const next = toPublish(input, lastDeclaration);
     if (!next) return;
