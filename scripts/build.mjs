@@ -20,6 +20,7 @@ await build({
     "bench/addon": "bench/addon.ts",
     "bench/soak": "bench/soak.ts",
     "bench/ha-backup-verify": "bench/ha-backup-verify.ts",
+    "bench/verify": "bench/verify.ts",
   },
   // ssh2's native crypto and cpu-features are optional (loaded in try/catch): the bundle uses
   // ssh2's pure JavaScript paths and needs neither in the image.

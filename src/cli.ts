@@ -1,5 +1,7 @@
-import { existsSync } from "node:fs";
+import { existsSync, mkdtempSync } from "node:fs";
 import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { createInterface } from "node:readline/promises";
 import { parseArgs } from "node:util";
 import { ADDON_OPTIONS_PATH, createApp, loadConfig } from "./app.js";
@@ -14,6 +16,8 @@ import { notifySetupCommand } from "./commands/notify.js";
 import { applyCommand, planCommand } from "./commands/plan.js";
 import { statusCommand } from "./commands/status.js";
 import { storageCheckCommand, storageCreateCommand } from "./commands/storage.js";
+import { testRestoreCommand } from "./commands/test-restore.js";
+import { dumpOpener, verifyCommand } from "./commands/verify.js";
 import { type Config, nearest, parseOptions } from "./config/schema.js";
 import { ConfigError, InputError } from "./errors.js";
 import { createConsoleLogger } from "./log.js";
@@ -21,6 +25,7 @@ import type { BackupEvent } from "./service/backups.js";
 import { createHaBackupWatch, haBackupStatePath } from "./service/ha-backup-watch.js";
 import type { SimLab } from "./sim/lab.js";
 import { parseCommandLine, UsageError } from "./usage.js";
+import { ledgerPathBeside, loadLedger } from "./verify/ledger-file.js";
 import { VERSION } from "./version.js";
 
 const USAGE = `usage: pve-backup <command> [--json] [--options FILE | --demo [SCENARIO]] [--cluster NAME]
@@ -52,6 +57,12 @@ commands:
                           the strategy document: what runs when, where copies live, how to restore
   calendar --ics [--days N]
                           scheduled and past backup runs as an iCalendar file (N days each way, 14)
+  verify [vmid|tier] [--full]
+                          check the newest archive of each guest: PVE reads its header and config;
+                          --full reads all of it from the NAS over SFTP (verify.dump_path)
+  test-restore VMID [--spare-vmid N] [--node NODE] [--storage STORAGE]
+                          restore the newest archive to a spare VMID with links down, start it,
+                          wait for its guest agent, destroy it with its disks
 
   --json     machine-readable output
   --options  the options file (default: ${ADDON_OPTIONS_PATH})
@@ -75,6 +86,8 @@ const COMMANDS = [
   "nas",
   "export",
   "calendar",
+  "verify",
+  "test-restore",
 ] as const;
 
 /**
@@ -148,13 +161,15 @@ async function run(argv: readonly string[]): Promise<number> {
   const withVerb =
     command === "storage" || command === "notify" || command === "ha-backup" || command === "nas";
   const extra =
-    command === "backup"
+    command === "backup" || command === "test-restore"
       ? []
       : command === "nas" && rest[0] === "run"
         ? rest.slice(2)
-        : withVerb
+        : command === "verify"
           ? rest.slice(1)
-          : rest;
+          : withVerb
+            ? rest.slice(1)
+            : rest;
   if (extra.length > 0)
     throw new UsageError(
       `${command}${withVerb ? ` ${rest[0]}` : ""} takes no argument '${extra[0]}'${
@@ -195,6 +210,10 @@ async function run(argv: readonly string[]): Promise<number> {
       optionsPath = values.options ?? requireDefaultOptions();
       config = loadConfig(optionsPath);
     }
+    // The verification ledger lives beside the options (the demo's in a temp folder).
+    const ledgerPath = ledgerPathBeside(
+      lab ? join(mkdtempSync(join(tmpdir(), "pve-backup-demo-")), "options.json") : (optionsPath as string),
+    );
     const app = createApp(config, log, {
       nowMs: () => lab?.nowMs() ?? Date.now(),
       onBackupEvent: (e) => {
@@ -217,12 +236,12 @@ async function run(argv: readonly string[]): Promise<number> {
           if (config.nas) {
             const dsm = connectDsm(config, log);
             try {
-              return await statusWithNasCommand(ctx, dsm);
+              return await statusWithNasCommand(ctx, dsm, { ledger: loadLedger(ledgerPath) });
             } finally {
               await dsm.close();
             }
           }
-          return await statusCommand(ctx);
+          return await statusCommand(ctx, { ledger: loadLedger(ledgerPath) });
         case "nas": {
           const dsm = connectDsm(config, log);
           try {
@@ -236,7 +255,7 @@ async function run(argv: readonly string[]): Promise<number> {
         case "apply":
           return await applyCommand(ctx, values.yes);
         case "doctor":
-          return await doctorCommand(ctx);
+          return await doctorCommand(ctx, { ledger: loadLedger(ledgerPath) });
         case "notify":
           return await notifySetupCommand(ctx, { url: values.url, yes: values.yes, log });
         case "ha-backup": {
@@ -266,12 +285,26 @@ async function run(argv: readonly string[]): Promise<number> {
         }
         case "export":
           return await exportCommand(ctx, {
+            statusExtras: { ledger: loadLedger(ledgerPath) },
             format: values.format,
             strategy: values.strategy,
             volatile: values.volatile,
           });
         case "calendar":
           return await calendarCommand(ctx, { ics: values.ics, days: values.days });
+        case "verify":
+          return await verifyCommand(ctx, rest[0], values.full, {
+            ledgerPath,
+            log,
+            openDump: dumpOpener(config, log),
+          });
+        case "test-restore":
+          return await testRestoreCommand(
+            ctx,
+            rest,
+            { spareVmid: values["spare-vmid"], node: values.node, storage: values.storage },
+            { ledgerPath, log },
+          );
         case "backup":
           return await backupCommand(ctx, rest, values.wait, {
             subscribe: (l) => {
@@ -319,6 +352,10 @@ function parseCliArgs(args: readonly string[]) {
       volatile: { type: "boolean", default: false },
       ics: { type: "boolean", default: false },
       days: { type: "string" },
+      full: { type: "boolean", default: false },
+      "spare-vmid": { type: "string" },
+      node: { type: "string" },
+      storage: { type: "string" },
       help: { type: "boolean", short: "h", default: false },
       version: { type: "boolean", default: false },
     },

@@ -24,6 +24,7 @@ import { createHaBackupWatch, haBackupStatePath } from "./service/ha-backup-watc
 import { createRuntime } from "./service/runtime.js";
 import type { SimLab } from "./sim/lab.js";
 import { parseCommandLine, UsageError } from "./usage.js";
+import { ledgerPathBeside, loadLedger } from "./verify/ledger-file.js";
 import { VERSION } from "./version.js";
 
 const USAGE = `usage: node dist/main.js [--options FILE | --demo [SCENARIO]] [--port PORT]
@@ -128,7 +129,15 @@ async function main(): Promise<void> {
     onBackupEvent: (e) => events.fromFollower(e),
     onChange: () => runtime.soon(),
   });
-  const runtime = createRuntime({ app, log, nowMs, minGapMs: refreshGapFromEnv(process.env) });
+  const ledgerPath = lab ? undefined : ledgerPathBeside(args.optionsPath ?? ADDON_OPTIONS_PATH);
+  const runtime = createRuntime({
+    app,
+    log,
+    nowMs,
+    minGapMs: refreshGapFromEnv(process.env),
+    // lastVerified / lastTestRestore per guest, from what `pve-backup verify` wrote.
+    statusExtras: ledgerPath ? () => ({ ledger: loadLedger(ledgerPath) }) : undefined,
+  });
   const events = relayFinishedEvents({
     runtime,
     app,
@@ -204,6 +213,7 @@ async function main(): Promise<void> {
         ? (cluster) =>
             cluster === config.clusters[0]?.name ? toNasEntities(nasWatch.latest()?.view) : undefined
         : undefined,
+      lastVerified: ledgerPath ? () => loadLedger(ledgerPath).lastVerified : undefined,
     });
     bridge = ha.bridge;
     closeHa = ha.close;

@@ -1,6 +1,7 @@
 import type { ClusterConfig } from "./config/schema.js";
 import type { HaBackupsJson } from "./core/ha-backup.js";
 import { type ClusterReport, formatWall, type GuestReport, isProblem } from "./core/status.js";
+import type { VerifyLedger } from "./core/verify-run.js";
 import type { CopiesJson, NasJson } from "./dsm/report.js";
 
 /**
@@ -36,18 +37,42 @@ export interface GuestJson {
   reason: string;
   /** The 3-2-1 view: copies on PVE storage, on the NAS, off the NAS (Hyper Backup). */
   copies?: CopiesJson;
+  /** The newest archive's last verification (null: never verified). */
+  lastVerified?: LastVerifiedJson | null;
+  lastTestRestore?: LastTestRestoreJson | null;
+}
+
+export interface LastVerifiedJson {
+  time: string;
+  depth: "api" | "full";
+  result: "ok" | "failed";
+  durationMs: number;
+  message: string;
+}
+
+export interface LastTestRestoreJson {
+  time: string;
+  result: "ok" | "failed";
+  durationMs: number;
+  message: string;
+}
+
+/** Data kept beside the monitor's, per guest key `<cluster>_<vmid>`. */
+export interface StatusExtras {
+  readonly ledger?: Pick<VerifyLedger, "lastVerified" | "lastTestRestore">;
+  /** Home Assistant's own backups on the NAS; null or absent: `ha_backups` is not set. */
+  readonly haBackups?: HaBackupsJson | null;
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
-export function toStatusJson(
-  reports: readonly ClusterReport[],
-  haBackups: HaBackupsJson | null = null,
-): StatusJson {
+export function toStatusJson(reports: readonly ClusterReport[], extras: StatusExtras = {}): StatusJson {
   return {
-    guests: reports.flatMap((r) => r.guests.map(toGuestJson)),
+    guests: reports.flatMap((r) =>
+      r.guests.map((g) => (extras.ledger ? withVerification(toGuestJson(g), extras.ledger) : toGuestJson(g))),
+    ),
     clusters: reports.map((r) => ({ cluster: r.cluster, reachable: r.reachable, problems: r.problems })),
-    haBackups,
+    haBackups: extras.haBackups ?? null,
   };
 }
 
@@ -57,6 +82,21 @@ export function withHaBackups(
   haBackups: HaBackupsJson | null,
 ): StatusJson | undefined {
   return status && { ...status, haBackups };
+}
+
+function withVerification(g: GuestJson, ledger: NonNullable<StatusExtras["ledger"]>): GuestJson {
+  const key = `${g.cluster}_${g.vmid}`;
+  const v = ledger.lastVerified[key];
+  const t = ledger.lastTestRestore[key];
+  return {
+    ...g,
+    lastVerified: v
+      ? { time: v.time, depth: v.depth, result: v.result, durationMs: v.durationMs, message: v.message }
+      : null,
+    lastTestRestore: t
+      ? { time: t.time, result: t.result, durationMs: t.durationMs, message: t.message }
+      : null,
+  };
 }
 
 function toGuestJson(g: GuestReport): GuestJson {

@@ -12,7 +12,7 @@ import {
 import { renderStrategy, type StorageFacts } from "../core/strategy.js";
 import { InputError } from "../errors.js";
 import { readStorageConfig } from "../pve/storage.js";
-import { toStatusJson } from "../report.js";
+import { type StatusExtras, toStatusJson } from "../report.js";
 import { guestArchives } from "../service/panel.js";
 import type { CommandContext } from "./context.js";
 
@@ -25,6 +25,8 @@ export const EXPORT_FORMATS = ["yaml", "json", "csv", "md"] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
 
 export interface ExportFlags {
+  /** Verification results and the like, as `status --json` carries them. */
+  readonly statusExtras?: StatusExtras;
   readonly format?: string;
   readonly strategy: boolean;
   readonly volatile: boolean;
@@ -96,6 +98,7 @@ export async function collectRegister(
   ctx: CommandContext,
   extras: ReadonlyMap<string, GuestExtras> | undefined,
   volatile: boolean,
+  statusExtras: StatusExtras = {},
 ): Promise<{ register: Register; jobs: RegisterJob[]; facts: Facts[]; complete: boolean }> {
   const reports = await ctx.app.monitor.refresh(ctx.nowMs);
   const facts = ctx.config.clusters
@@ -125,7 +128,7 @@ export async function collectRegister(
     jobs,
     tiers: ctx.config.tiers,
     archives,
-    extras: extras ?? extrasFromStatus(toStatusJson(reports).guests),
+    extras: extras ?? extrasFromStatus(toStatusJson(reports, statusExtras).guests),
     volatileAtMs: volatile ? ctx.nowMs : undefined,
   });
   return { register, jobs, facts, complete: reports.every((r) => r.reachable) };
@@ -151,7 +154,12 @@ export async function exportCommand(ctx: CommandContext, flags: ExportFlags): Pr
     throw new InputError(`--format must be one of ${EXPORT_FORMATS.join(", ")}, not '${flags.format}'`);
   if (flags.strategy && format !== "md")
     throw new InputError("--strategy writes Markdown: use it with --format md");
-  const { register, jobs, facts, complete } = await collectRegister(ctx, flags.extras, flags.volatile);
+  const { register, jobs, facts, complete } = await collectRegister(
+    ctx,
+    flags.extras,
+    flags.volatile,
+    flags.statusExtras,
+  );
   // Written all the same; exit 2 says a cluster could not be read (its guests are missing).
   const code = complete ? 0 : 2;
   if (!flags.strategy) {

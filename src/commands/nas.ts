@@ -5,7 +5,7 @@ import { nasExitCode, renderNasText, statusWithNas, toCopiesJson, toNasJson } fr
 import { type NasView, readNasView } from "../dsm/view.js";
 import { InputError } from "../errors.js";
 import type { Logger } from "../log.js";
-import { renderStatusTable, statusExitCode, toStatusJson } from "../report.js";
+import { renderStatusTable, type StatusExtras, statusExitCode, toStatusJson } from "../report.js";
 import { type CommandContext, pickCluster, requireStorage } from "./context.js";
 import { haBackupsOf } from "./status.js";
 
@@ -107,7 +107,11 @@ export async function nasCommand(
 }
 
 /** `pve-backup status` with `nas` configured: the same, plus the `nas` key and per guest `copies`. */
-export async function statusWithNasCommand(ctx: CommandContext, dsm: DsmClient): Promise<number> {
+export async function statusWithNasCommand(
+  ctx: CommandContext,
+  dsm: DsmClient,
+  extras: StatusExtras = {},
+): Promise<number> {
   const reports = await ctx.app.monitor.refresh(ctx.nowMs);
   // Without a backup storage there is no NAS folder to judge: the plain status.
   const nas = ctx.config.storage ? await nasView(ctx, dsm) : undefined;
@@ -117,7 +121,7 @@ export async function statusWithNasCommand(ctx: CommandContext, dsm: DsmClient):
     for (const f of nas?.view.findings ?? []) ctx.out(`! NAS: ${f.message}\n`);
     return statusExitCode(reports);
   }
-  const plain = toStatusJson(reports, haBackups);
+  const plain = toStatusJson(reports, { ...extras, haBackups });
   const out = nas ? statusWithNas(plain, true, nas) : { ...plain, nas: null };
   ctx.out(`${JSON.stringify(out, null, 2)}\n`);
   return statusExitCode(reports);

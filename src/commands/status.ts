@@ -1,15 +1,15 @@
 import { silentLogger } from "../log.js";
-import { renderStatusTable, statusExitCode, toStatusJson } from "../report.js";
+import { renderStatusTable, type StatusExtras, statusExitCode, toStatusJson } from "../report.js";
 import { haBackupStatePath, loadHaBackupState } from "../service/ha-backup-watch.js";
 import type { CommandContext } from "./context.js";
 
 /** `pve-backup status`: 0 every guest ok, 1 some guest has a problem, 2 something undetermined. */
-export async function statusCommand(ctx: CommandContext): Promise<number> {
+export async function statusCommand(ctx: CommandContext, extras: StatusExtras = {}): Promise<number> {
   const reports = await ctx.app.monitor.refresh(ctx.nowMs);
   const haBackups = haBackupsOf(ctx);
   ctx.out(
     ctx.json
-      ? `${JSON.stringify(toStatusJson(reports, haBackups), null, 2)}\n`
+      ? `${JSON.stringify(toStatusJson(reports, { ...extras, haBackups }), null, 2)}\n`
       : renderStatusTable(reports, ctx.config.timeZone, ctx.config.clusters, haBackups),
   );
   return statusExitCode(reports);

@@ -109,6 +109,28 @@ const NasOptions = z.strictObject({
   fill_warn_days: z.number().int().min(0).default(30),
 });
 
+/**
+ * Verification of the vzdump archives: the full check reads them over SFTP from the NAS that
+ * `ha_backups` logs in to (same host, user and pinned host key), in the backup storage's `dump/`
+ * directory; test restores go to a spare VMID. `{}` (the Supervisor's empty block) is the defaults.
+ */
+const VerifyOptions = z.strictObject({
+  dump_path: z
+    .string()
+    .regex(
+      /^\//,
+      "must be the backup storage's dump directory as SFTP on the NAS shows it, e.g. /volume1/pve-backups/dump",
+    )
+    .optional(),
+  max_mb_per_s: z.number().min(0, "must be 0 (unlimited) or more").default(20),
+  spare_vmid: z.number().int().min(100, "must be a vmid (100 or more)").max(999_999_999).optional(),
+  restore_storage: z
+    .string()
+    .regex(STORAGE_ID_RE, "must be a PVE storage id for disks, e.g. local-lvm")
+    .default("local-lvm"),
+  boot_timeout_s: z.number().int().min(10).max(3600).default(300),
+});
+
 const TierOptions = z.strictObject({
   name: z.string().min(1, "must not be empty"),
   schedule: z.string().min(1, "must be a PVE calendar event, e.g. 03:00 or sun 04:00"),
@@ -161,6 +183,8 @@ const TopOptions = z.strictObject({
   ha_backups: HaBackupsOptions.optional(),
   /** The Synology NAS's own view (Hyper Backup, share space) over DSM; `{}` is off. */
   nas: NasOptions.optional(),
+  /** Verification of the vzdump archives and test restores. */
+  verify: VerifyOptions.optional(),
 });
 
 export const OptionsSchema = TopOptions.superRefine((o, ctx) => {
@@ -253,6 +277,7 @@ export interface Config {
   readonly installIntegration: boolean;
   readonly haBackups?: HaBackupsConfig;
   readonly nas?: NasConfig;
+  readonly verify: VerifyConfig;
 }
 
 export interface NasConfig {
@@ -267,6 +292,16 @@ export interface NasConfig {
   readonly timeZone: string;
   readonly minFreeBytes: number;
   readonly fillWarnDays: number;
+}
+
+export interface VerifyConfig {
+  /** The storage's `dump/` directory as SFTP on the NAS shows it; without it no full check. */
+  readonly dumpPath?: string;
+  /** Full-check read rate; 0 = unlimited. */
+  readonly maxBytesPerSec: number;
+  readonly spareVmid?: number;
+  readonly restoreStorage: string;
+  readonly bootTimeoutMs: number;
 }
 
 type Weekday = "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun";
@@ -336,6 +371,7 @@ export function parseOptions(raw: unknown, env: { readonly defaultTimeZone: stri
     installIntegration: o.install_integration,
     haBackups: haBackupsOf(o.ha_backups),
     nas: nasOf(o.nas, o.timezone ?? env.defaultTimeZone),
+    verify: verifyOf(o.verify),
   };
   return deepFreeze(config);
 }
@@ -486,6 +522,17 @@ function nasOf(n: z.infer<typeof NasOptions> | undefined, timeZone: string): Nas
     timeZone: n.timezone ?? timeZone,
     minFreeBytes: Math.round(n.min_free_gb * 1e9),
     fillWarnDays: n.fill_warn_days,
+  };
+}
+
+function verifyOf(v: z.infer<typeof VerifyOptions> | undefined): VerifyConfig {
+  const o = VerifyOptions.parse(v ?? {});
+  return {
+    dumpPath: o.dump_path,
+    maxBytesPerSec: Math.round(o.max_mb_per_s * 1_000_000),
+    spareVmid: o.spare_vmid,
+    restoreStorage: o.restore_storage,
+    bootTimeoutMs: o.boot_timeout_s * 1000,
   };
 }
 

@@ -2,6 +2,7 @@ import { type HaBackupsJson, haBackupsProblem } from "../core/ha-backup.js";
 import type { ClusterFacts, GuestStatusKind } from "../core/model.js";
 import { type Finding, planJobs, type TierPolicy } from "../core/policy.js";
 import { type ClusterReport, type GuestReport, isProblem } from "../core/status.js";
+import type { LastVerified } from "../core/verify-run.js";
 
 /**
  * The Home Assistant surface (DESIGN.md §5) computed from the domain: which devices and
@@ -138,6 +139,8 @@ export interface CatalogueInput {
   readonly tiers: readonly string[];
   /** Home Assistant's own backups on the NAS; undefined when `ha_backups` is not configured. */
   readonly haBackups?: HaBackupsJson;
+  /** Verification results per guest key (`<cluster>_<vmid>`): attributes of the last-backup sensor. */
+  readonly lastVerified?: Readonly<Record<string, Pick<LastVerified, "time" | "result" | "depth">>>;
 }
 
 /** Keys are `[a-z0-9_]+`; cluster names allow `-` too. */
@@ -454,15 +457,16 @@ export function states(input: CatalogueInput): EntityState[] {
     if (c.nas !== undefined) out.push(...nasStates(ck, c.nas));
     if (c.calendar !== undefined)
       out.push({ key: `${ck}_backup_calendar`, state: null, attributes: { events: c.calendar } });
-    for (const g of guests) out.push(...withCopies(guestStates(g), g, c.nas));
+    for (const g of guests) out.push(...withCopies(guestStates(g, input.lastVerified), g, c.nas));
   }
   const hub = haBackupsHub(input);
   if (hub !== undefined && input.haBackups) out.push(...haBackupStates(hub, input.haBackups));
   return out;
 }
 
-function guestStates(g: GuestReport): EntityState[] {
+function guestStates(g: GuestReport, verified?: CatalogueInput["lastVerified"]): EntityState[] {
   const dk = guestKey(g.cluster, g.vmid);
+  const v = verified?.[`${g.cluster}_${g.vmid}`];
   const last = g.lastBackup;
   const attempt = g.lastAttempt;
   return [
@@ -477,6 +481,13 @@ function guestStates(g: GuestReport): EntityState[] {
         node: g.node,
         tier: g.tier,
         jobs: g.jobs,
+        ...(verified
+          ? {
+              last_verified: v?.time ?? null,
+              last_verified_result: v?.result ?? null,
+              last_verified_depth: v?.depth ?? null,
+            }
+          : {}),
       },
     },
     {

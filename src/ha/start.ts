@@ -5,6 +5,7 @@ import type { Config } from "../config/schema.js";
 import type { HaBackupsJson } from "../core/ha-backup.js";
 import {
   type CalendarEventWire,
+  type CatalogueInput,
   clusterContext,
   type Declaration,
   type NasEntities,
@@ -27,6 +28,8 @@ export interface HomeAssistantDeps {
   readonly nowMs: () => number;
   readonly addonVersion: string;
   readonly onPveNotification: () => void;
+  /** The verification ledger's results per guest key, read at each publish. */
+  readonly lastVerified?: () => CatalogueInput["lastVerified"];
   /** Where Home Assistant's config may be mounted, for `install_integration`. */
   readonly configDirs?: readonly string[];
   /** `pve_backup.backup_home_assistant`, given this connection and a way to fire events. */
@@ -90,6 +93,7 @@ export function startHomeAssistant(deps: HomeAssistantDeps): {
       }),
       tiers: config.tiers.map((t) => t.name),
       haBackups: deps.haBackups?.(),
+      lastVerified: deps.lastVerified?.(),
     };
     const next = toPublish(input, lastDeclaration);
     if (!next) return;

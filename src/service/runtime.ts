@@ -1,7 +1,7 @@
 import type { App } from "../app.js";
 import type { ClusterReport } from "../core/status.js";
 import type { Logger } from "../log.js";
-import { renderStatusTable, type StatusJson, toStatusJson } from "../report.js";
+import { renderStatusTable, type StatusExtras, type StatusJson, toStatusJson } from "../report.js";
 
 /**
  * The service loop: refresh on an interval (the safety net), and soon when something says PVE
@@ -36,6 +36,8 @@ export function createRuntime(deps: {
   nowMs: () => number;
   /** Default DEFAULT_MIN_GAP_MS. */
   minGapMs?: number;
+  /** Data kept beside the monitor's (the verification ledger), read at each refresh. */
+  statusExtras?: () => StatusExtras;
 }): Runtime {
   const { app, log } = deps;
   const minGapMs = deps.minGapMs ?? DEFAULT_MIN_GAP_MS;
@@ -58,7 +60,7 @@ export function createRuntime(deps: {
   async function once(): Promise<void> {
     const reports = await app.monitor.refresh(deps.nowMs());
     refreshes++;
-    status = toStatusJson(reports);
+    status = toStatusJson(reports, deps.statusExtras?.());
     const summary = JSON.stringify(
       status.guests.map((g) => [g.cluster, g.vmid, g.status, g.lastBackup?.volid]),
     );

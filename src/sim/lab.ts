@@ -7,6 +7,7 @@ import { materializeHistory } from "./history.js";
 import { createApiHandler, type Fault, type RequestLogEntry } from "./http.js";
 import { localClock } from "./local-time.js";
 import { createNotifier, type NotificationDelivery } from "./notify.js";
+import { restoreRoutes } from "./restore.js";
 import type { SimDeps } from "./route.js";
 import { accessRoutes } from "./routes-access.js";
 import { clusterRoutes } from "./routes-cluster.js";
@@ -153,6 +154,7 @@ export async function startSimLab(opts: SimLabOptions): Promise<SimLab> {
     routes: notifier.instrument([
       ...clusterRoutes(deps),
       ...nodeRoutes(deps),
+      ...restoreRoutes(deps),
       ...accessRoutes(deps),
       ...storageRoutes(deps),
       ...notificationRoutes(deps, notifier),

@@ -1,0 +1,41 @@
+import { closeSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { EMPTY_LEDGER, ledgerFrom, type VerifyLedger } from "../core/verify-run.js";
+
+/**
+ * The verification ledger on disk, beside the options file (`/data/pve-backup-verify.json` in the
+ * add-on): written to a temp file, flushed and renamed over the old one, so a crash or power cut
+ * leaves the previous ledger or the new one, never half of one.
+ */
+
+export function ledgerPathBeside(optionsPath: string): string {
+  return join(dirname(optionsPath), "pve-backup-verify.json");
+}
+
+export function loadLedger(path: string): VerifyLedger {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch {
+    // No ledger yet: nothing verified so far.
+    return EMPTY_LEDGER;
+  }
+  try {
+    return ledgerFrom(JSON.parse(text));
+  } catch {
+    // A damaged ledger is history lost, not a reason to stop verifying.
+    return EMPTY_LEDGER;
+  }
+}
+
+export function saveLedger(path: string, ledger: VerifyLedger): void {
+  const tmp = `${path}.${process.pid}.tmp`;
+  const fd = openSync(tmp, "w", 0o600);
+  try {
+    writeSync(fd, `${JSON.stringify(ledger)}\n`);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(tmp, path);
+}

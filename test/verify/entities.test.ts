@@ -1,0 +1,43 @@
+import { describe, expect, it } from "vitest";
+import type { GuestReport } from "../../src/core/status.js";
+import { states } from "../../src/entities/catalogue.js";
+
+const guest = (vmid: number): GuestReport => ({
+  cluster: "home",
+  vmid,
+  name: `g${vmid}`,
+  type: "qemu",
+  node: "pve",
+  tier: "P0",
+  status: "ok",
+  lastBackup: { timeMs: 0, volid: "nas:backup/x", storage: "nas", sizeBytes: 1, notes: null },
+  lastAttempt: null,
+  expectedByMs: null,
+  reason: "fine",
+  jobs: [],
+});
+const input = (lastVerified?: Parameters<typeof states>[0]["lastVerified"]) => ({
+  reports: [{ cluster: "home", reachable: true, problems: [], guests: [guest(100), guest(101)] }],
+  clusters: [{ cluster: "home", baseUrl: "https://pve:8006", storageFreeBytes: 1, nextRunMs: null }],
+  tiers: ["P0"],
+  lastVerified,
+});
+const attrs = (i: ReturnType<typeof input>, key: string) => states(i).find((s) => s.key === key)?.attributes;
+
+describe("last verification on the last-backup sensor", () => {
+  it("adds last_verified, its result and depth per guest; null for a guest never verified", () => {
+    const i = input({ home_100: { time: "2026-12-06T03:10:00.000Z", result: "failed", depth: "full" } });
+    expect(attrs(i, "home_100_last_backup")).toMatchObject({
+      last_verified: "2026-12-06T03:10:00.000Z",
+      last_verified_result: "failed",
+      last_verified_depth: "full",
+    });
+    expect(attrs(i, "home_101_last_backup")).toMatchObject({
+      last_verified: null,
+      last_verified_result: null,
+    });
+  });
+  it("leaves the attributes out where verification is not wired", () => {
+    expect(attrs(input(), "home_100_last_backup")).not.toHaveProperty("last_verified");
+  });
+});
