@@ -12,7 +12,7 @@ import {
 import { renderStrategy, type StorageFacts } from "../core/strategy.js";
 import { InputError } from "../errors.js";
 import { readStorageConfig } from "../pve/storage.js";
-import { type StatusExtras, toStatusJson } from "../report.js";
+import { type StatusExtras as StatusJsonExtras, toStatusJson } from "../report.js";
 import { guestArchives } from "../service/panel.js";
 import type { CommandContext } from "./context.js";
 
@@ -26,7 +26,7 @@ export type ExportFormat = (typeof EXPORT_FORMATS)[number];
 
 export interface ExportFlags {
   /** Verification results and the like, as `status --json` carries them. */
-  readonly statusExtras?: StatusExtras;
+  readonly statusExtras?: StatusJsonExtras;
   readonly format?: string;
   readonly strategy: boolean;
   readonly volatile: boolean;
@@ -98,7 +98,7 @@ export async function collectRegister(
   ctx: CommandContext,
   extras: ReadonlyMap<string, GuestExtras> | undefined,
   volatile: boolean,
-  statusExtras: StatusExtras = {},
+  statusExtras: StatusJsonExtras = {},
 ): Promise<{ register: Register; jobs: RegisterJob[]; facts: Facts[]; complete: boolean }> {
   const reports = await ctx.app.monitor.refresh(ctx.nowMs);
   const facts = ctx.config.clusters
