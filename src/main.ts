@@ -171,6 +171,7 @@ async function main(): Promise<void> {
       nowMs,
       addonVersion: VERSION,
       onPveNotification,
+      optionsPath: lab ? undefined : (args.optionsPath ?? ADDON_OPTIONS_PATH),
       haBackup: (ws, fire) => haBackupServiceFor(config, ws, log, fire),
     });
     bridge = ha.bridge;

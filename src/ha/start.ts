@@ -4,6 +4,7 @@ import type { Config } from "../config/schema.js";
 import { clusterContext, type Declaration, toPublish } from "../entities/catalogue.js";
 import type { Logger } from "../log.js";
 import type { Runtime } from "../service/runtime.js";
+import { startAlerts } from "./alerts.js";
 import { createHaBridge, type HaBridge } from "./bridge.js";
 import { connectToHa, type HaTarget } from "./connection.js";
 import { type HaWsPort, wsPortOf } from "./ha-backups.js";
@@ -21,6 +22,8 @@ export interface HomeAssistantDeps {
   readonly onPveNotification: () => void;
   /** Where Home Assistant's config may be mounted, for `install_integration`. */
   readonly configDirs?: readonly string[];
+  /** The options file: the alerts keep their state beside it (none in the demo). */
+  readonly optionsPath?: string;
   /** `pve_backup.backup_home_assistant`, given this connection and a way to fire events. */
   readonly haBackup?: (
     ws: HaWsPort,
@@ -40,6 +43,7 @@ export function startHomeAssistant(deps: HomeAssistantDeps): {
 } {
   const { config, app, runtime, log, nowMs } = deps;
   const link = connectToHa(deps.target, log);
+  const alerts = startAlerts({ link, config, app, runtime, log, nowMs, optionsPath: deps.optionsPath });
   const bridge = createHaBridge({
     link,
     target: deps.target,
@@ -55,6 +59,7 @@ export function startHomeAssistant(deps: HomeAssistantDeps): {
       },
       onPveNotification: deps.onPveNotification,
       haBackup: deps.haBackup?.(wsPortOf(link), (type, data) => bridge.fireEvent(type, data)),
+      snooze: alerts ? (guests, hours) => alerts.snooze(guests, hours * 3_600_000) : undefined,
     }),
   });
   let lastDeclaration: Declaration | undefined;

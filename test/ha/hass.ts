@@ -80,6 +80,8 @@ export interface HassOptions {
    * websocket as soon as the frontend is set up, before the other integrations.
    */
   readonly frontend?: boolean;
+  /** Home Assistant's own integrations to set up from configuration.yaml (e.g. mobile_app). */
+  readonly components?: readonly string[];
 }
 
 export async function startHass(opts: HassOptions = {}): Promise<Hass> {
@@ -112,6 +114,7 @@ export async function startHass(opts: HassOptions = {}): Promise<Hass> {
       "  logs:",
       "    custom_components.pve_backup: debug",
       ...fixtures.map((f) => `${f}:`),
+      ...(opts.components ?? []).map((c) => `${c}:`),
       "",
     ].join("\n"),
   );
