@@ -119,7 +119,14 @@ const AlertsOptions = z.strictObject({
     )
     .default([]),
   statuses: z
-    .array(z.enum(ALERT_STATUSES, { message: `must be one of ${ALERT_STATUSES.join(", ")}` }))
+    .array(
+      z
+        .string()
+        .refine(
+          (s): s is AlertStatus => (ALERT_STATUSES as readonly string[]).includes(s),
+          `must be one of ${ALERT_STATUSES.join(", ")}`,
+        ),
+    )
     .default([...ALERT_STATUSES]),
   grace_min: z.number().int().min(0, "must be 0 or more minutes").default(60),
   quiet_hours: z
@@ -508,7 +515,7 @@ function alertsOf(
   const [start, end] = a.quiet_hours ? a.quiet_hours.split("-") : [];
   return {
     targets: [...new Set(a.targets)],
-    statuses: a.statuses,
+    statuses: a.statuses as AlertStatus[],
     graceMin: a.grace_min,
     quietHours: start && end ? { startMin: minuteOf(start), endMin: minuteOf(end) } : undefined,
     digestMin: a.digest_time ? minuteOf(a.digest_time) : undefined,
