@@ -1,6 +1,6 @@
-import { type AlertAction, type AlertMessage, actionId, parseActionId } from "../core/alerts.js";
 import type { App } from "../app.js";
 import type { Config } from "../config/schema.js";
+import { type AlertAction, type AlertMessage, actionId, parseActionId } from "../core/alerts.js";
 import type { Logger } from "../log.js";
 import { type AlertChannel, type AlertService, createAlertService } from "../service/alerts.js";
 import type { Runtime } from "../service/runtime.js";

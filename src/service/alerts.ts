@@ -6,10 +6,10 @@ import {
   type AlertMessage,
   type AlertOptions,
   type AlertState,
+  alertKey,
   EMPTY_ALERT_STATE,
   type GuestAlertState,
   guestAlertInfo,
-  alertKey,
   planAlerts,
   snoozeGuests,
 } from "../core/alerts.js";
