@@ -24,6 +24,7 @@ from homeassistant.helpers.typing import ConfigType
 from .bridge import PveBackupBridge
 from .const import CONF_WEBHOOK_ID, DOMAIN, EVENT_WEBHOOK, LOGGER, PLATFORMS
 from .frontend import async_register_card
+from .repairs import async_register_repairs
 from .services import async_register_services, async_unregister_services
 from .websocket import async_register_commands
 
@@ -38,6 +39,7 @@ _PRIVATE_HEADERS = frozenset({hdrs.AUTHORIZATION.lower(), hdrs.COOKIE.lower()})
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
     """Register the websocket commands (once; they look up the loaded entry per call)."""
     async_register_commands(hass)
+    async_register_repairs(hass)
     await async_register_card(hass)
     return True
 

@@ -5,6 +5,7 @@ import { clusterContext, type Declaration, toPublish } from "../entities/catalog
 import type { Logger } from "../log.js";
 import type { Runtime } from "../service/runtime.js";
 import { startAlerts } from "./alerts.js";
+import { startRepairs } from "./alerts-repairs.js";
 import { createHaBridge, type HaBridge } from "./bridge.js";
 import { connectToHa, type HaTarget } from "./connection.js";
 import { type HaWsPort, wsPortOf } from "./ha-backups.js";
@@ -44,6 +45,7 @@ export function startHomeAssistant(deps: HomeAssistantDeps): {
   const { config, app, runtime, log, nowMs } = deps;
   const link = connectToHa(deps.target, log);
   const alerts = startAlerts({ link, config, app, runtime, log, nowMs, optionsPath: deps.optionsPath });
+  startRepairs({ link, app, runtime, log, addonVersion: deps.addonVersion });
   const bridge = createHaBridge({
     link,
     target: deps.target,

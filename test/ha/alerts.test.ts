@@ -120,7 +120,7 @@ async function persistent(id: string): Promise<boolean> {
 }
 
 beforeAll(async () => {
-  hass = await startHass({ components: ["mobile_app"] });
+  hass = await startHass({ components: ["mobile_app", "repairs"] });
   webhookId = await registerPhone();
   await waitFor(
     async () =>
@@ -231,5 +231,36 @@ describe.sequential("alerts on a phone registered with a real Home Assistant", (
       guests: { vmid: number; status: string }[];
     };
     expect(status.guests.find((g) => g.vmid === 105)?.status).toBe("failed");
+  });
+
+  it("shows a Repair for a job that points at a missing storage, gone once the job is fixed", async () => {
+    const MISSING = "job_missing_storage_home_backup_7c1e4a52_9b0d";
+    const issues = async () =>
+      (
+        await hass.ws<{
+          issues: { domain: string; issue_id: string; translation_placeholders: Record<string, string> }[];
+        }>({
+          type: "repairs/list_issues",
+        })
+      ).issues.filter((i) => i.domain === "pve_backup");
+    await waitFor(
+      async () => (await issues()).some((i) => i.issue_id === MISSING),
+      60_000,
+      "no Repair for the job",
+    );
+    const issue = (await issues()).find((i) => i.issue_id === MISSING);
+    expect(issue?.translation_placeholders).toMatchObject({
+      storage: "synology-nas-storage",
+      cluster: "home",
+    });
+    // Add-on and integration come from the same release: no version Repair.
+    expect((await issues()).map((i) => i.issue_id)).not.toContain("version_mismatch");
+    const job = lab.state.jobs.find((j) => j.id === "backup-7c1e4a52-9b0d") as Record<string, unknown>;
+    job.storage = "nas-backups";
+    await waitFor(
+      async () => !(await issues()).some((i) => i.issue_id === MISSING),
+      60_000,
+      "the Repair stayed after the fix",
+    );
   });
 });
