@@ -92,3 +92,19 @@ async def test_refuses_an_unknown_kind_or_the_reserved_id(
     assert bad_kind["success"] is False and bad_kind["error"]["code"] == "invalid_format"
     assert reserved["success"] is False and "reserved" in reserved["error"]["message"]
     assert ours(hass) == {}
+
+
+async def test_setup_adds_the_blueprint_once_and_keeps_an_edited_copy(
+    hass: HomeAssistant, setup_entry: Any
+) -> None:
+    from pathlib import Path
+
+    from custom_components.pve_backup.blueprint import SHIPPED, async_install_blueprint
+
+    target = Path(hass.config.path("blueprints", "automation", DOMAIN, SHIPPED.name))
+    assert target.read_text() == SHIPPED.read_text()
+
+    target.write_text("# edited by the user\n")
+    await async_install_blueprint(hass)
+
+    assert target.read_text() == "# edited by the user\n"
