@@ -52,29 +52,44 @@ export function createHaAlertChannel(deps: HaAlertDeps): AlertChannel {
     link.send({ type: "call_service", domain, service, service_data: data });
   return {
     async send(note) {
-      for (const target of deps.targets) {
-        if (target === PERSISTENT_TARGET)
-          await call("persistent_notification", "create", {
-            notification_id: note.tag,
-            title: note.title,
-            message: note.message,
-          });
-        else
-          await call("notify", notifyService(target), {
-            title: note.title,
-            message: note.message,
-            data: mobileData(note, deps.dashboardPath),
-          });
-      }
+      await eachTarget(deps.targets, (target) =>
+        target === PERSISTENT_TARGET
+          ? call("persistent_notification", "create", {
+              notification_id: note.tag,
+              title: note.title,
+              message: note.message,
+            })
+          : call("notify", notifyService(target), {
+              title: note.title,
+              message: note.message,
+              data: mobileData(note, deps.dashboardPath),
+            }),
+      );
     },
     async clear(tag) {
-      for (const target of deps.targets) {
-        if (target === PERSISTENT_TARGET)
-          await call("persistent_notification", "dismiss", { notification_id: tag });
-        else await call("notify", notifyService(target), { message: "clear_notification", data: { tag } });
-      }
+      await eachTarget(deps.targets, (target) =>
+        target === PERSISTENT_TARGET
+          ? call("persistent_notification", "dismiss", { notification_id: tag })
+          : call("notify", notifyService(target), { message: "clear_notification", data: { tag } }),
+      );
     },
   };
+}
+
+/**
+ * Every target gets its copy even when another fails (a phone that was removed must not silence
+ * the others); the first failure is then thrown, naming its target, so the delivery is retried.
+ */
+async function eachTarget(targets: readonly AlertTarget[], deliver: (t: AlertTarget) => Promise<unknown>) {
+  let failure: Error | undefined;
+  for (const target of targets) {
+    try {
+      await deliver(target);
+    } catch (err) {
+      failure ??= new Error(`${target}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+    }
+  }
+  if (failure) throw failure;
 }
 
 /**

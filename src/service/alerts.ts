@@ -7,6 +7,7 @@ import {
   type AlertOptions,
   type AlertState,
   alertKey,
+  alertTag,
   EMPTY_ALERT_STATE,
   type GuestAlertState,
   guestAlertInfo,
@@ -58,6 +59,7 @@ export function createAlertService(deps: AlertServiceDeps) {
   let saved = JSON.stringify(state);
   let saveFailed = false;
   let chain: Promise<unknown> = Promise.resolve();
+  const warned = new Set<string>();
 
   /** Run one step after the previous one. */
   function serial<T>(step: () => Promise<T>): Promise<T> {
@@ -72,10 +74,15 @@ export function createAlertService(deps: AlertServiceDeps) {
         if (d.kind === "send") await deps.channel.send(d.note);
         else await deps.channel.clear(d.tag);
       } catch (err) {
-        log.warn(
-          `alerts: could not ${d.kind === "send" ? `send ${d.note.tag}` : `clear ${d.tag}`}: ${describe(err)}`,
-        );
-        if (d.kind === "send") state = unsend(state, before, d.note);
+        const line = `alerts: could not ${d.kind === "send" ? `send ${d.note.tag}` : `clear ${d.tag}`}: ${describe(err)}`;
+        // Retried on every refresh: the same failure is told once, then only at debug level.
+        if (warned.has(line)) log.debug(line);
+        else {
+          warned.add(line);
+          log.warn(`${line} (trying again with each refresh)`);
+        }
+        state = d.kind === "send" ? unsend(state, before, d.note) : unclear(state, before, d.tag);
+        if (warned.size > 1_000) warned.clear();
       }
     }
   }
@@ -174,6 +181,16 @@ function unsend(state: AlertState, before: AlertState, note: AlertMessage): Aler
   const { sent: _sent, ...rest } = current;
   const sent = before.guests[key]?.sent;
   return { ...state, guests: { ...state.guests, [key]: sent === undefined ? rest : { ...rest, sent } } };
+}
+
+/** A clear that failed: the guest keeps its `sent`, so the next refresh clears again. */
+function unclear(state: AlertState, before: AlertState, tag: string): AlertState {
+  for (const [key, was] of Object.entries(before.guests)) {
+    const at = key.lastIndexOf("/");
+    if (was.sent === undefined || alertTag(key.slice(0, at), Number(key.slice(at + 1))) !== tag) continue;
+    return { ...state, guests: { ...state.guests, [key]: { ...state.guests[key], sent: was.sent } } };
+  }
+  return state;
 }
 
 function loadState(path: string | undefined, log: Logger): AlertState | undefined {

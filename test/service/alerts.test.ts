@@ -155,3 +155,21 @@ describe("the alert service", () => {
     expect(infos.join("\n")).toMatch(/already being backed up/);
   });
 });
+
+describe("the alert service when Home Assistant fails a clear", () => {
+  it("clears again with the next refresh, and warns once for a failure that repeats", async () => {
+    const warnings: string[] = [];
+    const s = service({ log: { ...silentLogger, warn: (m) => warnings.push(m) } });
+    await s.alerts.onReports(report("late"));
+    s.channel.down = true;
+    await s.alerts.onReports(report("ok"));
+    await s.alerts.onReports(report("ok"));
+    expect(s.channel.cleared).toEqual([]);
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(/could not clear pve_backup_home_101: Home Assistant is not connected/);
+    s.channel.down = false;
+    await s.alerts.onReports(report("ok"));
+    await s.alerts.onReports(report("ok"));
+    expect(s.channel.cleared).toEqual(["pve_backup_home_101"]);
+  });
+});
