@@ -15,6 +15,7 @@ import { startApiServer } from "./server/http.js";
 import type { PanelDeps } from "./server/panel/router.js";
 import { createPanelApp } from "./server/panel/serve.js";
 import { startWebhookServer, type WebhookListener } from "./server/webhook.js";
+import { type AlertService, withAlertInfo } from "./service/alerts.js";
 import type { BackupEvent } from "./service/backups.js";
 import { relayFinishedEvents } from "./service/events.js";
 import { createRuntime } from "./service/runtime.js";
@@ -119,6 +120,7 @@ async function main(): Promise<void> {
   const nowMs = () => lab?.nowMs() ?? Date.now();
 
   let bridge: HaBridge | undefined;
+  let alerts: AlertService | undefined;
   const app = createApp(config, log, {
     nowMs,
     onBackupEvent: (e) => events.fromFollower(e),
@@ -175,6 +177,7 @@ async function main(): Promise<void> {
       haBackup: (ws, fire) => haBackupServiceFor(config, ws, log, fire),
     });
     bridge = ha.bridge;
+    alerts = ha.alerts;
     closeHa = ha.close;
   }
 
@@ -185,7 +188,7 @@ async function main(): Promise<void> {
     ? await startAddonSurface({
         env: process.env,
         log,
-        status: () => runtime.status(),
+        status: () => withAlertInfo(runtime.status(), alerts),
         bridge: () => bridge?.stats(),
         refreshes: () => runtime.count(),
         addonVersion: VERSION,
@@ -197,7 +200,7 @@ async function main(): Promise<void> {
     ? undefined
     : await startApiServer(
         {
-          status: () => runtime.status(),
+          status: () => withAlertInfo(runtime.status(), alerts),
           bridge: () => bridge?.stats(),
           refreshes: () => runtime.count(),
           pveNotifications: () => webhook?.received(),

@@ -28,6 +28,8 @@ export interface GuestJson {
   } | null;
   expectedBy: string | null;
   reason: string;
+  /** Alerts about this guest (only with `alerts` set): snoozed until when, archived. */
+  alert?: { snoozedUntil: string | null; archived: boolean };
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();

@@ -3,6 +3,7 @@ import type { App } from "../app.js";
 import type { Config } from "../config/schema.js";
 import { clusterContext, type Declaration, toPublish } from "../entities/catalogue.js";
 import type { Logger } from "../log.js";
+import type { AlertService } from "../service/alerts.js";
 import type { Runtime } from "../service/runtime.js";
 import { startAlerts } from "./alerts.js";
 import { startRepairs } from "./alerts-repairs.js";
@@ -39,6 +40,8 @@ export interface HomeAssistantDeps {
  */
 export function startHomeAssistant(deps: HomeAssistantDeps): {
   bridge: HaBridge;
+  /** The alerts, when `alerts` is set. */
+  alerts: AlertService | undefined;
   /** Closes the connection (close the bridge first). */
   close(): void;
 } {
@@ -86,6 +89,7 @@ export function startHomeAssistant(deps: HomeAssistantDeps): {
   if (config.installIntegration) install(deps, bridge);
   return {
     bridge,
+    alerts,
     close: () => link.close(),
   };
 }

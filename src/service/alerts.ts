@@ -17,6 +17,7 @@ import {
 import type { ClusterReport } from "../core/status.js";
 import { InputError } from "../errors.js";
 import type { Logger } from "../log.js";
+import type { StatusJson } from "../report.js";
 
 /** The file, beside the options file (`/data` in the add-on), that keeps snoozes and what was sent. */
 export const ALERTS_STATE_FILE = "pve-backup-alerts.json";
@@ -169,6 +170,12 @@ export function createAlertService(deps: AlertServiceDeps) {
 }
 
 export type AlertService = ReturnType<typeof createAlertService>;
+
+/** The status JSON with each guest's `alert` (snoozed until, archived) when alerts are on. */
+export function withAlertInfo(status: StatusJson | undefined, alerts: AlertService | undefined) {
+  if (!status || !alerts) return status;
+  return { ...status, guests: status.guests.map((g) => ({ ...g, alert: alerts.info(g.cluster, g.vmid) })) };
+}
 
 /** A send that failed: the guest (or the digest) goes back to what it was before, so it is retried. */
 function unsend(state: AlertState, before: AlertState, note: AlertMessage): AlertState {

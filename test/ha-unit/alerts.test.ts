@@ -1,8 +1,11 @@
 import type { MessageBase } from "home-assistant-js-websocket";
 import { describe, expect, it } from "vitest";
+import type { App } from "../../src/app.js";
 import type { AlertAction } from "../../src/core/alerts.js";
+import { InputError } from "../../src/errors.js";
 import { createHaAlertChannel, listenForAlertActions } from "../../src/ha/alerts.js";
 import { HaCommandError, type HaLink } from "../../src/ha/connection.js";
+import { createServiceHandlers } from "../../src/ha/services.js";
 import { silentLogger } from "../../src/log.js";
 
 /** The Home Assistant side of alerts against an in-memory link that records calls and holds subscriptions. */
@@ -160,5 +163,43 @@ describe("notification actions", () => {
     expect(warnings).toEqual([
       "alerts: cannot listen for notification actions: subscribe_events: Unauthorized (unauthorized)",
     ]);
+  });
+});
+
+describe("the pve_backup.snooze service", () => {
+  const app = { config: { clusters: [{ name: "home" }] } } as unknown as App;
+  const base = { app, nowMs: () => 0, refreshNow: async () => {}, onPveNotification: () => {} };
+
+  it("snoozes the named guests (devices or vmids) for the hours given, 24 by default", async () => {
+    const calls: [readonly string[], number][] = [];
+    const handlers = createServiceHandlers({
+      ...base,
+      snooze: async (guests, hours) => {
+        calls.push([guests, hours]);
+        return { snoozed_until: "x" };
+      },
+    });
+    expect(await handlers.serviceCall("snooze", { guests: ["home_101", "105"], hours: 2 })).toEqual({
+      snoozed_until: "x",
+    });
+    await handlers.serviceCall("snooze", { guests: ["101"] });
+    expect(calls).toEqual([
+      [["home/101", "home/105"], 2],
+      [["home/101"], 24],
+    ]);
+  });
+
+  it.each([
+    [{ guests: ["101"], hours: 0 }, "hours must be from 1 to 168"],
+    [{ guests: [] }, "name the guests (devices or vmids) to snooze"],
+  ])("refuses %j", async (data, message) => {
+    const handlers = createServiceHandlers({ ...base, snooze: async () => undefined });
+    await expect(handlers.serviceCall("snooze", data)).rejects.toThrow(new InputError(message));
+  });
+
+  it("says how to turn alerts on when they are off", async () => {
+    await expect(createServiceHandlers(base).serviceCall("snooze", { guests: ["101"] })).rejects.toThrow(
+      "set 'alerts' with a target in the add-on options first",
+    );
   });
 });

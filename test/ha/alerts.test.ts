@@ -274,9 +274,13 @@ describe.sequential("alerts on a phone registered with a real Home Assistant", (
       "clear_notification",
     ]);
     const status = (await (await fetch(`${add.apiUrl}/api/status`)).json()) as {
-      guests: { vmid: number; status: string }[];
+      guests: { vmid: number; status: string; alert?: { snoozedUntil: string | null; archived: boolean } }[];
     };
-    expect(status.guests.find((g) => g.vmid === 105)?.status).toBe("failed");
+    // The snooze silences alerts only: the status still says failed.
+    const g105 = status.guests.find((g) => g.vmid === 105);
+    expect(g105?.status).toBe("failed");
+    expect(Date.parse(g105?.alert?.snoozedUntil ?? "")).toBeGreaterThan(Date.now() + 23 * 3_600_000);
+    expect(g105?.alert?.archived).toBe(false);
   });
 
   it("shows a Repair for a job that points at a missing storage, gone once the job is fixed", async () => {

@@ -6,7 +6,12 @@ import type { AlertMessage, AlertOptions } from "../../src/core/alerts.js";
 import type { ClusterReport, GuestReport } from "../../src/core/status.js";
 import { InputError, UpstreamError } from "../../src/errors.js";
 import { type Logger, silentLogger } from "../../src/log.js";
-import { ALERTS_STATE_FILE, type AlertChannel, createAlertService } from "../../src/service/alerts.js";
+import {
+  ALERTS_STATE_FILE,
+  type AlertChannel,
+  createAlertService,
+  withAlertInfo,
+} from "../../src/service/alerts.js";
 
 /** The alert service with a fake channel (records, can be made to fail) and a state file in a temp dir. */
 
@@ -171,5 +176,19 @@ describe("the alert service when Home Assistant fails a clear", () => {
     await s.alerts.onReports(report("ok"));
     await s.alerts.onReports(report("ok"));
     expect(s.channel.cleared).toEqual(["pve_backup_home_101"]);
+  });
+});
+
+describe("the status JSON with alerts", () => {
+  it("adds each guest's snooze and archive, and nothing without alerts or a status", async () => {
+    const s = service();
+    await s.alerts.snooze(["home/101"], 3_600_000);
+    const status = { guests: [{ cluster: "home", vmid: 101 }], clusters: [] } as never;
+    expect(withAlertInfo(status, s.alerts)?.guests[0]?.alert).toEqual({
+      snoozedUntil: "2026-02-11T11:00:00.000Z",
+      archived: false,
+    });
+    expect(withAlertInfo(status, undefined)).toBe(status);
+    expect(withAlertInfo(undefined, s.alerts)).toBeUndefined();
   });
 });
