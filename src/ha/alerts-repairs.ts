@@ -10,7 +10,8 @@ import { HaCommandError, type HaLink } from "./connection.js";
  * of lasting conditions (`pve_backup/repairs`, docs/bridge-protocol.md); the integration creates
  * the issues that are new and deletes those no longer listed, and compares the add-on's version
  * with its own. Sent when the list changed, and again after every reconnect (Home Assistant may
- * have restarted). An integration that does not know the command is left alone.
+ * have restarted), and only while the bridge talks to the integration: the next refresh after
+ * it attaches sends the list. An integration that does not know the command is left alone.
  */
 export function startRepairs(deps: {
   readonly link: HaLink;
@@ -18,6 +19,11 @@ export function startRepairs(deps: {
   readonly runtime: Pick<Runtime, "onReports">;
   readonly log: Logger;
   readonly addonVersion: string;
+  /**
+   * True while the bridge talks to the integration: only then is the command known (a Home
+   * Assistant without it, or one that hangs, is not sent commands it cannot answer).
+   */
+  readonly integrationReady: () => boolean;
   /** The version of the integration this add-on ships (default: read from its bundled copy). */
   readonly shippedIntegrationVersion?: string;
 }): void {
@@ -50,7 +56,7 @@ export function startRepairs(deps: {
         again = false;
         const issues = latest;
         const text = JSON.stringify(issues);
-        if (issues === undefined || text === sent || !link.connected) continue;
+        if (issues === undefined || text === sent || !link.connected || !deps.integrationReady()) continue;
         try {
           await link.send({
             type: "pve_backup/repairs",

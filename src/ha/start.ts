@@ -48,7 +48,6 @@ export function startHomeAssistant(deps: HomeAssistantDeps): {
   const { config, app, runtime, log, nowMs } = deps;
   const link = connectToHa(deps.target, log);
   const alerts = startAlerts({ link, config, app, runtime, log, nowMs, optionsPath: deps.optionsPath });
-  startRepairs({ link, app, runtime, log, addonVersion: deps.addonVersion });
   const bridge = createHaBridge({
     link,
     target: deps.target,
@@ -66,6 +65,14 @@ export function startHomeAssistant(deps: HomeAssistantDeps): {
       haBackup: deps.haBackup?.(wsPortOf(link), (type, data) => bridge.fireEvent(type, data)),
       snooze: alerts ? (guests, hours) => alerts.snooze(guests, hours * 3_600_000) : undefined,
     }),
+  });
+  startRepairs({
+    link,
+    app,
+    runtime,
+    log,
+    addonVersion: deps.addonVersion,
+    integrationReady: () => bridge.stats().mode === "integration",
   });
   let lastDeclaration: Declaration | undefined;
   const policy = () =>
