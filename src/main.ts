@@ -18,6 +18,7 @@ import { startApiServer } from "./server/http.js";
 import type { PanelDeps } from "./server/panel/router.js";
 import { createPanelApp } from "./server/panel/serve.js";
 import { startWebhookServer, type WebhookListener } from "./server/webhook.js";
+import { type AlertService, withAlertInfo } from "./service/alerts.js";
 import type { BackupEvent } from "./service/backups.js";
 import { relayFinishedEvents } from "./service/events.js";
 import { createHaBackupWatch, haBackupStatePath } from "./service/ha-backup-watch.js";
@@ -124,6 +125,7 @@ async function main(): Promise<void> {
   const nowMs = () => lab?.nowMs() ?? Date.now();
 
   let bridge: HaBridge | undefined;
+  let alerts: AlertService | undefined;
   const app = createApp(config, log, {
     nowMs,
     onBackupEvent: (e) => events.fromFollower(e),
@@ -207,6 +209,7 @@ async function main(): Promise<void> {
       nowMs,
       addonVersion: VERSION,
       onPveNotification,
+      optionsPath: lab ? undefined : (args.optionsPath ?? ADDON_OPTIONS_PATH),
       haBackup: (ws, fire) => haBackups && haWatch?.attach(haBackupDepsFor(haBackups, ws, log, fire)),
       haBackups: haWatch && (() => haWatch.status()),
       nasEntities: nasWatch
@@ -216,6 +219,7 @@ async function main(): Promise<void> {
       lastVerified: ledgerPath ? () => loadLedger(ledgerPath).lastVerified : undefined,
     });
     bridge = ha.bridge;
+    alerts = ha.alerts;
     closeHa = ha.close;
   }
 
@@ -226,7 +230,7 @@ async function main(): Promise<void> {
     ? await startAddonSurface({
         env: process.env,
         log,
-        status,
+        status: () => withAlertInfo(status(), alerts),
         bridge: () => bridge?.stats(),
         refreshes: () => runtime.count(),
         addonVersion: VERSION,
@@ -238,7 +242,7 @@ async function main(): Promise<void> {
     ? undefined
     : await startApiServer(
         {
-          status,
+          status: () => withAlertInfo(status(), alerts),
           bridge: () => bridge?.stats(),
           refreshes: () => runtime.count(),
           pveNotifications: () => webhook?.received(),

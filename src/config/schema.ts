@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { ALERT_STATUSES, type AlertStatus } from "../core/alerts.js";
 import { ConfigError } from "../errors.js";
 
 /**
@@ -156,6 +157,59 @@ const PushOptions = z.strictObject({
   secret: z.string().min(16, "must be at least 16 characters").optional(),
 });
 
+const CLOCK_RE = /^([01]\d|2[0-3]):[0-5]\d$/;
+
+/** Alerts on the phone and as persistent notifications (one self-contained block; `{}` is off). */
+const AlertsOptions = z.strictObject({
+  targets: z
+    .array(
+      z
+        .string()
+        .regex(
+          /^(notify\.[a-z0-9_]+|persistent_notification)$/,
+          "must be a notify service like notify.mobile_app_pixel_8, or persistent_notification",
+        ),
+    )
+    .default([]),
+  statuses: z
+    .array(
+      z
+        .string()
+        .refine(
+          (s): s is AlertStatus => (ALERT_STATUSES as readonly string[]).includes(s),
+          `must be one of ${ALERT_STATUSES.join(", ")}`,
+        ),
+    )
+    .default([...ALERT_STATUSES]),
+  grace_min: z.number().int().min(0, "must be 0 or more minutes").default(60),
+  quiet_hours: z
+    .string()
+    .refine(
+      (s) => s === "" || /^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d$/.test(s),
+      "must be a span of local time like 22:00-07:00 (or empty for none)",
+    )
+    .optional(),
+  digest_time: z
+    .string()
+    .refine((s) => s === "" || CLOCK_RE.test(s), "must be a local time like 08:00 (or empty for no digest)")
+    .optional(),
+  immediate_tiers: z.array(z.string().min(1, "must be a tier name")).default([]),
+  archived: z
+    .array(
+      z
+        .string()
+        .regex(
+          /^([a-z0-9][a-z0-9_-]*\/)?\d{3,9}$/i,
+          "must be a guest's vmid like 105, or cluster/vmid like home/105",
+        ),
+    )
+    .default([]),
+  dashboard_path: z
+    .string()
+    .regex(/^\/\S*$/, "must be a path in Home Assistant, like /lovelace/backups")
+    .default("/lovelace"),
+});
+
 const TopOptions = z.strictObject({
   clusters: z.array(ClusterOptions).min(1, "add at least one Proxmox VE cluster"),
   storage: z.string().regex(STORAGE_ID_RE, "must be a PVE storage id, e.g. nas-backups").optional(),
@@ -185,6 +239,8 @@ const TopOptions = z.strictObject({
   nas: NasOptions.optional(),
   /** Verification of the vzdump archives and test restores. */
   verify: VerifyOptions.optional(),
+  /** Alerts on the phone (notify.mobile_app_*) and as persistent notifications; `{}` is off. */
+  alerts: AlertsOptions.optional(),
 });
 
 export const OptionsSchema = TopOptions.superRefine((o, ctx) => {
@@ -238,6 +294,27 @@ export const OptionsSchema = TopOptions.superRefine((o, ctx) => {
         message: `duplicate cluster name '${c.name}'`,
       });
   });
+  const alerts = o.alerts;
+  alerts?.immediate_tiers.forEach((t, i) => {
+    if (!o.tiers.some((u) => u.name === t))
+      ctx.addIssue({
+        code: "custom",
+        path: ["alerts", "immediate_tiers", i],
+        message: `no tier named '${t}' (the tiers are ${o.tiers.map((u) => u.name).join(", ") || "not set"})`,
+      });
+  });
+  alerts?.archived.forEach((g, i) => {
+    const cluster = g.includes("/") ? g.slice(0, g.indexOf("/")) : undefined;
+    if (cluster === undefined ? o.clusters.length > 1 : !o.clusters.some((c) => c.name === cluster))
+      ctx.addIssue({
+        code: "custom",
+        path: ["alerts", "archived", i],
+        message:
+          cluster === undefined
+            ? "several clusters are configured: write cluster/vmid, like home/105"
+            : `no cluster named '${cluster}'`,
+      });
+  });
 });
 
 export type Options = z.input<typeof OptionsSchema>;
@@ -278,6 +355,8 @@ export interface Config {
   readonly haBackups?: HaBackupsConfig;
   readonly nas?: NasConfig;
   readonly verify: VerifyConfig;
+  /** Set when alerts have at least one target. */
+  readonly alerts?: AlertsConfig;
 }
 
 export interface NasConfig {
@@ -302,6 +381,20 @@ export interface VerifyConfig {
   readonly spareVmid?: number;
   readonly restoreStorage: string;
   readonly bootTimeoutMs: number;
+}
+
+export interface AlertsConfig {
+  /** `notify.mobile_app_*` services and/or `persistent_notification`. */
+  readonly targets: readonly string[];
+  readonly statuses: readonly AlertStatus[];
+  readonly graceMin: number;
+  /** Minutes after local midnight. */
+  readonly quietHours?: { readonly startMin: number; readonly endMin: number };
+  readonly digestMin?: number;
+  readonly immediateTiers: readonly string[];
+  /** Guests as `cluster/vmid`. */
+  readonly archived: readonly string[];
+  readonly dashboardPath: string;
 }
 
 type Weekday = "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun";
@@ -372,6 +465,7 @@ export function parseOptions(raw: unknown, env: { readonly defaultTimeZone: stri
     haBackups: haBackupsOf(o.ha_backups),
     nas: nasOf(o.nas, o.timezone ?? env.defaultTimeZone),
     verify: verifyOf(o.verify),
+    alerts: alertsOf(o.alerts, o.clusters[0]?.name as string),
   };
   return deepFreeze(config);
 }
@@ -433,7 +527,9 @@ function keysAt(path: readonly PropertyKey[]): readonly string[] {
               ? HaBackupsOptions.shape
               : where === "nas"
                 ? NasOptions.shape
-                : {};
+                : where === "alerts"
+                  ? AlertsOptions.shape
+                  : {};
   return Object.keys(shape);
 }
 
@@ -533,6 +629,27 @@ function verifyOf(v: z.infer<typeof VerifyOptions> | undefined): VerifyConfig {
     spareVmid: o.spare_vmid,
     restoreStorage: o.restore_storage,
     bootTimeoutMs: o.boot_timeout_s * 1000,
+  };
+}
+
+const minuteOf = (clock: string) => Number(clock.slice(0, 2)) * 60 + Number(clock.slice(3, 5));
+
+function alertsOf(
+  a: z.infer<typeof AlertsOptions> | undefined,
+  firstCluster: string,
+): AlertsConfig | undefined {
+  if (!a || a.targets.length === 0) return undefined;
+  const [start, end] = a.quiet_hours ? a.quiet_hours.split("-") : [];
+  return {
+    targets: [...new Set(a.targets)],
+    statuses: a.statuses as AlertStatus[],
+    graceMin: a.grace_min,
+    quietHours: start && end ? { startMin: minuteOf(start), endMin: minuteOf(end) } : undefined,
+    digestMin: a.digest_time ? minuteOf(a.digest_time) : undefined,
+    immediateTiers: a.immediate_tiers,
+    // A bare vmid belongs to the only cluster (checked in OptionsSchema).
+    archived: a.archived.map((g) => (g.includes("/") ? g : `${firstCluster}/${g}`)),
+    dashboardPath: a.dashboard_path,
   };
 }
 

@@ -18,6 +18,8 @@ export interface ServiceDeps {
   readonly onPveNotification: (payload: unknown) => void;
   /** `backup_home_assistant`, when `ha_backups` is configured (commands/ha-backup.ts). */
   readonly haBackup?: (data: Readonly<Record<string, unknown>>) => Promise<unknown>;
+  /** `snooze`, when alerts are configured: guests as `cluster/vmid`, for `hours`. */
+  readonly snooze?: (guests: readonly string[], hours: number) => Promise<unknown>;
 }
 
 export function createServiceHandlers(deps: ServiceDeps): BridgeHandlers {
@@ -110,8 +112,15 @@ export function createServiceHandlers(deps: ServiceDeps): BridgeHandlers {
           return deps.haBackup(data);
         case "verify":
           return notYet("verifying archives on the NAS");
-        case "snooze":
-          return notYet("snoozing notifications");
+        case "snooze": {
+          if (!deps.snooze) throw new InputError("set 'alerts' with a target in the add-on options first");
+          const hours = typeof data.hours === "number" ? data.hours : 24;
+          if (!(hours >= 1 && hours <= 168)) throw new InputError("hours must be from 1 to 168");
+          const groups = byCluster(Array.isArray(data.guests) ? data.guests : []);
+          const keys = [...groups].flatMap(([cluster, vmids]) => vmids.map((v) => `${cluster}/${v}`));
+          if (keys.length === 0) throw new InputError("name the guests (devices or vmids) to snooze");
+          return deps.snooze(keys, hours);
+        }
         default:
           throw new InputError(`unknown service ${service}`);
       }

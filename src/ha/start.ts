@@ -12,7 +12,10 @@ import {
   toPublish,
 } from "../entities/catalogue.js";
 import type { Logger } from "../log.js";
+import type { AlertService } from "../service/alerts.js";
 import type { Runtime } from "../service/runtime.js";
+import { startAlerts } from "./alerts.js";
+import { startRepairs } from "./alerts-repairs.js";
 import { createHaBridge, type HaBridge } from "./bridge.js";
 import { connectToHa, type HaTarget } from "./connection.js";
 import { type HaWsPort, wsPortOf } from "./ha-backups.js";
@@ -32,6 +35,8 @@ export interface HomeAssistantDeps {
   readonly lastVerified?: () => CatalogueInput["lastVerified"];
   /** Where Home Assistant's config may be mounted, for `install_integration`. */
   readonly configDirs?: readonly string[];
+  /** The options file: the alerts keep their state beside it (none in the demo). */
+  readonly optionsPath?: string;
   /** `pve_backup.backup_home_assistant`, given this connection and a way to fire events. */
   readonly haBackup?: (
     ws: HaWsPort,
@@ -50,11 +55,14 @@ export interface HomeAssistantDeps {
  */
 export function startHomeAssistant(deps: HomeAssistantDeps): {
   bridge: HaBridge;
+  /** The alerts, when `alerts` is set. */
+  alerts: AlertService | undefined;
   /** Closes the connection (close the bridge first). */
   close(): void;
 } {
   const { config, app, runtime, log, nowMs } = deps;
   const link = connectToHa(deps.target, log);
+  const alerts = startAlerts({ link, config, app, runtime, log, nowMs, optionsPath: deps.optionsPath });
   const bridge = createHaBridge({
     link,
     target: deps.target,
@@ -70,7 +78,16 @@ export function startHomeAssistant(deps: HomeAssistantDeps): {
       },
       onPveNotification: deps.onPveNotification,
       haBackup: deps.haBackup?.(wsPortOf(link), (type, data) => bridge.fireEvent(type, data)),
+      snooze: alerts ? (guests, hours) => alerts.snooze(guests, hours * 3_600_000) : undefined,
     }),
+  });
+  startRepairs({
+    link,
+    app,
+    runtime,
+    log,
+    addonVersion: deps.addonVersion,
+    integrationReady: () => bridge.stats().mode === "integration",
   });
   let lastDeclaration: Declaration | undefined;
   const calendars = new Map<string, readonly CalendarEventWire[]>();
@@ -103,6 +120,7 @@ export function startHomeAssistant(deps: HomeAssistantDeps): {
   if (config.installIntegration) install(deps, bridge);
   return {
     bridge,
+    alerts,
     close: () => link.close(),
   };
 }

@@ -82,6 +82,11 @@ export interface HassOptions {
   readonly frontend?: boolean;
   /** More lines for configuration.yaml (e.g. `recorder:` and `history:` for the card's sparkline). */
   readonly extraConfig?: readonly string[];
+  /** Home Assistant's own integrations to set up from configuration.yaml (e.g. mobile_app). */
+  readonly components?: readonly string[];
+  /** Further lines of configuration.yaml, and files to put beside it (name → content). */
+  readonly yaml?: readonly string[];
+  readonly files?: Readonly<Record<string, string>>;
 }
 
 export async function startHass(opts: HassOptions = {}): Promise<Hass> {
@@ -115,9 +120,13 @@ export async function startHass(opts: HassOptions = {}): Promise<Hass> {
       "    custom_components.pve_backup: debug",
       ...fixtures.map((f) => `${f}:`),
       ...(opts.extraConfig ?? []),
+      ...(opts.components ?? []).map((c) => `${c}:`),
+      ...(opts.yaml ?? []),
       "",
     ].join("\n"),
   );
+  for (const [name, content] of Object.entries(opts.files ?? {}))
+    writeFileSync(join(configDir, name), content);
   mkdirSync(join(configDir, "custom_components"));
   for (const f of fixtures)
     cpSync(join(root, "test/ha/fixtures", f), join(configDir, "custom_components", f), { recursive: true });

@@ -1,0 +1,288 @@
+import { formatWall } from "./status.js";
+
+/**
+ * Alerts that act: which phone / persistent notifications to send, replace or clear after a
+ * refresh, what to hold for quiet hours, and the daily digest. Pure: the previous alert state,
+ * the new guest verdicts, the options and the clock come in; the next state and the deliveries
+ * go out. The service (service/alerts.ts) keeps the state on disk and does the deliveries.
+ *
+ * One notification per guest, tagged `pve_backup_<cluster>_<vmid>`: a newer problem of the same
+ * guest replaces the older message (same tag), recovery clears it. A guest alerts once per
+ * problem (status + reason); snooze and archive silence a guest without changing its status.
+ */
+
+/** The statuses that can alert (running and ok never do). */
+export const ALERT_STATUSES = ["failed", "late", "never", "not_in_job", "unknown"] as const;
+export type AlertStatus = (typeof ALERT_STATUSES)[number];
+
+/** A guest's verdict as the alerts see it (from the status report). */
+export interface AlertGuest {
+  readonly cluster: string;
+  readonly vmid: number;
+  readonly name: string;
+  readonly tier: string | null;
+  readonly status: string;
+  readonly reason: string;
+  readonly lastBackupMs: number | null;
+}
+
+export interface AlertOptions {
+  /** Statuses that alert. */
+  readonly statuses: readonly AlertStatus[];
+  /** An `unknown` status alerts only once it has lasted this long (PVE may be briefly away). */
+  readonly graceMin: number;
+  /** Minutes after local midnight; start > end spans midnight (22:00–07:00). */
+  readonly quietHours?: { readonly startMin: number; readonly endMin: number };
+  /** Minutes after local midnight of the daily digest; none: no digest. */
+  readonly digestMin?: number;
+  /** Tiers pushed at once; the other guests wait for the digest. Empty: every guest at once. */
+  readonly immediateTiers: readonly string[];
+  /** Guests (`cluster/vmid`) deliberately not backed up: they never alert. */
+  readonly archived: ReadonlySet<string>;
+  /** Zone of the quiet hours and the digest time. */
+  readonly timeZone: string;
+}
+
+/** What is kept per guest between refreshes (and restarts). */
+export interface GuestAlertState {
+  /** When the current problem was first seen (ms); absent while the guest is fine. */
+  readonly sinceMs?: number;
+  /** The problem (status + reason) whose notification is out; absent: nothing is out. */
+  readonly sent?: string;
+  /** Silenced until then (ms). */
+  readonly snoozedUntilMs?: number;
+}
+
+export interface AlertState {
+  /** By `cluster/vmid`. */
+  readonly guests: Readonly<Record<string, GuestAlertState>>;
+  /** Local day (`YYYY-MM-DD`) of the last digest, so it goes out once a day. */
+  readonly digestDay?: string;
+}
+
+export const EMPTY_ALERT_STATE: AlertState = { guests: {} };
+
+/** One message to every target: the phone gets it with its actions, tagged to replace older ones. */
+export interface AlertMessage {
+  readonly tag: string;
+  readonly group: string;
+  readonly title: string;
+  readonly message: string;
+  /** The guest it is about; absent for the digest. */
+  readonly guest?: { readonly cluster: string; readonly vmid: number };
+}
+
+export type AlertDelivery =
+  | { readonly kind: "send"; readonly note: AlertMessage }
+  | { readonly kind: "clear"; readonly tag: string };
+
+export interface AlertPlan {
+  readonly state: AlertState;
+  readonly deliveries: readonly AlertDelivery[];
+  /** Guests whose alert waits for the end of the quiet hours. */
+  readonly held: readonly string[];
+}
+
+export const DIGEST_TAG = "pve_backup_digest";
+
+export const alertKey = (cluster: string, vmid: number): string => `${cluster}/${vmid}`;
+export const alertTag = (cluster: string, vmid: number): string => `pve_backup_${cluster}_${vmid}`;
+
+/** Local wall clock: the day and the minute after midnight. */
+function localTime(nowMs: number, timeZone: string): { day: string; minute: number } {
+  const wall = formatWall(nowMs, timeZone);
+  return { day: wall.slice(0, 10), minute: Number(wall.slice(11, 13)) * 60 + Number(wall.slice(14, 16)) };
+}
+
+/** True when `minute` lies in the quiet hours (start inclusive, end exclusive). */
+export function inQuietHours(minute: number, quiet: AlertOptions["quietHours"]): boolean {
+  if (!quiet || quiet.startMin === quiet.endMin) return false;
+  return quiet.startMin < quiet.endMin
+    ? minute >= quiet.startMin && minute < quiet.endMin
+    : minute >= quiet.startMin || minute < quiet.endMin;
+}
+
+function isAlerting(g: AlertGuest, opts: AlertOptions): boolean {
+  return (
+    (opts.statuses as readonly string[]).includes(g.status) && !opts.archived.has(alertKey(g.cluster, g.vmid))
+  );
+}
+
+/**
+ * Decide the deliveries after a refresh. A guest alerts when its status is among `statuses`, it
+ * is not archived, not snoozed, an `unknown` has lasted `graceMin`, and this problem was not sent
+ * yet; guests outside `immediateTiers` only appear in the digest. During quiet hours nothing is
+ * sent: what would have gone out is held and goes out at their end. A guest that recovers (or is
+ * archived) has its notification cleared.
+ */
+export function planAlerts(input: {
+  readonly previous: AlertState;
+  readonly guests: readonly AlertGuest[];
+  readonly options: AlertOptions;
+  readonly nowMs: number;
+}): AlertPlan {
+  const { previous, guests, options: opts, nowMs } = input;
+  const local = localTime(nowMs, opts.timeZone);
+  const quiet = inQuietHours(local.minute, opts.quietHours);
+  const next: Record<string, GuestAlertState> = {};
+  const deliveries: AlertDelivery[] = [];
+  const held: string[] = [];
+  const problems: AlertGuest[] = [];
+  const seen = new Set<string>();
+
+  for (const g of guests) {
+    const key = alertKey(g.cluster, g.vmid);
+    seen.add(key);
+    const before = previous.guests[key] ?? {};
+    const snoozed = before.snoozedUntilMs !== undefined && before.snoozedUntilMs > nowMs;
+    const snooze = snoozed ? { snoozedUntilMs: before.snoozedUntilMs } : {};
+    // A backup is running: neither recovered nor a new problem yet; what is out stays out.
+    if (g.status === "running") {
+      if (previous.guests[key]) next[key] = before;
+      continue;
+    }
+    if (!isAlerting(g, opts)) {
+      if (before.sent !== undefined) deliveries.push({ kind: "clear", tag: alertTag(g.cluster, g.vmid) });
+      if (snoozed) next[key] = snooze;
+      continue;
+    }
+    const sinceMs = before.sinceMs ?? nowMs;
+    const problem = `${g.status}: ${g.reason}`;
+    const due = g.status !== "unknown" || nowMs - sinceMs >= opts.graceMin * 60_000;
+    if (!snoozed && due) problems.push(g);
+    const immediate =
+      opts.immediateTiers.length === 0 || (g.tier !== null && opts.immediateTiers.includes(g.tier));
+    let sent = before.sent;
+    if (!snoozed && due && immediate && sent !== problem) {
+      if (quiet) held.push(key);
+      else {
+        deliveries.push({ kind: "send", note: guestMessage(g, nowMs) });
+        sent = problem;
+      }
+    }
+    next[key] = { sinceMs, ...(sent === undefined ? {} : { sent }), ...snooze };
+  }
+  // A guest gone from the report (removed from PVE): its notification goes too.
+  for (const [key, before] of Object.entries(previous.guests))
+    if (!seen.has(key) && before.sent !== undefined) {
+      const [cluster, vmid] = splitKey(key);
+      deliveries.push({ kind: "clear", tag: alertTag(cluster, vmid) });
+    }
+
+  let digestDay = previous.digestDay;
+  if (opts.digestMin !== undefined && !quiet && local.minute >= opts.digestMin && digestDay !== local.day) {
+    digestDay = local.day;
+    if (problems.length > 0) deliveries.push({ kind: "send", note: digestMessage(problems, nowMs) });
+  }
+  return {
+    state: { guests: next, ...(digestDay === undefined ? {} : { digestDay }) },
+    deliveries,
+    held,
+  };
+}
+
+function splitKey(key: string): [string, number] {
+  const at = key.lastIndexOf("/");
+  return [key.slice(0, at), Number(key.slice(at + 1))];
+}
+
+/**
+ * Silence guests until `untilMs` (a later snooze replaces an earlier one). Their notification is
+ * cleared, and a problem that lasts past the snooze alerts again.
+ */
+export function snoozeGuests(
+  state: AlertState,
+  keys: readonly string[],
+  untilMs: number,
+): { state: AlertState; deliveries: AlertDelivery[] } {
+  const guests = { ...state.guests };
+  const deliveries: AlertDelivery[] = [];
+  for (const key of keys) {
+    const { sent: _sent, ...rest } = guests[key] ?? {};
+    if (_sent !== undefined) {
+      const [cluster, vmid] = splitKey(key);
+      deliveries.push({ kind: "clear", tag: alertTag(cluster, vmid) });
+    }
+    guests[key] = { ...rest, snoozedUntilMs: untilMs };
+  }
+  return { state: { ...state, guests }, deliveries };
+}
+
+/** The per-guest `alert` of the status JSON: `{ snoozedUntil, archived }`. */
+export function guestAlertInfo(
+  state: AlertState,
+  key: string,
+  archived: ReadonlySet<string>,
+  nowMs: number,
+): { snoozedUntil: string | null; archived: boolean } {
+  const until = state.guests[key]?.snoozedUntilMs;
+  return {
+    snoozedUntil: until !== undefined && until > nowMs ? new Date(until).toISOString() : null,
+    archived: archived.has(key),
+  };
+}
+
+/** A notification action id: which button and which guest (ids are shared across notifications). */
+export type AlertAction =
+  | { readonly kind: "backup_now"; readonly cluster: string; readonly vmid: number }
+  | { readonly kind: "snooze"; readonly cluster: string; readonly vmid: number };
+
+const ACTION_PREFIX = { backup_now: "PVE_BACKUP_NOW", snooze: "PVE_BACKUP_SNOOZE" } as const;
+
+export function actionId(a: AlertAction): string {
+  return `${ACTION_PREFIX[a.kind]}:${a.cluster}:${a.vmid}`;
+}
+
+/** The action a tapped button carries, or undefined for any other action (not ours). */
+export function parseActionId(id: unknown): AlertAction | undefined {
+  if (typeof id !== "string") return undefined;
+  const m = /^(PVE_BACKUP_NOW|PVE_BACKUP_SNOOZE):([a-z0-9][a-z0-9_-]*):(\d{3,9})$/i.exec(id);
+  if (!m) return undefined;
+  return {
+    kind: m[1] === ACTION_PREFIX.backup_now ? "backup_now" : "snooze",
+    cluster: m[2] as string,
+    vmid: Number(m[3]),
+  };
+}
+
+const STATUS_WORDS: Record<string, string> = {
+  failed: "backup failed",
+  late: "backup late",
+  never: "never backed up",
+  not_in_job: "not in a backup job",
+  unknown: "backup state unknown",
+};
+
+/** "2 days ago", "5 hours ago", "12 minutes ago": how old a backup is, for a lock screen. */
+export function ago(ms: number): string {
+  const min = Math.max(0, Math.floor(ms / 60_000));
+  if (min < 60) return `${min} minute${min === 1 ? "" : "s"} ago`;
+  const h = Math.floor(min / 60);
+  if (h < 48) return `${h} hour${h === 1 ? "" : "s"} ago`;
+  return `${Math.floor(h / 24)} days ago`;
+}
+
+/** "Vaultwarden: last backup 2 days ago — the 03:00 run failed: storage 'nas' not online". */
+function problemLine(g: AlertGuest, nowMs: number): string {
+  const last = g.lastBackupMs === null ? "no backup yet" : `last backup ${ago(nowMs - g.lastBackupMs)}`;
+  return `${g.name}: ${last} — ${g.reason}`;
+}
+
+function guestMessage(g: AlertGuest, nowMs: number): AlertMessage {
+  return {
+    tag: alertTag(g.cluster, g.vmid),
+    group: `pve_backup_${g.cluster}`,
+    title: `${g.name} (${g.vmid}): ${STATUS_WORDS[g.status]}`,
+    message: problemLine(g, nowMs),
+    guest: { cluster: g.cluster, vmid: g.vmid },
+  };
+}
+
+function digestMessage(problems: readonly AlertGuest[], nowMs: number): AlertMessage {
+  return {
+    tag: DIGEST_TAG,
+    group: "pve_backup",
+    title: `PVE Backup: ${problems.length} guest${problems.length === 1 ? "" : "s"} need${problems.length === 1 ? "s" : ""} attention`,
+    message: problems.map((g) => `• ${problemLine(g, nowMs)}`).join("\n"),
+  };
+}

@@ -1,0 +1,163 @@
+import type { App } from "../app.js";
+import type { Config } from "../config/schema.js";
+import { type AlertAction, type AlertMessage, actionId, parseActionId } from "../core/alerts.js";
+import type { Logger } from "../log.js";
+import { type AlertChannel, type AlertService, createAlertService } from "../service/alerts.js";
+import type { Runtime } from "../service/runtime.js";
+import type { HaLink } from "./connection.js";
+
+/**
+ * Alerts through Home Assistant: `notify.mobile_app_*` with actions (Back up now, Snooze 24 h,
+ * Open dashboard), tag and group, cleared with `clear_notification` to the same tag (companion
+ * docs, notifications/actionable.md; reference home-assistant.md §3.5); and
+ * `persistent_notification` with the tag as its id. Taps arrive as `mobile_app_notification_action`
+ * events; the action id carries the guest, since action ids are shared across notifications.
+ */
+
+/** `notify.mobile_app_pixel_8` or `persistent_notification`. */
+export type AlertTarget = string;
+
+export const PERSISTENT_TARGET = "persistent_notification";
+
+export interface HaAlertDeps {
+  readonly link: HaLink;
+  readonly targets: readonly AlertTarget[];
+  /** Where "Open dashboard" leads (a path in Home Assistant's frontend). */
+  readonly dashboardPath: string;
+  readonly log: Logger;
+}
+
+function notifyService(target: AlertTarget): string {
+  return target.replace(/^notify\./, "");
+}
+
+/** The `data` of a mobile notification: tag, group and the three actions (Android shows at most 3). */
+export function mobileData(note: AlertMessage, dashboardPath: string): Record<string, unknown> {
+  const actions: Record<string, unknown>[] = [];
+  if (note.guest) {
+    const g = note.guest;
+    actions.push(
+      { action: actionId({ kind: "backup_now", ...g }), title: "Back up now" },
+      { action: actionId({ kind: "snooze", ...g }), title: "Snooze 24 h" },
+    );
+  }
+  // Android needs the action "URI" for a link; iOS follows `url` on a tap of the message.
+  actions.push({ action: "URI", title: "Open dashboard", uri: dashboardPath });
+  return { tag: note.tag, group: note.group, url: dashboardPath, clickAction: dashboardPath, actions };
+}
+
+export function createHaAlertChannel(deps: HaAlertDeps): AlertChannel {
+  const { link } = deps;
+  const call = (domain: string, service: string, data: Record<string, unknown>) =>
+    link.send({ type: "call_service", domain, service, service_data: data });
+  return {
+    async send(note) {
+      await eachTarget(deps.targets, (target) =>
+        target === PERSISTENT_TARGET
+          ? call("persistent_notification", "create", {
+              notification_id: note.tag,
+              title: note.title,
+              message: note.message,
+            })
+          : call("notify", notifyService(target), {
+              title: note.title,
+              message: note.message,
+              data: mobileData(note, deps.dashboardPath),
+            }),
+      );
+    },
+    async clear(tag) {
+      await eachTarget(deps.targets, (target) =>
+        target === PERSISTENT_TARGET
+          ? call("persistent_notification", "dismiss", { notification_id: tag })
+          : call("notify", notifyService(target), { message: "clear_notification", data: { tag } }),
+      );
+    },
+  };
+}
+
+/**
+ * Every target gets its copy even when another fails (a phone that was removed must not silence
+ * the others); the first failure is then thrown, naming its target, so the delivery is retried.
+ */
+async function eachTarget(targets: readonly AlertTarget[], deliver: (t: AlertTarget) => Promise<unknown>) {
+  let failure: Error | undefined;
+  for (const target of targets) {
+    try {
+      await deliver(target);
+    } catch (err) {
+      failure ??= new Error(`${target}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+    }
+  }
+  if (failure) throw failure;
+}
+
+/**
+ * Listen for taps on our notification buttons, on every (re)connection (a subscription does not
+ * outlive its socket). Other actions (other automations' buttons) are ignored.
+ */
+export function listenForAlertActions(
+  link: HaLink,
+  log: Logger,
+  onAction: (a: AlertAction) => Promise<void>,
+): void {
+  const subscribe = () => {
+    link
+      .subscribe<{ data?: { action?: unknown } }>(
+        (event) => {
+          const action = parseActionId(event.data?.action);
+          if (action) void onAction(action);
+        },
+        { type: "subscribe_events", event_type: "mobile_app_notification_action" },
+      )
+      .catch((err: unknown) =>
+        log.warn(
+          `alerts: cannot listen for notification actions: ${err instanceof Error ? err.message : String(err)}`,
+        ),
+      );
+  };
+  link.onReady(subscribe);
+  if (link.connected) subscribe();
+}
+
+export interface StartAlertsDeps {
+  readonly link: HaLink;
+  readonly config: Config;
+  readonly app: Pick<App, "backups">;
+  readonly runtime: Pick<Runtime, "onReports">;
+  readonly log: Logger;
+  readonly nowMs: () => number;
+  /** The options file (state beside it); none in the demo. */
+  readonly optionsPath?: string;
+}
+
+/** Alerts for `config.alerts` through this Home Assistant connection; undefined when not configured. */
+export function startAlerts(deps: StartAlertsDeps): AlertService | undefined {
+  const a = deps.config.alerts;
+  if (!a) return undefined;
+  const { link, log } = deps;
+  const alerts = createAlertService({
+    options: {
+      statuses: a.statuses,
+      graceMin: a.graceMin,
+      quietHours: a.quietHours,
+      digestMin: a.digestMin,
+      immediateTiers: a.immediateTiers,
+      archived: new Set(a.archived),
+      timeZone: deps.config.timeZone,
+    },
+    channel: createHaAlertChannel({ link, targets: a.targets, dashboardPath: a.dashboardPath, log }),
+    // The same path as the button and the service: the per-guest guard makes a double tap one backup.
+    backupNow: (cluster, vmid) => deps.app.backups.backupNow({ cluster, vmids: [vmid], tiers: [] }),
+    log,
+    nowMs: deps.nowMs,
+    optionsPath: deps.optionsPath,
+  });
+  deps.runtime.onReports((reports) => {
+    // Not awaited: a slow Home Assistant never holds a refresh.
+    void alerts.onReports(reports);
+  });
+  listenForAlertActions(link, log, (action) => alerts.onAction(action));
+  log.info(`alerts: to ${a.targets.join(", ")}`);
+  return alerts;
+}

@@ -1,0 +1,238 @@
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import {
+  type AlertAction,
+  type AlertDelivery,
+  type AlertMessage,
+  type AlertOptions,
+  type AlertState,
+  alertKey,
+  alertTag,
+  EMPTY_ALERT_STATE,
+  type GuestAlertState,
+  guestAlertInfo,
+  planAlerts,
+  snoozeGuests,
+} from "../core/alerts.js";
+import type { ClusterReport } from "../core/status.js";
+import { InputError } from "../errors.js";
+import type { Logger } from "../log.js";
+import type { StatusJson } from "../report.js";
+
+/** The file, beside the options file (`/data` in the add-on), that keeps snoozes and what was sent. */
+export const ALERTS_STATE_FILE = "pve-backup-alerts.json";
+
+/** Where notifications go (the Home Assistant adapter, src/ha/alerts.ts). */
+export interface AlertChannel {
+  /** Send (or replace, by tag) one notification to every target. */
+  send(note: AlertMessage): Promise<void>;
+  /** Take the notification with this tag down everywhere. */
+  clear(tag: string): Promise<void>;
+}
+
+export interface AlertServiceDeps {
+  readonly options: AlertOptions;
+  readonly channel: AlertChannel;
+  /** "Back up now" through the backup service (its per-guest guard refuses a second tap). */
+  readonly backupNow: (cluster: string, vmid: number) => Promise<unknown>;
+  readonly log: Logger;
+  readonly nowMs: () => number;
+  /** The options file: the state is kept beside it. None (the demo): in memory only. */
+  readonly optionsPath?: string;
+  /** How long the Snooze button silences a guest. */
+  readonly snoozeMs?: number;
+}
+
+export const SNOOZE_MS = 24 * 3_600_000;
+
+/**
+ * The alerts: after every refresh, the core decides what to send, replace, clear or hold; the
+ * channel delivers it. The state (what was sent, snoozes, the digest day) is written atomically
+ * beside the options, so a restart neither repeats an alert nor forgets a snooze. A send that
+ * fails is not counted as sent: the next refresh tries again. One step at a time: a tapped
+ * action and a refresh never interleave.
+ */
+export function createAlertService(deps: AlertServiceDeps) {
+  const { log, options } = deps;
+  const statePath =
+    deps.optionsPath === undefined ? undefined : join(dirname(deps.optionsPath), ALERTS_STATE_FILE);
+  let state: AlertState = loadState(statePath, log) ?? EMPTY_ALERT_STATE;
+  let saved = JSON.stringify(state);
+  let saveFailed = false;
+  let chain: Promise<unknown> = Promise.resolve();
+  const warned = new Set<string>();
+
+  /** Run one step after the previous one. */
+  function serial<T>(step: () => Promise<T>): Promise<T> {
+    const run = chain.then(step, step);
+    chain = run.catch(() => undefined);
+    return run;
+  }
+
+  async function deliver(deliveries: readonly AlertDelivery[], before: AlertState): Promise<void> {
+    for (const d of deliveries) {
+      try {
+        if (d.kind === "send") await deps.channel.send(d.note);
+        else await deps.channel.clear(d.tag);
+      } catch (err) {
+        const line = `alerts: could not ${d.kind === "send" ? `send ${d.note.tag}` : `clear ${d.tag}`}: ${describe(err)}`;
+        // Retried on every refresh: the same failure is told once, then only at debug level.
+        if (warned.has(line)) log.debug(line);
+        else {
+          warned.add(line);
+          log.warn(`${line} (trying again with each refresh)`);
+        }
+        state = d.kind === "send" ? unsend(state, before, d.note) : unclear(state, before, d.tag);
+        if (warned.size > 1_000) warned.clear();
+      }
+    }
+  }
+
+  function save(): void {
+    const text = JSON.stringify(state);
+    if (statePath === undefined || text === saved) return;
+    try {
+      mkdirSync(dirname(statePath), { recursive: true });
+      // Write then rename: a crash mid-write leaves the previous file, never half of one.
+      writeFileSync(`${statePath}.tmp`, `${JSON.stringify({ version: 1, ...state })}\n`);
+      renameSync(`${statePath}.tmp`, statePath);
+      saved = text;
+      saveFailed = false;
+    } catch (err) {
+      if (!saveFailed)
+        log.warn(`cannot write ${statePath} (${describe(err)}): snoozes are forgotten on a restart`);
+      saveFailed = true;
+    }
+  }
+
+  function guestsOf(reports: readonly ClusterReport[]) {
+    return reports.flatMap((r) =>
+      r.guests.map((g) => ({
+        cluster: g.cluster,
+        vmid: g.vmid,
+        name: g.name,
+        tier: g.tier,
+        status: g.status,
+        reason: g.reason,
+        lastBackupMs: g.lastBackup?.timeMs ?? null,
+      })),
+    );
+  }
+
+  return {
+    /** A refresh's reports: decide and deliver. Resolves once delivered. */
+    onReports(reports: readonly ClusterReport[]): Promise<void> {
+      return serial(async () => {
+        const before = state;
+        const plan = planAlerts({ previous: state, guests: guestsOf(reports), options, nowMs: deps.nowMs() });
+        state = plan.state;
+        if (plan.held.length > 0) log.debug(`alerts: quiet hours, holding ${plan.held.join(", ")}`);
+        await deliver(plan.deliveries, before);
+        save();
+      });
+    },
+    /** Silence guests (`cluster/vmid`) for `ms`. */
+    snooze(keys: readonly string[], ms: number): Promise<{ snoozed_until: string }> {
+      return serial(async () => {
+        const untilMs = deps.nowMs() + ms;
+        const before = state;
+        const r = snoozeGuests(state, keys, untilMs);
+        state = r.state;
+        save();
+        log.info(`alerts: ${keys.join(", ")} snoozed until ${new Date(untilMs).toISOString()}`);
+        await deliver(r.deliveries, before);
+        return { snoozed_until: new Date(untilMs).toISOString() };
+      });
+    },
+    /** A tapped notification button. */
+    async onAction(action: AlertAction): Promise<void> {
+      const key = alertKey(action.cluster, action.vmid);
+      if (action.kind === "snooze") {
+        await this.snooze([key], deps.snoozeMs ?? SNOOZE_MS);
+        return;
+      }
+      log.info(`alerts: "Back up now" tapped for ${key}`);
+      try {
+        await deps.backupNow(action.cluster, action.vmid);
+      } catch (err) {
+        // A second tap while the first backup runs is refused by the backup service's guard.
+        if (err instanceof InputError) log.info(`alerts: back up ${key}: ${err.message}`);
+        else log.warn(`alerts: back up ${key}: ${describe(err)}`);
+      }
+    },
+    /** The per-guest `alert` of the status JSON. */
+    info(cluster: string, vmid: number) {
+      return guestAlertInfo(state, alertKey(cluster, vmid), options.archived, deps.nowMs());
+    },
+    /** Resolves once every step asked for so far is done. */
+    idle: () => chain.then(() => undefined),
+  };
+}
+
+export type AlertService = ReturnType<typeof createAlertService>;
+
+/** The status JSON with each guest's `alert` (snoozed until, archived) when alerts are on. */
+export function withAlertInfo(status: StatusJson | undefined, alerts: AlertService | undefined) {
+  if (!status || !alerts) return status;
+  return { ...status, guests: status.guests.map((g) => ({ ...g, alert: alerts.info(g.cluster, g.vmid) })) };
+}
+
+/** A send that failed: the guest (or the digest) goes back to what it was before, so it is retried. */
+function unsend(state: AlertState, before: AlertState, note: AlertMessage): AlertState {
+  if (!note.guest) {
+    const { digestDay: _drop, ...rest } = state;
+    return before.digestDay === undefined ? rest : { ...rest, digestDay: before.digestDay };
+  }
+  const key = alertKey(note.guest.cluster, note.guest.vmid);
+  const current = state.guests[key] as GuestAlertState;
+  const { sent: _sent, ...rest } = current;
+  const sent = before.guests[key]?.sent;
+  return { ...state, guests: { ...state.guests, [key]: sent === undefined ? rest : { ...rest, sent } } };
+}
+
+/** A clear that failed: the guest keeps its `sent`, so the next refresh clears again. */
+function unclear(state: AlertState, before: AlertState, tag: string): AlertState {
+  for (const [key, was] of Object.entries(before.guests)) {
+    const at = key.lastIndexOf("/");
+    if (was.sent === undefined || alertTag(key.slice(0, at), Number(key.slice(at + 1))) !== tag) continue;
+    return { ...state, guests: { ...state.guests, [key]: { ...state.guests[key], sent: was.sent } } };
+  }
+  return state;
+}
+
+function loadState(path: string | undefined, log: Logger): AlertState | undefined {
+  if (path === undefined) return undefined;
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch {
+    // No file yet: the first start.
+    return undefined;
+  }
+  try {
+    const raw = JSON.parse(text) as { version?: unknown; guests?: unknown; digestDay?: unknown };
+    if (raw.version === 1 && isGuests(raw.guests))
+      return {
+        guests: raw.guests,
+        ...(typeof raw.digestDay === "string" ? { digestDay: raw.digestDay } : {}),
+      };
+  } catch {
+    // Reported below like any other unreadable content.
+  }
+  log.warn(`${path} is not what this version writes: alerts start afresh (snoozes are forgotten)`);
+  return undefined;
+}
+
+function isGuests(raw: unknown): raw is Record<string, GuestAlertState> {
+  if (typeof raw !== "object" || raw === null) return false;
+  return Object.values(raw).every((g) => {
+    if (typeof g !== "object" || g === null) return false;
+    const { sinceMs, sent, snoozedUntilMs } = g as Record<string, unknown>;
+    const num = (v: unknown) => v === undefined || (typeof v === "number" && Number.isFinite(v));
+    return num(sinceMs) && num(snoozedUntilMs) && (sent === undefined || typeof sent === "string");
+  });
+}
+
+function describe(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

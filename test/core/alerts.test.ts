@@ -1,0 +1,358 @@
+import { describe, expect, it } from "vitest";
+import {
+  type AlertGuest,
+  type AlertOptions,
+  type AlertState,
+  actionId,
+  ago,
+  DIGEST_TAG,
+  EMPTY_ALERT_STATE,
+  guestAlertInfo,
+  inQuietHours,
+  parseActionId,
+  planAlerts,
+  snoozeGuests,
+} from "../../src/core/alerts.js";
+
+const at = (iso: string) => Date.parse(iso);
+const NOW = at("2026-02-11T10:00:00Z");
+const MIN = 60_000;
+const HOUR = 60 * MIN;
+
+const guest = (vmid: number, over: Partial<AlertGuest> = {}): AlertGuest => ({
+  cluster: "home",
+  vmid,
+  name: `guest-${vmid}`,
+  tier: "P1",
+  status: "ok",
+  reason: "backed up on schedule",
+  lastBackupMs: NOW - 2 * 24 * HOUR,
+  ...over,
+});
+const late = (vmid: number, over: Partial<AlertGuest> = {}) =>
+  guest(vmid, { status: "late", reason: "the 03:00 run did not back it up", ...over });
+
+const OPTS: AlertOptions = {
+  statuses: ["failed", "late", "never", "not_in_job", "unknown"],
+  graceMin: 60,
+  immediateTiers: [],
+  archived: new Set(),
+  timeZone: "UTC",
+};
+
+function plan(
+  guests: AlertGuest[],
+  previous: AlertState = EMPTY_ALERT_STATE,
+  over: Partial<AlertOptions> = {},
+  nowMs = NOW,
+) {
+  return planAlerts({ previous, guests, options: { ...OPTS, ...over }, nowMs });
+}
+const sentTags = (p: ReturnType<typeof plan>) =>
+  p.deliveries.flatMap((d) => (d.kind === "send" ? [d.note.tag] : []));
+const clearedTags = (p: ReturnType<typeof plan>) =>
+  p.deliveries.flatMap((d) => (d.kind === "clear" ? [d.tag] : []));
+
+describe("planAlerts", () => {
+  it("sends one notification for a guest that went late, in words for a lock screen", () => {
+    const p = plan([guest(100), late(101, { name: "Vaultwarden" })]);
+    expect(p.deliveries).toEqual([
+      {
+        kind: "send",
+        note: {
+          tag: "pve_backup_home_101",
+          group: "pve_backup_home",
+          title: "Vaultwarden (101): backup late",
+          message: "Vaultwarden: last backup 2 days ago — the 03:00 run did not back it up",
+          guest: { cluster: "home", vmid: 101 },
+        },
+      },
+    ]);
+    expect(p.state.guests["home/101"]).toEqual({
+      sinceMs: NOW,
+      sent: "late: the 03:00 run did not back it up",
+    });
+    expect(p.state.guests["home/100"]).toBeUndefined();
+  });
+
+  it("does not send the same problem twice", () => {
+    const first = plan([late(101)]);
+    const again = plan([late(101)], first.state, {}, NOW + HOUR);
+    expect(again.deliveries).toEqual([]);
+    expect(again.state.guests["home/101"]?.sinceMs).toBe(NOW);
+  });
+
+  it("replaces the notification (same tag) when the same guest has a new problem", () => {
+    const first = plan([late(101)]);
+    const second = plan(
+      [late(101, { status: "failed", reason: "storage 'nas' is not online" })],
+      first.state,
+    );
+    expect(sentTags(second)).toEqual(["pve_backup_home_101"]);
+    expect(second.deliveries[0]).toMatchObject({ note: { title: "guest-101 (101): backup failed" } });
+  });
+
+  it("clears the notification when the guest recovers, and forgets it", () => {
+    const first = plan([late(101)]);
+    const ok = plan([guest(101)], first.state);
+    expect(ok.deliveries).toEqual([{ kind: "clear", tag: "pve_backup_home_101" }]);
+    expect(ok.state.guests).toEqual({});
+    // A recovered guest that was never notified has nothing to clear.
+    expect(plan([guest(101)], { guests: { "home/101": { sinceMs: NOW } } }).deliveries).toEqual([]);
+  });
+
+  it("keeps what is out while a backup of the guest runs", () => {
+    const first = plan([late(101)]);
+    const running = plan([guest(101, { status: "running" }), guest(102, { status: "running" })], first.state);
+    expect(running.deliveries).toEqual([]);
+    expect(running.state.guests).toEqual(first.state.guests);
+  });
+
+  it("clears the notification of a guest that is gone from PVE", () => {
+    const first = plan([late(101), late(102)]);
+    const gone = plan([late(101)], first.state);
+    expect(clearedTags(gone)).toEqual(["pve_backup_home_102"]);
+    expect(plan([], { guests: { "home/105": { sinceMs: NOW } } }).deliveries).toEqual([]);
+  });
+
+  it.each([
+    ["failed", true],
+    ["never", true],
+    ["not_in_job", true],
+    ["ok", false],
+  ])("alerts on %s when that status is chosen: %s", (status, alerts) => {
+    expect(sentTags(plan([guest(101, { status })])).length > 0).toBe(alerts);
+    expect(sentTags(plan([guest(101, { status })], EMPTY_ALERT_STATE, { statuses: ["late"] }))).toEqual([]);
+  });
+
+  it("alerts on unknown only once it has lasted the grace", () => {
+    const unknown = guest(101, {
+      status: "unknown",
+      reason: "storage nas is not active",
+      lastBackupMs: null,
+    });
+    const first = plan([unknown]);
+    expect(first.deliveries).toEqual([]);
+    const before = plan([unknown], first.state, {}, NOW + 59 * MIN);
+    expect(before.deliveries).toEqual([]);
+    const after = plan([unknown], before.state, {}, NOW + 60 * MIN);
+    expect(after.deliveries).toMatchObject([
+      { kind: "send", note: { message: "guest-101: no backup yet — storage nas is not active" } },
+    ]);
+  });
+
+  it("never alerts for an archived guest, and clears what was out", () => {
+    const archived = new Set(["home/103"]);
+    expect(plan([guest(103, { status: "not_in_job" })], EMPTY_ALERT_STATE, { archived }).deliveries).toEqual(
+      [],
+    );
+    const first = plan([late(103)]);
+    expect(plan([late(103)], first.state, { archived }).deliveries).toEqual([
+      { kind: "clear", tag: "pve_backup_home_103" },
+    ]);
+  });
+
+  describe("quiet hours", () => {
+    const quietHours = { startMin: 22 * 60, endMin: 7 * 60 };
+    const night = at("2026-02-11T23:30:00Z");
+
+    it("holds alerts during quiet hours and sends them when they end", () => {
+      const held = plan([late(101)], EMPTY_ALERT_STATE, { quietHours }, night);
+      expect(held.deliveries).toEqual([]);
+      expect(held.held).toEqual(["home/101"]);
+      const still = plan([late(101)], held.state, { quietHours }, at("2026-02-12T06:59:00Z"));
+      expect(still.deliveries).toEqual([]);
+      const morning = plan([late(101)], still.state, { quietHours }, at("2026-02-12T07:00:00Z"));
+      expect(sentTags(morning)).toEqual(["pve_backup_home_101"]);
+    });
+
+    it("still clears during quiet hours (a recovery wakes nobody up twice)", () => {
+      const first = plan([late(101)]);
+      expect(plan([guest(101)], first.state, { quietHours }, night).deliveries).toEqual([
+        { kind: "clear", tag: "pve_backup_home_101" },
+      ]);
+    });
+
+    it.each([
+      [23 * 60, { startMin: 22 * 60, endMin: 7 * 60 }, true],
+      [3 * 60, { startMin: 22 * 60, endMin: 7 * 60 }, true],
+      [7 * 60, { startMin: 22 * 60, endMin: 7 * 60 }, false],
+      [12 * 60, { startMin: 22 * 60, endMin: 7 * 60 }, false],
+      [13 * 60, { startMin: 12 * 60, endMin: 14 * 60 }, true],
+      [14 * 60, { startMin: 12 * 60, endMin: 14 * 60 }, false],
+      [11 * 60, { startMin: 12 * 60, endMin: 14 * 60 }, false],
+      [12 * 60, { startMin: 12 * 60, endMin: 12 * 60 }, false],
+      [12 * 60, undefined, false],
+    ])("minute %i in %j is quiet: %s", (minute, quiet, want) => {
+      expect(inQuietHours(minute, quiet)).toBe(want);
+    });
+
+    it("reads the quiet hours in the options' zone", () => {
+      // 23:30 UTC is 00:30 in Berlin (winter).
+      const berlin = plan(
+        [late(101)],
+        EMPTY_ALERT_STATE,
+        { quietHours: { startMin: 0, endMin: 60 }, timeZone: "Europe/Berlin" },
+        night,
+      );
+      expect(berlin.deliveries).toEqual([]);
+    });
+  });
+
+  describe("digest and immediate tiers", () => {
+    const digestMin = 8 * 60;
+
+    it("pushes only the immediate tiers at once; the digest lists every problem in one message", () => {
+      const guests = [
+        late(100, { tier: "P0" }),
+        late(101, { tier: "P1" }),
+        guest(103, { tier: null, status: "never", reason: "no backup on record", lastBackupMs: null }),
+        guest(105, { status: "ok" }),
+      ];
+      const p = plan(guests, EMPTY_ALERT_STATE, { immediateTiers: ["P0"], digestMin });
+      const digest = p.deliveries.find((d) => d.kind === "send" && d.note.tag === DIGEST_TAG);
+      expect(sentTags(p)).toEqual(["pve_backup_home_100", DIGEST_TAG]);
+      expect(digest).toEqual({
+        kind: "send",
+        note: {
+          tag: DIGEST_TAG,
+          group: "pve_backup",
+          title: "PVE Backup: 3 guests need attention",
+          message: [
+            "• guest-100: last backup 2 days ago — the 03:00 run did not back it up",
+            "• guest-101: last backup 2 days ago — the 03:00 run did not back it up",
+            "• guest-103: no backup yet — no backup on record",
+          ].join("\n"),
+        },
+      });
+      expect(p.state.digestDay).toBe("2026-02-11");
+    });
+
+    it("sends the digest once a day, at or after its time", () => {
+      const early = plan(
+        [late(101)],
+        EMPTY_ALERT_STATE,
+        { immediateTiers: ["P0"], digestMin },
+        at("2026-02-11T07:59:00Z"),
+      );
+      expect(early.deliveries).toEqual([]);
+      const due = plan(
+        [late(101)],
+        early.state,
+        { immediateTiers: ["P0"], digestMin },
+        at("2026-02-11T08:00:00Z"),
+      );
+      expect(due.deliveries).toMatchObject([{ note: { title: "PVE Backup: 1 guest needs attention" } }]);
+      const again = plan(
+        [late(101)],
+        due.state,
+        { immediateTiers: ["P0"], digestMin },
+        at("2026-02-11T20:00:00Z"),
+      );
+      expect(again.deliveries).toEqual([]);
+      const tomorrow = plan(
+        [late(101)],
+        again.state,
+        { immediateTiers: ["P0"], digestMin },
+        at("2026-02-12T08:01:00Z"),
+      );
+      expect(sentTags(tomorrow)).toEqual([DIGEST_TAG]);
+    });
+
+    it("sends no digest when all is well, yet counts the day", () => {
+      const p = plan([guest(100)], EMPTY_ALERT_STATE, { digestMin });
+      expect(p.deliveries).toEqual([]);
+      expect(p.state.digestDay).toBe("2026-02-11");
+    });
+
+    it("holds the digest during quiet hours", () => {
+      const quietHours = { startMin: 6 * 60, endMin: 9 * 60 };
+      const p = plan(
+        [late(101)],
+        EMPTY_ALERT_STATE,
+        { digestMin, quietHours, immediateTiers: ["P0"] },
+        at("2026-02-11T08:30:00Z"),
+      );
+      expect(p.deliveries).toEqual([]);
+      expect(p.state.digestDay).toBeUndefined();
+    });
+
+    it("leaves snoozed guests out of the digest", () => {
+      const snoozed = snoozeGuests(EMPTY_ALERT_STATE, ["home/101"], NOW + HOUR).state;
+      const p = plan([late(101), late(102)], snoozed, { digestMin, immediateTiers: ["P0"] });
+      expect(p.deliveries).toMatchObject([{ note: { message: expect.not.stringContaining("guest-101") } }]);
+    });
+  });
+
+  describe("snooze", () => {
+    it("silences a guest until the snooze ends, then alerts again", () => {
+      const first = plan([late(101)]);
+      const snoozed = snoozeGuests(first.state, ["home/101"], NOW + 24 * HOUR);
+      expect(snoozed.deliveries).toEqual([{ kind: "clear", tag: "pve_backup_home_101" }]);
+      const during = plan([late(101, { status: "failed" })], snoozed.state, {}, NOW + 23 * HOUR);
+      expect(during.deliveries).toEqual([]);
+      expect(during.state.guests["home/101"]?.snoozedUntilMs).toBe(NOW + 24 * HOUR);
+      const after = plan([late(101, { status: "failed" })], during.state, {}, NOW + 24 * HOUR);
+      expect(sentTags(after)).toEqual(["pve_backup_home_101"]);
+      expect(after.state.guests["home/101"]?.snoozedUntilMs).toBeUndefined();
+    });
+
+    it("keeps a snooze while the guest is fine, and drops an ended one", () => {
+      const snoozed = snoozeGuests(EMPTY_ALERT_STATE, ["home/101"], NOW + HOUR);
+      expect(snoozed.deliveries).toEqual([]);
+      expect(plan([guest(101)], snoozed.state).state.guests).toEqual({
+        "home/101": { snoozedUntilMs: NOW + HOUR },
+      });
+      expect(plan([guest(101)], snoozed.state, {}, NOW + HOUR).state.guests).toEqual({});
+    });
+
+    it("reports the snooze and the archive for the status JSON", () => {
+      const s = snoozeGuests(EMPTY_ALERT_STATE, ["home/101"], NOW + HOUR).state;
+      const archived = new Set(["home/103"]);
+      expect(guestAlertInfo(s, "home/101", archived, NOW)).toEqual({
+        snoozedUntil: "2026-02-11T11:00:00.000Z",
+        archived: false,
+      });
+      expect(guestAlertInfo(s, "home/101", archived, NOW + HOUR)).toEqual({
+        snoozedUntil: null,
+        archived: false,
+      });
+      expect(guestAlertInfo(s, "home/103", archived, NOW)).toEqual({ snoozedUntil: null, archived: true });
+    });
+  });
+});
+
+describe("notification actions", () => {
+  it.each([
+    [{ kind: "backup_now", cluster: "home", vmid: 101 } as const, "PVE_BACKUP_NOW:home:101"],
+    [{ kind: "snooze", cluster: "lab-2", vmid: 100200 } as const, "PVE_BACKUP_SNOOZE:lab-2:100200"],
+  ])("carries the guest in the action id: %j", (action, id) => {
+    expect(actionId(action)).toBe(id);
+    expect(parseActionId(id)).toEqual(action);
+  });
+
+  it.each([
+    undefined,
+    42,
+    "URI",
+    "PVE_BACKUP_NOW:home",
+    "PVE_BACKUP_NOW:home:12",
+    "OTHER:home:101",
+    "PVE_BACKUP_NOW:Ho me:101",
+  ])("ignores %j (not one of ours)", (id) => {
+    expect(parseActionId(id)).toBeUndefined();
+  });
+});
+
+describe("ago", () => {
+  it.each([
+    [-5_000, "0 minutes ago"],
+    [MIN, "1 minute ago"],
+    [59 * MIN, "59 minutes ago"],
+    [HOUR, "1 hour ago"],
+    [47 * HOUR, "47 hours ago"],
+    [50 * HOUR, "2 days ago"],
+  ])("%i ms is %s", (ms, words) => {
+    expect(ago(ms)).toBe(words);
+  });
+});

@@ -1,0 +1,194 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import type { AlertMessage, AlertOptions } from "../../src/core/alerts.js";
+import type { ClusterReport, GuestReport } from "../../src/core/status.js";
+import { InputError, UpstreamError } from "../../src/errors.js";
+import { type Logger, silentLogger } from "../../src/log.js";
+import {
+  ALERTS_STATE_FILE,
+  type AlertChannel,
+  createAlertService,
+  withAlertInfo,
+} from "../../src/service/alerts.js";
+
+/** The alert service with a fake channel (records, can be made to fail) and a state file in a temp dir. */
+
+const NOW = Date.parse("2026-02-11T10:00:00Z");
+const dirs: string[] = [];
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+class FakeChannel implements AlertChannel {
+  sent: AlertMessage[] = [];
+  cleared: string[] = [];
+  down = false;
+  async send(note: AlertMessage) {
+    if (this.down) throw new UpstreamError("Home Assistant is not connected", { retryable: true });
+    this.sent.push(note);
+  }
+  async clear(tag: string) {
+    if (this.down) throw new UpstreamError("Home Assistant is not connected", { retryable: true });
+    this.cleared.push(tag);
+  }
+}
+
+const OPTIONS: AlertOptions = {
+  statuses: ["failed", "late", "never", "not_in_job", "unknown"],
+  graceMin: 60,
+  immediateTiers: [],
+  archived: new Set(),
+  timeZone: "UTC",
+};
+
+function report(status: string, vmid = 101): ClusterReport[] {
+  const g = {
+    cluster: "home",
+    vmid,
+    name: "immich",
+    type: "qemu",
+    node: "pve",
+    tier: "P1",
+    status,
+    lastBackup: null,
+    lastAttempt: null,
+    expectedByMs: null,
+    reason: status === "ok" ? "backed up" : "the 03:15 run did not back it up",
+    jobs: [],
+  } as unknown as GuestReport;
+  return [{ cluster: "home", reachable: true, problems: [], guests: [g] }];
+}
+
+function service(
+  opts: {
+    dir?: string;
+    channel?: FakeChannel;
+    log?: Logger;
+    backupNow?: (c: string, v: number) => Promise<unknown>;
+  } = {},
+) {
+  const dir = opts.dir ?? mkdtempSync(join(tmpdir(), "pve-backup-alerts-"));
+  dirs.push(dir);
+  const channel = opts.channel ?? new FakeChannel();
+  let now = NOW;
+  const alerts = createAlertService({
+    options: OPTIONS,
+    channel,
+    backupNow: opts.backupNow ?? (async () => undefined),
+    log: opts.log ?? silentLogger,
+    nowMs: () => now,
+    optionsPath: join(dir, "options.json"),
+  });
+  return { alerts, channel, dir, tick: (ms: number) => (now += ms) };
+}
+
+describe("the alert service", () => {
+  it("sends once, and again after a restart only what is new", async () => {
+    const first = service();
+    await first.alerts.onReports(report("late"));
+    await first.alerts.onReports(report("late"));
+    expect(first.channel.sent.map((n) => n.tag)).toEqual(["pve_backup_home_101"]);
+    const second = service({ dir: first.dir });
+    await second.alerts.onReports(report("late"));
+    expect(second.channel.sent).toEqual([]);
+    await second.alerts.onReports(report("ok"));
+    expect(second.channel.cleared).toEqual(["pve_backup_home_101"]);
+  });
+
+  it("does not count a send that failed: the next refresh sends it", async () => {
+    const s = service();
+    s.channel.down = true;
+    await s.alerts.onReports(report("late"));
+    expect(s.channel.sent).toEqual([]);
+    s.channel.down = false;
+    await s.alerts.onReports(report("late"));
+    expect(s.channel.sent.map((n) => n.tag)).toEqual(["pve_backup_home_101"]);
+  });
+
+  it("keeps a snooze across a restart, and reports it", async () => {
+    const first = service();
+    await first.alerts.onReports(report("late"));
+    await first.alerts.onAction({ kind: "snooze", cluster: "home", vmid: 101 });
+    expect(first.channel.cleared).toEqual(["pve_backup_home_101"]);
+    const state = JSON.parse(readFileSync(join(first.dir, ALERTS_STATE_FILE), "utf8"));
+    expect(state.version).toBe(1);
+    const second = service({ dir: first.dir });
+    await second.alerts.onReports(report("failed"));
+    expect(second.channel.sent).toEqual([]);
+    expect(second.alerts.info("home", 101)).toEqual({
+      snoozedUntil: "2026-02-12T10:00:00.000Z",
+      archived: false,
+    });
+    second.tick(24 * 3_600_000);
+    await second.alerts.onReports(report("failed"));
+    expect(second.channel.sent.map((n) => n.tag)).toEqual(["pve_backup_home_101"]);
+  });
+
+  it("starts afresh, with a warning, on a state file it cannot read", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "pve-backup-alerts-"));
+    writeFileSync(join(dir, ALERTS_STATE_FILE), '{"version": 1, "guests": {"home/101": {"sent": 3}}}');
+    const warnings: string[] = [];
+    const s = service({ dir, log: { ...silentLogger, warn: (m) => warnings.push(m) } });
+    await s.alerts.onReports(report("late"));
+    expect(s.channel.sent).toHaveLength(1);
+    expect(warnings.join("\n")).toMatch(/is not what this version writes/);
+    writeFileSync(join(dir, ALERTS_STATE_FILE), "{not json");
+    const t = service({ dir, log: { ...silentLogger, warn: (m) => warnings.push(m) } });
+    await t.alerts.onReports(report("late"));
+    expect(t.channel.sent).toHaveLength(1);
+  });
+
+  it("backs up through the given path on Back up now, and takes a refused second tap calmly", async () => {
+    const calls: string[] = [];
+    let busy = false;
+    const infos: string[] = [];
+    const s = service({
+      log: { ...silentLogger, info: (m) => infos.push(m) },
+      backupNow: async (c, v) => {
+        calls.push(`${c}/${v}`);
+        if (busy) throw new InputError(`guest ${v} is already being backed up: nothing started`);
+        busy = true;
+      },
+    });
+    await Promise.all([
+      s.alerts.onAction({ kind: "backup_now", cluster: "home", vmid: 101 }),
+      s.alerts.onAction({ kind: "backup_now", cluster: "home", vmid: 101 }),
+    ]);
+    expect(calls).toEqual(["home/101", "home/101"]);
+    expect(infos.join("\n")).toMatch(/already being backed up/);
+  });
+});
+
+describe("the alert service when Home Assistant fails a clear", () => {
+  it("clears again with the next refresh, and warns once for a failure that repeats", async () => {
+    const warnings: string[] = [];
+    const s = service({ log: { ...silentLogger, warn: (m) => warnings.push(m) } });
+    await s.alerts.onReports(report("late"));
+    s.channel.down = true;
+    await s.alerts.onReports(report("ok"));
+    await s.alerts.onReports(report("ok"));
+    expect(s.channel.cleared).toEqual([]);
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(/could not clear pve_backup_home_101: Home Assistant is not connected/);
+    s.channel.down = false;
+    await s.alerts.onReports(report("ok"));
+    await s.alerts.onReports(report("ok"));
+    expect(s.channel.cleared).toEqual(["pve_backup_home_101"]);
+  });
+});
+
+describe("the status JSON with alerts", () => {
+  it("adds each guest's snooze and archive, and nothing without alerts or a status", async () => {
+    const s = service();
+    await s.alerts.snooze(["home/101"], 3_600_000);
+    const status = { guests: [{ cluster: "home", vmid: 101 }], clusters: [] } as never;
+    expect(withAlertInfo(status, s.alerts)?.guests[0]?.alert).toEqual({
+      snoozedUntil: "2026-02-11T11:00:00.000Z",
+      archived: false,
+    });
+    expect(withAlertInfo(status, undefined)).toBe(status);
+    expect(withAlertInfo(undefined, s.alerts)).toBeUndefined();
+  });
+});
