@@ -212,8 +212,8 @@ function gapsOf(g: GuestReport, extras: GuestExtras): string[] {
   if (extras.copies?.offNas === "no") gaps.push("no copy off the NAS");
   if (extras.lastVerified === null) gaps.push("never verified");
   else if (extras.lastVerified?.result === "failed") gaps.push("last verification failed");
-  if (extras.lastTestRestore === null) gaps.push("never test-restored");
-  else if (extras.lastTestRestore?.result === "failed") gaps.push("last test restore failed");
+  // Test restores are opt-in: one never made is no gap, one that failed is.
+  if (extras.lastTestRestore?.result === "failed") gaps.push("last test restore failed");
   return gaps;
 }
 

@@ -27,6 +27,9 @@ const GUEST_FIELDS = [
   "lastAttempt",
   "expectedBy",
   "reason",
+  // From the verification ledger beside the options (null: never verified).
+  "lastVerified",
+  "lastTestRestore",
 ];
 const HA_BACKUPS = {
   host: "10.0.0.150",

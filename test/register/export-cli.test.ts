@@ -49,8 +49,8 @@ describe("pve-backup export", () => {
       protectedCopies: 0,
       sizeTrend: "steady",
       offNas: "unknown",
-      lastVerified: "unknown",
-      lastTestRestore: "unknown",
+      lastVerified: "never",
+      lastTestRestore: "never",
     });
     expect(fromYaml.guests[3]).toMatchObject({ vmid: 103, schedule: "sun 04:00" });
   });
@@ -69,11 +69,11 @@ describe("pve-backup export", () => {
     expect(r.code).toBe(0);
     const records = parseCsv(r.stdout, { columns: true }) as Record<string, string>[];
     expect(records.map((x) => [x.vmid, x.status, x.coverageGaps, x.pveCopies])).toEqual([
-      ["100", "not_in_job", "not in any enabled backup job", "0"],
-      ["101", "not_in_job", "not in any enabled backup job", "0"],
-      ["102", "not_in_job", "not in any enabled backup job", "0"],
-      ["103", "not_in_job", "not in any enabled backup job", "0"],
-      ["105", "not_in_job", "not in any enabled backup job", "0"],
+      ["100", "not_in_job", "not in any enabled backup job; never verified", "0"],
+      ["101", "not_in_job", "not in any enabled backup job; never verified", "0"],
+      ["102", "not_in_job", "not in any enabled backup job; never verified", "0"],
+      ["103", "not_in_job", "not in any enabled backup job; never verified", "0"],
+      ["105", "not_in_job", "not in any enabled backup job; never verified", "0"],
     ]);
   });
 
