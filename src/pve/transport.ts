@@ -114,6 +114,9 @@ export interface Transport {
   close(): Promise<void>;
 }
 
+/** How early a Node timer may run against `performance.now()`. */
+const TIMER_SLACK_MS = 2;
+
 /** Idle kept-alive connections are closed after this long. */
 const IDLE_MS = 10_000;
 
@@ -292,7 +295,12 @@ function asError(err: unknown): Error {
  */
 class RequestLine {
   private active = 0;
-  private readonly waiting: { readonly write: boolean; readonly go: () => void }[] = [];
+  private readonly waiting: {
+    readonly write: boolean;
+    readonly since: number;
+    readonly go: () => void;
+    readonly giveUp: () => void;
+  }[] = [];
   private lastAnswerAt = 0;
 
   constructor(
@@ -310,15 +318,19 @@ class RequestLine {
     return new Promise((resolve) => {
       const waiter = {
         write,
+        since,
         go: () => {
           clearTimeout(timer);
           resolve(true);
         },
+        giveUp: () => {
+          clearTimeout(timer);
+          resolve(false);
+        },
       };
       const check = () => {
-        const quietMs = performance.now() - Math.max(since, this.lastAnswerAt);
-        if (quietMs < this.stallMs) {
-          timer = setTimeout(check, this.stallMs - quietMs);
+        if (!this.stalled(since)) {
+          timer = setTimeout(check, this.stallMs - this.quietMs(since));
           return;
         }
         this.waiting.splice(this.waiting.indexOf(waiter), 1);
@@ -334,9 +346,28 @@ class RequestLine {
   /** A request is over (`answered`: PVE completed an answer); its slot goes to the next in line. */
   leave(answered: boolean): void {
     if (answered) this.lastAnswerAt = performance.now();
-    const next = this.waiting.shift();
+    let next = this.waiting.shift();
+    // A slot freed by a timeout, at the moment a waiter's own wait ran out: the waiter gives up
+    // as its timer would have a moment later, rather than be sent behind it.
+    while (next && this.stalled(next.since)) {
+      next.giveUp();
+      next = this.waiting.shift();
+    }
     if (next) next.go();
     else this.active--;
+  }
+
+  private quietMs(since: number): number {
+    return performance.now() - Math.max(since, this.lastAnswerAt);
+  }
+
+  /**
+   * Waited out, give or take the timers' own granularity: a timer set for the stall can run a
+   * fraction of a millisecond before `performance.now()` says it is due, and a request timing out
+   * in that moment would otherwise hand its slot to a waiter that is as stalled as it was.
+   */
+  private stalled(since: number): boolean {
+    return this.quietMs(since) + TIMER_SLACK_MS >= this.stallMs;
   }
 
   stalledReason(): string {
