@@ -11,44 +11,67 @@ import {
   VERSION,
   allowOnly,
   applyPolicy,
+  busyFromTiers,
+  calendarEventsFor,
+  checkCapabilities,
   connectToHa,
   createApp,
+  createDsmClient,
   createGuardedServer,
+  createHaBackupWatch,
   createSupervisorClient,
   diagnoseToken,
-  haBackupServiceFor,
+  guestArchives,
+  haBackupDepsFor,
+  haBackupStatePath,
   haTargetFromEnv,
+  ledgerPathBeside,
   listen,
   loadConfig,
+  loadLedger,
+  panelOverview,
   parseCommandLine,
   parseUpid,
   planPolicy,
+  pveumCommands,
+  readNasView,
   renderStatusTable,
   startWebhookServer,
+  statusWithNas,
+  taskGuests,
+  taskLog,
+  toNasEntities,
   toStatusJson,
+  withHaBackups,
   wsPortOf
-} from "./chunks/chunk-TYGNSAOY.js";
+} from "./chunks/chunk-UB5NNZFK.js";
+import {
+  haBackupsProblem
+} from "./chunks/chunk-4LAGW3RO.js";
 import {
   require_safer
-} from "./chunks/chunk-PWZW2LHD.js";
-import "./chunks/chunk-QUN7JRF4.js";
+} from "./chunks/chunk-ZKTBRRJX.js";
+import "./chunks/chunk-CY4WYHY7.js";
 import {
-  canSeeBackups,
-  checkContentRow,
-  describeFailure,
+  EMPTY_ALERT_STATE,
+  actionId,
+  alertKey,
+  alertTag,
+  guestAlertInfo,
   isProblem,
-  logLineText,
+  parseActionId,
   parseOptions,
-  toArchive
-} from "./chunks/chunk-VUTXPP47.js";
+  planAlerts,
+  snoozeGuests
+} from "./chunks/chunk-UOHORELR.js";
 import {
   createConsoleLogger
 } from "./chunks/chunk-YQWVOA7C.js";
 import {
   planJobs
-} from "./chunks/chunk-EYQYODDA.js";
-import "./chunks/chunk-ZT2EAVEW.js";
-import "./chunks/chunk-EF3HL43I.js";
+} from "./chunks/chunk-7M3KQP3A.js";
+import "./chunks/chunk-OSAFXUH4.js";
+import "./chunks/chunk-5G243FPD.js";
 import "./chunks/chunk-2HEAK642.js";
 import {
   ConfigError,
@@ -19486,10 +19509,10 @@ var require_view = __commonJS({
     var debug = require_src()("express:view");
     var path = __require("node:path");
     var fs = __require("node:fs");
-    var dirname3 = path.dirname;
+    var dirname4 = path.dirname;
     var basename = path.basename;
     var extname = path.extname;
-    var join3 = path.join;
+    var join4 = path.join;
     var resolve = path.resolve;
     module.exports = View;
     function View(name, options) {
@@ -19525,7 +19548,7 @@ var require_view = __commonJS({
       for (var i = 0; i < roots.length && !path2; i++) {
         var root = roots[i];
         var loc = resolve(root, name);
-        var dir = dirname3(loc);
+        var dir = dirname4(loc);
         var file = basename(loc);
         path2 = this.resolve(dir, file);
       }
@@ -19551,12 +19574,12 @@ var require_view = __commonJS({
     };
     View.prototype.resolve = function resolve2(dir, file) {
       var ext = this.ext;
-      var path2 = join3(dir, file);
+      var path2 = join4(dir, file);
       var stat = tryStat(path2);
       if (stat && stat.isFile()) {
         return path2;
       }
-      path2 = join3(dir, basename(file, ext), "index" + ext);
+      path2 = join4(dir, basename(file, ext), "index" + ext);
       stat = tryStat(path2);
       if (stat && stat.isFile()) {
         return path2;
@@ -23545,7 +23568,7 @@ var require_send = __commonJS({
     var Stream = __require("stream");
     var util = __require("util");
     var extname = path.extname;
-    var join3 = path.join;
+    var join4 = path.join;
     var normalize = path.normalize;
     var resolve = path.resolve;
     var sep = path.sep;
@@ -23717,7 +23740,7 @@ var require_send = __commonJS({
           return res;
         }
         parts = path2.split(sep);
-        path2 = normalize(join3(root, path2));
+        path2 = normalize(join4(root, path2));
       } else {
         if (UP_PATH_REGEXP.test(path2)) {
           debug('malicious path "%s"', path2);
@@ -23850,7 +23873,7 @@ var require_send = __commonJS({
           if (err) return self.onStatError(err);
           return self.error(404);
         }
-        var p = join3(path2, self._index[i]);
+        var p = join4(path2, self._index[i]);
         debug('stat "%s"', p);
         fs.stat(p, function(err2, stat) {
           if (err2) return next(err2);
@@ -24731,126 +24754,9 @@ async function listenApp(app, port, host) {
 
 // src/server/panel/router.ts
 var import_express = __toESM(require_express2(), 1);
+import { createHash } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-
-// src/pve/panel-reads.ts
-async function listGuestArchives(api, storages, vmid) {
-  const targets = [];
-  const shared = /* @__PURE__ */ new Set();
-  for (const s of storages) {
-    if (!s.enabled || !s.active) continue;
-    if (s.shared) {
-      if (shared.has(s.storage)) continue;
-      shared.add(s.storage);
-      targets.push({ key: s.storage, storage: s.storage, node: s.node });
-    } else targets.push({ key: `${s.storage}@${s.node}`, storage: s.storage, node: s.node });
-  }
-  return Promise.all(
-    targets.map(async (t) => {
-      const path = `/nodes/${encodeURIComponent(t.node)}/storage/${encodeURIComponent(t.storage)}/content`;
-      const archives = [];
-      try {
-        await api.getEach(path, { content: "backup", vmid }, (raw) => {
-          const row = checkContentRow(raw);
-          const a = row ? toArchive(row) : void 0;
-          if (a && a.vmid === vmid) archives.push(a);
-        });
-      } catch (err) {
-        return { ...t, archives: [], error: describeFailure(err, "storage content") };
-      }
-      archives.sort((a, b) => b.timeMs - a.timeMs);
-      return { ...t, archives };
-    })
-  );
-}
-var TASK_LOG_MAX_LINES = 5e3;
-async function readTaskLog(api, upid) {
-  const parsed = parseUpid(upid);
-  if (!parsed) throw new InputError(`'${upid.slice(0, 80)}' is not a PVE task id (UPID:\u2026)`);
-  const lines = [];
-  let odd = false;
-  await api.getEach(
-    `/nodes/${encodeURIComponent(parsed.node)}/tasks/${encodeURIComponent(upid)}/log`,
-    { start: 0, limit: TASK_LOG_MAX_LINES + 1 },
-    (item) => {
-      const text2 = logLineText(item);
-      if (text2 === void 0) odd = true;
-      else lines.push(text2);
-    }
-  );
-  if (odd) throw new UpstreamError("unexpected answer from PVE for task log", { retryable: true });
-  const truncated = lines.length > TASK_LOG_MAX_LINES;
-  return {
-    upid,
-    node: parsed.node,
-    lines: truncated ? lines.slice(0, TASK_LOG_MAX_LINES) : lines,
-    truncated
-  };
-}
-
-// src/service/panel.ts
-var iso = (ms) => new Date(ms).toISOString();
-function panelOverview(app, nowMs) {
-  const reports = app.monitor.latest();
-  const status = toStatusJson(reports);
-  const jobsOf = new Map(reports.flatMap((r) => r.guests.map((g) => [`${g.cluster}/${g.vmid}`, g.jobs])));
-  const attempts = [];
-  for (const c of app.config.clusters) {
-    const facts = app.monitor.facts(c.name);
-    if (!facts?.reachable) continue;
-    for (const a of facts.attempts)
-      attempts.push({
-        cluster: c.name,
-        vmid: a.vmid,
-        upid: a.upid,
-        node: a.node,
-        start: iso(a.startMs),
-        end: a.endMs === void 0 ? null : iso(a.endMs),
-        outcome: a.outcome,
-        error: a.error ?? null,
-        sizeBytes: a.sizeBytes ?? null
-      });
-  }
-  attempts.sort((a, b) => a.start.localeCompare(b.start) || a.vmid - b.vmid);
-  return {
-    now: iso(nowMs),
-    timeZone: app.config.timeZone,
-    storage: app.config.storage ?? null,
-    tiers: app.config.tiers.map((t) => ({
-      name: t.name,
-      schedule: t.schedule,
-      keepLast: t.keepLast,
-      guests: t.guests
-    })),
-    clusters: status.clusters,
-    guests: status.guests.map((g) => ({ ...g, jobs: jobsOf.get(`${g.cluster}/${g.vmid}`) ?? [] })),
-    attempts,
-    ready: reports.length > 0
-  };
-}
-async function guestArchives(app, cluster, vmid) {
-  if (!Number.isInteger(vmid) || vmid < 1 || vmid > 999999999)
-    throw new InputError(`'${vmid}' is not a guest id (a vmid such as 100)`);
-  const { api, facts } = clusterOf(app, cluster);
-  if (!facts?.reachable)
-    throw new InputError(`cluster ${cluster} has not been read yet (or is unreachable); try again shortly`);
-  const listed = await listGuestArchives(api, facts.storages, vmid);
-  return listed.map(
-    (s) => s.error || s.archives.length > 0 || canSeeBackups(facts.permissions, s.storage, vmid) ? s : {
-      ...s,
-      error: `the token may not see backups on '${s.storage}' (PVE then lists none): grant Datastore.Allocate on /storage/${s.storage}, or Datastore.AllocateSpace there and VM.Backup on /vms/${vmid}`
-    }
-  );
-}
-async function taskLog(app, cluster, upid) {
-  return readTaskLog(clusterOf(app, cluster).api, upid);
-}
-function clusterOf(app, name) {
-  const api = app.apis.get(name);
-  if (!api) throw new InputError(`no cluster named '${String(name).slice(0, 40)}'`);
-  return { api, facts: app.monitor.facts(name) };
-}
 
 // src/server/panel/page.ts
 function renderPanelPage(opts) {
@@ -24899,8 +24805,18 @@ function createPanelRouter(deps, baseOf = () => "") {
     }
     res.type("text/javascript").send(text2);
   });
-  router.get("/api/panel/overview", (_req, res) => {
-    res.json(panelOverview(deps.app, deps.nowMs()));
+  router.use("/api/panel", sameSiteWrites);
+  router.get("/api/panel/overview", (req, res) => {
+    const { now, ...rest } = panelOverview(deps.app, deps.nowMs());
+    const body = JSON.stringify(rest);
+    const etag = `"${createHash("sha256").update(body).digest("base64url").slice(0, 27)}"`;
+    res.setHeader("etag", etag);
+    res.setHeader(NOW_HEADER, now);
+    if (req.get("if-none-match") === etag) {
+      res.status(304).end();
+      return;
+    }
+    res.type("json").send(`{"now":${JSON.stringify(now)},${body.slice(1)}`);
   });
   router.get("/api/panel/plan", async (_req, res) => {
     res.json({ clusters: await planPolicy(deps.app, { nowMs: deps.nowMs() }) });
@@ -24931,6 +24847,22 @@ function createPanelRouter(deps, baseOf = () => "") {
   router.get("/api/panel/task-log", async (req, res) => {
     res.json(await taskLog(deps.app, text(req.query.cluster, "cluster"), text(req.query.upid, "upid")));
   });
+  const spans = /* @__PURE__ */ new Map();
+  router.get("/api/panel/task-guests", async (req, res) => {
+    const cluster = text(req.query.cluster, "cluster");
+    const upid = text(req.query.upid, "upid");
+    const key = `${cluster}
+${upid}`;
+    let found = spans.get(key);
+    if (!found) {
+      found = await taskGuests(deps.app, cluster, upid);
+      if (found.ended) {
+        spans.set(key, found);
+        if (spans.size > 500) spans.delete(spans.keys().next().value);
+      }
+    }
+    res.json(found);
+  });
   router.get("/api/panel/archives", async (req, res) => {
     const vmid = Number(text(req.query.vmid, "vmid"));
     res.json({ storages: await guestArchives(deps.app, text(req.query.cluster, "cluster"), vmid) });
@@ -24940,6 +24872,29 @@ function createPanelRouter(deps, baseOf = () => "") {
   });
   router.use(panelErrors(deps.log));
   return router;
+}
+var NOW_HEADER = "x-pve-backup-now";
+var PANEL_HEADER = "x-pve-backup";
+function sameSiteWrites(req, res, next) {
+  const why = req.method === "GET" || req.method === "HEAD" ? void 0 : crossSite(req);
+  if (why === void 0) next();
+  else res.status(403).json({ error: `refused: ${why}; use the panel's own page` });
+}
+function crossSite(req) {
+  if (req.get(PANEL_HEADER) !== "panel") return `the request lacks the ${PANEL_HEADER} header`;
+  const site = req.get("sec-fetch-site");
+  if (site === "cross-site") return "the request comes from another site";
+  if (site === "same-origin") return void 0;
+  const origin = req.get("origin");
+  if (origin === void 0) return void 0;
+  let host = "";
+  try {
+    host = new URL(origin).host.toLowerCase();
+  } catch {
+  }
+  const forwarded = (req.get("x-forwarded-host") ?? "").split(",").map((h) => h.trim().toLowerCase());
+  const hosts = new Set([...forwarded, (req.get("host") ?? "").toLowerCase()].filter(Boolean));
+  return hosts.has(host) ? void 0 : "the request comes from another origin";
 }
 function requireJson(req, res, next) {
   if (!req.is("application/json")) {
@@ -25065,11 +25020,11 @@ async function startAddonSurface(deps) {
     token: deps.env.SUPERVISOR_TOKEN
   });
   let ingressPort = DEFAULT_INGRESS_PORT;
-  let slug = "pve_backup";
+  let slug2 = "pve_backup";
   try {
     const info = await supervisor.selfInfo();
     ingressPort = info.ingressPort ?? DEFAULT_INGRESS_PORT;
-    slug = info.slug;
+    slug2 = info.slug;
   } catch (err) {
     log.warn(
       `could not read the add-on's own info from the Supervisor (${describe(err)}); ingress on port ${ingressPort}`
@@ -25091,7 +25046,7 @@ async function startAddonSurface(deps) {
   let waitMs = 5e3;
   const announce = async () => {
     try {
-      await supervisor.announce("pve_backup", { addon: slug, version: deps.addonVersion });
+      await supervisor.announce("pve_backup", { addon: slug2, version: deps.addonVersion });
       log.info(
         "announced to Home Assistant: the PVE Backup integration is offered under Settings \u2192 Devices & services"
       );
@@ -25117,6 +25072,69 @@ async function startAddonSurface(deps) {
 }
 function describe(err) {
   return err instanceof Error ? err.message : String(err);
+}
+
+// src/dsm/watch.ts
+var NAS_READ_INTERVAL_MS = 15 * 6e4;
+function createNasWatch(deps) {
+  const { config, log } = deps;
+  const nas = config.nas;
+  const cluster = config.clusters[0];
+  if (!nas || !config.storage || !cluster) return void 0;
+  const storage = config.storage;
+  const dsm = deps.dsm ?? createDsmClient(
+    {
+      baseUrl: nas.baseUrl,
+      username: nas.username,
+      password: nas.password,
+      deviceToken: nas.deviceToken,
+      fingerprint: nas.fingerprint,
+      timeZone: nas.timeZone,
+      timeoutMs: config.requestTimeoutMs
+    },
+    { log }
+  );
+  const intervalMs = deps.intervalMs ?? NAS_READ_INTERVAL_MS;
+  let last;
+  let lastReadAt = Number.NEGATIVE_INFINITY;
+  let reading;
+  let closed = false;
+  async function read() {
+    const api = deps.app.apis.get(cluster?.name ?? "");
+    if (!api || !cluster) return;
+    try {
+      const view = await readNasView({
+        dsm,
+        api,
+        facts: deps.app.monitor.facts(cluster.name),
+        storage,
+        nas,
+        haBackupsPath: config.haBackups?.sharePath,
+        keepOf: (vmid) => config.tiers.find((t) => t.guests.includes(vmid))?.keepLast,
+        nowMs: deps.nowMs()
+      });
+      if (view.error) log.warn(`NAS: ${view.error}`);
+      last = { cluster: cluster.name, view };
+      if (!closed) deps.onChange();
+    } catch (err) {
+      log.warn(`NAS: reading failed: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+  return {
+    latest: () => last,
+    afterRefresh() {
+      if (closed || reading || performance.now() - lastReadAt < intervalMs) return;
+      lastReadAt = performance.now();
+      reading = read().finally(() => {
+        reading = void 0;
+      });
+    },
+    async close() {
+      closed = true;
+      await reading;
+      await dsm.close();
+    }
+  };
 }
 
 // src/fatal.ts
@@ -25220,6 +25238,36 @@ function declare(input) {
         entity_category: "diagnostic"
       })
     );
+    if (c.nas !== void 0)
+      entities.push(
+        entity({
+          key: `${ck}_nas_free_space`,
+          device: ck,
+          platform: "sensor",
+          name: "NAS free space",
+          translation_key: "nas_free_space",
+          ...sizeInGigabytes(1),
+          state_class: "measurement",
+          icon: "mdi:nas"
+        }),
+        entity({
+          key: `${ck}_nas_fill_forecast`,
+          device: ck,
+          platform: "sensor",
+          name: "NAS full by",
+          translation_key: "nas_fill_forecast",
+          device_class: "date",
+          icon: "mdi:calendar-alert"
+        }),
+        entity({
+          key: `${ck}_offsite_problem`,
+          device: ck,
+          platform: "binary_sensor",
+          name: "Off-NAS copy problem",
+          translation_key: "offsite_problem",
+          device_class: "problem"
+        })
+      );
     if (c.drift !== void 0)
       entities.push(
         entity({
@@ -25230,6 +25278,10 @@ function declare(input) {
           device_class: "problem",
           icon: "mdi:calendar-alert"
         })
+      );
+    if (c.calendar !== void 0)
+      entities.push(
+        entity({ key: `${ck}_backup_calendar`, device: ck, platform: "calendar", name: "Backup calendar" })
       );
     const report = input.reports.find((r) => r.cluster === c.cluster);
     for (const g of report?.guests ?? []) {
@@ -25299,9 +25351,87 @@ function declare(input) {
       );
     }
   }
+  const hub = haBackupsHub(input);
+  if (hub !== void 0) entities.push(...haBackupEntities(hub));
   return { devices, entities };
 }
-var iso2 = (ms) => ms === null || ms === void 0 ? null : new Date(ms).toISOString();
+function haBackupsHub(input) {
+  const first = input.clusters[0];
+  return input.haBackups !== void 0 && first !== void 0 ? clusterKey(first.cluster) : void 0;
+}
+var HA_BACKUP_VERIFICATION = ["ok", "failed", "unknown"];
+function haBackupEntities(hk) {
+  return [
+    entity({
+      key: `${hk}_ha_backup_last`,
+      device: hk,
+      platform: "sensor",
+      name: "Last Home Assistant backup on the NAS",
+      translation_key: "ha_backup_last",
+      device_class: "timestamp",
+      icon: "mdi:home-export-outline"
+    }),
+    entity({
+      key: `${hk}_ha_backup_next`,
+      device: hk,
+      platform: "sensor",
+      name: "Next Home Assistant backup",
+      translation_key: "ha_backup_next",
+      device_class: "timestamp"
+    }),
+    entity({
+      key: `${hk}_ha_backup_verification`,
+      device: hk,
+      platform: "sensor",
+      name: "Home Assistant backup verification",
+      translation_key: "ha_backup_verification",
+      device_class: "enum",
+      options: HA_BACKUP_VERIFICATION,
+      icon: "mdi:shield-check-outline"
+    }),
+    entity({
+      key: `${hk}_ha_backup_problem`,
+      device: hk,
+      platform: "binary_sensor",
+      name: "Home Assistant backup problem",
+      translation_key: "ha_backup_problem",
+      device_class: "problem"
+    })
+  ];
+}
+function haBackupStates(hk, h) {
+  const v = h.verification;
+  return [
+    {
+      key: `${hk}_ha_backup_last`,
+      state: h.lastBackup?.time ?? null,
+      attributes: {
+        size_bytes: h.lastBackup?.sizeBytes ?? null,
+        agent: h.agent,
+        name: h.lastBackup?.name ?? null,
+        backup_id: h.lastBackup?.backupId ?? null
+      }
+    },
+    { key: `${hk}_ha_backup_next`, state: h.nextAutomatic, attributes: {} },
+    {
+      key: `${hk}_ha_backup_verification`,
+      state: v?.result ?? "unknown",
+      attributes: {
+        checked_at: v?.time ?? null,
+        message: v?.message ?? null,
+        sha256: v?.sha256 ?? null,
+        backup_id: v?.backupId ?? null,
+        file_name: v?.fileName ?? null
+      }
+    },
+    {
+      key: `${hk}_ha_backup_problem`,
+      state: haBackupsProblem(h),
+      attributes: { problems: h.problems, checked_at: h.checkedAt }
+    }
+  ];
+}
+var iso = (ms) => ms === null || ms === void 0 ? null : new Date(ms).toISOString();
 function states(input) {
   const out = [];
   for (const c of input.clusters) {
@@ -25318,22 +25448,28 @@ function states(input) {
         attributes: { ...counts, problems: report?.problems ?? [] }
       },
       { key: `${ck}_backup_problem`, state: known ? problems > 0 : null, attributes: {} },
-      { key: `${ck}_next_backup`, state: iso2(c.nextRunMs), attributes: {} },
+      { key: `${ck}_next_backup`, state: iso(c.nextRunMs), attributes: {} },
       { key: `${ck}_storage_free`, state: c.storageFreeBytes, attributes: {} }
     );
     if (c.drift !== void 0) out.push(driftState(`${ck}_policy_drift`, c.drift));
-    for (const g of guests) out.push(...guestStates(g));
+    if (c.nas !== void 0) out.push(...nasStates(ck, c.nas));
+    if (c.calendar !== void 0)
+      out.push({ key: `${ck}_backup_calendar`, state: null, attributes: { events: c.calendar } });
+    for (const g of guests) out.push(...withCopies(guestStates(g, input.lastVerified), g, c.nas));
   }
+  const hub = haBackupsHub(input);
+  if (hub !== void 0 && input.haBackups) out.push(...haBackupStates(hub, input.haBackups));
   return out;
 }
-function guestStates(g) {
+function guestStates(g, verified) {
   const dk = guestKey(g.cluster, g.vmid);
+  const v = verified?.[`${g.cluster}_${g.vmid}`];
   const last = g.lastBackup;
   const attempt = g.lastAttempt;
   return [
     {
       key: `${dk}_last_backup`,
-      state: iso2(last?.timeMs),
+      state: iso(last?.timeMs),
       attributes: {
         size_bytes: last?.sizeBytes ?? null,
         volid: last?.volid ?? null,
@@ -25341,7 +25477,12 @@ function guestStates(g) {
         notes: last?.notes ?? null,
         node: g.node,
         tier: g.tier,
-        jobs: g.jobs
+        jobs: g.jobs,
+        ...verified ? {
+          last_verified: v?.time ?? null,
+          last_verified_result: v?.result ?? null,
+          last_verified_depth: v?.depth ?? null
+        } : {}
       }
     },
     {
@@ -25349,8 +25490,8 @@ function guestStates(g) {
       state: g.status,
       attributes: {
         reason: g.reason,
-        expected_by: iso2(g.expectedByMs),
-        last_attempt: iso2(attempt?.startMs),
+        expected_by: iso(g.expectedByMs),
+        last_attempt: iso(attempt?.startMs),
         last_attempt_outcome: attempt?.outcome ?? null,
         last_error: attempt?.error ?? null
       }
@@ -25365,6 +25506,49 @@ function guestStates(g) {
     { key: `${dk}_backup_now`, state: null, attributes: {} },
     { key: `${dk}_tier`, state: g.tier ?? NO_TIER, attributes: {} }
   ];
+}
+function nasStates(ck, nas) {
+  return [
+    {
+      key: `${ck}_nas_free_space`,
+      state: nas?.freeBytes ?? null,
+      attributes: {
+        share: nas?.share ?? null,
+        total_bytes: nas?.totalBytes ?? null,
+        growth_bytes_per_week: nas?.growthBytesPerWeek ?? null,
+        problem: nas ? nas.capacityProblems.length > 0 : null,
+        problems: nas?.capacityProblems ?? []
+      }
+    },
+    {
+      key: `${ck}_nas_fill_forecast`,
+      state: nas?.fillDate ?? null,
+      attributes: { problems: nas?.capacityProblems ?? [] }
+    },
+    // Unknown stays unknown: DSM not read is not "no problem".
+    {
+      key: `${ck}_offsite_problem`,
+      state: nas?.offsiteProblem ?? null,
+      attributes: { findings: nas?.findings ?? [] }
+    }
+  ];
+}
+function withCopies(list, g, nas) {
+  if (nas === void 0) return list;
+  const c = nas?.copies.get(g.vmid);
+  const key = `${guestKey(g.cluster, g.vmid)}_last_backup`;
+  return list.map(
+    (s) => s.key === key ? {
+      ...s,
+      attributes: {
+        ...s.attributes,
+        copies_pve: c?.pve ?? null,
+        copies_nas: c?.nas ?? null,
+        off_nas: c?.offNas ?? "unknown",
+        off_nas_time: iso(c?.offNasMs)
+      }
+    } : s
+  );
 }
 function driftState(key, drift) {
   if (drift === null) return { key, state: null, attributes: {} };
@@ -25429,24 +25613,428 @@ function toPublish(input, last) {
   return declaration && { declaration, states: states(input) };
 }
 
+// src/service/alerts.ts
+import { mkdirSync, readFileSync as readFileSync2, renameSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+var ALERTS_STATE_FILE = "pve-backup-alerts.json";
+var SNOOZE_MS = 24 * 36e5;
+function createAlertService(deps) {
+  const { log, options } = deps;
+  const statePath = deps.optionsPath === void 0 ? void 0 : join(dirname(deps.optionsPath), ALERTS_STATE_FILE);
+  let state = loadState(statePath, log) ?? EMPTY_ALERT_STATE;
+  let saved = JSON.stringify(state);
+  let saveFailed = false;
+  let chain = Promise.resolve();
+  const warned = /* @__PURE__ */ new Set();
+  function serial(step) {
+    const run = chain.then(step, step);
+    chain = run.catch(() => void 0);
+    return run;
+  }
+  async function deliver(deliveries, before) {
+    for (const d of deliveries) {
+      try {
+        if (d.kind === "send") await deps.channel.send(d.note);
+        else await deps.channel.clear(d.tag);
+      } catch (err) {
+        const line = `alerts: could not ${d.kind === "send" ? `send ${d.note.tag}` : `clear ${d.tag}`}: ${describe2(err)}`;
+        if (warned.has(line)) log.debug(line);
+        else {
+          warned.add(line);
+          log.warn(`${line} (trying again with each refresh)`);
+        }
+        state = d.kind === "send" ? unsend(state, before, d.note) : unclear(state, before, d.tag);
+        if (warned.size > 1e3) warned.clear();
+      }
+    }
+  }
+  function save() {
+    const text2 = JSON.stringify(state);
+    if (statePath === void 0 || text2 === saved) return;
+    try {
+      mkdirSync(dirname(statePath), { recursive: true });
+      writeFileSync(`${statePath}.tmp`, `${JSON.stringify({ version: 1, ...state })}
+`);
+      renameSync(`${statePath}.tmp`, statePath);
+      saved = text2;
+      saveFailed = false;
+    } catch (err) {
+      if (!saveFailed)
+        log.warn(`cannot write ${statePath} (${describe2(err)}): snoozes are forgotten on a restart`);
+      saveFailed = true;
+    }
+  }
+  function guestsOf(reports) {
+    return reports.flatMap(
+      (r) => r.guests.map((g) => ({
+        cluster: g.cluster,
+        vmid: g.vmid,
+        name: g.name,
+        tier: g.tier,
+        status: g.status,
+        reason: g.reason,
+        lastBackupMs: g.lastBackup?.timeMs ?? null
+      }))
+    );
+  }
+  return {
+    /** A refresh's reports: decide and deliver. Resolves once delivered. */
+    onReports(reports) {
+      return serial(async () => {
+        const before = state;
+        const plan = planAlerts({ previous: state, guests: guestsOf(reports), options, nowMs: deps.nowMs() });
+        state = plan.state;
+        if (plan.held.length > 0) log.debug(`alerts: quiet hours, holding ${plan.held.join(", ")}`);
+        await deliver(plan.deliveries, before);
+        save();
+      });
+    },
+    /** Silence guests (`cluster/vmid`) for `ms`. */
+    snooze(keys, ms) {
+      return serial(async () => {
+        const untilMs = deps.nowMs() + ms;
+        const before = state;
+        const r = snoozeGuests(state, keys, untilMs);
+        state = r.state;
+        save();
+        log.info(`alerts: ${keys.join(", ")} snoozed until ${new Date(untilMs).toISOString()}`);
+        await deliver(r.deliveries, before);
+        return { snoozed_until: new Date(untilMs).toISOString() };
+      });
+    },
+    /** A tapped notification button. */
+    async onAction(action) {
+      const key = alertKey(action.cluster, action.vmid);
+      if (action.kind === "snooze") {
+        await this.snooze([key], deps.snoozeMs ?? SNOOZE_MS);
+        return;
+      }
+      log.info(`alerts: "Back up now" tapped for ${key}`);
+      try {
+        await deps.backupNow(action.cluster, action.vmid);
+      } catch (err) {
+        if (err instanceof InputError) log.info(`alerts: back up ${key}: ${err.message}`);
+        else log.warn(`alerts: back up ${key}: ${describe2(err)}`);
+      }
+    },
+    /** The per-guest `alert` of the status JSON. */
+    info(cluster, vmid) {
+      return guestAlertInfo(state, alertKey(cluster, vmid), options.archived, deps.nowMs());
+    },
+    /** Resolves once every step asked for so far is done. */
+    idle: () => chain.then(() => void 0)
+  };
+}
+function withAlertInfo(status, alerts) {
+  if (!status || !alerts) return status;
+  return { ...status, guests: status.guests.map((g) => ({ ...g, alert: alerts.info(g.cluster, g.vmid) })) };
+}
+function unsend(state, before, note) {
+  if (!note.guest) {
+    const { digestDay: _drop, ...rest2 } = state;
+    return before.digestDay === void 0 ? rest2 : { ...rest2, digestDay: before.digestDay };
+  }
+  const key = alertKey(note.guest.cluster, note.guest.vmid);
+  const current = state.guests[key];
+  const { sent: _sent, ...rest } = current;
+  const sent = before.guests[key]?.sent;
+  return { ...state, guests: { ...state.guests, [key]: sent === void 0 ? rest : { ...rest, sent } } };
+}
+function unclear(state, before, tag) {
+  for (const [key, was] of Object.entries(before.guests)) {
+    const at = key.lastIndexOf("/");
+    if (was.sent === void 0 || alertTag(key.slice(0, at), Number(key.slice(at + 1))) !== tag) continue;
+    return { ...state, guests: { ...state.guests, [key]: { ...state.guests[key], sent: was.sent } } };
+  }
+  return state;
+}
+function loadState(path, log) {
+  if (path === void 0) return void 0;
+  let text2;
+  try {
+    text2 = readFileSync2(path, "utf8");
+  } catch {
+    return void 0;
+  }
+  try {
+    const raw = JSON.parse(text2);
+    if (raw.version === 1 && isGuests(raw.guests))
+      return {
+        guests: raw.guests,
+        ...typeof raw.digestDay === "string" ? { digestDay: raw.digestDay } : {}
+      };
+  } catch {
+  }
+  log.warn(`${path} is not what this version writes: alerts start afresh (snoozes are forgotten)`);
+  return void 0;
+}
+function isGuests(raw) {
+  if (typeof raw !== "object" || raw === null) return false;
+  return Object.values(raw).every((g) => {
+    if (typeof g !== "object" || g === null) return false;
+    const { sinceMs, sent, snoozedUntilMs } = g;
+    const num = (v) => v === void 0 || typeof v === "number" && Number.isFinite(v);
+    return num(sinceMs) && num(snoozedUntilMs) && (sent === void 0 || typeof sent === "string");
+  });
+}
+function describe2(err) {
+  return err instanceof Error ? err.message : String(err);
+}
+
+// src/ha/alerts.ts
+var PERSISTENT_TARGET = "persistent_notification";
+function notifyService(target) {
+  return target.replace(/^notify\./, "");
+}
+function mobileData(note, dashboardPath) {
+  const actions = [];
+  if (note.guest) {
+    const g = note.guest;
+    actions.push(
+      { action: actionId({ kind: "backup_now", ...g }), title: "Back up now" },
+      { action: actionId({ kind: "snooze", ...g }), title: "Snooze 24 h" }
+    );
+  }
+  actions.push({ action: "URI", title: "Open dashboard", uri: dashboardPath });
+  return { tag: note.tag, group: note.group, url: dashboardPath, clickAction: dashboardPath, actions };
+}
+function createHaAlertChannel(deps) {
+  const { link } = deps;
+  const call = (domain, service, data) => link.send({ type: "call_service", domain, service, service_data: data });
+  return {
+    async send(note) {
+      await eachTarget(
+        deps.targets,
+        (target) => target === PERSISTENT_TARGET ? call("persistent_notification", "create", {
+          notification_id: note.tag,
+          title: note.title,
+          message: note.message
+        }) : call("notify", notifyService(target), {
+          title: note.title,
+          message: note.message,
+          data: mobileData(note, deps.dashboardPath)
+        })
+      );
+    },
+    async clear(tag) {
+      await eachTarget(
+        deps.targets,
+        (target) => target === PERSISTENT_TARGET ? call("persistent_notification", "dismiss", { notification_id: tag }) : call("notify", notifyService(target), { message: "clear_notification", data: { tag } })
+      );
+    }
+  };
+}
+async function eachTarget(targets, deliver) {
+  let failure;
+  for (const target of targets) {
+    try {
+      await deliver(target);
+    } catch (err) {
+      failure ??= new Error(`${target}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+    }
+  }
+  if (failure) throw failure;
+}
+function listenForAlertActions(link, log, onAction) {
+  const subscribe = () => {
+    link.subscribe(
+      (event) => {
+        const action = parseActionId(event.data?.action);
+        if (action) void onAction(action);
+      },
+      { type: "subscribe_events", event_type: "mobile_app_notification_action" }
+    ).catch(
+      (err) => log.warn(
+        `alerts: cannot listen for notification actions: ${err instanceof Error ? err.message : String(err)}`
+      )
+    );
+  };
+  link.onReady(subscribe);
+  if (link.connected) subscribe();
+}
+function startAlerts(deps) {
+  const a = deps.config.alerts;
+  if (!a) return void 0;
+  const { link, log } = deps;
+  const alerts = createAlertService({
+    options: {
+      statuses: a.statuses,
+      graceMin: a.graceMin,
+      quietHours: a.quietHours,
+      digestMin: a.digestMin,
+      immediateTiers: a.immediateTiers,
+      archived: new Set(a.archived),
+      timeZone: deps.config.timeZone
+    },
+    channel: createHaAlertChannel({ link, targets: a.targets, dashboardPath: a.dashboardPath, log }),
+    // The same path as the button and the service: the per-guest guard makes a double tap one backup.
+    backupNow: (cluster, vmid) => deps.app.backups.backupNow({ cluster, vmids: [vmid], tiers: [] }),
+    log,
+    nowMs: deps.nowMs,
+    optionsPath: deps.optionsPath
+  });
+  deps.runtime.onReports((reports) => {
+    void alerts.onReports(reports);
+  });
+  listenForAlertActions(link, log, (action) => alerts.onAction(action));
+  log.info(`alerts: to ${a.targets.join(", ")}`);
+  return alerts;
+}
+
+// src/ha/alerts-repairs.ts
+import { readFileSync as readFileSync3 } from "node:fs";
+
+// src/core/repairs.ts
+var slug = (s) => s.toLowerCase().replace(/[^a-z0-9]+/g, "_");
+function findRepairs(facts, ctx) {
+  if (!facts?.reachable) return [];
+  const at = `${slug(facts.cluster)}`;
+  const out = [];
+  const allOnline = facts.nodes.every((n) => n.online);
+  const known = new Set(facts.storages.map((s) => s.storage));
+  if (allOnline && facts.jobsError === void 0) {
+    for (const job of facts.jobs)
+      if (job.storage !== void 0 && !known.has(job.storage))
+        out.push({
+          id: `job_missing_storage_${at}_${slug(job.id)}`,
+          kind: "job_missing_storage",
+          placeholders: {
+            cluster: facts.cluster,
+            job: job.comment ? `${job.id} (${job.comment})` : job.id,
+            storage: job.storage,
+            state: job.enabled ? "enabled" : "disabled"
+          },
+          learnMoreUrl: ctx.baseUrl
+        });
+  }
+  if (ctx.storage !== void 0 && Object.keys(facts.permissions).length > 0) {
+    const needed = ["read_guests", "see_archives", "read_jobs_and_tasks", "run_backups"];
+    if (ctx.manageJobs) needed.push("manage_jobs");
+    const missing = checkCapabilities(facts.permissions, ctx.storage).filter(
+      (c) => needed.includes(c.capability) && !c.ok
+    );
+    if (missing.length > 0)
+      out.push({
+        id: `token_privilege_${at}`,
+        kind: "token_privilege",
+        placeholders: {
+          cluster: facts.cluster,
+          token: ctx.tokenId,
+          missing: missing.map((c) => `${c.label} (${c.missing.join(", ")})`).join("; "),
+          pveum: pveumCommands(ctx.tokenId, needed, ctx.storage).join("\n")
+        },
+        learnMoreUrl: ctx.baseUrl
+      });
+  }
+  const used = /* @__PURE__ */ new Set([
+    ...ctx.storage === void 0 ? [] : [ctx.storage],
+    ...facts.jobs.flatMap((j) => j.enabled && j.storage !== void 0 ? [j.storage] : [])
+  ]);
+  const inactive = /* @__PURE__ */ new Map();
+  for (const s of facts.storages)
+    if (used.has(s.storage) && s.enabled && !s.active)
+      inactive.set(s.storage, [...inactive.get(s.storage) ?? [], s.node]);
+  for (const [storage, nodes] of inactive)
+    out.push({
+      id: `storage_inactive_${at}_${slug(storage)}`,
+      kind: "storage_inactive",
+      placeholders: { cluster: facts.cluster, storage, nodes: nodes.join(", ") },
+      learnMoreUrl: ctx.baseUrl
+    });
+  return out;
+}
+
+// src/ha/alerts-repairs.ts
+function startRepairs(deps) {
+  const { link, app, log } = deps;
+  const shipped = deps.shippedIntegrationVersion ?? shippedVersion();
+  let latest;
+  let sent = "";
+  let sending = false;
+  let again = false;
+  function collect() {
+    return app.config.clusters.flatMap(
+      (c) => findRepairs(app.monitor.facts(c.name), {
+        baseUrl: c.baseUrl,
+        tokenId: c.tokenId,
+        storage: app.config.storage,
+        manageJobs: app.config.tiers.length > 0
+      })
+    );
+  }
+  async function send() {
+    if (sending) {
+      again = true;
+      return;
+    }
+    sending = true;
+    try {
+      do {
+        again = false;
+        const issues = latest;
+        const text2 = JSON.stringify(issues);
+        if (issues === void 0 || text2 === sent || !link.connected || !deps.integrationReady()) continue;
+        try {
+          await link.send({
+            type: "pve_backup/repairs",
+            addon_version: deps.addonVersion,
+            shipped_integration_version: shipped ?? null,
+            issues: issues.map((i) => ({
+              issue_id: i.id,
+              translation_key: i.kind,
+              placeholders: i.placeholders,
+              learn_more_url: i.learnMoreUrl
+            }))
+          });
+          sent = text2;
+          if (issues.length > 0) log.info(`Repairs: ${issues.map((i) => i.id).join(", ")}`);
+        } catch (err) {
+          if (err instanceof HaCommandError && (err.code === "unknown_command" || err.code === "not_found"))
+            log.debug(`Repairs not sent: ${err.message}`);
+          else log.warn(`Repairs not sent: ${err instanceof Error ? err.message : String(err)}`);
+        }
+      } while (again);
+    } finally {
+      sending = false;
+    }
+  }
+  deps.runtime.onReports(() => {
+    latest = collect();
+    void send();
+  });
+  link.onReady(() => {
+    sent = "";
+    void send();
+  });
+}
+function shippedVersion() {
+  try {
+    const manifest = new URL("../custom_components/pve_backup/manifest.json", import.meta.url);
+    const v = JSON.parse(readFileSync3(manifest, "utf8")).version;
+    return typeof v === "string" ? v : void 0;
+  } catch {
+    return void 0;
+  }
+}
+
 // src/ha/install.ts
-import { createHash } from "node:crypto";
+import { createHash as createHash2 } from "node:crypto";
 import {
   copyFileSync,
   existsSync as existsSync2,
-  mkdirSync,
+  mkdirSync as mkdirSync2,
   readdirSync,
-  readFileSync as readFileSync2,
-  renameSync,
+  readFileSync as readFileSync4,
+  renameSync as renameSync2,
   rmSync,
-  writeFileSync
+  writeFileSync as writeFileSync2
 } from "node:fs";
-import { dirname, join } from "node:path";
+import { dirname as dirname2, join as join2 } from "node:path";
 var RECORD = ".pve_backup_install.json";
 var MANIFEST = "manifest.json";
 function versionAt(dir) {
   try {
-    const v = JSON.parse(readFileSync2(join(dir, MANIFEST), "utf8")).version;
+    const v = JSON.parse(readFileSync4(join2(dir, MANIFEST), "utf8")).version;
     return typeof v === "string" ? v : void 0;
   } catch {
     return void 0;
@@ -25455,7 +26043,7 @@ function versionAt(dir) {
 function filesUnder(dir, prefix = "") {
   let entries;
   try {
-    entries = readdirSync(join(dir, prefix), { withFileTypes: true });
+    entries = readdirSync(join2(dir, prefix), { withFileTypes: true });
   } catch {
     return [];
   }
@@ -25469,12 +26057,12 @@ function filesUnder(dir, prefix = "") {
   return out.sort();
 }
 function hashOf(dir, files) {
-  const h = createHash("sha256");
+  const h = createHash2("sha256");
   for (const f of files) {
     h.update(f);
     h.update("\0");
     try {
-      h.update(readFileSync2(join(dir, f)));
+      h.update(readFileSync4(join2(dir, f)));
     } catch {
       h.update("\0missing");
     }
@@ -25514,7 +26102,7 @@ function compareVersions(a, b) {
 }
 function recordedFiles(dir) {
   try {
-    const r = JSON.parse(readFileSync2(join(dir, RECORD), "utf8"));
+    const r = JSON.parse(readFileSync4(join2(dir, RECORD), "utf8"));
     return new Set(Array.isArray(r.files) ? r.files.map(String) : []);
   } catch {
     return /* @__PURE__ */ new Set();
@@ -25530,10 +26118,10 @@ function reasonOf(err) {
   return err instanceof Error ? err.message : String(err);
 }
 function installIntegration(source, configDirs) {
-  const configDir = configDirs.find((d) => existsSync2(join(d, "configuration.yaml")));
+  const configDir = configDirs.find((d) => existsSync2(join2(d, "configuration.yaml")));
   if (!configDir) return { kind: "no_config_dir", tried: configDirs };
-  const parent = join(configDir, "custom_components");
-  const target = join(parent, "pve_backup");
+  const parent = join2(configDir, "custom_components");
+  const target = join2(parent, "pve_backup");
   const shipped = versionAt(source);
   if (!shipped)
     return { kind: "failed", path: target, reason: `the add-on's copy at ${source} has no manifest` };
@@ -25545,31 +26133,31 @@ function installIntegration(source, configDirs) {
     return { kind: "current", version: shipped, path: target };
   const ours = /* @__PURE__ */ new Set([...shippedFiles, ...recordedFiles(target), RECORD]);
   const kept = filesUnder(target).filter((f) => !ours.has(f));
-  const temp = join(parent, `.pve_backup.new-${process.pid}`);
-  const aside = join(parent, `.pve_backup.old-${process.pid}`);
+  const temp = join2(parent, `.pve_backup.new-${process.pid}`);
+  const aside = join2(parent, `.pve_backup.old-${process.pid}`);
   let movedAside = false;
   try {
-    mkdirSync(parent, { recursive: true });
+    mkdirSync2(parent, { recursive: true });
     rmSync(temp, { recursive: true, force: true });
     rmSync(aside, { recursive: true, force: true });
     const copy = (from, rel) => {
-      mkdirSync(dirname(join(temp, rel)), { recursive: true });
-      copyFileSync(join(from, rel), join(temp, rel));
+      mkdirSync2(dirname2(join2(temp, rel)), { recursive: true });
+      copyFileSync(join2(from, rel), join2(temp, rel));
     };
     for (const f of shippedFiles) if (f !== MANIFEST) copy(source, f);
     for (const f of kept) copy(target, f);
-    writeFileSync(join(temp, RECORD), `${JSON.stringify({ version: shipped, files: shippedFiles })}
+    writeFileSync2(join2(temp, RECORD), `${JSON.stringify({ version: shipped, files: shippedFiles })}
 `);
     copy(source, MANIFEST);
     if (existsSync2(target)) {
-      renameSync(target, aside);
+      renameSync2(target, aside);
       movedAside = true;
     }
-    renameSync(temp, target);
+    renameSync2(temp, target);
   } catch (err) {
     if (movedAside && !existsSync2(target)) {
       try {
-        renameSync(aside, target);
+        renameSync2(aside, target);
       } catch {
       }
     }
@@ -25582,6 +26170,11 @@ function installIntegration(source, configDirs) {
 
 // src/ha/bridge.ts
 var MIN_INTEGRATION_VERSION = "0.2.0";
+var CALENDAR_INTEGRATION_VERSION = "0.3.0";
+function declarationFor(d, version) {
+  if (compareVersions(version, CALENDAR_INTEGRATION_VERSION) >= 0) return d;
+  return { ...d, entities: d.entities.filter((e) => e.platform !== "calendar") };
+}
 var DEFAULT_TIMING = {
   callTimeoutMs: HA_CALL_TIMEOUT_MS,
   connectTimeoutMs: 12e4,
@@ -25601,6 +26194,8 @@ function createHaBridge(deps) {
   let mode = "connecting";
   let declaration;
   let declared = "";
+  let integrationVersion = MIN_INTEGRATION_VERSION;
+  let omitted = /* @__PURE__ */ new Set();
   let latest = [];
   let sent = /* @__PURE__ */ new Map();
   let sentEpoch = 0;
@@ -25647,19 +26242,19 @@ function createHaBridge(deps) {
           await attach(1);
         } else await postFallbackStates();
       } else if (mode === "connecting") await attach(timing.versionAttempts);
-      else if (JSON.stringify(declaration) !== declared) await connect();
+      else if (JSON.stringify(declarationFor(declaration, integrationVersion)) !== declared) await connect();
       else await sendStates();
     } catch (err) {
       if (!link.connected) {
-        log.debug(`Home Assistant bridge: ${describe2(err)}`);
+        log.debug(`Home Assistant bridge: ${describe3(err)}`);
         return;
       }
       if (mode === "connecting") {
-        log.warn(`Home Assistant bridge: ${describe2(err)}; trying again in ${retryMs / 1e3} s`);
+        log.warn(`Home Assistant bridge: ${describe3(err)}; trying again in ${retryMs / 1e3} s`);
         later(retryMs);
         retryMs = Math.min(retryMs * 2, timing.retryMaxMs);
       } else {
-        log.warn(`publishing to Home Assistant: ${describe2(err)}; sending again with the next refresh`);
+        log.warn(`publishing to Home Assistant: ${describe3(err)}; sending again with the next refresh`);
       }
     }
   }
@@ -25676,6 +26271,7 @@ function createHaBridge(deps) {
     }
     waitingForStart = false;
     const version = await integrationAnswers(versionAttempts);
+    if (version !== void 0) integrationVersion = version;
     if (version === void 0 || compareVersions(version, MIN_INTEGRATION_VERSION) < 0) {
       if (mode !== "fallback") await enterFallback(version);
       else await postFallbackStates();
@@ -25697,7 +26293,9 @@ function createHaBridge(deps) {
     }
   }
   async function connect() {
-    const sending = declaration;
+    const whole = declaration;
+    const sending = declarationFor(whole, integrationVersion);
+    omitted = new Set(whole.entities.filter((e) => !sending.entities.includes(e)).map((e) => e.key));
     mode = "connecting";
     await unsubscribe?.().catch(() => void 0);
     unsubscribe = void 0;
@@ -25730,7 +26328,10 @@ function createHaBridge(deps) {
   async function sendStates() {
     const epoch = sentEpoch;
     const next = new Map(sent);
-    const changed = changedStates(latest, next);
+    const changed = changedStates(
+      omitted.size > 0 ? latest.filter((st) => !omitted.has(st.key)) : latest,
+      next
+    );
     if (changed.length === 0) return;
     await link.send({ type: "pve_backup/states", states: changed });
     if (epoch !== sentEpoch) return;
@@ -25744,10 +26345,10 @@ function createHaBridge(deps) {
         void answerServiceCall(e.call_id, e.service, e.data ?? {});
         return;
       case "button_press":
-        deps.handlers.buttonPress(e.key).catch((err) => log.error(`button ${e.key}: ${describe2(err)}`));
+        deps.handlers.buttonPress(e.key).catch((err) => log.error(`button ${e.key}: ${describe3(err)}`));
         return;
       case "select_option":
-        deps.handlers.selectOption(e.key, e.option).catch((err) => log.error(`select ${e.key}: ${describe2(err)}`));
+        deps.handlers.selectOption(e.key, e.option).catch((err) => log.error(`select ${e.key}: ${describe3(err)}`));
         return;
       case "webhook":
         deps.handlers.webhook(e.payload, e.headers ?? {});
@@ -25774,14 +26375,14 @@ function createHaBridge(deps) {
     } catch (err) {
       answer = {
         success: false,
-        error: describe2(err),
+        error: describe3(err),
         error_kind: err instanceof InputError ? "input" : "upstream"
       };
     }
     try {
       await link.send({ type: "pve_backup/service_result", call_id: callId, ...answer });
     } catch (err) {
-      log.warn(`could not answer service call ${service}: ${describe2(err)}`);
+      log.warn(`could not answer service call ${service}: ${describe3(err)}`);
     }
   }
   async function enterFallback(outdated) {
@@ -25821,7 +26422,7 @@ function createHaBridge(deps) {
     if (notified) {
       await callService("persistent_notification", "dismiss", { notification_id: INSTALL_NOTIFICATION }).then(() => {
         notified = false;
-      }).catch((err) => log.warn(`could not dismiss the install notification: ${describe2(err)}`));
+      }).catch((err) => log.warn(`could not dismiss the install notification: ${describe3(err)}`));
     }
     for (const entityId of [...fallbackIds]) {
       const registered = await link.send({ type: "config/entity_registry/get", entity_id: entityId }).then(
@@ -25842,7 +26443,8 @@ function createHaBridge(deps) {
   async function postFallbackStates() {
     const epoch = sentEpoch;
     const essential = latest.filter(
-      (s) => s.key.endsWith("_backup_status") || s.key.endsWith("_backup_problem") || s.key.endsWith("_last_backup")
+      (s) => s.key.endsWith("_backup_status") || s.key.endsWith("_backup_problem") || s.key.endsWith("_last_backup") || // Home Assistant's own backups on the NAS (its problem flag ends in _backup_problem).
+      s.key.endsWith("_ha_backup_last") || s.key.endsWith("_ha_backup_verification")
     );
     const next = new Map(sent);
     for (const s of changedStates(essential, next)) {
@@ -25852,7 +26454,7 @@ function createHaBridge(deps) {
       const attributes = {
         ...s.attributes,
         friendly_name: `PVE Backup ${s.key.replace(/_/g, " ")}`,
-        ...isProblem2 ? { device_class: "problem" } : s.key.endsWith("_last_backup") ? { device_class: "timestamp" } : {}
+        ...isProblem2 ? { device_class: "problem" } : s.key.endsWith("_last_backup") || s.key.endsWith("_ha_backup_last") ? { device_class: "timestamp" } : {}
       };
       const res = await doFetch(`${deps.target.restUrl}/states/${entityId}`, {
         method: "POST",
@@ -25860,7 +26462,7 @@ function createHaBridge(deps) {
         body: JSON.stringify({ state: String(state), attributes }),
         signal: AbortSignal.timeout(timing.callTimeoutMs)
       }).catch((err) => {
-        throw new Error(`POST /api/states/${entityId}: ${describe2(err)}`);
+        throw new Error(`POST /api/states/${entityId}: ${describe3(err)}`);
       });
       if (epoch !== sentEpoch) return;
       if (res.ok) {
@@ -25878,10 +26480,10 @@ function createHaBridge(deps) {
         await callService("persistent_notification", "create", { notification_id: id, ...note });
       } catch (err) {
         if (!(err instanceof HaCommandError)) {
-          log.debug(`notification ${id} not posted yet: ${describe2(err)}`);
+          log.debug(`notification ${id} not posted yet: ${describe3(err)}`);
           continue;
         }
-        log.warn(`Home Assistant refused the notification ${id}: ${describe2(err)}`);
+        log.warn(`Home Assistant refused the notification ${id}: ${describe3(err)}`);
       }
       if (pendingNotes.get(id) === note) pendingNotes.delete(id);
     }
@@ -25927,7 +26529,7 @@ function createHaBridge(deps) {
     }
   };
 }
-function describe2(err) {
+function describe3(err) {
   if (err instanceof Error) return err.message;
   if (typeof err === "object" && err !== null && "message" in err)
     return String(err.message);
@@ -26015,8 +26617,15 @@ function createServiceHandlers(deps) {
           return deps.haBackup(data);
         case "verify":
           return notYet("verifying archives on the NAS");
-        case "snooze":
-          return notYet("snoozing notifications");
+        case "snooze": {
+          if (!deps.snooze) throw new InputError("set 'alerts' with a target in the add-on options first");
+          const hours = typeof data.hours === "number" ? data.hours : 24;
+          if (!(hours >= 1 && hours <= 168)) throw new InputError("hours must be from 1 to 168");
+          const groups = byCluster(Array.isArray(data.guests) ? data.guests : []);
+          const keys = [...groups].flatMap(([cluster, vmids]) => vmids.map((v) => `${cluster}/${v}`));
+          if (keys.length === 0) throw new InputError("name the guests (devices or vmids) to snooze");
+          return deps.snooze(keys, hours);
+        }
         default:
           throw new InputError(`unknown service ${service}`);
       }
@@ -26039,6 +26648,7 @@ function createServiceHandlers(deps) {
 function startHomeAssistant(deps) {
   const { config, app, runtime, log, nowMs } = deps;
   const link = connectToHa(deps.target, log);
+  const alerts = startAlerts({ link, config, app, runtime, log, nowMs, optionsPath: deps.optionsPath });
   const bridge = createHaBridge({
     link,
     target: deps.target,
@@ -26053,18 +26663,34 @@ function startHomeAssistant(deps) {
         await bridge.idle();
       },
       onPveNotification: deps.onPveNotification,
-      haBackup: deps.haBackup?.(wsPortOf(link), (type, data) => bridge.fireEvent(type, data))
+      haBackup: deps.haBackup?.(wsPortOf(link), (type, data) => bridge.fireEvent(type, data)),
+      snooze: alerts ? (guests, hours) => alerts.snooze(guests, hours * 36e5) : void 0
     })
   });
+  startRepairs({
+    link,
+    app,
+    runtime,
+    log,
+    addonVersion: deps.addonVersion,
+    integrationReady: () => bridge.stats().mode === "integration"
+  });
   let lastDeclaration;
+  const calendars = /* @__PURE__ */ new Map();
   const policy = () => config.storage && config.tiers.length > 0 ? { tiers: config.tiers, storage: config.storage, timeZone: config.timeZone, nowMs: nowMs() } : void 0;
   runtime.onReports((reports) => {
     const input = {
       reports,
-      clusters: config.clusters.map(
-        (c) => clusterContext(c.name, c.baseUrl, app.monitor.facts(c.name), config.storage, policy())
-      ),
-      tiers: config.tiers.map((t) => t.name)
+      clusters: config.clusters.map((c) => {
+        const facts = app.monitor.facts(c.name);
+        const context = clusterContext(c.name, c.baseUrl, facts, config.storage, policy());
+        const events = calendarEventsFor(config, reports, facts, nowMs()) ?? calendars.get(c.name) ?? [];
+        calendars.set(c.name, events);
+        return { ...context, nas: deps.nasEntities?.(c.name), calendar: events };
+      }),
+      tiers: config.tiers.map((t) => t.name),
+      haBackups: deps.haBackups?.(),
+      lastVerified: deps.lastVerified?.()
     };
     const next = toPublish(input, lastDeclaration);
     if (!next) return;
@@ -26074,6 +26700,7 @@ function startHomeAssistant(deps) {
   if (config.installIntegration) install(deps, bridge);
   return {
     bridge,
+    alerts,
     close: () => link.close()
   };
 }
@@ -26181,8 +26808,8 @@ function loopbackOnly(req, res, next) {
 }
 
 // src/service/events.ts
-import { mkdirSync as mkdirSync2, readFileSync as readFileSync3, renameSync as renameSync2, writeFileSync as writeFileSync2 } from "node:fs";
-import { dirname as dirname2, join as join2 } from "node:path";
+import { mkdirSync as mkdirSync3, readFileSync as readFileSync5, renameSync as renameSync3, writeFileSync as writeFileSync3 } from "node:fs";
+import { dirname as dirname3, join as join3 } from "node:path";
 
 // src/core/finished.ts
 function resultKey(r) {
@@ -26233,8 +26860,8 @@ function archiveSize(facts, a) {
 var EVENTS_STATE_FILE = "pve-backup-events.json";
 function relayFinishedEvents(deps) {
   const { log } = deps;
-  const statePath = deps.optionsPath === void 0 ? void 0 : join2(dirname2(deps.optionsPath), EVENTS_STATE_FILE);
-  const marks = new Map(Object.entries(loadState(statePath, log)?.clusters ?? {}));
+  const statePath = deps.optionsPath === void 0 ? void 0 : join3(dirname3(deps.optionsPath), EVENTS_STATE_FILE);
+  const marks = new Map(Object.entries(loadState2(statePath, log)?.clusters ?? {}));
   let seen = /* @__PURE__ */ new Set();
   let saved = JSON.stringify(Object.fromEntries(marks));
   let saveFailed = false;
@@ -26253,11 +26880,11 @@ function relayFinishedEvents(deps) {
     const text2 = JSON.stringify(Object.fromEntries(marks));
     if (statePath === void 0 || text2 === saved) return;
     try {
-      mkdirSync2(dirname2(statePath), { recursive: true });
+      mkdirSync3(dirname3(statePath), { recursive: true });
       const file = { version: 1, clusters: Object.fromEntries(marks) };
-      writeFileSync2(`${statePath}.tmp`, `${JSON.stringify(file)}
+      writeFileSync3(`${statePath}.tmp`, `${JSON.stringify(file)}
 `);
-      renameSync2(`${statePath}.tmp`, statePath);
+      renameSync3(`${statePath}.tmp`, statePath);
       saved = text2;
       saveFailed = false;
     } catch (err) {
@@ -26279,11 +26906,11 @@ function relayFinishedEvents(deps) {
     }
   };
 }
-function loadState(path, log) {
+function loadState2(path, log) {
   if (path === void 0) return void 0;
   let text2;
   try {
-    text2 = readFileSync3(path, "utf8");
+    text2 = readFileSync5(path, "utf8");
   } catch {
     return void 0;
   }
@@ -26324,7 +26951,7 @@ function createRuntime(deps) {
   async function once() {
     const reports = await app.monitor.refresh(deps.nowMs());
     refreshes++;
-    status = toStatusJson(reports);
+    status = toStatusJson(reports, deps.statusExtras?.());
     const summary = JSON.stringify(
       status.guests.map((g) => [g.cluster, g.vmid, g.status, g.lastBackup?.volid])
     );
@@ -26458,7 +27085,7 @@ async function main() {
   let lab;
   let config;
   if (args.scenario !== void 0) {
-    const demo = await import("./chunks/demo-ABLGYFRG.js");
+    const demo = await import("./chunks/demo-MNPPMEMQ.js");
     lab = await demo.startDemoLab(args.scenario, "real");
     log.info(`demo: running on the simulated lab '${args.scenario}' at ${lab.url}`);
     config = parseOptions(demo.demoOptions(lab, { refresh_interval_s: 10 }), { defaultTimeZone: "UTC" });
@@ -26473,12 +27100,21 @@ async function main() {
   if (args.port !== void 0) config = { ...config, apiPort: args.port };
   const nowMs = () => lab?.nowMs() ?? Date.now();
   let bridge;
+  let alerts;
   const app = createApp(config, log, {
     nowMs,
     onBackupEvent: (e) => events.fromFollower(e),
     onChange: () => runtime.soon()
   });
-  const runtime = createRuntime({ app, log, nowMs, minGapMs: refreshGapFromEnv(process.env) });
+  const ledgerPath = lab ? void 0 : ledgerPathBeside(args.optionsPath ?? ADDON_OPTIONS_PATH);
+  const runtime = createRuntime({
+    app,
+    log,
+    nowMs,
+    minGapMs: refreshGapFromEnv(process.env),
+    // lastVerified / lastTestRestore per guest, from what `pve-backup verify` wrote.
+    statusExtras: ledgerPath ? () => ({ ledger: loadLedger(ledgerPath) }) : void 0
+  });
   const events = relayFinishedEvents({
     runtime,
     app,
@@ -26486,6 +27122,8 @@ async function main() {
     announce,
     optionsPath: lab ? void 0 : args.optionsPath ?? ADDON_OPTIONS_PATH
   });
+  const nasWatch = createNasWatch({ config, app, log, nowMs, onChange: () => runtime.soon() });
+  if (nasWatch) runtime.onReports(() => nasWatch.afterRefresh());
   const onPveNotification = () => {
     log.info("PVE notification: refreshing now");
     runtime.soon(0);
@@ -26507,6 +27145,21 @@ async function main() {
       (err) => log.warn(`could not fire ${type}: ${err instanceof Error ? err.message : String(err)}`)
     );
   }
+  const haBackups = config.haBackups;
+  const haWatch = haBackups ? createHaBackupWatch({
+    cfg: haBackups,
+    busy: busyFromTiers(config.tiers),
+    log,
+    nowMs: Date.now,
+    statePath: lab ? void 0 : haBackupStatePath(args.optionsPath ?? ADDON_OPTIONS_PATH),
+    // The entities follow with the next publish.
+    onChange: () => runtime.soon(0)
+  }) : void 0;
+  const status = () => statusWithNas(
+    withHaBackups(runtime.status(), haWatch?.status() ?? null),
+    nasWatch !== void 0,
+    nasWatch?.latest()
+  );
   const target = haTargetFromEnv(process.env);
   let closeHa = () => {
   };
@@ -26520,16 +27173,21 @@ async function main() {
       nowMs,
       addonVersion: VERSION,
       onPveNotification,
-      haBackup: (ws, fire) => haBackupServiceFor(config, ws, log, fire)
+      optionsPath: lab ? void 0 : args.optionsPath ?? ADDON_OPTIONS_PATH,
+      haBackup: (ws, fire) => haBackups && haWatch?.attach(haBackupDepsFor(haBackups, ws, log, fire)),
+      haBackups: haWatch && (() => haWatch.status()),
+      nasEntities: nasWatch ? (cluster) => cluster === config.clusters[0]?.name ? toNasEntities(nasWatch.latest()?.view) : void 0 : void 0,
+      lastVerified: ledgerPath ? () => loadLedger(ledgerPath).lastVerified : void 0
     });
     bridge = ha.bridge;
+    alerts = ha.alerts;
     closeHa = ha.close;
   }
   const panel = { app, nowMs, refreshNow: () => runtime.refreshNow(), log };
   const addon = process.env.SUPERVISOR_TOKEN ? await startAddonSurface({
     env: process.env,
     log,
-    status: () => runtime.status(),
+    status: () => withAlertInfo(status(), alerts),
     bridge: () => bridge?.stats(),
     refreshes: () => runtime.count(),
     addonVersion: VERSION,
@@ -26538,7 +27196,7 @@ async function main() {
   let webhook;
   const server = addon ? void 0 : await startApiServer(
     {
-      status: () => runtime.status(),
+      status: () => withAlertInfo(status(), alerts),
       bridge: () => bridge?.stats(),
       refreshes: () => runtime.count(),
       pveNotifications: () => webhook?.received(),
@@ -26564,11 +27222,13 @@ async function main() {
     stopping = true;
     log.info(`${signal}: stopping`);
     runtime.stop();
+    haWatch?.stop();
     await bridge?.close();
     closeHa();
     await server?.close();
     await addon?.close();
     await webhook?.close();
+    await nasWatch?.close();
     await app.close();
     await lab?.stop();
     process.exit(0);

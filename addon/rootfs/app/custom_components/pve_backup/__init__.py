@@ -21,9 +21,11 @@ from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.typing import ConfigType
 
+from .blueprint import async_install_blueprint
 from .bridge import PveBackupBridge
 from .const import CONF_WEBHOOK_ID, DOMAIN, EVENT_WEBHOOK, LOGGER, PLATFORMS
 from .frontend import async_register_card
+from .repairs import async_register_repairs
 from .services import async_register_services, async_unregister_services
 from .websocket import async_register_commands
 
@@ -38,6 +40,8 @@ _PRIVATE_HEADERS = frozenset({hdrs.AUTHORIZATION.lower(), hdrs.COOKIE.lower()})
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
     """Register the websocket commands (once; they look up the loaded entry per call)."""
     async_register_commands(hass)
+    async_register_repairs(hass)
+    await async_install_blueprint(hass)
     await async_register_card(hass)
     return True
 

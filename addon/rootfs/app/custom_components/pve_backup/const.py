@@ -18,6 +18,7 @@ PLATFORMS: Final = (
     Platform.BINARY_SENSOR,
     Platform.BUTTON,
     Platform.SELECT,
+    Platform.CALENDAR,
 )
 
 CONF_WEBHOOK_ID: Final = "webhook_id"

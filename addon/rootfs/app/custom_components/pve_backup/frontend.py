@@ -3,7 +3,7 @@
 The card module (built by `npm run build` into `frontend/pve-backup-card.js` beside this file)
 is served at a fixed URL and added to the frontend's extra modules with a content-hash query,
 so a new build is fetched despite the 31-day cache headers, and no dashboard resource has to
-be added by hand.
+be added by hand. The built file is committed, so HACS and manual installs carry it.
 """
 
 from __future__ import annotations

@@ -88,6 +88,7 @@ _DEVICE_CLASSES: Final[dict[str, frozenset[str]]] = {
     Platform.BINARY_SENSOR: frozenset(c.value for c in BinarySensorDeviceClass),
     Platform.BUTTON: frozenset(c.value for c in ButtonDeviceClass),
     Platform.SELECT: frozenset(),
+    Platform.CALENDAR: frozenset(),
 }
 
 

@@ -70,7 +70,15 @@ SERVICES: Final[dict[str, ServiceSpec]] = {
             vol.Optional("guests", default=None): vol.Any(None, GUESTS),
         }
     ),
-    "backup_home_assistant": ServiceSpec({vol.Optional("name", default=None): OPTIONAL_TEXT}),
+    "backup_home_assistant": ServiceSpec(
+        {
+            vol.Optional("name", default=None): OPTIONAL_TEXT,
+            # Left out: the add-on's defaults (back up, verify, do not configure).
+            vol.Optional("backup"): cv.boolean,
+            vol.Optional("verify"): cv.boolean,
+            vol.Optional("configure"): cv.boolean,
+        }
+    ),
     "verify": ServiceSpec({vol.Optional("guests", default=list): GUESTS}, target=True),
     "snooze": ServiceSpec(
         {

@@ -5,7 +5,7 @@ import {
   nextOccurrence,
   parseCalendarEvent,
   previousOccurrence
-} from "./chunk-ZT2EAVEW.js";
+} from "./chunk-OSAFXUH4.js";
 
 // src/core/policy.ts
 var OWNED_PREFIX = "pve-backup-";
@@ -286,4 +286,4 @@ export {
   planIsEmpty,
   tierDurations
 };
-//# sourceMappingURL=chunk-EYQYODDA.js.map
+//# sourceMappingURL=chunk-7M3KQP3A.js.map

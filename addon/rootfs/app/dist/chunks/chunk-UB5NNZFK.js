@@ -2,45 +2,57 @@
 import { createRequire as __pvebCreateRequire } from 'node:module';
 const require = __pvebCreateRequire(import.meta.url); const __dirname = import.meta.dirname;
 import {
-  NasError,
+  UNCHECKED_HA_BACKUPS,
   chooseBackupMinute,
   formatMinute,
-  openNas,
+  nextChecksums,
   pveBusyWindows,
   verifyHaBackup
-} from "./chunk-PWZW2LHD.js";
+} from "./chunk-4LAGW3RO.js";
+import {
+  NasError
+} from "./chunk-ZKTBRRJX.js";
 import {
   createMonitor,
   policyFromConfig
-} from "./chunk-QUN7JRF4.js";
+} from "./chunk-CY4WYHY7.js";
 import {
   Jobs,
   LogLines,
+  NO_ANSWER_STATUS,
   NodeStorages,
   OUTCOME_UNKNOWN_STATUS,
   PermissionMap,
   Resources,
   Tasks,
+  canSeeBackups,
+  checkContentRow,
   createPveApi,
   createPveReader,
+  createTransport,
+  describeFailure,
   formatWall,
   hasPrivilege,
   isProblem,
+  logLineText,
   parseOptions,
   parseTaskLog,
+  toArchive,
   toGuests,
   toNodes,
   toStorageView
-} from "./chunk-VUTXPP47.js";
+} from "./chunk-UOHORELR.js";
 import {
   planErrors,
   planIsEmpty,
   planJobs,
   tierDurations
-} from "./chunk-EYQYODDA.js";
+} from "./chunk-7M3KQP3A.js";
 import {
-  parseCalendarEvent
-} from "./chunk-ZT2EAVEW.js";
+  nextOccurrence,
+  parseCalendarEvent,
+  wallClockAt
+} from "./chunk-OSAFXUH4.js";
 import {
   wrapper_default
 } from "./chunk-2HEAK642.js";
@@ -164,6 +176,31 @@ var JsonStop = class {
   expected;
 };
 
+// src/core/manual-keep.ts
+var MANUAL_NOTES_MARK = "manual backup (PVE Backup)";
+var MANUAL_NOTES_TEMPLATE = `{{guestname}}: ${MANUAL_NOTES_MARK}`;
+function isManualArchive(notes) {
+  return notes?.endsWith(`: ${MANUAL_NOTES_MARK}`) ?? false;
+}
+function planRelease(input) {
+  const ours = input.archives.filter((a) => a.protected && isManualArchive(a.notes)).sort((a, b) => b.timeMs - a.timeMs || (a.volid < b.volid ? 1 : -1));
+  const kept = ours.slice(0, Math.max(0, input.keep - 1));
+  const release = ours.slice(kept.length);
+  if (input.limit !== null) {
+    const protectedCount = input.archives.filter((a) => a.protected).length;
+    const excess = protectedCount - release.length - (input.limit - 1);
+    if (excess > kept.length) {
+      const others = protectedCount - ours.length;
+      return {
+        ok: false,
+        error: `guest ${input.guest} has ${protectedCount} protected archive${protectedCount === 1 ? "" : "s"} on '${input.storage}' and PVE allows ${input.limit} (the storage's max-protected-backups); ${others} of them ${others === 1 ? "was" : "were"} protected outside PVE Backup and stay so. Lift the protection of one in PVE (Datacenter \u2192 Storage \u2192 Backups \u2192 Change Protection) or raise max-protected-backups on the storage`
+      };
+    }
+    if (excess > 0) release.unshift(...kept.slice(kept.length - excess));
+  }
+  return { ok: true, release: release.reverse().map((a) => a.volid) };
+}
+
 // src/core/backup-now.ts
 var GRANTING_ROLE = { "VM.Backup": "PVEVMUser", "Datastore.AllocateSpace": "PVEDatastoreUser" };
 function missingPrivileges(access, guests, storage) {
@@ -195,11 +232,11 @@ function requestedVmids(request2, tiers) {
 }
 function planBackupNow(input) {
   const { request: request2 } = input;
-  const unknown = request2.tiers.find((name) => !input.tiers.some((t) => t.name === name));
-  if (unknown !== void 0)
+  const unknown2 = request2.tiers.find((name) => !input.tiers.some((t) => t.name === name));
+  if (unknown2 !== void 0)
     return {
       ok: false,
-      error: `unknown tier '${unknown}'; tiers are: ${input.tiers.map((t) => t.name).join(", ") || "(none configured)"}`
+      error: `unknown tier '${unknown2}'; tiers are: ${input.tiers.map((t) => t.name).join(", ") || "(none configured)"}`
     };
   const wanted = requestedVmids(request2, input.tiers);
   if (wanted.length === 0) return { ok: false, error: "name at least one guest (vmid) or tier to back up" };
@@ -236,7 +273,7 @@ function planBackupNow(input) {
     if (input.storage) {
       params.storage = input.storage;
       params.protected = 1;
-      params["notes-template"] = "{{guestname}}";
+      params["notes-template"] = MANUAL_NOTES_TEMPLATE;
     }
     calls.push({ node, vmids, params });
   }
@@ -436,6 +473,197 @@ async function followTask(deps, upid, onUpdate, opts = {}) {
   }
 }
 
+// src/pve/storage.ts
+var StorageStatus = external_exports.looseObject({
+  type: external_exports.string(),
+  content: external_exports.string().optional(),
+  shared: external_exports.union([external_exports.literal(0), external_exports.literal(1)]).optional(),
+  enabled: external_exports.union([external_exports.literal(0), external_exports.literal(1)]).optional(),
+  active: external_exports.union([external_exports.literal(0), external_exports.literal(1)]).optional(),
+  total: external_exports.number().optional(),
+  used: external_exports.number().optional(),
+  avail: external_exports.number().optional()
+});
+var StorageConfig = external_exports.looseObject({
+  storage: external_exports.string(),
+  type: external_exports.string(),
+  server: external_exports.string().optional(),
+  export: external_exports.string().optional()
+});
+var NfsExports = external_exports.array(external_exports.looseObject({ path: external_exports.string(), options: external_exports.string().optional() }));
+var gib = (n) => `${(n / 1024 ** 3).toFixed(1)} GiB`;
+async function checkStorage(api, storage) {
+  const checks = [];
+  const add = (level, text) => checks.push({ ok: level !== "fail", level, text });
+  const nodes = toNodes(Resources.parse(await api.get("/cluster/resources", { type: "node" })));
+  for (const node of nodes) {
+    if (!node.online) {
+      add("warn", `${node.name}: node is offline, not checked`);
+      continue;
+    }
+    let status;
+    try {
+      status = StorageStatus.parse(await api.get(`/nodes/${node.name}/storage/${storage}/status`));
+    } catch (err) {
+      if (err instanceof UpstreamError && err.details.status === 400) {
+        add("fail", `${node.name}: storage '${storage}' does not exist (pve-backup storage create makes it)`);
+        continue;
+      }
+      throw err;
+    }
+    const content = (status.content ?? "").split(",");
+    if (status.enabled === 0) add("fail", `${node.name}: '${storage}' is disabled`);
+    else if (status.active !== 1)
+      add(
+        "fail",
+        `${node.name}: '${storage}' is not active: PVE cannot mount it (is the NAS up, is the export allowed for this node?)`
+      );
+    else add("ok", `${node.name}: '${storage}' (${status.type}) is active`);
+    if (!content.includes("backup"))
+      add("fail", `${node.name}: '${storage}' does not hold backups: add 'backup' to its content`);
+    if (status.active === 1 && status.total) {
+      const free = (status.avail ?? 0) / status.total;
+      add(
+        free < 0.1 ? "warn" : "ok",
+        `${node.name}: ${gib(status.avail ?? 0)} free of ${gib(status.total)} (${Math.round(free * 100)}%)`
+      );
+    }
+  }
+  const config = await readStorageConfig(api, storage);
+  if (config?.type === "nfs" && config.server) {
+    const online = nodes.find((n) => n.online);
+    if (online) {
+      try {
+        const exports = NfsExports.parse(
+          await api.get(`/nodes/${online.name}/scan/nfs`, { server: config.server })
+        );
+        if (exports.some((e) => e.path === config.export))
+          add("ok", `NAS ${config.server} exports ${config.export}`);
+        else
+          add(
+            "fail",
+            `NAS ${config.server} does not export ${config.export} (it exports: ${exports.map((e) => e.path).join(", ") || "nothing"})`
+          );
+      } catch (err) {
+        add(
+          "warn",
+          `cannot scan NFS exports of ${config.server}: ${err instanceof Error ? err.message : String(err)}`
+        );
+      }
+    }
+  }
+  return { storage, checks, ok: checks.every((c) => c.ok) };
+}
+async function readStorageConfig(api, storage) {
+  try {
+    return StorageConfig.parse(await api.get(`/storage/${storage}`));
+  } catch (err) {
+    if (err instanceof UpstreamError && (err.details.status === 403 || /does not exist/.test(err.message)))
+      return void 0;
+    throw err;
+  }
+}
+async function createNfsStorage(api, node, spec) {
+  const exports = NfsExports.parse(await api.get(`/nodes/${node}/scan/nfs`, { server: spec.server }));
+  if (!exports.some((e) => e.path === spec.export)) {
+    throw new UpstreamError(
+      `NAS ${spec.server} does not export ${spec.export}; it exports: ${exports.map((e) => e.path).join(", ") || "nothing"}`,
+      { retryable: false }
+    );
+  }
+  await api.post("/storage", {
+    storage: spec.storage,
+    type: "nfs",
+    server: spec.server,
+    export: spec.export,
+    // Without it PVE defaults an NFS storage to `images` only (reference §11.10).
+    content: "backup",
+    options: spec.options,
+    "prune-backups": spec.keepLast ? `keep-last=${spec.keepLast}` : void 0
+  });
+}
+
+// src/pve/manual-keep.ts
+async function releaseManualArchives(deps) {
+  const { api, calls } = deps;
+  const writes = [];
+  const problems = [];
+  const limits = /* @__PURE__ */ new Map();
+  for (const call of calls) {
+    if (call.params.protected !== 1) continue;
+    const storage = String(call.params.storage);
+    if (!limits.has(storage)) limits.set(storage, await protectedLimit(api, storage, deps.permissions));
+    for (const vmid of call.vmids) {
+      const guest = deps.guests.find((g) => g.vmid === vmid);
+      if (!guest) continue;
+      const label = `${vmid} (${guest.name})`;
+      const raw = await api.get(`/nodes/${call.node}/storage/${storage}/content`, {
+        content: "backup",
+        vmid
+      });
+      const archives = (Array.isArray(raw) ? raw : []).flatMap((item) => {
+        const row = checkContentRow(item);
+        if (!row || row.vmid !== vmid || row.subtype !== void 0 && row.subtype !== guest.type) return [];
+        return [
+          {
+            volid: row.volid,
+            timeMs: (row.ctime ?? 0) * 1e3,
+            protected: row.protected === true,
+            notes: row.notes
+          }
+        ];
+      });
+      const plan = planRelease({
+        archives,
+        keep: deps.keep,
+        limit: limits.get(storage) ?? null,
+        guest: label,
+        storage
+      });
+      if (!plan.ok) problems.push(plan.error);
+      else for (const volid of plan.release) writes.push({ node: call.node, storage, volid, guest: label });
+    }
+  }
+  if (problems.length > 0) throw new InputError(`nothing started: ${problems.join("; ")}`);
+  const done = [];
+  for (const w of writes) {
+    const path = `/nodes/${w.node}/storage/${w.storage}/content/${w.volid.split("/").map(encodeURIComponent).join("/")}`;
+    try {
+      await api.put(path, { protected: 0 });
+    } catch (err) {
+      const why = err instanceof Error ? err.message : String(err);
+      throw new UpstreamError(
+        `could not lift the protection of ${w.volid}, an older manual backup of guest ${w.guest}: ${why}; nothing started` + (done.length > 0 ? ` (already retired: ${done.join(", ")})` : ""),
+        {
+          retryable: false,
+          status: err instanceof UpstreamError ? err.details.status : void 0,
+          cause: err
+        }
+      );
+    }
+    done.push(w.volid);
+    try {
+      const answer = await api.delete(path, { delay: 30 });
+      deps.log.info(
+        `guest ${w.guest}: removed older manual backup ${w.volid}` + (typeof answer === "string" ? ` (task ${answer} still running)` : "")
+      );
+    } catch (err) {
+      deps.log.warn(
+        `guest ${w.guest}: older manual backup ${w.volid} is no longer protected but could not be removed (${err instanceof Error ? err.message : String(err)}); the tier's retention will remove it`
+      );
+    }
+  }
+}
+async function protectedLimit(api, storage, permissions) {
+  const config = await readStorageConfig(api, storage);
+  const configured = config?.["max-protected-backups"];
+  if (configured !== void 0 && configured !== null && Number.isInteger(Number(configured))) {
+    const n = Number(configured);
+    return n < 0 ? null : n;
+  }
+  return hasPrivilege(permissions, `/storage/${storage}`, "Datastore.Allocate") ? null : 5;
+}
+
 // src/service/backups.ts
 function createBackupService(deps) {
   const following = /* @__PURE__ */ new Map();
@@ -495,6 +723,14 @@ function createBackupService(deps) {
       access: Object.keys(facts.permissions).length > 0 ? { permissions: facts.permissions, tokenId } : void 0
     });
     if (!plan.ok) throw new InputError(plan.error);
+    await releaseManualArchives({
+      api,
+      log: deps.log,
+      calls: plan.calls,
+      guests: facts.guests,
+      keep: deps.config.manualKeep,
+      permissions: facts.permissions
+    });
     const result = await startBackups({ api, log: deps.log, tokenId, nowMs: deps.nowMs }, plan.calls);
     for (const task of result.started) guard.started(task);
     for (const task of result.started) deps.onEvent({ kind: "started", cluster, task });
@@ -1848,12 +2084,12 @@ async function runHaBackup(deps, cfg, opts) {
   const newestBackup = nasAgent ? [...info.backups].filter((b) => b.agents[nasAgent]).sort((a, b) => b.dateMs - a.dateMs)[0] : void 0;
   const newest = newestBackup && nasAgent ? refForAgent(newestBackup, nasAgent) : void 0;
   let verification;
-  if (opts.verify !== false && newest) {
+  const there = info.backups.filter((b) => nasAgent && b.agents[nasAgent]);
+  if (opts.verify !== false && newest && (opts.shouldVerify?.(newest) ?? true)) {
     const config = await deps.ha.config();
-    const there = info.backups.filter((b) => nasAgent && b.agents[nasAgent]);
     verification = await verifyOnNas(deps, newest, {
       retentionCopies: config.retentionCopies,
-      previousSha256: opts.recordedSha256?.[newest.backupId],
+      previous: opts.recorded?.[newest.backupId],
       listedByHa: {
         all: there.length,
         automatic: there.filter((b) => b.withAutomaticSettings === true).length
@@ -1863,9 +2099,12 @@ async function runHaBackup(deps, cfg, opts) {
       const line = `Home Assistant backup ${newest.backupId} on the NAS: ${verification.problems.join("; ")}`;
       problems.push(line);
       deps.log.error(line);
-      deps.emit?.("pve_backup_ha_verification_failed", {
+      deps.emit?.("pve_backup_ha_backup_verification_failed", {
         backup_id: newest.backupId,
-        problems: verification.problems
+        name: newest.name,
+        result: verification.result === "error" ? "unknown" : verification.result,
+        problems: verification.problems,
+        message: verification.problems.join("; ")
       });
     } else deps.log.info(`Home Assistant backup ${newest.backupId} verified on the NAS`);
   } else if (opts.verify !== false && nasAgent) {
@@ -1884,6 +2123,7 @@ async function runHaBackup(deps, cfg, opts) {
       sizeBytes: newest.sizeBytes
     },
     nextAutomaticMs: info.nextAutomaticMs,
+    listedIds: there.map((b) => b.backupId),
     verification,
     problems
   };
@@ -1943,6 +2183,7 @@ async function verifyOnNas(deps, backup, verifyOpts) {
   } catch (err) {
     if (err instanceof NasError)
       return {
+        backupId: backup.backupId,
         result: "error",
         problems: [err.message],
         failure: err.failure,
@@ -1954,10 +2195,12 @@ async function verifyOnNas(deps, backup, verifyOpts) {
   try {
     const v = await verifyHaBackup(nas, backup, verifyOpts);
     return {
+      backupId: backup.backupId,
       result: v.verdict.kind,
       problems: v.verdict.kind === "failed" ? v.verdict.problems : [],
       notes: v.verdict.notes,
       fileName: v.fileName,
+      fileSizeBytes: v.facts.file?.sizeBytes,
       sha256: v.facts.sha256 || void 0,
       copiesOnShare: v.copiesOnShare,
       freeBytes: v.freeBytes,
@@ -1965,7 +2208,8 @@ async function verifyOnNas(deps, backup, verifyOpts) {
       durationMs: Date.now() - started
     };
   } catch (err) {
-    if (err instanceof NasError) return { result: "error", problems: [err.message], failure: err.failure };
+    if (err instanceof NasError)
+      return { backupId: backup.backupId, result: "error", problems: [err.message], failure: err.failure };
     throw err;
   } finally {
     nas.close();
@@ -1995,7 +2239,8 @@ async function haBackupCommand(ctx, sub, deps, opts) {
   if (!cfg) throw new InputError("no 'ha_backups' in the options: give the NAS host, user and share path");
   if (sub !== void 0 && sub !== "verify" && sub !== "configure")
     throw new InputError("ha-backup takes nothing (back up now and verify), 'verify' or 'configure'");
-  const report = await runHaBackup(deps, cfg, {
+  const run = opts.run ?? ((o) => runHaBackup(deps, cfg, o));
+  const report = await run({
     configure: sub === "configure",
     backupNow: sub === void 0,
     verify: sub !== "configure",
@@ -2059,11 +2304,15 @@ async function connectHaBackupDeps(cfg, env, log) {
     deps: {
       ha: createHaBackupsApi(wsPortOf(link)),
       supervisor,
-      openNas: () => openNas(nasTargetOf(cfg), log),
+      openNas: () => openNasLazily(nasTargetOf(cfg), log),
       log
     },
     close: () => link.close()
   };
+}
+async function openNasLazily(target, log) {
+  const { openNas } = await import("./nas-FG65TPFN.js");
+  return openNas(target, log);
 }
 function nasTargetOf(cfg) {
   return {
@@ -2076,43 +2325,770 @@ function nasTargetOf(cfg) {
     sharePath: cfg.sharePath
   };
 }
-function haBackupService(deps, cfg, busy) {
+function haBackupService(run) {
   let running;
   return (data) => {
     if (running) return running;
-    const run = runHaBackup(deps, cfg, {
+    running = run({
       backupNow: data.backup !== false,
       configure: data.configure === true,
       verify: data.verify !== false,
-      name: typeof data.name === "string" && data.name !== "" ? data.name : void 0,
-      busy
-    });
-    running = run.finally(() => {
+      name: typeof data.name === "string" && data.name !== "" ? data.name : void 0
+    }).finally(() => {
       running = void 0;
     });
     return running;
   };
 }
-function haBackupServiceFor(config, connection, log, fire) {
-  const cfg = config.haBackups;
-  if (!cfg) return void 0;
+function haBackupDepsFor(cfg, connection, log, fire) {
   const env = process.env;
-  return haBackupService(
-    {
-      ha: createHaBackupsApi(connection),
-      supervisor: env.SUPERVISOR_TOKEN ? createSupervisorClient({
-        baseUrl: env.SUPERVISOR_URL ?? "http://supervisor",
-        token: env.SUPERVISOR_TOKEN
-      }) : void 0,
-      openNas: () => openNas(nasTargetOf(cfg), log),
-      log,
-      emit: (type, data) => void fire(type, data)?.catch(
-        (err) => log.warn(`could not fire ${type}: ${err instanceof Error ? err.message : String(err)}`)
-      )
-    },
-    cfg,
-    busyFromTiers(config.tiers)
+  return {
+    ha: createHaBackupsApi(connection),
+    supervisor: env.SUPERVISOR_TOKEN ? createSupervisorClient({
+      baseUrl: env.SUPERVISOR_URL ?? "http://supervisor",
+      token: env.SUPERVISOR_TOKEN
+    }) : void 0,
+    openNas: () => openNasLazily(nasTargetOf(cfg), log),
+    log,
+    emit: (type, data) => void fire(type, data)?.catch(
+      (err) => log.warn(`could not fire ${type}: ${err instanceof Error ? err.message : String(err)}`)
+    )
+  };
+}
+function haBackupsJsonOf(r, previous, nowMs) {
+  const iso4 = (ms) => new Date(ms).toISOString();
+  const v = r.verification;
+  const kept = v === void 0 ? previous.verification : null;
+  const verification = v === void 0 ? kept : {
+    time: iso4(nowMs),
+    backupId: v.backupId,
+    result: v.result === "error" ? "unknown" : v.result,
+    message: v.result === "ok" ? [`verified ${v.fileName ?? ""}`.trim(), ...v.notes].join("; ") : v.problems.join("; "),
+    problems: v.problems,
+    sha256: v.result === "error" ? null : v.sha256 ?? null,
+    fileName: v.result === "error" ? null : v.fileName ?? null,
+    durationMs: v.result === "error" ? null : v.durationMs,
+    copiesOnShare: v.result === "error" ? null : v.copiesOnShare,
+    freeBytes: v.result === "error" ? null : v.freeBytes ?? null
+  };
+  const keptProblems = kept && kept.problems.length > 0 ? [`Home Assistant backup ${kept.backupId} on the NAS: ${kept.problems.join("; ")}`] : [];
+  return {
+    agent: r.agentIds[0] ?? null,
+    lastBackup: r.newest ? {
+      time: iso4(r.newest.dateMs),
+      backupId: r.newest.backupId,
+      name: r.newest.name,
+      sizeBytes: r.newest.sizeBytes
+    } : null,
+    nextAutomatic: r.nextAutomaticMs === void 0 ? null : iso4(r.nextAutomaticMs),
+    verification,
+    problems: [...r.problems, ...keptProblems],
+    checkedAt: iso4(nowMs)
+  };
+}
+
+// src/core/ics.ts
+var SCHEDULED_RUN_MS = 30 * 6e4;
+var MAX_PER_SCHEDULE = 2e3;
+var stamp = (ms) => new Date(ms).toISOString().replace(/[-:]/g, "").replace(/\.\d{3}/, "");
+var uidPart = (s) => s.replace(/[^A-Za-z0-9._:-]/g, "_");
+function occurrences(schedule, fromMs, toMs, timeZone) {
+  const parsed = parseCalendarEvent(schedule);
+  if (!parsed.ok) return [];
+  const out = [];
+  let at = nextOccurrence(parsed.event, fromMs - 1, timeZone);
+  while (at !== void 0 && at <= toMs && out.length < MAX_PER_SCHEDULE) {
+    out.push(at);
+    at = nextOccurrence(parsed.event, at, timeZone);
+  }
+  return out;
+}
+var OUTCOME_STATUS = {
+  ok: "CONFIRMED",
+  warnings: "CONFIRMED",
+  failed: "CONFIRMED",
+  running: "CONFIRMED",
+  waiting: "TENTATIVE"
+};
+var SEVERITY = ["failed", "warnings", "running", "waiting", "ok"];
+function planCalendarEvents(input) {
+  const events = [];
+  const from = Math.max(input.nowMs, input.fromMs);
+  for (const j of input.jobs) {
+    if (!j.enabled || !j.schedule) continue;
+    for (const at of occurrences(j.schedule, from, input.toMs, input.timeZone))
+      events.push({
+        uid: `pve-job-${uidPart(j.cluster)}-${uidPart(j.id)}-${stamp(at)}@pve-backup`,
+        startMs: at,
+        endMs: at + SCHEDULED_RUN_MS,
+        summary: `Backup ${j.id}`,
+        description: `Scheduled PVE backup job ${j.id} on cluster ${j.cluster} (${j.schedule})${j.storage ? ` to ${j.storage}` : ""}; guests ${j.guests.join(", ") || "none"}.`,
+        status: "TENTATIVE",
+        categories: ["scheduled", "pve"]
+      });
+  }
+  if (input.haBackup) {
+    const ha = occurrences(input.haBackup.schedule, from, input.toMs, input.timeZone);
+    const next = input.haBackup.nextAutomaticMs;
+    if (next !== void 0 && next >= from && next <= input.toMs && !ha.includes(next)) ha.push(next);
+    for (const at of ha)
+      events.push({
+        uid: `ha-backup-${stamp(at)}@pve-backup`,
+        startMs: at,
+        endMs: at + SCHEDULED_RUN_MS,
+        summary: "Home Assistant backup",
+        description: `Home Assistant's automatic backup to the NAS (${input.haBackup.schedule}).`,
+        status: "TENTATIVE",
+        categories: ["scheduled", "home-assistant"]
+      });
+  }
+  for (const h of input.hyperBackup ?? []) {
+    if (h.nextRunMs < from || h.nextRunMs > input.toMs) continue;
+    events.push({
+      uid: `hyper-backup-${uidPart(h.task)}-${stamp(h.nextRunMs)}@pve-backup`,
+      startMs: h.nextRunMs,
+      endMs: h.nextRunMs + SCHEDULED_RUN_MS,
+      summary: `Hyper Backup ${h.task}`,
+      description: `Next run of the Hyper Backup task ${h.task} on the NAS.`,
+      status: "TENTATIVE",
+      categories: ["scheduled", "hyper-backup"]
+    });
+  }
+  events.push(...pastRuns(input));
+  return events.sort((a, b) => a.startMs - b.startMs || (a.uid < b.uid ? -1 : 1));
+}
+function pastRuns(input) {
+  const tasks = /* @__PURE__ */ new Map();
+  for (const a of input.attempts) {
+    if (a.startMs < input.fromMs || a.startMs > input.nowMs) continue;
+    const key = `${a.cluster}
+${a.upid}`;
+    tasks.set(key, [...tasks.get(key) ?? [], a]);
+  }
+  return [...tasks.values()].map((list) => {
+    const first = list[0];
+    const outcome = SEVERITY.find((o) => list.some((a) => a.outcome === o));
+    const startMs = Math.min(...list.map((a) => a.startMs));
+    const endMs = Math.max(startMs + 6e4, ...list.map((a) => a.endMs ?? input.nowMs));
+    const guests = [...list].sort((a, b) => a.vmid - b.vmid);
+    const lines = guests.map((a) => `${a.vmid}: ${a.outcome}${a.error ? ` (${a.error})` : ""}`);
+    return {
+      uid: `pve-task-${uidPart(first.cluster)}-${uidPart(first.upid)}@pve-backup`,
+      startMs,
+      endMs,
+      summary: `Backup ${outcome}: ${guests.map((a) => a.vmid).join(", ")}`,
+      description: `PVE backup task on cluster ${first.cluster}, ${first.upid}
+${lines.join("\n")}`,
+      status: OUTCOME_STATUS[outcome],
+      categories: ["run", outcome]
+    };
+  });
+}
+function escapeText(text) {
+  return text.replace(/\\/g, "\\\\").replace(/;/g, "\\;").replace(/,/g, "\\,").replace(/\r\n|\r|\n/g, "\\n");
+}
+var utf8 = new TextEncoder();
+function foldLine(line) {
+  const parts = [];
+  let current = "";
+  let octets = 0;
+  for (const ch of line) {
+    const n = utf8.encode(ch).length;
+    if (octets + n > 75) {
+      parts.push(current);
+      current = " ";
+      octets = 1;
+    }
+    current += ch;
+    octets += n;
+  }
+  parts.push(current);
+  return parts.join("\r\n");
+}
+function offsetMinAt(ms, timeZone) {
+  const w = wallClockAt(ms, timeZone);
+  if (!w) return 0;
+  const wallMs2 = Date.UTC(w.year, w.month - 1, w.day, w.hour, w.minute, w.second);
+  return Math.round((wallMs2 - Math.floor(ms / 1e3) * 1e3) / 6e4);
+}
+var HOUR_MS = 36e5;
+function zoneTransitions(timeZone, fromMs, toMs) {
+  const out = [];
+  let before = offsetMinAt(fromMs, timeZone);
+  for (let t = fromMs; t < toMs; t += HOUR_MS) {
+    const end = Math.min(t + HOUR_MS, toMs);
+    const after = offsetMinAt(end, timeZone);
+    if (after === before) continue;
+    let lo = t;
+    let hi = end;
+    while (hi - lo > 1e3) {
+      const mid = lo + Math.floor((hi - lo) / 2e3) * 1e3;
+      if (offsetMinAt(mid, timeZone) === before) lo = mid;
+      else hi = mid;
+    }
+    out.push({ atMs: hi, fromMin: before, toMin: after });
+    before = after;
+  }
+  return out;
+}
+var offsetText = (min) => {
+  const a = Math.abs(min);
+  return `${min < 0 ? "-" : "+"}${String(Math.floor(a / 60)).padStart(2, "0")}${String(a % 60).padStart(2, "0")}`;
+};
+function localStamp(ms, offsetMin) {
+  return stamp(ms + offsetMin * 6e4).replace(/Z$/, "");
+}
+function vtimezone(timeZone, fromMs, toMs) {
+  const changes = zoneTransitions(timeZone, fromMs, toMs);
+  const first = offsetMinAt(fromMs, timeZone);
+  const firstChange = changes[0];
+  const part = (from, to, atMs, daylight) => [
+    `BEGIN:${daylight ? "DAYLIGHT" : "STANDARD"}`,
+    `DTSTART:${localStamp(atMs, from)}`,
+    `TZOFFSETFROM:${offsetText(from)}`,
+    `TZOFFSETTO:${offsetText(to)}`,
+    `END:${daylight ? "DAYLIGHT" : "STANDARD"}`
+  ];
+  return [
+    "BEGIN:VTIMEZONE",
+    `TZID:${timeZone}`,
+    // Before the first change: summer time if the clocks then go back.
+    ...part(first, first, fromMs, firstChange !== void 0 && firstChange.toMin < first),
+    ...changes.flatMap((c) => part(c.fromMin, c.toMin, c.atMs, c.toMin > c.fromMin)),
+    "END:VTIMEZONE"
+  ];
+}
+function zoned(timeZone, fromMs, toMs) {
+  return offsetMinAt(fromMs, timeZone) !== 0 || zoneTransitions(timeZone, fromMs, toMs).length > 0;
+}
+function dateTime(name, ms, timeZone, useZone) {
+  if (!useZone) return `${name}:${stamp(ms)}`;
+  const offset = offsetMinAt(ms, timeZone);
+  const wall = ms + offset * 6e4;
+  const passes = [ms - 864e5, ms + 864e5].map((t) => wall - offsetMinAt(t, timeZone) * 6e4);
+  const twice = passes.some((t) => t !== ms && t + offsetMinAt(t, timeZone) * 6e4 === wall);
+  return twice ? `${name}:${stamp(ms)}` : `${name};TZID=${timeZone}:${localStamp(ms, offset)}`;
+}
+function renderIcs(events, opts) {
+  const fromMs = Math.min(opts.fromMs, ...events.map((e) => e.startMs)) - 864e5;
+  const toMs = Math.max(opts.toMs, ...events.map((e) => e.endMs)) + 864e5;
+  const useZone = zoned(opts.timeZone, fromMs, toMs);
+  const lines = [
+    "BEGIN:VCALENDAR",
+    "VERSION:2.0",
+    "PRODID:-//pve-backup//backup calendar//EN",
+    "CALSCALE:GREGORIAN",
+    "METHOD:PUBLISH",
+    `X-WR-CALNAME:${escapeText(opts.calendarName)}`,
+    `X-WR-TIMEZONE:${opts.timeZone}`,
+    ...useZone ? vtimezone(opts.timeZone, fromMs, toMs) : []
+  ];
+  for (const e of events) {
+    lines.push(
+      "BEGIN:VEVENT",
+      `UID:${e.uid}`,
+      `DTSTAMP:${stamp(opts.dtstampMs)}`,
+      dateTime("DTSTART", e.startMs, opts.timeZone, useZone),
+      dateTime("DTEND", e.endMs, opts.timeZone, useZone),
+      `SUMMARY:${escapeText(e.summary)}`
+    );
+    if (e.description !== void 0) lines.push(`DESCRIPTION:${escapeText(e.description)}`);
+    if (e.status !== void 0) lines.push(`STATUS:${e.status}`);
+    if (e.categories && e.categories.length > 0)
+      lines.push(`CATEGORIES:${e.categories.map(escapeText).join(",")}`);
+    lines.push("END:VEVENT");
+  }
+  lines.push("END:VCALENDAR");
+  return `${lines.map(foldLine).join("\r\n")}\r
+`;
+}
+
+// src/commands/calendar.ts
+var DEFAULT_CALENDAR_DAYS = 14;
+var DAY_MS = 864e5;
+var HA_PREFERRED_MIN = 4 * 60 + 45;
+var HA_BACKUP_MIN2 = 60;
+function haBackupSchedule(config) {
+  const ha = config.haBackups;
+  if (!ha || ha.schedule.recurrence === "never") return void 0;
+  const minute = chooseBackupMinute(busyFromTiers(config.tiers), HA_PREFERRED_MIN, HA_BACKUP_MIN2);
+  if (minute === void 0) return void 0;
+  return ha.schedule.recurrence === "daily" ? formatMinute(minute) : `${ha.schedule.days.join(",")} ${formatMinute(minute)}`;
+}
+function calendarInput(config, reports, facts, nowMs, days, extra = {}) {
+  const guestsOf = (cluster, job) => reports.filter((r) => r.cluster === cluster).flatMap((r) => r.guests.filter((g) => g.jobs.includes(job)).map((g) => g.vmid));
+  const ha = haBackupSchedule(config);
+  return {
+    jobs: facts.flatMap(
+      (f) => f.jobs.map((j) => ({
+        cluster: f.cluster,
+        id: j.id,
+        enabled: j.enabled,
+        schedule: j.schedule,
+        storage: j.storage,
+        guests: guestsOf(f.cluster, j.id)
+      }))
+    ),
+    attempts: facts.flatMap((f) => f.attempts.map((a) => ({ ...a, cluster: f.cluster }))),
+    haBackup: ha === void 0 ? void 0 : { schedule: ha, nextAutomaticMs: extra.haNextAutomaticMs },
+    hyperBackup: extra.hyperBackup,
+    timeZone: config.timeZone,
+    nowMs,
+    fromMs: nowMs - days * DAY_MS,
+    toMs: nowMs + days * DAY_MS
+  };
+}
+function calendarEventsFor(config, reports, facts, nowMs, days = DEFAULT_CALENDAR_DAYS) {
+  if (!facts?.reachable) return void 0;
+  const input = calendarInput(config, reports, [facts], nowMs, days);
+  return planCalendarEvents(input).map((e) => ({
+    uid: e.uid,
+    summary: e.summary,
+    start: new Date(e.startMs).toISOString(),
+    end: new Date(e.endMs).toISOString(),
+    description: e.description ?? null
+  }));
+}
+function calendarIcs(input, events, name) {
+  return renderIcs(events, {
+    timeZone: input.timeZone,
+    calendarName: name,
+    dtstampMs: input.nowMs,
+    fromMs: input.fromMs,
+    toMs: input.toMs
+  });
+}
+function parseDays(text) {
+  if (text === void 0) return DEFAULT_CALENDAR_DAYS;
+  const n = Number(text);
+  if (!/^\d+$/.test(text) || n < 1 || n > 366)
+    throw new InputError(`--days must be a whole number of days from 1 to 366, not '${text}'`);
+  return n;
+}
+async function calendarCommand(ctx, flags) {
+  const days = parseDays(flags.days);
+  const reports = await ctx.app.monitor.refresh(ctx.nowMs);
+  const facts = ctx.config.clusters.map((c) => ctx.app.monitor.facts(c.name)).filter((f) => f?.reachable === true);
+  const input = calendarInput(ctx.config, reports, facts, ctx.nowMs, days);
+  const events = planCalendarEvents(input);
+  if (flags.ics) ctx.out(calendarIcs(input, events, "PVE Backup"));
+  else if (ctx.json)
+    ctx.out(
+      `${JSON.stringify(
+        events.map((e) => ({
+          ...e,
+          start: new Date(e.startMs).toISOString(),
+          end: new Date(e.endMs).toISOString()
+        })),
+        null,
+        2
+      )}
+`
+    );
+  else {
+    const tz = ctx.config.timeZone;
+    const head = `START (${tz})`.padEnd(16);
+    ctx.out(`${head}  END    EVENT
+`);
+    for (const e of events)
+      ctx.out(
+        `${formatWall(e.startMs, tz).padEnd(head.length)}  ${formatWall(e.endMs, tz).slice(11)}  ${e.summary}
+`
+      );
+    if (events.length === 0) ctx.out("(no backup runs in this span)\n");
+  }
+  return reports.some((r) => !r.reachable) ? 2 : 0;
+}
+
+// src/report.ts
+var iso = (ms) => new Date(ms).toISOString();
+function toStatusJson(reports, extras = {}) {
+  return {
+    guests: reports.flatMap(
+      (r) => r.guests.map((g) => extras.ledger ? withVerification(toGuestJson(g), extras.ledger) : toGuestJson(g))
+    ),
+    clusters: reports.map((r) => ({ cluster: r.cluster, reachable: r.reachable, problems: r.problems })),
+    haBackups: extras.haBackups ?? null
+  };
+}
+function withHaBackups(status, haBackups) {
+  return status && { ...status, haBackups };
+}
+function withVerification(g, ledger) {
+  const key = `${g.cluster}_${g.vmid}`;
+  const v = ledger.lastVerified[key];
+  const t = ledger.lastTestRestore[key];
+  return {
+    ...g,
+    lastVerified: v ? { time: v.time, depth: v.depth, result: v.result, durationMs: v.durationMs, message: v.message } : null,
+    lastTestRestore: t ? { time: t.time, result: t.result, durationMs: t.durationMs, message: t.message } : null
+  };
+}
+function toGuestJson(g) {
+  return {
+    cluster: g.cluster,
+    vmid: g.vmid,
+    name: g.name,
+    type: g.type,
+    node: g.node,
+    tier: g.tier,
+    status: g.status,
+    lastBackup: g.lastBackup ? {
+      time: iso(g.lastBackup.timeMs),
+      volid: g.lastBackup.volid,
+      storage: g.lastBackup.storage,
+      size: g.lastBackup.sizeBytes
+    } : null,
+    lastAttempt: g.lastAttempt ? {
+      time: iso(g.lastAttempt.startMs),
+      end: g.lastAttempt.endMs === void 0 ? null : iso(g.lastAttempt.endMs),
+      upid: g.lastAttempt.upid,
+      outcome: g.lastAttempt.outcome,
+      error: g.lastAttempt.error ?? null
+    } : null,
+    expectedBy: g.expectedByMs === null ? null : iso(g.expectedByMs),
+    reason: g.reason
+  };
+}
+function statusExitCode(reports) {
+  const guests = reports.flatMap((r) => r.guests);
+  if (guests.some((g) => isProblem(g.status))) return 1;
+  if (reports.some((r) => !r.reachable || r.problems.length > 0) || guests.some((g) => g.status === "unknown"))
+    return 2;
+  return 0;
+}
+function renderStatusTable(reports, timeZone, clusters = [], haBackups = null) {
+  const multi = reports.length > 1;
+  const header = [
+    ...multi ? ["CLUSTER"] : [],
+    "VMID",
+    "NAME",
+    "TYPE",
+    "NODE",
+    "TIER",
+    "STATUS",
+    `LAST BACKUP (${timeZone})`,
+    "SIZE",
+    "REASON"
+  ];
+  const rows = reports.flatMap(
+    (r) => r.guests.map((g) => [
+      ...multi ? [g.cluster] : [],
+      String(g.vmid),
+      g.name,
+      g.type,
+      g.node,
+      g.tier ?? "-",
+      g.status,
+      g.lastBackup ? formatWall(g.lastBackup.timeMs, timeZone) : "-",
+      g.lastBackup ? humanBytes(g.lastBackup.sizeBytes) : "-",
+      g.reason
+    ])
   );
+  const widths = header.map(
+    (h, i) => Math.max(h.length, ...rows.map((r) => i === header.length - 1 ? 0 : (r[i] ?? "").length))
+  );
+  const line = (cells) => cells.map((c, i) => i === cells.length - 1 ? c : c.padEnd(widths[i] ?? 0)).join("  ").trimEnd();
+  const out = [line(header), ...rows.map(line)];
+  if (rows.length === 0) out.push("(no guests)");
+  for (const r of reports) {
+    for (const p of r.problems) out.push(`! ${r.cluster}: ${p}`);
+    const hint = r.reachable ? void 0 : connectionHint(clusters.find((c) => c.name === r.cluster));
+    if (hint) out.push(`  hint: ${hint}`);
+  }
+  if (haBackups) out.push("", ...haBackupRows(haBackups, timeZone));
+  return `${out.join("\n")}
+`;
+}
+function haBackupRows(h, timeZone) {
+  const wall = (iso4) => formatWall(Date.parse(iso4), timeZone);
+  if (h.checkedAt === null)
+    return ["HA BACKUP  not checked yet (the service checks once Home Assistant is connected)"];
+  const last = h.lastBackup ? `last ${wall(h.lastBackup.time)} ${humanBytes(h.lastBackup.sizeBytes)} on ${h.agent ?? "-"}` : `no backup on ${h.agent ?? "the NAS"}`;
+  const v = h.verification;
+  const verified = v ? `verification ${v.result} ${wall(v.time)}` : "not verified";
+  const next = h.nextAutomatic ? `next ${wall(h.nextAutomatic)}` : "no automatic backup";
+  const rows = [`HA BACKUP  ${last}  ${verified}  ${next}`];
+  for (const p of h.problems) rows.push(`! ha-backup: ${p}`);
+  return rows;
+}
+function connectionHint(cluster) {
+  if (!cluster || cluster.fingerprint || !cluster.verifyTls) return void 0;
+  return "PVE's own certificate is self-signed, so unless this machine trusts it, set fingerprint: \u2026 as shown by `pvenode cert info` or in the node's Certificates panel";
+}
+function humanBytes(n) {
+  const units = ["B", "KiB", "MiB", "GiB", "TiB"];
+  let v = n;
+  let u = 0;
+  while (v >= 1024 && u < units.length - 1) {
+    v /= 1024;
+    u++;
+  }
+  return `${u === 0 ? v : v.toFixed(1)} ${units[u]}`;
+}
+
+// src/dsm/report.ts
+var iso2 = (ms) => ms === null ? null : new Date(ms).toISOString();
+function toCopiesJson(c) {
+  return { pve: c.pve, nas: c.nas, offNas: c.offNas, offNasTime: iso2(c.offNasMs) };
+}
+function toNasJson(v) {
+  return {
+    url: v.url,
+    reachable: v.error === null,
+    error: v.error,
+    hyperBackup: v.hyperBackup,
+    storage: v.storage,
+    tasks: v.tasks?.map((t) => ({
+      id: t.id,
+      name: t.name,
+      state: t.state,
+      status: t.status,
+      health: t.health,
+      lastResult: t.lastResult,
+      lastError: t.lastError || null,
+      lastRun: iso2(t.lastRunMs),
+      lastEnd: iso2(t.lastEndMs),
+      lastSuccess: iso2(t.lastSuccessMs),
+      nextRun: iso2(t.nextRunMs),
+      destination: t.destination,
+      destinationKind: t.destinationKind,
+      folders: t.folders.map((f) => f.path)
+    })) ?? null,
+    coverage: v.coverage.map((c) => ({
+      label: c.label,
+      folder: c.folder,
+      task: c.task?.name ?? null,
+      covered: c.covered,
+      lastSuccess: iso2(c.lastSuccessMs),
+      nextRun: iso2(c.nextRunMs)
+    })),
+    capacity: v.capacity ? {
+      share: v.capacity.share,
+      freeBytes: v.capacity.freeBytes,
+      totalBytes: v.capacity.totalBytes,
+      backupBytes: v.capacity.backupBytes,
+      steadyBytes: v.capacity.steadyBytes,
+      growthBytesPerWeek: v.capacity.growthBytesPerWeek,
+      fillDate: v.capacity.fillMs === null ? null : new Date(v.capacity.fillMs).toISOString().slice(0, 10)
+    } : null,
+    findings: v.findings.map((f) => ({ kind: f.kind, folder: f.folder, task: f.task, message: f.message }))
+  };
+}
+function nasExitCode(v) {
+  if (v.findings.some((f) => f.kind !== "unknown")) return 1;
+  return v.findings.length > 0 ? 2 : 0;
+}
+function renderNasText(v, guests, timeZone) {
+  const at = (ms) => ms === null ? "-" : formatWall(ms, timeZone);
+  const out = [
+    `NAS ${v.url}${v.error ? " (not readable)" : ""}; storage ${v.storage.id}${v.storage.export ? ` = ${v.storage.server}:${v.storage.export}` : ""}`
+  ];
+  if (v.tasks === null)
+    out.push(v.hyperBackup === "not_installed" ? "Hyper Backup: not installed" : "Hyper Backup: unknown");
+  else if (v.tasks.length === 0) out.push("Hyper Backup: no tasks");
+  else {
+    out.push(`Hyper Backup tasks (${timeZone}):`);
+    for (const t of v.tasks)
+      out.push(
+        `  ${t.id}  ${t.name}  ${t.health}  last ${t.lastResult || "-"} ${at(t.lastRunMs)}  success ${at(t.lastSuccessMs)}  next ${at(t.nextRunMs)}  \u2192 ${t.destinationKind}  [${t.folders.map((f) => f.path).join(", ")}]`
+      );
+  }
+  for (const c of v.coverage)
+    out.push(`${c.label} ${c.folder}: covered ${c.covered}${c.task ? ` by '${c.task.name}'` : ""}`);
+  if (v.capacity) {
+    const gb = (n) => `${(n / 1e9).toFixed(1)} GB`;
+    out.push(
+      `share ${v.capacity.share}: ${gb(v.capacity.freeBytes)} free of ${gb(v.capacity.totalBytes)}; archives ${gb(v.capacity.backupBytes)}, ${gb(v.capacity.growthBytesPerWeek)}/week; fills ${v.capacity.fillMs === null ? "not at this rate" : new Date(v.capacity.fillMs).toISOString().slice(0, 10)}`
+    );
+  }
+  const rows = guests.flatMap((g) => {
+    const c = v.copies.get(g.vmid);
+    if (!c) return [];
+    const off = c.offNas === "yes" ? `yes, ${at(c.offNasMs)}` : c.offNas === "no" ? "no off-NAS copy" : "unknown";
+    return [[String(g.vmid), g.name, String(c.pve), c.nas === null ? "-" : String(c.nas), off]];
+  });
+  if (rows.length > 0) {
+    const table = [["VMID", "NAME", "ON PVE", "ON NAS", "OFF NAS"], ...rows];
+    const widths = table[0]?.map((_, i) => Math.max(...table.map((r) => (r[i] ?? "").length))) ?? [];
+    for (const r of table)
+      out.push(r.map((cell, i) => i === r.length - 1 ? cell : cell.padEnd(widths[i] ?? 0)).join("  "));
+  }
+  for (const f of v.findings) out.push(`! ${f.message}`);
+  return `${out.join("\n")}
+`;
+}
+function toNasEntities(v) {
+  if (!v) return null;
+  const offsite = v.findings.filter((f) => f.kind !== "capacity");
+  return {
+    freeBytes: v.capacity?.freeBytes ?? null,
+    totalBytes: v.capacity?.totalBytes ?? null,
+    share: v.capacity?.share ?? null,
+    growthBytesPerWeek: v.capacity?.growthBytesPerWeek ?? null,
+    fillDate: v.capacity?.fillMs == null ? null : new Date(v.capacity.fillMs).toISOString().slice(0, 10),
+    capacityProblems: v.capacity?.problems ?? [],
+    offsiteProblem: offsite.some((f) => f.kind !== "unknown") ? true : offsite.length > 0 ? null : false,
+    findings: v.findings.map((f) => f.message),
+    copies: v.copies
+  };
+}
+function statusWithNas(status, watching, latest) {
+  if (!status || !watching) return status;
+  return {
+    ...status,
+    guests: status.guests.map((g) => {
+      const c = g.cluster === latest?.cluster ? latest.view.copies.get(g.vmid) : void 0;
+      return c ? { ...g, copies: toCopiesJson(c) } : g;
+    }),
+    nas: latest ? toNasJson(latest.view) : null
+  };
+}
+
+// src/service/ha-backup-watch.ts
+import { mkdirSync, readFileSync as readFileSync2, renameSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+var HA_BACKUP_STATE_FILE = "pve-backup-ha-backups.json";
+function haBackupStatePath(optionsPath) {
+  return join(dirname(optionsPath), HA_BACKUP_STATE_FILE);
+}
+var ChecksumRecordSchema = external_exports.object({
+  sha256: external_exports.string().regex(/^[0-9a-f]{64}$/),
+  sizeBytes: external_exports.number().int().nonnegative(),
+  fileName: external_exports.string(),
+  verifiedAtMs: external_exports.number()
+});
+var StateFileSchema = external_exports.object({
+  version: external_exports.literal(1),
+  checksums: external_exports.record(external_exports.string(), ChecksumRecordSchema),
+  // Written by this code only; a status of another shape is dropped, the checksums are kept.
+  status: external_exports.unknown()
+});
+var EMPTY = { checksums: {}, status: UNCHECKED_HA_BACKUPS };
+function loadHaBackupState(path, log) {
+  if (path === void 0) return EMPTY;
+  let text;
+  try {
+    text = readFileSync2(path, "utf8");
+  } catch (err) {
+    if (err.code !== "ENOENT")
+      log.warn(`cannot read ${path}: ${err instanceof Error ? err.message : String(err)}`);
+    return EMPTY;
+  }
+  let parsed;
+  try {
+    parsed = StateFileSchema.parse(JSON.parse(text));
+  } catch {
+    log.warn(
+      `${path} is damaged: the recorded checksums of Home Assistant's backups start over (a changed file is not detected until it is verified again)`
+    );
+    return EMPTY;
+  }
+  const status = looksLikeStatus(parsed.status) ? parsed.status : UNCHECKED_HA_BACKUPS;
+  return { checksums: parsed.checksums, status };
+}
+function looksLikeStatus(v) {
+  return typeof v === "object" && v !== null && Array.isArray(v.problems) && "checkedAt" in v && "verification" in v;
+}
+function saveHaBackupState(path, state) {
+  mkdirSync(dirname(path), { recursive: true });
+  const tmp = `${path}.${process.pid}.tmp`;
+  writeFileSync(tmp, `${JSON.stringify({ version: 1, ...state })}
+`);
+  renameSync(tmp, path);
+}
+function createHaBackupWatch(deps) {
+  const { log, cfg } = deps;
+  const checkEveryMs = deps.checkEveryMs ?? 36e5;
+  const reverifyAfterMs = deps.reverifyAfterMs ?? 864e5;
+  let state = loadHaBackupState(deps.statePath, log);
+  let saveFailed = false;
+  let tail = Promise.resolve();
+  let timer;
+  let haDeps;
+  let lastCheckError;
+  const shouldVerify = (newest) => {
+    const v = state.status.verification;
+    if (v === null || v.backupId !== newest.backupId || v.result === "unknown") return true;
+    return deps.nowMs() - Date.parse(v.time) >= reverifyAfterMs;
+  };
+  function enqueue(job) {
+    const p = tail.then(job, job);
+    tail = p.catch(() => void 0);
+    return p;
+  }
+  async function runAndRecord(d, opts) {
+    const report = await runHaBackup(d, cfg, { ...opts, busy: deps.busy, recorded: state.checksums });
+    const v = report.verification;
+    const verified = v !== void 0 && v.result !== "error" && v.sha256 && v.fileName && v.fileSizeBytes !== void 0 ? {
+      backupId: v.backupId,
+      ok: v.result === "ok",
+      record: {
+        sha256: v.sha256,
+        sizeBytes: v.fileSizeBytes,
+        fileName: v.fileName,
+        verifiedAtMs: deps.nowMs()
+      }
+    } : void 0;
+    state = {
+      checksums: nextChecksums(state.checksums, verified, report.listedIds),
+      status: haBackupsJsonOf(report, state.status, deps.nowMs())
+    };
+    save();
+    deps.onChange?.();
+    return report;
+  }
+  function save() {
+    if (deps.statePath === void 0) return;
+    try {
+      saveHaBackupState(deps.statePath, state);
+      saveFailed = false;
+    } catch (err) {
+      if (!saveFailed)
+        log.warn(
+          `cannot write ${deps.statePath} (${err instanceof Error ? err.message : String(err)}): the checksums of Home Assistant's backups are not kept over a restart`
+        );
+      saveFailed = true;
+    }
+  }
+  async function check() {
+    const d = haDeps;
+    if (!d) return;
+    await enqueue(() => runAndRecord(d, { verify: true, shouldVerify })).then(
+      () => {
+        lastCheckError = void 0;
+      },
+      (err) => {
+        const message = err instanceof Error ? err.message : String(err);
+        if (message !== lastCheckError)
+          log.warn(
+            `checking Home Assistant's backups: ${message}; trying again in ${checkEveryMs / 6e4} min`
+          );
+        lastCheckError = message;
+      }
+    );
+  }
+  function schedule(ms) {
+    clearTimeout(timer);
+    timer = setTimeout(() => {
+      void check().finally(() => schedule(checkEveryMs));
+    }, ms);
+    timer.unref();
+  }
+  return {
+    status: () => state.status,
+    attach(d) {
+      haDeps = d;
+      schedule(deps.firstCheckMs ?? 6e4);
+      return haBackupService((opts) => enqueue(() => runAndRecord(d, opts)));
+    },
+    run: (d, opts) => enqueue(() => runAndRecord(d, opts)),
+    checkNow: check,
+    stop() {
+      clearTimeout(timer);
+      timer = void 0;
+    }
+  };
 }
 
 // src/server/guard.ts
@@ -2322,6 +3298,79 @@ function readBody(req) {
   });
 }
 
+// src/verify/ledger-file.ts
+import { closeSync, fsyncSync, openSync, readFileSync as readFileSync3, renameSync as renameSync2, writeSync } from "node:fs";
+import { dirname as dirname2, join as join2 } from "node:path";
+
+// src/core/verify-run.ts
+var EMPTY_LEDGER = { version: 1, lastVerified: {}, lastTestRestore: {}, run: null };
+function beginRun(ledger, depth, targets, nowMs) {
+  const prev = ledger.run;
+  const same = prev !== null && prev.depth === depth && prev.targets.length === targets.length && prev.targets.every((t, i) => t.volid === targets[i]?.volid);
+  const run = same ? prev : { depth, startedMs: nowMs, targets, done: [] };
+  const pending = run.targets.filter((t) => !run.done.includes(t.volid));
+  return { ledger: { ...ledger, run }, pending, resumed: same && run.done.length > 0 };
+}
+function recordVerification(ledger, target, depth, outcome, endMs, durationMs) {
+  const entry = {
+    time: new Date(endMs).toISOString(),
+    depth,
+    result: outcome.result,
+    durationMs,
+    message: outcome.message,
+    volid: target.volid
+  };
+  const run = ledger.run && { ...ledger.run, done: [...ledger.run.done, target.volid] };
+  return { ...ledger, lastVerified: { ...ledger.lastVerified, [target.key]: entry }, run };
+}
+function finishRun(ledger) {
+  return { ...ledger, run: null };
+}
+function recordTestRestore(ledger, key, entry) {
+  return { ...ledger, lastTestRestore: { ...ledger.lastTestRestore, [key]: entry } };
+}
+function ledgerFrom(value) {
+  if (typeof value !== "object" || value === null) return EMPTY_LEDGER;
+  const v = value;
+  if (v.version !== 1 || typeof v.lastVerified !== "object" || v.lastVerified === null) return EMPTY_LEDGER;
+  return {
+    version: 1,
+    lastVerified: v.lastVerified,
+    lastTestRestore: typeof v.lastTestRestore === "object" && v.lastTestRestore !== null ? v.lastTestRestore : {},
+    run: v.run && Array.isArray(v.run.targets) && Array.isArray(v.run.done) ? v.run : null
+  };
+}
+
+// src/verify/ledger-file.ts
+function ledgerPathBeside(optionsPath) {
+  return join2(dirname2(optionsPath), "pve-backup-verify.json");
+}
+function loadLedger(path) {
+  let text;
+  try {
+    text = readFileSync3(path, "utf8");
+  } catch {
+    return EMPTY_LEDGER;
+  }
+  try {
+    return ledgerFrom(JSON.parse(text));
+  } catch {
+    return EMPTY_LEDGER;
+  }
+}
+function saveLedger(path, ledger) {
+  const tmp = `${path}.${process.pid}.tmp`;
+  const fd = openSync(tmp, "w", 384);
+  try {
+    writeSync(fd, `${JSON.stringify(ledger)}
+`);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  renameSync2(tmp, path);
+}
+
 // src/usage.ts
 var UsageError = class extends InputError {
 };
@@ -2378,9 +3427,11 @@ var package_default = {
     "@types/ws": "^8.18.2",
     "@vitest/coverage-v8": "4.1.11",
     ajv: "^8.20.0",
+    "csv-parse": "^7.0.3",
     "dockerfile-ast": "^0.7.1",
     "dockerfile-utils": "^0.16.3",
     esbuild: "^0.28.2",
+    "ical.js": "^2.2.1",
     lit: "^3.3.3",
     "playwright-core": "^1.65.2",
     selfsigned: "^5.5.0",
@@ -2702,112 +3753,858 @@ function planFingerprint(plan) {
   return createHash("sha256").update(JSON.stringify(steps)).digest("hex").slice(0, 16);
 }
 
-// src/report.ts
-var iso = (ms) => new Date(ms).toISOString();
-function toStatusJson(reports) {
+// src/pve/panel-reads.ts
+async function listGuestArchives(api, storages, vmid) {
+  const targets = [];
+  const shared = /* @__PURE__ */ new Set();
+  for (const s of storages) {
+    if (!s.enabled || !s.active) continue;
+    if (s.shared) {
+      if (shared.has(s.storage)) continue;
+      shared.add(s.storage);
+      targets.push({ key: s.storage, storage: s.storage, node: s.node });
+    } else targets.push({ key: `${s.storage}@${s.node}`, storage: s.storage, node: s.node });
+  }
+  return Promise.all(
+    targets.map(async (t) => {
+      const path = `/nodes/${encodeURIComponent(t.node)}/storage/${encodeURIComponent(t.storage)}/content`;
+      const archives = [];
+      try {
+        await api.getEach(path, { content: "backup", vmid }, (raw) => {
+          const row = checkContentRow(raw);
+          const a = row ? toArchive(row) : void 0;
+          if (a && a.vmid === vmid) archives.push(a);
+        });
+      } catch (err) {
+        return { ...t, archives: [], error: describeFailure(err, "storage content") };
+      }
+      archives.sort((a, b) => b.timeMs - a.timeMs);
+      return { ...t, archives };
+    })
+  );
+}
+var TASK_LOG_MAX_LINES = 5e3;
+async function readTaskLog(api, upid) {
+  const parsed = parseUpid(upid);
+  if (!parsed) throw new InputError(`'${upid.slice(0, 80)}' is not a PVE task id (UPID:\u2026)`);
+  const lines = [];
+  let odd = false;
+  await api.getEach(
+    `/nodes/${encodeURIComponent(parsed.node)}/tasks/${encodeURIComponent(upid)}/log`,
+    { start: 0, limit: TASK_LOG_MAX_LINES + 1 },
+    (item) => {
+      const text = logLineText(item);
+      if (text === void 0) odd = true;
+      else lines.push(text);
+    }
+  );
+  if (odd) throw new UpstreamError("unexpected answer from PVE for task log", { retryable: true });
+  const truncated = lines.length > TASK_LOG_MAX_LINES;
   return {
-    guests: reports.flatMap((r) => r.guests.map(toGuestJson)),
-    clusters: reports.map((r) => ({ cluster: r.cluster, reachable: r.reachable, problems: r.problems }))
+    upid,
+    node: parsed.node,
+    lines: truncated ? lines.slice(0, TASK_LOG_MAX_LINES) : lines,
+    truncated
   };
 }
-function toGuestJson(g) {
+var SPAN_START_RE = /^INFO: Starting Backup of VM (\d+) /;
+var SPAN_AT_RE = /^INFO: Backup started at (\d{4}-\d\d-\d\d \d\d:\d\d:\d\d)$/;
+var SPAN_END_RE = /^INFO: (?:Backup finished|Failed) at (\d{4}-\d\d-\d\d \d\d:\d\d:\d\d)$/;
+var TASK_END_RE = /^TASK (?:OK|WARNINGS: \d+|ERROR: ?.*)$/;
+function guestSpansOfLog(lines, timeZone, taskEndMs) {
+  const spans = [];
+  let current;
+  for (const raw of lines) {
+    const line = raw.trimEnd();
+    const start = SPAN_START_RE.exec(line);
+    if (start) {
+      current = { vmid: Number(start[1]) };
+      spans.push(current);
+      continue;
+    }
+    if (!current) continue;
+    const at = SPAN_AT_RE.exec(line);
+    if (at) {
+      current.startMs = localToMs(at[1], timeZone);
+      continue;
+    }
+    const end = SPAN_END_RE.exec(line);
+    if (end) {
+      current.endMs = localToMs(end[1], timeZone);
+      current = void 0;
+    }
+  }
+  const out = [];
+  spans.forEach((s, i) => {
+    if (s.startMs === void 0) return;
+    const next = spans.slice(i + 1).find((n) => n.startMs !== void 0)?.startMs;
+    const endMs = s.endMs ?? next ?? taskEndMs;
+    out.push({ vmid: s.vmid, startMs: s.startMs, endMs: endMs ?? null });
+  });
+  return out;
+}
+var taskLogEnded = (lines) => lines.some((l) => TASK_END_RE.test(l.trimEnd()));
+function localToMs(wall, timeZone) {
+  const m = /^(\d{4})-(\d\d)-(\d\d) (\d\d):(\d\d):(\d\d)$/.exec(wall);
+  if (!m) return void 0;
+  const [, y, mo, d, h, mi, s] = m.map(Number);
+  const wallMs2 = Date.UTC(y, mo - 1, d, h, mi, s);
+  let guess = wallMs2;
+  for (let i = 0; i < 2; i++) {
+    const w = wallClockAt(guess, timeZone);
+    if (!w) return void 0;
+    guess += wallMs2 - Date.UTC(w.year, w.month - 1, w.day, w.hour, w.minute, w.second);
+  }
+  return guess;
+}
+
+// src/service/panel.ts
+var iso3 = (ms) => new Date(ms).toISOString();
+function panelOverview(app, nowMs) {
+  const reports = app.monitor.latest();
+  const status = toStatusJson(reports);
+  const jobsOf = new Map(reports.flatMap((r) => r.guests.map((g) => [`${g.cluster}/${g.vmid}`, g.jobs])));
+  const attempts = [];
+  for (const c of app.config.clusters) {
+    const facts = app.monitor.facts(c.name);
+    if (!facts?.reachable) continue;
+    for (const a of facts.attempts)
+      attempts.push({
+        cluster: c.name,
+        vmid: a.vmid,
+        upid: a.upid,
+        node: a.node,
+        start: iso3(a.startMs),
+        end: a.endMs === void 0 ? null : iso3(a.endMs),
+        outcome: a.outcome,
+        error: a.error ?? null,
+        sizeBytes: a.sizeBytes ?? null
+      });
+  }
+  attempts.sort((a, b) => a.start.localeCompare(b.start) || a.vmid - b.vmid);
   return {
-    cluster: g.cluster,
-    vmid: g.vmid,
-    name: g.name,
-    type: g.type,
-    node: g.node,
-    tier: g.tier,
-    status: g.status,
-    lastBackup: g.lastBackup ? {
-      time: iso(g.lastBackup.timeMs),
-      volid: g.lastBackup.volid,
-      storage: g.lastBackup.storage,
-      size: g.lastBackup.sizeBytes
-    } : null,
-    lastAttempt: g.lastAttempt ? {
-      time: iso(g.lastAttempt.startMs),
-      end: g.lastAttempt.endMs === void 0 ? null : iso(g.lastAttempt.endMs),
-      upid: g.lastAttempt.upid,
-      outcome: g.lastAttempt.outcome,
-      error: g.lastAttempt.error ?? null
-    } : null,
-    expectedBy: g.expectedByMs === null ? null : iso(g.expectedByMs),
-    reason: g.reason
+    now: iso3(nowMs),
+    timeZone: app.config.timeZone,
+    storage: app.config.storage ?? null,
+    tiers: app.config.tiers.map((t) => ({
+      name: t.name,
+      schedule: t.schedule,
+      keepLast: t.keepLast,
+      guests: t.guests
+    })),
+    clusters: status.clusters,
+    guests: status.guests.map((g) => ({ ...g, jobs: jobsOf.get(`${g.cluster}/${g.vmid}`) ?? [] })),
+    attempts,
+    ready: reports.length > 0
   };
 }
-function statusExitCode(reports) {
-  const guests = reports.flatMap((r) => r.guests);
-  if (guests.some((g) => isProblem(g.status))) return 1;
-  if (reports.some((r) => !r.reachable || r.problems.length > 0) || guests.some((g) => g.status === "unknown"))
-    return 2;
-  return 0;
+async function guestArchives(app, cluster, vmid) {
+  if (!Number.isInteger(vmid) || vmid < 1 || vmid > 999999999)
+    throw new InputError(`'${vmid}' is not a guest id (a vmid such as 100)`);
+  const { api, facts } = clusterOf(app, cluster);
+  if (!facts?.reachable)
+    throw new InputError(`cluster ${cluster} has not been read yet (or is unreachable); try again shortly`);
+  const listed = await listGuestArchives(api, facts.storages, vmid);
+  return listed.map(
+    (s) => s.error || s.archives.length > 0 || canSeeBackups(facts.permissions, s.storage, vmid) ? s : {
+      ...s,
+      error: `the token may not see backups on '${s.storage}' (PVE then lists none): grant Datastore.Allocate on /storage/${s.storage}, or Datastore.AllocateSpace there and VM.Backup on /vms/${vmid}`
+    }
+  );
 }
-function renderStatusTable(reports, timeZone, clusters = []) {
-  const multi = reports.length > 1;
-  const header = [
-    ...multi ? ["CLUSTER"] : [],
-    "VMID",
-    "NAME",
-    "TYPE",
-    "NODE",
-    "TIER",
-    "STATUS",
-    `LAST BACKUP (${timeZone})`,
-    "SIZE",
-    "REASON"
+async function taskLog(app, cluster, upid) {
+  return readTaskLog(clusterOf(app, cluster).api, upid);
+}
+function clusterOf(app, name) {
+  const api = app.apis.get(name);
+  if (!api) throw new InputError(`no cluster named '${String(name).slice(0, 40)}'`);
+  return { api, facts: app.monitor.facts(name) };
+}
+async function taskGuests(app, cluster, upid) {
+  const { api, facts } = clusterOf(app, cluster);
+  const log = await readTaskLog(api, upid);
+  const ended = taskLogEnded(log.lines);
+  const attempt = facts?.reachable ? facts.attempts.find((a) => a.upid === upid) : void 0;
+  const taskEnd = ended ? attempt?.endMs ?? null : null;
+  return {
+    upid,
+    ended,
+    guests: guestSpansOfLog(log.lines, app.config.timeZone, taskEnd).map((s) => ({
+      vmid: s.vmid,
+      start: iso3(s.startMs),
+      end: s.endMs === null ? null : iso3(s.endMs)
+    }))
+  };
+}
+
+// src/core/coverage.ts
+function destinationKindOf(type) {
+  const transfer = type.includes(":") ? type.slice(type.indexOf(":") + 1) : type;
+  if (transfer === "image_local" || transfer === "local") return "local";
+  if (transfer === "image_remote" || transfer === "rsync" || transfer === "remote") return "remote";
+  if (/drive|s3|c2|azure|dropbox|swift|hicloud|cloud|box|webdav|openstack/i.test(transfer)) return "cloud";
+  return "unknown";
+}
+var BROKEN_STATES = /* @__PURE__ */ new Set(["restore_only", "error_detect", "broken", "unauth", "endofservice", "error"]);
+var RUNNING_STATUSES = /* @__PURE__ */ new Set([
+  "backup",
+  "detect",
+  "version_deleting",
+  "preparing_version_delete",
+  "waiting"
+]);
+function taskHealth(t) {
+  if (BROKEN_STATES.has(t.state) || t.lastError !== "") return "failed";
+  if (t.state !== "backupable") return "unknown";
+  if (RUNNING_STATUSES.has(t.status) || t.lastResult === "backingup" || t.lastResult === "resuming")
+    return "running";
+  if (t.lastResult === "none") return "never";
+  if (t.lastResult === "done")
+    return t.lastSuccessMs !== null && t.lastRunMs !== null && t.lastSuccessMs < t.lastRunMs ? "failed" : "ok";
+  if (t.lastResult === "suspend" || t.lastResult === "error" || t.lastResult === "failed") return "failed";
+  return "unknown";
+}
+function lastSuccessOf(t) {
+  if (t.lastSuccessMs !== null) return t.lastSuccessMs;
+  return t.lastResult === "done" && t.lastError === "" ? t.lastRunMs : null;
+}
+function isWithin(path, folder) {
+  const p = trimSlash(path);
+  const f = trimSlash(folder);
+  return p === f || p.startsWith(f === "" ? "/" : `${f}/`);
+}
+var trimSlash = (p) => p.replace(/\/+$/, "");
+function tasksCovering(tasks, folder) {
+  return tasks.filter(
+    (t) => t.folders.some((f) => !f.missing && isWithin(folder, f.path)) && !t.excludes.some((x) => isWithin(folder, x))
+  );
+}
+function assessCoverage(tasks, folders, nowMs) {
+  return folders.map((w) => {
+    const covering = tasksCovering(tasks, w.path).sort(
+      (a, b) => rank(b) - rank(a) || (lastSuccessOf(b) ?? -1) - (lastSuccessOf(a) ?? -1)
+    );
+    const t = covering[0];
+    if (!t)
+      return {
+        label: w.label,
+        folder: w.path,
+        task: null,
+        lastSuccessMs: null,
+        nextRunMs: null,
+        covered: "no",
+        finding: {
+          kind: "no_task",
+          folder: w.path,
+          task: null,
+          message: `no Hyper Backup task covers ${w.path} (${w.label}): nothing there has a copy off the NAS; add that folder or a parent to a Hyper Backup task`
+        }
+      };
+    const health = taskHealth(t);
+    const success = lastSuccessOf(t);
+    const base = {
+      label: w.label,
+      folder: w.path,
+      task: { id: t.id, name: t.name, health },
+      lastSuccessMs: success,
+      nextRunMs: t.nextRunMs
+    };
+    if (health === "failed")
+      return {
+        ...base,
+        covered: success === null ? "no" : "yes",
+        finding: {
+          kind: "failed",
+          folder: w.path,
+          task: t.name,
+          message: `Hyper Backup task '${t.name}' covering ${w.path} did not succeed (state ${t.state}, last result ${t.lastResult}${t.lastError ? `, error ${t.lastError}` : ""}); check it in Hyper Backup`
+        }
+      };
+    const pending = t.nextRunMs !== null && t.nextRunMs > nowMs && (t.lastRunMs ?? -1) < (w.newestMs ?? -1);
+    if (w.newestMs !== null && (success === null || success < w.newestMs) && !pending && health !== "running")
+      return {
+        ...base,
+        covered: "no",
+        finding: {
+          kind: health === "unknown" ? "unknown" : "stale",
+          folder: w.path,
+          task: t.name,
+          message: health === "unknown" ? `Hyper Backup task '${t.name}' covering ${w.path} reports state ${t.state}, result ${t.lastResult}: whether it copied the newest archive is unknown` : `Hyper Backup task '${t.name}' covering ${w.path} last succeeded ${success === null ? "never" : "before"} the newest archive there and is not scheduled to run again; run it (pve-backup nas run '${t.name}') or give it a schedule`
+        }
+      };
+    return {
+      ...base,
+      covered: health === "unknown" ? "unknown" : success === null ? "no" : "yes",
+      finding: health === "unknown" ? {
+        kind: "unknown",
+        folder: w.path,
+        task: t.name,
+        message: `Hyper Backup task '${t.name}' covering ${w.path} reports state ${t.state}, result ${t.lastResult}: not known to be good`
+      } : null
+    };
+  });
+}
+var rank = (t) => {
+  const h = taskHealth(t);
+  return h === "ok" ? 3 : h === "running" ? 2 : h === "unknown" ? 1 : 0;
+};
+function guestCopies(vmids, archives, nasStorage, coverage) {
+  const out = /* @__PURE__ */ new Map();
+  for (const vmid of vmids) {
+    const mine = archives.filter((a) => a.vmid === vmid);
+    const onNas = nasStorage === null ? [] : mine.filter((a) => a.storage === nasStorage);
+    const success = coverage?.lastSuccessMs ?? null;
+    const carried = success !== null && onNas.some((a) => a.timeMs <= success);
+    const offNas = coverage === null || nasStorage === null || coverage.task?.health === "unknown" ? "unknown" : carried ? "yes" : "no";
+    out.set(vmid, {
+      pve: mine.length,
+      nas: nasStorage === null ? null : onNas.length,
+      offNas,
+      offNasMs: offNas === "yes" ? success : null
+    });
+  }
+  return out;
+}
+
+// src/dsm/mapper.ts
+var DAY_MS2 = 864e5;
+function parseDsmTime(text, timeZone) {
+  const m = /^(\d{4})\/(\d{2})\/(\d{2}) (\d{2}):(\d{2})(?::(\d{2}))?$/.exec((text ?? "").trim());
+  if (!m) return null;
+  const [year, month, day, hour, minute, second] = m.slice(1).map((v) => Number(v ?? 0));
+  const nominal = Date.UTC(year, month - 1, day, hour, minute, second);
+  for (const probe of [nominal - DAY_MS2, nominal + DAY_MS2]) {
+    const at = wallClockAt(probe, timeZone);
+    if (!at) return null;
+    const candidate = nominal - (wallMs(at) - probe);
+    const back = wallClockAt(candidate, timeZone);
+    if (back && wallMs(back) === nominal) return candidate;
+  }
+  return null;
+}
+var wallMs = (w) => Date.UTC(w.year, w.month - 1, w.day, w.hour, w.minute, w.second);
+function toHyperBackupTask(row, status, timeZone) {
+  const type = row.type ?? "";
+  const folders = [...row.source?.file_list ?? [], ...row.source?.folder_list ?? []].filter((f) => typeof f.fullPath === "string").map((f) => ({ path: f.fullPath, missing: f.missing ?? false }));
+  return {
+    id: row.task_id,
+    name: row.name,
+    state: status?.state ?? row.state ?? "",
+    status: status?.status ?? row.status ?? "",
+    lastResult: status?.last_bkp_result ?? row.last_bkp_result ?? "",
+    lastError: status?.last_bkp_error ?? "",
+    lastRunMs: parseDsmTime(status?.last_bkp_time ?? row.last_bkp_time, timeZone),
+    lastEndMs: parseDsmTime(status?.last_bkp_end_time ?? row.last_bkp_end_time, timeZone),
+    lastSuccessMs: parseDsmTime(status?.last_bkp_success_time, timeZone),
+    nextRunMs: parseDsmTime(status?.next_bkp_time ?? row.next_bkp_time, timeZone),
+    destination: type,
+    destinationKind: destinationKindOf(type),
+    folders,
+    excludes: (row.source?.backup_filter?.exclude_list ?? []).filter(
+      (x) => typeof x === "string"
+    )
+  };
+}
+
+// src/dsm/wire.ts
+var Envelope2 = external_exports.union([
+  external_exports.looseObject({ success: external_exports.literal(true), data: external_exports.unknown().optional() }),
+  external_exports.looseObject({ success: external_exports.literal(false), error: external_exports.looseObject({ code: external_exports.number() }) })
+]);
+var ApiInfo = external_exports.record(
+  external_exports.string(),
+  external_exports.looseObject({ path: external_exports.string(), minVersion: external_exports.number(), maxVersion: external_exports.number() })
+);
+var Login = external_exports.looseObject({
+  sid: external_exports.string().min(1),
+  synotoken: external_exports.string().optional(),
+  did: external_exports.string().optional(),
+  device_id: external_exports.string().optional()
+});
+var Time2 = external_exports.string().nullish();
+var FileEntry = external_exports.looseObject({
+  folderPath: external_exports.string().optional(),
+  fullPath: external_exports.string().optional(),
+  missing: external_exports.boolean().optional()
+});
+var TaskSource = external_exports.looseObject({
+  file_list: external_exports.array(FileEntry).optional(),
+  folder_list: external_exports.array(FileEntry).optional(),
+  backup_filter: external_exports.looseObject({ exclude_list: external_exports.array(external_exports.unknown()).optional() }).optional()
+});
+var TaskRow = external_exports.looseObject({
+  // DSMCTL tolerates a string id.
+  task_id: external_exports.union([external_exports.number(), external_exports.string().regex(/^\d+$/).transform(Number)]),
+  name: external_exports.string(),
+  state: external_exports.string().optional(),
+  status: external_exports.string().optional(),
+  type: external_exports.string().optional(),
+  last_bkp_result: external_exports.string().nullish(),
+  last_bkp_time: Time2,
+  last_bkp_end_time: Time2,
+  next_bkp_time: Time2,
+  source: TaskSource.optional()
+});
+var TaskList = external_exports.looseObject({ task_list: external_exports.array(TaskRow) });
+var TaskStatus2 = external_exports.looseObject({
+  state: external_exports.string().optional(),
+  status: external_exports.string().optional(),
+  last_bkp_result: external_exports.string().nullish(),
+  last_bkp_error: external_exports.string().nullish(),
+  last_bkp_time: Time2,
+  last_bkp_end_time: Time2,
+  last_bkp_success_time: Time2,
+  next_bkp_time: Time2
+});
+var ShareList = external_exports.looseObject({
+  shares: external_exports.array(
+    external_exports.looseObject({
+      name: external_exports.string(),
+      additional: external_exports.looseObject({
+        real_path: external_exports.string().optional(),
+        volume_status: external_exports.looseObject({ freespace: external_exports.coerce.number(), totalspace: external_exports.coerce.number() }).optional()
+      }).optional()
+    })
+  )
+});
+
+// src/dsm/client.ts
+var SESSION_ERRORS = /* @__PURE__ */ new Set([106, 107, 119]);
+var SESSION_NAME = "PveBackup";
+var ERROR_TEXT = {
+  102: "the API is not available (is the package installed?)",
+  103: "the method is not available",
+  104: "the API version is not supported",
+  105: "the NAS user lacks the privilege: Hyper Backup needs a user in the administrators group",
+  106: "the session timed out",
+  107: "the session was ended by a login elsewhere",
+  119: "the session is not known",
+  120: "a parameter was rejected",
+  150: "the NAS saw this request come from another address than the login (NAT or several interfaces in between): use the address the NAS sees",
+  160: "the NAS user may not use this application (Control Panel > Application Privileges)",
+  400: "the user name or password is wrong: check nas.username and nas.password",
+  401: "the NAS account is disabled or a guest account",
+  402: "the NAS user may not log in (permission denied)",
+  403: "the NAS account has two-step verification on: use a user without it, or set nas.device_token",
+  404: "the two-step verification code is wrong",
+  406: "the NAS requires two-step verification for this account: use a user exempt from it, or set nas.device_token",
+  407: "the NAS blocked this address after too many failed logins (Control Panel > Security > Account)",
+  408: "the NAS account's password expired and cannot be changed",
+  409: "the NAS account's password expired: change it in DSM",
+  410: "the NAS account must change its password first: log in to DSM once",
+  411: "the NAS account is locked"
+};
+var DsmApiError = class extends UpstreamError {
+  constructor(code, what) {
+    const text = ERROR_TEXT[code] ?? // Hyper Backup's own codes are 44xx; their meanings are not documented (reference §2.4).
+    (code >= 4400 && code < 4500 ? "Hyper Backup refused: the task may be running, or not in a state to back up" : void 0);
+    super(`NAS: ${what} failed: DSM error ${code}${text ? ` (${text})` : ""}`, {
+      retryable: SESSION_ERRORS.has(code) || code === 117
+    });
+    this.code = code;
+  }
+  code;
+};
+function createDsmClient(opts, deps) {
+  const base = new URL(opts.baseUrl);
+  const origin = `${base.protocol}//${base.host}`;
+  const transport = createTransport({
+    fingerprint: opts.fingerprint,
+    verifyTls: true,
+    timeoutMs: opts.timeoutMs,
+    maxConnections: 2
+  });
+  let apis;
+  let session;
+  let loggingIn;
+  async function post(cgi, form, what, token) {
+    const answer = await transport.request({
+      method: "POST",
+      url: new URL(`${origin}/webapi/${cgi}`),
+      headers: {
+        "Content-Type": "application/x-www-form-urlencoded",
+        Accept: "application/json",
+        ...token ? { "X-SYNO-TOKEN": token } : {}
+      },
+      body: form.toString()
+    });
+    if (answer.status === NO_ANSWER_STATUS || answer.status === OUTCOME_UNKNOWN_STATUS) {
+      let reason = answer.statusText;
+      try {
+        reason = String(JSON.parse(answer.text).message ?? reason).trim();
+      } catch {
+      }
+      throw new UpstreamError(`NAS ${base.host}: ${what}: no answer: ${reason}`, { retryable: true });
+    }
+    if (answer.status !== 200)
+      throw new UpstreamError(`NAS ${base.host}: ${what}: HTTP ${answer.status} ${answer.statusText}`, {
+        retryable: answer.status >= 500,
+        status: answer.status
+      });
+    let body;
+    try {
+      body = JSON.parse(answer.text);
+    } catch {
+      throw new UpstreamError(
+        `NAS ${base.host}: ${what}: the answer is not JSON (is nas.url the DSM address, https://\u2026:5001?)`,
+        {
+          retryable: false
+        }
+      );
+    }
+    const env = Envelope2.safeParse(body);
+    if (!env.success)
+      throw new UpstreamError(`NAS ${base.host}: ${what}: not a DSM answer`, { retryable: false });
+    if (!env.data.success) throw new DsmApiError(env.data.error.code, what);
+    return env.data.data;
+  }
+  async function discover() {
+    if (apis) return apis;
+    const form = new URLSearchParams({
+      api: "SYNO.API.Info",
+      version: "1",
+      method: "query",
+      query: "SYNO.API.Auth,SYNO.Backup.Task,SYNO.FileStation.List"
+    });
+    apis = ApiInfo.parse(await post("query.cgi", form, "API discovery"));
+    return apis;
+  }
+  async function login() {
+    const info = await discover();
+    const auth2 = info["SYNO.API.Auth"];
+    const version = Math.min(auth2?.maxVersion ?? 6, 7);
+    const form = new URLSearchParams({
+      api: "SYNO.API.Auth",
+      version: String(version),
+      method: "login",
+      account: opts.username,
+      passwd: opts.password,
+      session: SESSION_NAME,
+      format: "sid",
+      enable_syno_token: "yes"
+    });
+    if (opts.deviceToken) {
+      form.set("device_id", opts.deviceToken);
+      form.set("device_name", "pve-backup");
+    }
+    const data = Login.parse(await post(auth2?.path ?? "entry.cgi", form, "login"));
+    deps.log.debug(`NAS ${base.host}: logged in as ${opts.username}`);
+    return { sid: data.sid, token: data.synotoken };
+  }
+  async function currentSession() {
+    if (session) return session;
+    loggingIn ??= login().finally(() => {
+      loggingIn = void 0;
+    });
+    session = await loggingIn;
+    return session;
+  }
+  async function callOnce(api, version, method, params) {
+    const info = await discover();
+    const s = await currentSession();
+    const form = new URLSearchParams({ api, version: String(version), method, _sid: s.sid });
+    if (s.token) form.set("SynoToken", s.token);
+    for (const [k, v] of Object.entries(params)) if (v !== void 0) form.set(k, JSON.stringify(v));
+    return post(info[api]?.path ?? "entry.cgi", form, `${api} ${method}`, s.token);
+  }
+  async function call(api, version, method, params = {}) {
+    try {
+      return await callOnce(api, version, method, params);
+    } catch (err) {
+      if (!(err instanceof DsmApiError) || !SESSION_ERRORS.has(err.code)) throw err;
+      deps.log.info(`NAS ${base.host}: session ended (DSM error ${err.code}); logging in again`);
+      session = void 0;
+      return callOnce(api, version, method, params);
+    }
+  }
+  return {
+    async hyperBackupTasks() {
+      const info = await discover();
+      if (!info["SYNO.Backup.Task"]) return null;
+      const list = TaskList.parse(
+        await call("SYNO.Backup.Task", 1, "list", {
+          sort_by: "name",
+          additional: [
+            "last_bkp_time",
+            "next_bkp_time",
+            "last_bkp_result",
+            "is_modified",
+            "schedule",
+            "get_source"
+          ]
+        })
+      );
+      const tasks = [];
+      for (const row of list.task_list) {
+        const status = TaskStatus2.parse(
+          await call("SYNO.Backup.Task", 1, "status", {
+            task_id: row.task_id,
+            blOnline: false,
+            additional: [
+              "last_bkp_time",
+              "next_bkp_time",
+              "last_bkp_result",
+              "last_bkp_progress",
+              "last_bkp_error",
+              "last_bkp_success_time"
+            ]
+          })
+        );
+        tasks.push(toHyperBackupTask(row, status, opts.timeZone));
+      }
+      return tasks;
+    },
+    async runTask(taskId) {
+      await call("SYNO.Backup.Task", 1, "backup", { task_id: taskId });
+    },
+    async shareSpace(path) {
+      const list = ShareList.parse(
+        await call("SYNO.FileStation.List", 2, "list_share", {
+          offset: 0,
+          limit: -1,
+          additional: ["real_path", "volume_status"]
+        })
+      );
+      const hit = list.shares.filter((s) => s.additional?.real_path && isWithin(path, s.additional.real_path)).sort((a, b) => (b.additional?.real_path?.length ?? 0) - (a.additional?.real_path?.length ?? 0))[0];
+      const vs = hit?.additional?.volume_status;
+      if (!hit || !vs) return void 0;
+      return {
+        share: hit.name,
+        realPath: hit.additional?.real_path ?? "",
+        freeBytes: vs.freespace,
+        totalBytes: vs.totalspace
+      };
+    },
+    async close() {
+      const s = session;
+      session = void 0;
+      try {
+        if (s) {
+          const form = new URLSearchParams({
+            api: "SYNO.API.Auth",
+            version: "6",
+            method: "logout",
+            session: SESSION_NAME,
+            _sid: s.sid
+          });
+          await post(apis?.["SYNO.API.Auth"]?.path ?? "entry.cgi", form, "logout", s.token);
+        }
+      } catch (err) {
+        deps.log.debug(
+          `NAS ${base.host}: logout failed: ${err instanceof Error ? err.message : String(err)}`
+        );
+      } finally {
+        await transport.close();
+      }
+    }
+  };
+}
+
+// src/core/capacity.ts
+var WEEK_MS = 7 * 864e5;
+var DAY_MS3 = 864e5;
+function assessCapacity(input) {
+  const byGuest = /* @__PURE__ */ new Map();
+  for (const a of input.archives) byGuest.set(a.vmid, [...byGuest.get(a.vmid) ?? [], a]);
+  let backupBytes = 0;
+  let steadyBytes = 0;
+  let growth = 0;
+  for (const [vmid, list] of byGuest) {
+    list.sort((a, b) => a.timeMs - b.timeMs);
+    const keep = input.keepOf(vmid) ?? list.length;
+    backupBytes += list.reduce((sum, a) => sum + a.sizeBytes, 0);
+    steadyBytes += keep * list[list.length - 1].sizeBytes;
+    growth += keep * slopePerWeek(list);
+  }
+  const pending = Math.max(0, steadyBytes - backupBytes);
+  const room = input.freeBytes - pending;
+  const fillMs = room <= 0 ? input.nowMs : growth > 0 ? input.nowMs + Math.round(room / growth * WEEK_MS) : null;
+  const problems = [];
+  if (input.freeBytes < input.minFreeBytes)
+    problems.push(
+      `the NAS share has ${formatGb(input.freeBytes)} free, under the ${formatGb(input.minFreeBytes)} set in nas.min_free_gb: free space or lower keep_last`
+    );
+  if (fillMs !== null && fillMs - input.nowMs <= input.warnDays * DAY_MS3)
+    problems.push(
+      `at the current policy the NAS share fills within ${Math.max(0, Math.ceil((fillMs - input.nowMs) / DAY_MS3))} days (nas.fill_warn_days is ${input.warnDays}): free space, lower keep_last or move guests to a weekly tier`
+    );
+  return {
+    freeBytes: input.freeBytes,
+    totalBytes: input.totalBytes,
+    backupBytes,
+    steadyBytes,
+    growthBytesPerWeek: Math.round(growth),
+    fillMs,
+    problems
+  };
+}
+function slopePerWeek(list) {
+  const first = list[0];
+  const last = list[list.length - 1];
+  if (last.timeMs - first.timeMs < DAY_MS3) return 0;
+  const n = list.length;
+  const mx = list.reduce((s, a) => s + a.timeMs, 0) / n;
+  const my = list.reduce((s, a) => s + a.sizeBytes, 0) / n;
+  let num = 0;
+  let den = 0;
+  for (const a of list) {
+    num += (a.timeMs - mx) * (a.sizeBytes - my);
+    den += (a.timeMs - mx) ** 2;
+  }
+  return num / den * WEEK_MS;
+}
+var formatGb = (bytes) => `${(bytes / 1e9).toFixed(1)} GB`;
+
+// src/dsm/view.ts
+async function readNasView(deps) {
+  const facts = deps.facts?.reachable ? deps.facts : void 0;
+  const findings = [];
+  let server = null;
+  let exportPath = null;
+  try {
+    const config = await readStorageConfig(deps.api, deps.storage);
+    server = config?.server ?? null;
+    exportPath = config?.export ?? null;
+  } catch (err) {
+    findings.push(
+      unknown(
+        deps.storage,
+        `cannot read the configuration of storage '${deps.storage}': ${describeFailure(err, "storage config")}`
+      )
+    );
+  }
+  const archives = facts ? await listArchives(deps.api, facts, findings) : [];
+  const dump = exportPath === null ? null : `${exportPath.replace(/\/+$/, "")}/dump`;
+  if (exportPath === null && findings.length === 0)
+    findings.push(
+      unknown(
+        deps.storage,
+        `storage '${deps.storage}' is not an NFS export PVE lets this token read (Datastore.Allocate on /storage): the NAS folder of the archives is unknown`
+      )
+    );
+  let tasks = null;
+  let error2 = null;
+  let hyperBackup = "unknown";
+  let space;
+  try {
+    tasks = await deps.dsm.hyperBackupTasks();
+    hyperBackup = tasks === null ? "not_installed" : "installed";
+  } catch (err) {
+    error2 = err instanceof Error ? err.message : String(err);
+  }
+  if (exportPath !== null && !/fingerprint mismatch/.test(error2 ?? ""))
+    try {
+      space = await deps.dsm.shareSpace(exportPath);
+      if (!space)
+        findings.push(
+          unknown(
+            exportPath,
+            `no share the NAS user can see in File Station holds ${exportPath}: its free space is unknown`
+          )
+        );
+    } catch (err) {
+      findings.push(
+        unknown(
+          exportPath,
+          `the free space of ${exportPath} could not be read: ${err instanceof Error ? err.message : String(err)}`
+        )
+      );
+    }
+  if (error2 !== null) findings.push(unknown(deps.nas.baseUrl, `the NAS could not be read: ${error2}`));
+  else if (tasks === null)
+    findings.push({
+      kind: "no_task",
+      folder: dump ?? deps.storage,
+      task: null,
+      message: "Hyper Backup is not installed on the NAS: nothing is copied off it; install it in Package Center and add a task"
+    });
+  const onNas = archives.filter((a) => a.storage === deps.storage);
+  const newestMs = onNas.reduce((m, a) => m === null || a.timeMs > m ? a.timeMs : m, null);
+  const watched = [
+    ...dump ? [{ label: "PVE archives", path: dump, newestMs }] : [],
+    ...deps.haBackupsPath ? [{ label: "Home Assistant backups", path: deps.haBackupsPath, newestMs: null }] : []
   ];
-  const rows = reports.flatMap(
-    (r) => r.guests.map((g) => [
-      ...multi ? [g.cluster] : [],
-      String(g.vmid),
-      g.name,
-      g.type,
-      g.node,
-      g.tier ?? "-",
-      g.status,
-      g.lastBackup ? formatWall(g.lastBackup.timeMs, timeZone) : "-",
-      g.lastBackup ? humanBytes(g.lastBackup.sizeBytes) : "-",
-      g.reason
-    ])
-  );
-  const widths = header.map(
-    (h, i) => Math.max(h.length, ...rows.map((r) => i === header.length - 1 ? 0 : (r[i] ?? "").length))
-  );
-  const line = (cells) => cells.map((c, i) => i === cells.length - 1 ? c : c.padEnd(widths[i] ?? 0)).join("  ").trimEnd();
-  const out = [line(header), ...rows.map(line)];
-  if (rows.length === 0) out.push("(no guests)");
-  for (const r of reports) {
-    for (const p of r.problems) out.push(`! ${r.cluster}: ${p}`);
-    const hint = r.reachable ? void 0 : connectionHint(clusters.find((c) => c.name === r.cluster));
-    if (hint) out.push(`  hint: ${hint}`);
-  }
-  return `${out.join("\n")}
-`;
+  const coverage = tasks === null ? [] : assessCoverage(tasks, watched, deps.nowMs);
+  for (const c of coverage) if (c.finding) findings.push(c.finding);
+  const dumpCoverage = error2 !== null ? null : tasks === null ? noCoverage(dump ?? "") : coverage.find((c) => c.folder === dump) ?? null;
+  const vmids = facts ? facts.guests.map((g) => g.vmid) : [];
+  const copies = guestCopies(vmids, archives, exportPath === null ? null : deps.storage, dumpCoverage);
+  const capacity = space ? {
+    share: space.share,
+    ...assessCapacity({
+      freeBytes: space.freeBytes,
+      totalBytes: space.totalBytes,
+      archives: onNas,
+      keepOf: deps.keepOf,
+      nowMs: deps.nowMs,
+      minFreeBytes: deps.nas.minFreeBytes,
+      warnDays: deps.nas.fillWarnDays
+    })
+  } : null;
+  for (const message of capacity?.problems ?? [])
+    findings.push({ kind: "capacity", folder: capacity?.share ?? "", task: null, message });
+  return {
+    url: deps.nas.baseUrl,
+    error: error2,
+    tasks: tasks === null ? null : tasks.map((t) => ({ ...t, health: taskHealth(t) })),
+    hyperBackup,
+    storage: { id: deps.storage, server, export: exportPath },
+    coverage,
+    capacity,
+    findings,
+    copies
+  };
 }
-function connectionHint(cluster) {
-  if (!cluster || cluster.fingerprint || !cluster.verifyTls) return void 0;
-  return "PVE's own certificate is self-signed, so unless this machine trusts it, set fingerprint: \u2026 as shown by `pvenode cert info` or in the node's Certificates panel";
-}
-function humanBytes(n) {
-  const units = ["B", "KiB", "MiB", "GiB", "TiB"];
-  let v = n;
-  let u = 0;
-  while (v >= 1024 && u < units.length - 1) {
-    v /= 1024;
-    u++;
+var unknown = (folder, message) => ({
+  kind: "unknown",
+  folder,
+  task: null,
+  message
+});
+var noCoverage = (folder) => ({
+  label: "PVE archives",
+  folder,
+  task: null,
+  lastSuccessMs: null,
+  nextRunMs: null,
+  covered: "no",
+  finding: null
+});
+async function listArchives(api, facts, findings) {
+  const seen = /* @__PURE__ */ new Set();
+  const out = [];
+  for (const s of facts.storages) {
+    const key = s.shared ? s.storage : `${s.storage}@${s.node}`;
+    if (!s.enabled || !s.active || seen.has(key)) continue;
+    seen.add(key);
+    const path = `/nodes/${encodeURIComponent(s.node)}/storage/${encodeURIComponent(s.storage)}/content`;
+    try {
+      await api.getEach(path, { content: "backup" }, (raw) => {
+        const row = checkContentRow(raw);
+        const a = row ? toArchive(row) : void 0;
+        if (a) out.push(a);
+      });
+    } catch (err) {
+      findings.push(
+        unknown(
+          s.storage,
+          `cannot list storage '${s.storage}' on ${s.node}: ${describeFailure(err, "storage content")}`
+        )
+      );
+    }
   }
-  return `${u === 0 ? v : v.toFixed(1)} ${units[u]}`;
+  return out;
 }
 
 export {
   parseUpid,
+  followTask,
+  checkStorage,
+  readStorageConfig,
+  createNfsStorage,
   ADDON_OPTIONS_PATH,
   loadConfig,
   createApp,
-  planPolicy,
-  applyPolicy,
-  diagnoseToken,
   haTargetFromEnv,
   HaCommandError,
   HA_CALL_TIMEOUT_MS,
@@ -2817,7 +4614,38 @@ export {
   haBackupCommand,
   busyFromTiers,
   connectHaBackupDeps,
-  haBackupServiceFor,
+  haBackupDepsFor,
+  calendarEventsFor,
+  calendarCommand,
+  EMPTY_LEDGER,
+  beginRun,
+  recordVerification,
+  finishRun,
+  recordTestRestore,
+  checkCapabilities,
+  pveumCommands,
+  planPolicy,
+  applyPolicy,
+  diagnoseToken,
+  toStatusJson,
+  withHaBackups,
+  statusExitCode,
+  renderStatusTable,
+  panelOverview,
+  guestArchives,
+  taskLog,
+  taskGuests,
+  createDsmClient,
+  toCopiesJson,
+  toNasJson,
+  nasExitCode,
+  renderNasText,
+  toNasEntities,
+  statusWithNas,
+  readNasView,
+  haBackupStatePath,
+  loadHaBackupState,
+  createHaBackupWatch,
   DEFAULT_LIMITS,
   createGuardedServer,
   ListenError,
@@ -2825,11 +4653,11 @@ export {
   allowOnly,
   WEBHOOK_PATH,
   startWebhookServer,
-  toStatusJson,
-  statusExitCode,
-  renderStatusTable,
+  ledgerPathBeside,
+  loadLedger,
+  saveLedger,
   UsageError,
   parseCommandLine,
   VERSION
 };
-//# sourceMappingURL=chunk-TYGNSAOY.js.map
+//# sourceMappingURL=chunk-UB5NNZFK.js.map

@@ -5,6 +5,8 @@ const require = __pvebCreateRequire(import.meta.url); const __dirname = import.m
 // src/ssh/tar-scan.ts
 var BLOCK = 512;
 var MAX_META_BYTES = 1 << 20;
+var MAX_NAME_BYTES = 4096;
+var MAX_MEMBERS = 1e4;
 var TarScanner = class {
   constructor(openSink = () => void 0) {
     this.openSink = openSink;
@@ -115,6 +117,14 @@ var TarScanner = class {
     }
     if (this.nextName !== void 0) name = this.nextName;
     this.nextName = void 0;
+    if (Buffer.byteLength(name) > MAX_NAME_BYTES) {
+      this.error = `a tar member name of ${Buffer.byteLength(name)} bytes at offset ${this.offset - BLOCK}: not a backup archive`;
+      return;
+    }
+    if (this.members.length >= MAX_MEMBERS) {
+      this.error = `more than ${MAX_MEMBERS} tar members: not a backup archive`;
+      return;
+    }
     const member = {
       name: name.replace(/^(\.\/)+/, ""),
       sizeBytes: size,
@@ -163,4 +173,4 @@ function parseSize(b) {
 export {
   TarScanner
 };
-//# sourceMappingURL=chunk-EF3HL43I.js.map
+//# sourceMappingURL=chunk-5G243FPD.js.map

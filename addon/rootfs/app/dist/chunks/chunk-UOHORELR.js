@@ -5,7 +5,7 @@ import {
   nextOccurrence,
   parseCalendarEvent,
   previousOccurrence
-} from "./chunk-ZT2EAVEW.js";
+} from "./chunk-OSAFXUH4.js";
 import {
   ConfigError,
   UpstreamError
@@ -13,6 +13,411 @@ import {
 import {
   external_exports
 } from "./chunk-EPHA2CMM.js";
+
+// src/core/newest.ts
+var NewestArchives = class {
+  byType = { qemu: /* @__PURE__ */ new Map(), lxc: /* @__PURE__ */ new Map() };
+  offer(archive) {
+    const map = this.byType[archive.type];
+    const best = map.get(archive.vmid);
+    if (!best || isNewer(archive, best)) map.set(archive.vmid, archive);
+  }
+  /** Every kept archive of `other` offered to this one. */
+  merge(other) {
+    for (const map of Object.values(other.byType)) for (const a of map.values()) this.offer(a);
+  }
+  get(vmid, type) {
+    return this.byType[type].get(vmid);
+  }
+  values() {
+    return [...this.byType.qemu.values(), ...this.byType.lxc.values()];
+  }
+};
+function isNewer(a, than) {
+  return a.timeMs !== than.timeMs ? a.timeMs > than.timeMs : a.volid < than.volid;
+}
+
+// src/core/permissions.ts
+function hasPrivilege(perms, path, priv) {
+  const exact = perms[path];
+  if (exact) return priv in exact;
+  for (let p = parentPath(path); p !== void 0; p = parentPath(p)) {
+    const listed = perms[p];
+    if (listed) return listed[priv] === 1;
+  }
+  return false;
+}
+function parentPath(path) {
+  if (path === "/") return void 0;
+  const cut = path.lastIndexOf("/");
+  return cut <= 0 ? "/" : path.slice(0, cut);
+}
+function canSeeBackups(perms, storage, vmid) {
+  const s = `/storage/${storage}`;
+  return hasPrivilege(perms, s, "Datastore.Allocate") || hasPrivilege(perms, s, "Datastore.AllocateSpace") && hasPrivilege(perms, `/vms/${vmid}`, "VM.Backup");
+}
+
+// src/core/selection.ts
+function jobSelects(job, guest) {
+  if (job.node !== void 0 && job.node !== guest.node) return false;
+  return selectionIncludes(job, guest);
+}
+function selectionIncludes(job, guest) {
+  const s = job.selection;
+  switch (s.kind) {
+    case "vmids":
+      return s.vmids.includes(guest.vmid);
+    case "all":
+      return !s.exclude.includes(guest.vmid);
+    case "pool":
+      return guest.pool === s.pool;
+  }
+}
+
+// src/core/status.ts
+function isProblem(status) {
+  return status === "failed" || status === "late" || status === "never" || status === "not_in_job";
+}
+function assessCluster(facts, policy, nowMs, previous = []) {
+  if (!facts.reachable) {
+    const reason = `cluster unreachable: ${facts.error}`;
+    return {
+      cluster: facts.cluster,
+      reachable: false,
+      problems: [reason],
+      guests: previous.filter((g) => g.cluster === facts.cluster).map((g) => ({ ...g, status: "unknown", reason, expectedByMs: null }))
+    };
+  }
+  const problems = [...facts.problems];
+  if (facts.jobsError) problems.push(facts.jobsError);
+  if (facts.guests.length === 0 && !hasPrivilege(facts.permissions, "/vms", "VM.Audit")) {
+    problems.push("the token sees no guests: grant it VM.Audit on /vms (e.g. the PVEAuditor role on /)");
+  }
+  const index = indexByVmid(facts);
+  const guests = facts.guests.filter((g) => !g.template || facts.jobs.some((j) => j.enabled && jobSelects(j, g))).map((g) => assessGuest(g, facts, index, policy, nowMs, previous)).sort((a, b) => a.vmid - b.vmid);
+  return { cluster: facts.cluster, reachable: true, problems, guests };
+}
+function indexByVmid(facts) {
+  const newest = new NewestArchives();
+  for (const a of facts.archives) newest.offer(a);
+  const group = (items) => {
+    const map = /* @__PURE__ */ new Map();
+    for (const item of items) {
+      const list = map.get(item.vmid);
+      if (list) list.push(item);
+      else map.set(item.vmid, [item]);
+    }
+    return map;
+  };
+  return { newest, attempts: group(facts.attempts), windows: /* @__PURE__ */ new Map() };
+}
+function assessGuest(guest, facts, index, policy, nowMs, previous) {
+  const tier = policy.tierOf(guest.vmid);
+  const covering = facts.jobs.filter((j) => j.enabled && jobSelects(j, guest));
+  const newest = index.newest.get(guest.vmid, guest.type);
+  const attempts = [...index.attempts.get(guest.vmid) ?? []].sort((a, b) => b.startMs - a.startMs);
+  const lastAttempt = attempts[0];
+  const name = guest.name || previous.find((p) => p.vmid === guest.vmid)?.name || `${guest.type === "qemu" ? "VM" : "CT"} ${guest.vmid}`;
+  const verdict = judge(guest, covering, newest, attempts, facts, index, policy, tier, nowMs);
+  return {
+    cluster: facts.cluster,
+    vmid: guest.vmid,
+    name,
+    type: guest.type,
+    node: guest.node,
+    tier: tier?.tier ?? null,
+    lastBackup: newest ? toLastBackup(newest) : null,
+    lastAttempt: lastAttempt ? toLastAttempt(lastAttempt) : null,
+    jobs: covering.map((j) => j.id),
+    // One literal, in the key order reports always had: one object shape for all of them.
+    status: verdict.status,
+    reason: verdict.reason,
+    expectedByMs: verdict.expectedByMs
+  };
+}
+function judge(guest, covering, newest, attempts, facts, index, policy, tier, nowMs) {
+  const tz = policy.timeZone;
+  if (facts.jobsError) return { status: "unknown", reason: facts.jobsError, expectedByMs: null };
+  const active = attempts.find((a) => a.outcome === "running" || a.outcome === "waiting");
+  if (active) {
+    const reason = active.outcome === "waiting" ? `queued in backup task on ${active.node}, waiting for its turn` : `backup running on ${active.node} since ${formatWall(active.startMs, tz)}`;
+    return { status: "running", reason, expectedByMs: null };
+  }
+  if (guest.lock === "backup") {
+    return { status: "running", reason: `PVE holds a backup lock on ${guest.vmid}`, expectedByMs: null };
+  }
+  const finished = attempts[0];
+  if (finished?.outcome === "failed" && (!newest || finished.startMs > newest.timeMs)) {
+    return {
+      status: "failed",
+      reason: `backup on ${formatWall(finished.startMs, tz)} failed: ${finished.error ?? "no error line in the task log"}`,
+      expectedByMs: null
+    };
+  }
+  if (covering.length === 0)
+    return { status: "not_in_job", reason: notInJobReason(guest, facts), expectedByMs: null };
+  const graceMs = (tier?.graceMin ?? policy.defaultGraceMin) * 6e4;
+  const windowKey = `${covering.map((j) => j.id).join(",")}@${graceMs}`;
+  const schedule = index.windows.get(windowKey) ?? dueWindow(covering, nowMs - graceMs, tz);
+  index.windows.set(windowKey, schedule);
+  const hidden = hiddenStorages(guest, covering, facts);
+  if (!newest) {
+    if (hidden.length > 0) return unknown(hidden, "no backup visible");
+    const missing = covering.filter((j) => !facts.storages.some((s) => s.storage === targetStorage(j)));
+    const why = missing.length ? `; job ${missing[0]?.id} targets storage '${targetStorage(missing[0])}', which does not exist` : "";
+    return {
+      status: "never",
+      reason: `in job ${covering.map((j) => j.id).join(", ")} but no backup on any backup storage${why}`,
+      expectedByMs: schedule.nextMs === void 0 ? null : schedule.nextMs + graceMs
+    };
+  }
+  if (schedule.dueMs === void 0 && schedule.nextMs === void 0) {
+    return {
+      status: "unknown",
+      reason: `cannot evaluate the schedule of job ${covering.map((j) => `${j.id} ('${j.schedule ?? ""}')`).join(", ")}`,
+      expectedByMs: null
+    };
+  }
+  if (schedule.dueMs !== void 0 && newest.timeMs < schedule.dueMs) {
+    if (hidden.length > 0) return unknown(hidden, "newest visible backup is late");
+    return {
+      status: "late",
+      reason: `newest backup is from ${formatWall(newest.timeMs, tz)}; the run due ${formatWall(schedule.dueMs, tz)} left none${guestNodeNote(guest, facts)}`,
+      expectedByMs: schedule.dueMs + graceMs
+    };
+  }
+  return {
+    status: "ok",
+    reason: `backed up ${formatWall(newest.timeMs, tz)} to ${newest.storage}`,
+    expectedByMs: schedule.nextMs === void 0 ? null : schedule.nextMs + graceMs
+  };
+}
+function unknown(hidden, what) {
+  return { status: "unknown", reason: `${what}, and ${hidden.join("; ")}`, expectedByMs: null };
+}
+function dueWindow(jobs, cutoffMs, tz) {
+  let dueMs;
+  let nextMs;
+  for (const job of jobs) {
+    const parsed = parseCalendarEvent(job.schedule ?? "");
+    if (!parsed.ok) continue;
+    const due = previousOccurrence(parsed.event, cutoffMs, tz);
+    const next = nextOccurrence(parsed.event, cutoffMs, tz);
+    if (due !== void 0 && (dueMs === void 0 || due > dueMs)) dueMs = due;
+    if (next !== void 0 && (nextMs === void 0 || next < nextMs)) nextMs = next;
+  }
+  return { dueMs, nextMs };
+}
+function targetStorage(job) {
+  return job.storage ?? "local";
+}
+function hiddenStorages(guest, covering, facts) {
+  const reasons = /* @__PURE__ */ new Set();
+  for (const storage of new Set(covering.map(targetStorage))) {
+    const views = facts.storages.filter((s) => s.storage === storage);
+    if (views.length === 0) continue;
+    const shared = views.some((v) => v.shared);
+    const key = shared ? storage : `${storage}@${guest.node}`;
+    if (!facts.listed.includes(key)) {
+      const nodeDown = facts.nodes.find((n) => n.name === guest.node && !n.online);
+      if (!shared && nodeDown)
+        reasons.add(`node ${guest.node} is offline, so its storage '${storage}' cannot be read`);
+      else if (views.every((v) => !v.active))
+        reasons.add(`storage '${storage}' is not active (PVE cannot mount it: is the NAS up?)`);
+      else reasons.add(`storage '${storage}' could not be listed`);
+    } else if (!canSeeBackups(facts.permissions, storage, guest.vmid)) {
+      reasons.add(
+        `the token may not see backups on '${storage}' (PVE then lists none): grant Datastore.Allocate on /storage/${storage}, or Datastore.AllocateSpace there and VM.Backup on /vms/${guest.vmid}`
+      );
+    }
+  }
+  return [...reasons];
+}
+function notInJobReason(guest, facts) {
+  const pinned = facts.jobs.find((j) => j.enabled && selectionIncludes(j, guest));
+  if (pinned) return `job ${pinned.id} runs only on node ${pinned.node}, but the guest is on ${guest.node}`;
+  const disabled = facts.jobs.filter((j) => !j.enabled && selectionIncludes(j, guest));
+  if (disabled.length > 0) return `only in disabled job ${disabled.map((j) => j.id).join(", ")}`;
+  return "no backup job selects this guest";
+}
+function guestNodeNote(guest, facts) {
+  return facts.nodes.some((n) => n.name === guest.node && !n.online) ? ` (node ${guest.node} is offline)` : "";
+}
+function toLastBackup(a) {
+  return {
+    timeMs: a.timeMs,
+    volid: a.volid,
+    storage: a.storage,
+    sizeBytes: a.sizeBytes,
+    notes: a.notes ?? null
+  };
+}
+function toLastAttempt(a) {
+  return { upid: a.upid, startMs: a.startMs, endMs: a.endMs, outcome: a.outcome, error: a.error };
+}
+var wallFormats = /* @__PURE__ */ new Map();
+function formatWall(ms, timeZone) {
+  let f = wallFormats.get(timeZone);
+  if (!f) {
+    f = new Intl.DateTimeFormat("sv-SE", {
+      timeZone,
+      year: "numeric",
+      month: "2-digit",
+      day: "2-digit",
+      hour: "2-digit",
+      minute: "2-digit",
+      hourCycle: "h23"
+    });
+    wallFormats.set(timeZone, f);
+  }
+  return f.format(ms);
+}
+
+// src/core/alerts.ts
+var ALERT_STATUSES = ["failed", "late", "never", "not_in_job", "unknown"];
+var EMPTY_ALERT_STATE = { guests: {} };
+var DIGEST_TAG = "pve_backup_digest";
+var alertKey = (cluster, vmid) => `${cluster}/${vmid}`;
+var alertTag = (cluster, vmid) => `pve_backup_${cluster}_${vmid}`;
+function localTime(nowMs, timeZone) {
+  const wall = formatWall(nowMs, timeZone);
+  return { day: wall.slice(0, 10), minute: Number(wall.slice(11, 13)) * 60 + Number(wall.slice(14, 16)) };
+}
+function inQuietHours(minute, quiet) {
+  if (!quiet || quiet.startMin === quiet.endMin) return false;
+  return quiet.startMin < quiet.endMin ? minute >= quiet.startMin && minute < quiet.endMin : minute >= quiet.startMin || minute < quiet.endMin;
+}
+function isAlerting(g, opts) {
+  return opts.statuses.includes(g.status) && !opts.archived.has(alertKey(g.cluster, g.vmid));
+}
+function planAlerts(input) {
+  const { previous, guests, options: opts, nowMs } = input;
+  const local = localTime(nowMs, opts.timeZone);
+  const quiet = inQuietHours(local.minute, opts.quietHours);
+  const next = {};
+  const deliveries = [];
+  const held = [];
+  const problems = [];
+  const seen = /* @__PURE__ */ new Set();
+  for (const g of guests) {
+    const key = alertKey(g.cluster, g.vmid);
+    seen.add(key);
+    const before = previous.guests[key] ?? {};
+    const snoozed = before.snoozedUntilMs !== void 0 && before.snoozedUntilMs > nowMs;
+    const snooze = snoozed ? { snoozedUntilMs: before.snoozedUntilMs } : {};
+    if (g.status === "running") {
+      if (previous.guests[key]) next[key] = before;
+      continue;
+    }
+    if (!isAlerting(g, opts)) {
+      if (before.sent !== void 0) deliveries.push({ kind: "clear", tag: alertTag(g.cluster, g.vmid) });
+      if (snoozed) next[key] = snooze;
+      continue;
+    }
+    const sinceMs = before.sinceMs ?? nowMs;
+    const problem = `${g.status}: ${g.reason}`;
+    const due = g.status !== "unknown" || nowMs - sinceMs >= opts.graceMin * 6e4;
+    if (!snoozed && due) problems.push(g);
+    const immediate = opts.immediateTiers.length === 0 || g.tier !== null && opts.immediateTiers.includes(g.tier);
+    let sent = before.sent;
+    if (!snoozed && due && immediate && sent !== problem) {
+      if (quiet) held.push(key);
+      else {
+        deliveries.push({ kind: "send", note: guestMessage(g, nowMs) });
+        sent = problem;
+      }
+    }
+    next[key] = { sinceMs, ...sent === void 0 ? {} : { sent }, ...snooze };
+  }
+  for (const [key, before] of Object.entries(previous.guests))
+    if (!seen.has(key) && before.sent !== void 0) {
+      const [cluster, vmid] = splitKey(key);
+      deliveries.push({ kind: "clear", tag: alertTag(cluster, vmid) });
+    }
+  let digestDay = previous.digestDay;
+  if (opts.digestMin !== void 0 && !quiet && local.minute >= opts.digestMin && digestDay !== local.day) {
+    digestDay = local.day;
+    if (problems.length > 0) deliveries.push({ kind: "send", note: digestMessage(problems, nowMs) });
+  }
+  return {
+    state: { guests: next, ...digestDay === void 0 ? {} : { digestDay } },
+    deliveries,
+    held
+  };
+}
+function splitKey(key) {
+  const at = key.lastIndexOf("/");
+  return [key.slice(0, at), Number(key.slice(at + 1))];
+}
+function snoozeGuests(state, keys, untilMs) {
+  const guests = { ...state.guests };
+  const deliveries = [];
+  for (const key of keys) {
+    const { sent: _sent, ...rest } = guests[key] ?? {};
+    if (_sent !== void 0) {
+      const [cluster, vmid] = splitKey(key);
+      deliveries.push({ kind: "clear", tag: alertTag(cluster, vmid) });
+    }
+    guests[key] = { ...rest, snoozedUntilMs: untilMs };
+  }
+  return { state: { ...state, guests }, deliveries };
+}
+function guestAlertInfo(state, key, archived, nowMs) {
+  const until = state.guests[key]?.snoozedUntilMs;
+  return {
+    snoozedUntil: until !== void 0 && until > nowMs ? new Date(until).toISOString() : null,
+    archived: archived.has(key)
+  };
+}
+var ACTION_PREFIX = { backup_now: "PVE_BACKUP_NOW", snooze: "PVE_BACKUP_SNOOZE" };
+function actionId(a) {
+  return `${ACTION_PREFIX[a.kind]}:${a.cluster}:${a.vmid}`;
+}
+function parseActionId(id) {
+  if (typeof id !== "string") return void 0;
+  const m = /^(PVE_BACKUP_NOW|PVE_BACKUP_SNOOZE):([a-z0-9][a-z0-9_-]*):(\d{3,9})$/i.exec(id);
+  if (!m) return void 0;
+  return {
+    kind: m[1] === ACTION_PREFIX.backup_now ? "backup_now" : "snooze",
+    cluster: m[2],
+    vmid: Number(m[3])
+  };
+}
+var STATUS_WORDS = {
+  failed: "backup failed",
+  late: "backup late",
+  never: "never backed up",
+  not_in_job: "not in a backup job",
+  unknown: "backup state unknown"
+};
+function ago(ms) {
+  const min = Math.max(0, Math.floor(ms / 6e4));
+  if (min < 60) return `${min} minute${min === 1 ? "" : "s"} ago`;
+  const h = Math.floor(min / 60);
+  if (h < 48) return `${h} hour${h === 1 ? "" : "s"} ago`;
+  return `${Math.floor(h / 24)} days ago`;
+}
+function problemLine(g, nowMs) {
+  const last = g.lastBackupMs === null ? "no backup yet" : `last backup ${ago(nowMs - g.lastBackupMs)}`;
+  return `${g.name}: ${last} \u2014 ${g.reason}`;
+}
+function guestMessage(g, nowMs) {
+  return {
+    tag: alertTag(g.cluster, g.vmid),
+    group: `pve_backup_${g.cluster}`,
+    title: `${g.name} (${g.vmid}): ${STATUS_WORDS[g.status]}`,
+    message: problemLine(g, nowMs),
+    guest: { cluster: g.cluster, vmid: g.vmid }
+  };
+}
+function digestMessage(problems, nowMs) {
+  return {
+    tag: DIGEST_TAG,
+    group: "pve_backup",
+    title: `PVE Backup: ${problems.length} guest${problems.length === 1 ? "" : "s"} need${problems.length === 1 ? "s" : ""} attention`,
+    message: problems.map((g) => `\u2022 ${problemLine(g, nowMs)}`).join("\n")
+  };
+}
 
 // src/config/schema.ts
 var UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -60,6 +465,35 @@ var HaBackupsOptions = external_exports.strictObject({
   ).default("daily"),
   copies: external_exports.number().int().min(1, "must be at least 1").default(3)
 });
+var NasOptions = external_exports.strictObject({
+  // Optional one by one because the Supervisor writes the block as `{}` when unused; given at all,
+  // url, username and password are required (checked below).
+  url: external_exports.string().refine((u) => !hasUserInfo(u), `${NO_USERINFO}; username and password are options of their own`).refine(
+    (u) => hasUserInfo(u) || /^https:\/\/[^/\s]+\/?$/i.test(u),
+    "must be the DSM address over HTTPS, like https://10.0.0.150:5001 (the password travels to it)"
+  ).optional(),
+  username: external_exports.string().min(1, "must be the NAS user the add-on logs in as").optional(),
+  // Neither is ever echoed back in a message.
+  password: external_exports.string().optional(),
+  device_token: external_exports.string().optional(),
+  fingerprint: external_exports.string().regex(FINGERPRINT_RE, "must be the SHA-256 fingerprint of the NAS certificate, AB:CD:\u2026 (32 bytes)").optional(),
+  timezone: external_exports.string().refine(
+    isTimeZone,
+    "must be an IANA time zone like Europe/Berlin (the NAS's zone in DSM's Regional Options)"
+  ).optional(),
+  min_free_gb: external_exports.number().min(0).default(100),
+  fill_warn_days: external_exports.number().int().min(0).default(30)
+});
+var VerifyOptions = external_exports.strictObject({
+  dump_path: external_exports.string().regex(
+    /^\//,
+    "must be the backup storage's dump directory as SFTP on the NAS shows it, e.g. /volume1/pve-backups/dump"
+  ).optional(),
+  max_mb_per_s: external_exports.number().min(0, "must be 0 (unlimited) or more").default(20),
+  spare_vmid: external_exports.number().int().min(100, "must be a vmid (100 or more)").max(999999999).optional(),
+  restore_storage: external_exports.string().regex(STORAGE_ID_RE, "must be a PVE storage id for disks, e.g. local-lvm").default("local-lvm"),
+  boot_timeout_s: external_exports.number().int().min(10).max(3600).default(300)
+});
 var TierOptions = external_exports.strictObject({
   name: external_exports.string().min(1, "must not be empty"),
   schedule: external_exports.string().min(1, "must be a PVE calendar event, e.g. 03:00 or sun 04:00"),
@@ -75,9 +509,39 @@ var PushOptions = external_exports.strictObject({
   // Never echoed back: only its length is checked.
   secret: external_exports.string().min(16, "must be at least 16 characters").optional()
 });
+var CLOCK_RE = /^([01]\d|2[0-3]):[0-5]\d$/;
+var AlertsOptions = external_exports.strictObject({
+  targets: external_exports.array(
+    external_exports.string().regex(
+      /^(notify\.[a-z0-9_]+|persistent_notification)$/,
+      "must be a notify service like notify.mobile_app_pixel_8, or persistent_notification"
+    )
+  ).default([]),
+  statuses: external_exports.array(
+    external_exports.string().refine(
+      (s) => ALERT_STATUSES.includes(s),
+      `must be one of ${ALERT_STATUSES.join(", ")}`
+    )
+  ).default([...ALERT_STATUSES]),
+  grace_min: external_exports.number().int().min(0, "must be 0 or more minutes").default(60),
+  quiet_hours: external_exports.string().refine(
+    (s) => s === "" || /^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d$/.test(s),
+    "must be a span of local time like 22:00-07:00 (or empty for none)"
+  ).optional(),
+  digest_time: external_exports.string().refine((s) => s === "" || CLOCK_RE.test(s), "must be a local time like 08:00 (or empty for no digest)").optional(),
+  immediate_tiers: external_exports.array(external_exports.string().min(1, "must be a tier name")).default([]),
+  archived: external_exports.array(
+    external_exports.string().regex(
+      /^([a-z0-9][a-z0-9_-]*\/)?\d{3,9}$/i,
+      "must be a guest's vmid like 105, or cluster/vmid like home/105"
+    )
+  ).default([]),
+  dashboard_path: external_exports.string().regex(/^\/\S*$/, "must be a path in Home Assistant, like /lovelace/backups").default("/lovelace")
+});
 var TopOptions = external_exports.strictObject({
   clusters: external_exports.array(ClusterOptions).min(1, "add at least one Proxmox VE cluster"),
   storage: external_exports.string().regex(STORAGE_ID_RE, "must be a PVE storage id, e.g. nas-backups").optional(),
+  manual_keep: external_exports.number().int().min(1, "must be at least 1: the newest manual backup always stays protected").max(100).default(3),
   tiers: external_exports.array(TierOptions).default([]),
   grace_min: external_exports.number().int().min(0).default(60),
   timezone: external_exports.string().refine(isTimeZone, "must be an IANA time zone like Europe/Berlin (the PVE nodes' zone)").optional(),
@@ -90,7 +554,13 @@ var TopOptions = external_exports.strictObject({
   /** Where PVE sends its vzdump notifications (a webhook target), when not through Home Assistant. */
   push: PushOptions.optional(),
   /** Home Assistant's own backups on the NAS share, checked over SFTP; `{}` (the Supervisor's empty block) is off. */
-  ha_backups: HaBackupsOptions.optional()
+  ha_backups: HaBackupsOptions.optional(),
+  /** The Synology NAS's own view (Hyper Backup, share space) over DSM; `{}` is off. */
+  nas: NasOptions.optional(),
+  /** Verification of the vzdump archives and test restores. */
+  verify: VerifyOptions.optional(),
+  /** Alerts on the phone (notify.mobile_app_*) and as persistent notifications; `{}` is off. */
+  alerts: AlertsOptions.optional()
 });
 var OptionsSchema = TopOptions.superRefine((o, ctx) => {
   const ha = o.ha_backups;
@@ -102,6 +572,12 @@ var OptionsSchema = TopOptions.superRefine((o, ctx) => {
           path: ["ha_backups", key],
           message: "needed once ha_backups is filled in"
         });
+  }
+  const nas = o.nas;
+  if (nas && (nas.url || nas.username || nas.password || nas.device_token || nas.fingerprint)) {
+    for (const key of ["url", "username", "password"])
+      if (!nas[key])
+        ctx.addIssue({ code: "custom", path: ["nas", key], message: "needed once nas is filled in" });
   }
   const seen = /* @__PURE__ */ new Map();
   o.tiers.forEach((t, i) => {
@@ -137,6 +613,24 @@ var OptionsSchema = TopOptions.superRefine((o, ctx) => {
         message: `duplicate cluster name '${c.name}'`
       });
   });
+  const alerts = o.alerts;
+  alerts?.immediate_tiers.forEach((t, i) => {
+    if (!o.tiers.some((u) => u.name === t))
+      ctx.addIssue({
+        code: "custom",
+        path: ["alerts", "immediate_tiers", i],
+        message: `no tier named '${t}' (the tiers are ${o.tiers.map((u) => u.name).join(", ") || "not set"})`
+      });
+  });
+  alerts?.archived.forEach((g, i) => {
+    const cluster = g.includes("/") ? g.slice(0, g.indexOf("/")) : void 0;
+    if (cluster === void 0 ? o.clusters.length > 1 : !o.clusters.some((c) => c.name === cluster))
+      ctx.addIssue({
+        code: "custom",
+        path: ["alerts", "archived", i],
+        message: cluster === void 0 ? "several clusters are configured: write cluster/vmid, like home/105" : `no cluster named '${cluster}'`
+      });
+  });
 });
 function isTimeZone(tz) {
   try {
@@ -163,6 +657,7 @@ function parseOptions(raw, env) {
       verifyTls: c.verify_tls
     })),
     storage: o.storage,
+    manualKeep: o.manual_keep,
     tiers: o.tiers.map((t) => ({
       name: t.name,
       schedule: t.schedule,
@@ -178,7 +673,10 @@ function parseOptions(raw, env) {
     webhookPort: o.webhook_port,
     push: o.push?.url !== void 0 && o.push.secret !== void 0 ? { url: o.push.url, secret: o.push.secret } : void 0,
     installIntegration: o.install_integration,
-    haBackups: haBackupsOf(o.ha_backups)
+    haBackups: haBackupsOf(o.ha_backups),
+    nas: nasOf(o.nas, o.timezone ?? env.defaultTimeZone),
+    verify: verifyOf(o.verify),
+    alerts: alertsOf(o.alerts, o.clusters[0]?.name)
   };
   return deepFreeze(config);
 }
@@ -218,7 +716,7 @@ function valueAt(raw, path) {
 }
 function keysAt(path) {
   const where = path.filter((k) => typeof k === "string").join(".");
-  const shape = where === "" ? TopOptions.shape : where === "clusters" ? ClusterOptions.shape : where === "tiers" ? TierOptions.shape : where === "push" ? PushOptions.shape : where === "ha_backups" ? HaBackupsOptions.shape : {};
+  const shape = where === "" ? TopOptions.shape : where === "clusters" ? ClusterOptions.shape : where === "tiers" ? TierOptions.shape : where === "push" ? PushOptions.shape : where === "ha_backups" ? HaBackupsOptions.shape : where === "nas" ? NasOptions.shape : where === "alerts" ? AlertsOptions.shape : {};
   return Object.keys(shape);
 }
 function describeIssue(issue, raw) {
@@ -282,6 +780,45 @@ function haBackupsOf(h) {
     copies: h.copies
   };
 }
+function nasOf(n, timeZone) {
+  if (!n?.url || !n.username || !n.password) return void 0;
+  return {
+    baseUrl: n.url.replace(/\/$/, ""),
+    username: n.username,
+    password: n.password,
+    deviceToken: n.device_token || void 0,
+    fingerprint: n.fingerprint ? normaliseFingerprint(n.fingerprint) : void 0,
+    timeZone: n.timezone ?? timeZone,
+    minFreeBytes: Math.round(n.min_free_gb * 1e9),
+    fillWarnDays: n.fill_warn_days
+  };
+}
+function verifyOf(v) {
+  const o = VerifyOptions.parse(v ?? {});
+  return {
+    dumpPath: o.dump_path,
+    maxBytesPerSec: Math.round(o.max_mb_per_s * 1e6),
+    spareVmid: o.spare_vmid,
+    restoreStorage: o.restore_storage,
+    bootTimeoutMs: o.boot_timeout_s * 1e3
+  };
+}
+var minuteOf = (clock) => Number(clock.slice(0, 2)) * 60 + Number(clock.slice(3, 5));
+function alertsOf(a, firstCluster) {
+  if (!a || a.targets.length === 0) return void 0;
+  const [start, end] = a.quiet_hours ? a.quiet_hours.split("-") : [];
+  return {
+    targets: [...new Set(a.targets)],
+    statuses: a.statuses,
+    graceMin: a.grace_min,
+    quietHours: start && end ? { startMin: minuteOf(start), endMin: minuteOf(end) } : void 0,
+    digestMin: a.digest_time ? minuteOf(a.digest_time) : void 0,
+    immediateTiers: a.immediate_tiers,
+    // A bare vmid belongs to the only cluster (checked in OptionsSchema).
+    archived: a.archived.map((g) => g.includes("/") ? g : `${firstCluster}/${g}`),
+    dashboardPath: a.dashboard_path
+  };
+}
 function normaliseFingerprint(fp) {
   const hex = fp.replace(/:/g, "").toUpperCase();
   return hex.match(/.{2}/g)?.join(":") ?? hex;
@@ -317,6 +854,7 @@ function formatBytes(bytes) {
 }
 var OUTCOME_UNKNOWN_STATUS = 599;
 var NO_ANSWER_STATUS = 598;
+var TIMER_SLACK_MS = 2;
 var IDLE_MS = 1e4;
 function createTransport(opts) {
   const maxConnections = opts.maxConnections ?? MAX_CONNECTIONS;
@@ -478,15 +1016,19 @@ var RequestLine = class {
     return new Promise((resolve) => {
       const waiter = {
         write,
+        since,
         go: () => {
           clearTimeout(timer);
           resolve(true);
+        },
+        giveUp: () => {
+          clearTimeout(timer);
+          resolve(false);
         }
       };
       const check = () => {
-        const quietMs = performance.now() - Math.max(since, this.lastAnswerAt);
-        if (quietMs < this.stallMs) {
-          timer = setTimeout(check, this.stallMs - quietMs);
+        if (!this.stalled(since)) {
+          timer = setTimeout(check, this.stallMs - this.quietMs(since));
           return;
         }
         this.waiting.splice(this.waiting.indexOf(waiter), 1);
@@ -501,9 +1043,24 @@ var RequestLine = class {
   /** A request is over (`answered`: PVE completed an answer); its slot goes to the next in line. */
   leave(answered) {
     if (answered) this.lastAnswerAt = performance.now();
-    const next = this.waiting.shift();
+    let next = this.waiting.shift();
+    while (next && this.stalled(next.since)) {
+      next.giveUp();
+      next = this.waiting.shift();
+    }
     if (next) next.go();
     else this.active--;
+  }
+  quietMs(since) {
+    return performance.now() - Math.max(since, this.lastAnswerAt);
+  }
+  /**
+   * Waited out, give or take the timers' own granularity: a timer set for the stall can run a
+   * fraction of a millisecond before `performance.now()` says it is due, and a request timing out
+   * in that moment would otherwise hand its slot to a waiter that is as stalled as it was.
+   */
+  stalled(since) {
+    return this.quietMs(since) + TIMER_SLACK_MS >= this.stallMs;
   }
   stalledReason() {
     return `not sent: PVE completed no answer for ${this.stallMs} ms to the ${this.max} requests before it`;
@@ -846,265 +1403,6 @@ function describeFailure(err, what) {
   if (err instanceof UpstreamError) return err.message;
   if (err instanceof Error && err.name === "ZodError") return `unexpected answer from PVE for ${what}`;
   return err instanceof Error ? err.message : String(err);
-}
-
-// src/core/newest.ts
-var NewestArchives = class {
-  byType = { qemu: /* @__PURE__ */ new Map(), lxc: /* @__PURE__ */ new Map() };
-  offer(archive) {
-    const map = this.byType[archive.type];
-    const best = map.get(archive.vmid);
-    if (!best || isNewer(archive, best)) map.set(archive.vmid, archive);
-  }
-  /** Every kept archive of `other` offered to this one. */
-  merge(other) {
-    for (const map of Object.values(other.byType)) for (const a of map.values()) this.offer(a);
-  }
-  get(vmid, type) {
-    return this.byType[type].get(vmid);
-  }
-  values() {
-    return [...this.byType.qemu.values(), ...this.byType.lxc.values()];
-  }
-};
-function isNewer(a, than) {
-  return a.timeMs !== than.timeMs ? a.timeMs > than.timeMs : a.volid < than.volid;
-}
-
-// src/core/permissions.ts
-function hasPrivilege(perms, path, priv) {
-  const exact = perms[path];
-  if (exact) return priv in exact;
-  for (let p = parentPath(path); p !== void 0; p = parentPath(p)) {
-    const listed = perms[p];
-    if (listed) return listed[priv] === 1;
-  }
-  return false;
-}
-function parentPath(path) {
-  if (path === "/") return void 0;
-  const cut = path.lastIndexOf("/");
-  return cut <= 0 ? "/" : path.slice(0, cut);
-}
-function canSeeBackups(perms, storage, vmid) {
-  const s = `/storage/${storage}`;
-  return hasPrivilege(perms, s, "Datastore.Allocate") || hasPrivilege(perms, s, "Datastore.AllocateSpace") && hasPrivilege(perms, `/vms/${vmid}`, "VM.Backup");
-}
-
-// src/core/selection.ts
-function jobSelects(job, guest) {
-  if (job.node !== void 0 && job.node !== guest.node) return false;
-  return selectionIncludes(job, guest);
-}
-function selectionIncludes(job, guest) {
-  const s = job.selection;
-  switch (s.kind) {
-    case "vmids":
-      return s.vmids.includes(guest.vmid);
-    case "all":
-      return !s.exclude.includes(guest.vmid);
-    case "pool":
-      return guest.pool === s.pool;
-  }
-}
-
-// src/core/status.ts
-function isProblem(status) {
-  return status === "failed" || status === "late" || status === "never" || status === "not_in_job";
-}
-function assessCluster(facts, policy, nowMs, previous = []) {
-  if (!facts.reachable) {
-    const reason = `cluster unreachable: ${facts.error}`;
-    return {
-      cluster: facts.cluster,
-      reachable: false,
-      problems: [reason],
-      guests: previous.filter((g) => g.cluster === facts.cluster).map((g) => ({ ...g, status: "unknown", reason, expectedByMs: null }))
-    };
-  }
-  const problems = [...facts.problems];
-  if (facts.jobsError) problems.push(facts.jobsError);
-  if (facts.guests.length === 0 && !hasPrivilege(facts.permissions, "/vms", "VM.Audit")) {
-    problems.push("the token sees no guests: grant it VM.Audit on /vms (e.g. the PVEAuditor role on /)");
-  }
-  const index = indexByVmid(facts);
-  const guests = facts.guests.filter((g) => !g.template || facts.jobs.some((j) => j.enabled && jobSelects(j, g))).map((g) => assessGuest(g, facts, index, policy, nowMs, previous)).sort((a, b) => a.vmid - b.vmid);
-  return { cluster: facts.cluster, reachable: true, problems, guests };
-}
-function indexByVmid(facts) {
-  const newest = new NewestArchives();
-  for (const a of facts.archives) newest.offer(a);
-  const group = (items) => {
-    const map = /* @__PURE__ */ new Map();
-    for (const item of items) {
-      const list = map.get(item.vmid);
-      if (list) list.push(item);
-      else map.set(item.vmid, [item]);
-    }
-    return map;
-  };
-  return { newest, attempts: group(facts.attempts), windows: /* @__PURE__ */ new Map() };
-}
-function assessGuest(guest, facts, index, policy, nowMs, previous) {
-  const tier = policy.tierOf(guest.vmid);
-  const covering = facts.jobs.filter((j) => j.enabled && jobSelects(j, guest));
-  const newest = index.newest.get(guest.vmid, guest.type);
-  const attempts = [...index.attempts.get(guest.vmid) ?? []].sort((a, b) => b.startMs - a.startMs);
-  const lastAttempt = attempts[0];
-  const name = guest.name || previous.find((p) => p.vmid === guest.vmid)?.name || `${guest.type === "qemu" ? "VM" : "CT"} ${guest.vmid}`;
-  const verdict = judge(guest, covering, newest, attempts, facts, index, policy, tier, nowMs);
-  return {
-    cluster: facts.cluster,
-    vmid: guest.vmid,
-    name,
-    type: guest.type,
-    node: guest.node,
-    tier: tier?.tier ?? null,
-    lastBackup: newest ? toLastBackup(newest) : null,
-    lastAttempt: lastAttempt ? toLastAttempt(lastAttempt) : null,
-    jobs: covering.map((j) => j.id),
-    // One literal, in the key order reports always had: one object shape for all of them.
-    status: verdict.status,
-    reason: verdict.reason,
-    expectedByMs: verdict.expectedByMs
-  };
-}
-function judge(guest, covering, newest, attempts, facts, index, policy, tier, nowMs) {
-  const tz = policy.timeZone;
-  if (facts.jobsError) return { status: "unknown", reason: facts.jobsError, expectedByMs: null };
-  const active = attempts.find((a) => a.outcome === "running" || a.outcome === "waiting");
-  if (active) {
-    const reason = active.outcome === "waiting" ? `queued in backup task on ${active.node}, waiting for its turn` : `backup running on ${active.node} since ${formatWall(active.startMs, tz)}`;
-    return { status: "running", reason, expectedByMs: null };
-  }
-  if (guest.lock === "backup") {
-    return { status: "running", reason: `PVE holds a backup lock on ${guest.vmid}`, expectedByMs: null };
-  }
-  const finished = attempts[0];
-  if (finished?.outcome === "failed" && (!newest || finished.startMs > newest.timeMs)) {
-    return {
-      status: "failed",
-      reason: `backup on ${formatWall(finished.startMs, tz)} failed: ${finished.error ?? "no error line in the task log"}`,
-      expectedByMs: null
-    };
-  }
-  if (covering.length === 0)
-    return { status: "not_in_job", reason: notInJobReason(guest, facts), expectedByMs: null };
-  const graceMs = (tier?.graceMin ?? policy.defaultGraceMin) * 6e4;
-  const windowKey = `${covering.map((j) => j.id).join(",")}@${graceMs}`;
-  const schedule = index.windows.get(windowKey) ?? dueWindow(covering, nowMs - graceMs, tz);
-  index.windows.set(windowKey, schedule);
-  const hidden = hiddenStorages(guest, covering, facts);
-  if (!newest) {
-    if (hidden.length > 0) return unknown(hidden, "no backup visible");
-    const missing = covering.filter((j) => !facts.storages.some((s) => s.storage === targetStorage(j)));
-    const why = missing.length ? `; job ${missing[0]?.id} targets storage '${targetStorage(missing[0])}', which does not exist` : "";
-    return {
-      status: "never",
-      reason: `in job ${covering.map((j) => j.id).join(", ")} but no backup on any backup storage${why}`,
-      expectedByMs: schedule.nextMs === void 0 ? null : schedule.nextMs + graceMs
-    };
-  }
-  if (schedule.dueMs === void 0 && schedule.nextMs === void 0) {
-    return {
-      status: "unknown",
-      reason: `cannot evaluate the schedule of job ${covering.map((j) => `${j.id} ('${j.schedule ?? ""}')`).join(", ")}`,
-      expectedByMs: null
-    };
-  }
-  if (schedule.dueMs !== void 0 && newest.timeMs < schedule.dueMs) {
-    if (hidden.length > 0) return unknown(hidden, "newest visible backup is late");
-    return {
-      status: "late",
-      reason: `newest backup is from ${formatWall(newest.timeMs, tz)}; the run due ${formatWall(schedule.dueMs, tz)} left none${guestNodeNote(guest, facts)}`,
-      expectedByMs: schedule.dueMs + graceMs
-    };
-  }
-  return {
-    status: "ok",
-    reason: `backed up ${formatWall(newest.timeMs, tz)} to ${newest.storage}`,
-    expectedByMs: schedule.nextMs === void 0 ? null : schedule.nextMs + graceMs
-  };
-}
-function unknown(hidden, what) {
-  return { status: "unknown", reason: `${what}, and ${hidden.join("; ")}`, expectedByMs: null };
-}
-function dueWindow(jobs, cutoffMs, tz) {
-  let dueMs;
-  let nextMs;
-  for (const job of jobs) {
-    const parsed = parseCalendarEvent(job.schedule ?? "");
-    if (!parsed.ok) continue;
-    const due = previousOccurrence(parsed.event, cutoffMs, tz);
-    const next = nextOccurrence(parsed.event, cutoffMs, tz);
-    if (due !== void 0 && (dueMs === void 0 || due > dueMs)) dueMs = due;
-    if (next !== void 0 && (nextMs === void 0 || next < nextMs)) nextMs = next;
-  }
-  return { dueMs, nextMs };
-}
-function targetStorage(job) {
-  return job.storage ?? "local";
-}
-function hiddenStorages(guest, covering, facts) {
-  const reasons = /* @__PURE__ */ new Set();
-  for (const storage of new Set(covering.map(targetStorage))) {
-    const views = facts.storages.filter((s) => s.storage === storage);
-    if (views.length === 0) continue;
-    const shared = views.some((v) => v.shared);
-    const key = shared ? storage : `${storage}@${guest.node}`;
-    if (!facts.listed.includes(key)) {
-      const nodeDown = facts.nodes.find((n) => n.name === guest.node && !n.online);
-      if (!shared && nodeDown)
-        reasons.add(`node ${guest.node} is offline, so its storage '${storage}' cannot be read`);
-      else if (views.every((v) => !v.active))
-        reasons.add(`storage '${storage}' is not active (PVE cannot mount it: is the NAS up?)`);
-      else reasons.add(`storage '${storage}' could not be listed`);
-    } else if (!canSeeBackups(facts.permissions, storage, guest.vmid)) {
-      reasons.add(
-        `the token may not see backups on '${storage}' (PVE then lists none): grant Datastore.Allocate on /storage/${storage}, or Datastore.AllocateSpace there and VM.Backup on /vms/${guest.vmid}`
-      );
-    }
-  }
-  return [...reasons];
-}
-function notInJobReason(guest, facts) {
-  const pinned = facts.jobs.find((j) => j.enabled && selectionIncludes(j, guest));
-  if (pinned) return `job ${pinned.id} runs only on node ${pinned.node}, but the guest is on ${guest.node}`;
-  const disabled = facts.jobs.filter((j) => !j.enabled && selectionIncludes(j, guest));
-  if (disabled.length > 0) return `only in disabled job ${disabled.map((j) => j.id).join(", ")}`;
-  return "no backup job selects this guest";
-}
-function guestNodeNote(guest, facts) {
-  return facts.nodes.some((n) => n.name === guest.node && !n.online) ? ` (node ${guest.node} is offline)` : "";
-}
-function toLastBackup(a) {
-  return {
-    timeMs: a.timeMs,
-    volid: a.volid,
-    storage: a.storage,
-    sizeBytes: a.sizeBytes,
-    notes: a.notes ?? null
-  };
-}
-function toLastAttempt(a) {
-  return { upid: a.upid, startMs: a.startMs, endMs: a.endMs, outcome: a.outcome, error: a.error };
-}
-var wallFormats = /* @__PURE__ */ new Map();
-function formatWall(ms, timeZone) {
-  let f = wallFormats.get(timeZone);
-  if (!f) {
-    f = new Intl.DateTimeFormat("sv-SE", {
-      timeZone,
-      year: "numeric",
-      month: "2-digit",
-      day: "2-digit",
-      hour: "2-digit",
-      minute: "2-digit",
-      hourCycle: "h23"
-    });
-    wallFormats.set(timeZone, f);
-  }
-  return f.format(ms);
 }
 
 // src/core/scheduled-run.ts
@@ -1819,18 +2117,27 @@ function backupStoragesToList(resources, online) {
 }
 
 export {
-  parseOptions,
-  nearest,
-  OUTCOME_UNKNOWN_STATUS,
-  createTransport,
-  createPveApi,
-  describeFailure,
   isNewer,
   hasPrivilege,
   canSeeBackups,
   isProblem,
   assessCluster,
   formatWall,
+  EMPTY_ALERT_STATE,
+  alertKey,
+  alertTag,
+  planAlerts,
+  snoozeGuests,
+  guestAlertInfo,
+  actionId,
+  parseActionId,
+  parseOptions,
+  nearest,
+  OUTCOME_UNKNOWN_STATUS,
+  NO_ANSWER_STATUS,
+  createTransport,
+  createPveApi,
+  describeFailure,
   parseTaskLog,
   toGuests,
   toNodes,
@@ -1846,4 +2153,4 @@ export {
   PermissionMap,
   createPveReader
 };
-//# sourceMappingURL=chunk-VUTXPP47.js.map
+//# sourceMappingURL=chunk-UOHORELR.js.map

@@ -185,6 +185,20 @@ function wallClockMs(format, ms) {
   for (const part of format.formatToParts(ms)) fields[part.type] = Number(part.value);
   return Date.UTC(fields.year, fields.month - 1, fields.day, fields.hour, fields.minute, fields.second);
 }
+function wallClockAt(ms, timeZone) {
+  const format = formatterFor(timeZone);
+  if (!format) return void 0;
+  const d = new Date(wallClockMs(format, ms));
+  return {
+    year: d.getUTCFullYear(),
+    month: d.getUTCMonth() + 1,
+    day: d.getUTCDate(),
+    hour: d.getUTCHours(),
+    minute: d.getUTCMinutes(),
+    second: d.getUTCSeconds(),
+    isoWeekday: d.getUTCDay() || 7
+  };
+}
 function wallClockToEpoch(format, wallMs) {
   const earlier = wallMs - (wallClockMs(format, wallMs - DAY_MS) - (wallMs - DAY_MS));
   if (wallClockMs(format, earlier) === wallMs) return earlier;
@@ -290,7 +304,8 @@ function previousOccurrence(event, atOrBeforeMs, timeZone) {
 
 export {
   parseCalendarEvent,
+  wallClockAt,
   nextOccurrence,
   previousOccurrence
 };
-//# sourceMappingURL=chunk-ZT2EAVEW.js.map
+//# sourceMappingURL=chunk-OSAFXUH4.js.map

@@ -5,7 +5,7 @@ import {
   assessCluster,
   formatWall,
   isNewer
-} from "./chunk-VUTXPP47.js";
+} from "./chunk-UOHORELR.js";
 
 // src/service/monitor.ts
 function createMonitor(deps) {
@@ -83,4 +83,4 @@ export {
   createMonitor,
   policyFromConfig
 };
-//# sourceMappingURL=chunk-QUN7JRF4.js.map
+//# sourceMappingURL=chunk-CY4WYHY7.js.map
