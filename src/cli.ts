@@ -9,7 +9,7 @@ import { backupCommand } from "./commands/backup.js";
 import { calendarCommand } from "./commands/calendar.js";
 import type { CommandContext } from "./commands/context.js";
 import { doctorCommand } from "./commands/doctor.js";
-import { exportCommand } from "./commands/export.js";
+import { exportWithNas } from "./commands/export.js";
 import { busyFromTiers, connectHaBackupDeps, haBackupCommand } from "./commands/ha-backup.js";
 import { connectDsm, nasCommand, statusWithNasCommand } from "./commands/nas.js";
 import { notifySetupCommand } from "./commands/notify.js";
@@ -284,7 +284,7 @@ async function run(argv: readonly string[]): Promise<number> {
           }
         }
         case "export":
-          return await exportCommand(ctx, {
+          return await exportWithNas(ctx, config, log, {
             statusExtras: { ledger: loadLedger(ledgerPath) },
             format: values.format,
             strategy: values.strategy,

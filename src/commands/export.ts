@@ -1,4 +1,5 @@
 import { stringify as toYaml } from "yaml";
+import type { Config } from "../config/schema.js";
 import type { Archive, ClusterFacts } from "../core/model.js";
 import {
   buildRegister,
@@ -10,11 +11,14 @@ import {
   renderRegisterMarkdown,
 } from "../core/register.js";
 import { renderStrategy, type StorageFacts } from "../core/strategy.js";
+import { statusWithNas } from "../dsm/report.js";
 import { InputError } from "../errors.js";
+import type { Logger } from "../log.js";
 import { readStorageConfig } from "../pve/storage.js";
-import { type StatusExtras as StatusJsonExtras, toStatusJson } from "../report.js";
+import { type StatusJson, type StatusExtras as StatusJsonExtras, toStatusJson } from "../report.js";
 import { guestArchives } from "../service/panel.js";
 import type { CommandContext } from "./context.js";
+import { connectDsm, nasView } from "./nas.js";
 
 /**
  * `pve-backup export --format yaml|json|csv|md [--strategy] [--volatile]`: the backup register
@@ -27,6 +31,8 @@ export type ExportFormat = (typeof EXPORT_FORMATS)[number];
 export interface ExportFlags {
   /** Verification results and the like, as `status --json` carries them. */
   readonly statusExtras?: StatusJsonExtras;
+  /** Adds what the status has only beside PVE (the NAS's copies): `status --json` as a whole. */
+  readonly decorate?: (status: StatusJson) => Promise<StatusJson>;
   readonly format?: string;
   readonly strategy: boolean;
   readonly volatile: boolean;
@@ -99,6 +105,7 @@ export async function collectRegister(
   extras: ReadonlyMap<string, GuestExtras> | undefined,
   volatile: boolean,
   statusExtras: StatusJsonExtras = {},
+  decorate: (status: StatusJson) => Promise<StatusJson> = async (status) => status,
 ): Promise<{ register: Register; jobs: RegisterJob[]; facts: Facts[]; complete: boolean }> {
   const reports = await ctx.app.monitor.refresh(ctx.nowMs);
   const facts = ctx.config.clusters
@@ -128,7 +135,7 @@ export async function collectRegister(
     jobs,
     tiers: ctx.config.tiers,
     archives,
-    extras: extras ?? extrasFromStatus(toStatusJson(reports, statusExtras).guests),
+    extras: extras ?? extrasFromStatus((await decorate(toStatusJson(reports, statusExtras))).guests),
     volatileAtMs: volatile ? ctx.nowMs : undefined,
   });
   return { register, jobs, facts, complete: reports.every((r) => r.reachable) };
@@ -159,6 +166,7 @@ export async function exportCommand(ctx: CommandContext, flags: ExportFlags): Pr
     flags.extras,
     flags.volatile,
     flags.statusExtras,
+    flags.decorate,
   );
   // Written all the same; exit 2 says a cluster could not be read (its guests are missing).
   const code = complete ? 0 : 2;
@@ -203,4 +211,36 @@ export async function exportCommand(ctx: CommandContext, flags: ExportFlags): Pr
     }),
   );
   return code;
+}
+
+/**
+ * `pve-backup export` with the NAS's view when `nas` is configured: each guest's copies on the
+ * NAS and off it (Hyper Backup) come from DSM. A NAS that cannot be read leaves them `unknown`
+ * and says so; the register is written all the same.
+ */
+export async function exportWithNas(
+  ctx: CommandContext,
+  config: Config,
+  log: Logger,
+  flags: ExportFlags,
+): Promise<number> {
+  if (!config.nas || !config.storage) return exportCommand(ctx, flags);
+  const dsm = connectDsm(config, log);
+  try {
+    return await exportCommand(ctx, {
+      ...flags,
+      decorate: async (status) => {
+        try {
+          return statusWithNas(status, true, await nasView(ctx, dsm)) ?? status;
+        } catch (err) {
+          log.warn(
+            `NAS not read, off-NAS copies unknown: ${err instanceof Error ? err.message : String(err)}`,
+          );
+          return status;
+        }
+      },
+    });
+  } finally {
+    await dsm.close();
+  }
 }

@@ -33,7 +33,10 @@ export function keepFromTiers(config: Config): (vmid: number) => number | undefi
 }
 
 /** The named cluster's NAS, or the first cluster's (the NAS behind the options' one `storage`). */
-async function nasView(ctx: CommandContext, dsm: DsmClient): Promise<{ cluster: string; view: NasView }> {
+export async function nasView(
+  ctx: CommandContext,
+  dsm: DsmClient,
+): Promise<{ cluster: string; view: NasView }> {
   const { cluster, api } = pickCluster({ ...ctx, cluster: ctx.cluster ?? ctx.config.clusters[0]?.name });
   const storage = requireStorage(ctx);
   const nas = ctx.config.nas;

@@ -70,6 +70,19 @@ describe("pve-backup with nas options", () => {
     expect(r.stdout).not.toContain(NAS_USER.password);
   });
 
+  it("export carries each guest's copies off the NAS from DSM, and unknown when DSM cannot be read", async () => {
+    const { dsm, file } = await setup();
+    const r = await runCli(["export", "--format", "json", "--options", file], env);
+    expect(r.stderr).toBe("");
+    const rows = (JSON.parse(r.stdout) as { guests: { vmid: number; offNas: string }[] }).guests;
+    expect(rows.find((g) => g.vmid === 100)).toMatchObject({ offNas: "yes" });
+    await dsm.stop();
+    const down = await runCli(["export", "--format", "json", "--options", file], env);
+    expect(down.code).toBe(0);
+    const unknown = (JSON.parse(down.stdout) as { guests: { vmid: number; offNas: string }[] }).guests;
+    expect(unknown.find((g) => g.vmid === 100)?.offNas).toBe("unknown");
+  });
+
   it("nas run starts a task by name; an unknown one is named with the ones there are", async () => {
     const { dsm, file } = await setup();
     const ok = await runCli(["nas", "run", "backups to USB", "--options", file], env);
