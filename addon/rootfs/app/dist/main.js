@@ -44,7 +44,7 @@ import {
   toStatusJson,
   withHaBackups,
   wsPortOf
-} from "./chunks/chunk-UB5NNZFK.js";
+} from "./chunks/chunk-IZCKDDP7.js";
 import {
   haBackupsProblem
 } from "./chunks/chunk-4LAGW3RO.js";

@@ -2700,137 +2700,10 @@ async function calendarCommand(ctx, flags) {
   return reports.some((r) => !r.reachable) ? 2 : 0;
 }
 
-// src/report.ts
-var iso = (ms) => new Date(ms).toISOString();
-function toStatusJson(reports, extras = {}) {
-  return {
-    guests: reports.flatMap(
-      (r) => r.guests.map((g) => extras.ledger ? withVerification(toGuestJson(g), extras.ledger) : toGuestJson(g))
-    ),
-    clusters: reports.map((r) => ({ cluster: r.cluster, reachable: r.reachable, problems: r.problems })),
-    haBackups: extras.haBackups ?? null
-  };
-}
-function withHaBackups(status, haBackups) {
-  return status && { ...status, haBackups };
-}
-function withVerification(g, ledger) {
-  const key = `${g.cluster}_${g.vmid}`;
-  const v = ledger.lastVerified[key];
-  const t = ledger.lastTestRestore[key];
-  return {
-    ...g,
-    lastVerified: v ? { time: v.time, depth: v.depth, result: v.result, durationMs: v.durationMs, message: v.message } : null,
-    lastTestRestore: t ? { time: t.time, result: t.result, durationMs: t.durationMs, message: t.message } : null
-  };
-}
-function toGuestJson(g) {
-  return {
-    cluster: g.cluster,
-    vmid: g.vmid,
-    name: g.name,
-    type: g.type,
-    node: g.node,
-    tier: g.tier,
-    status: g.status,
-    lastBackup: g.lastBackup ? {
-      time: iso(g.lastBackup.timeMs),
-      volid: g.lastBackup.volid,
-      storage: g.lastBackup.storage,
-      size: g.lastBackup.sizeBytes
-    } : null,
-    lastAttempt: g.lastAttempt ? {
-      time: iso(g.lastAttempt.startMs),
-      end: g.lastAttempt.endMs === void 0 ? null : iso(g.lastAttempt.endMs),
-      upid: g.lastAttempt.upid,
-      outcome: g.lastAttempt.outcome,
-      error: g.lastAttempt.error ?? null
-    } : null,
-    expectedBy: g.expectedByMs === null ? null : iso(g.expectedByMs),
-    reason: g.reason
-  };
-}
-function statusExitCode(reports) {
-  const guests = reports.flatMap((r) => r.guests);
-  if (guests.some((g) => isProblem(g.status))) return 1;
-  if (reports.some((r) => !r.reachable || r.problems.length > 0) || guests.some((g) => g.status === "unknown"))
-    return 2;
-  return 0;
-}
-function renderStatusTable(reports, timeZone, clusters = [], haBackups = null) {
-  const multi = reports.length > 1;
-  const header = [
-    ...multi ? ["CLUSTER"] : [],
-    "VMID",
-    "NAME",
-    "TYPE",
-    "NODE",
-    "TIER",
-    "STATUS",
-    `LAST BACKUP (${timeZone})`,
-    "SIZE",
-    "REASON"
-  ];
-  const rows = reports.flatMap(
-    (r) => r.guests.map((g) => [
-      ...multi ? [g.cluster] : [],
-      String(g.vmid),
-      g.name,
-      g.type,
-      g.node,
-      g.tier ?? "-",
-      g.status,
-      g.lastBackup ? formatWall(g.lastBackup.timeMs, timeZone) : "-",
-      g.lastBackup ? humanBytes(g.lastBackup.sizeBytes) : "-",
-      g.reason
-    ])
-  );
-  const widths = header.map(
-    (h, i) => Math.max(h.length, ...rows.map((r) => i === header.length - 1 ? 0 : (r[i] ?? "").length))
-  );
-  const line = (cells) => cells.map((c, i) => i === cells.length - 1 ? c : c.padEnd(widths[i] ?? 0)).join("  ").trimEnd();
-  const out = [line(header), ...rows.map(line)];
-  if (rows.length === 0) out.push("(no guests)");
-  for (const r of reports) {
-    for (const p of r.problems) out.push(`! ${r.cluster}: ${p}`);
-    const hint = r.reachable ? void 0 : connectionHint(clusters.find((c) => c.name === r.cluster));
-    if (hint) out.push(`  hint: ${hint}`);
-  }
-  if (haBackups) out.push("", ...haBackupRows(haBackups, timeZone));
-  return `${out.join("\n")}
-`;
-}
-function haBackupRows(h, timeZone) {
-  const wall = (iso4) => formatWall(Date.parse(iso4), timeZone);
-  if (h.checkedAt === null)
-    return ["HA BACKUP  not checked yet (the service checks once Home Assistant is connected)"];
-  const last = h.lastBackup ? `last ${wall(h.lastBackup.time)} ${humanBytes(h.lastBackup.sizeBytes)} on ${h.agent ?? "-"}` : `no backup on ${h.agent ?? "the NAS"}`;
-  const v = h.verification;
-  const verified = v ? `verification ${v.result} ${wall(v.time)}` : "not verified";
-  const next = h.nextAutomatic ? `next ${wall(h.nextAutomatic)}` : "no automatic backup";
-  const rows = [`HA BACKUP  ${last}  ${verified}  ${next}`];
-  for (const p of h.problems) rows.push(`! ha-backup: ${p}`);
-  return rows;
-}
-function connectionHint(cluster) {
-  if (!cluster || cluster.fingerprint || !cluster.verifyTls) return void 0;
-  return "PVE's own certificate is self-signed, so unless this machine trusts it, set fingerprint: \u2026 as shown by `pvenode cert info` or in the node's Certificates panel";
-}
-function humanBytes(n) {
-  const units = ["B", "KiB", "MiB", "GiB", "TiB"];
-  let v = n;
-  let u = 0;
-  while (v >= 1024 && u < units.length - 1) {
-    v /= 1024;
-    u++;
-  }
-  return `${u === 0 ? v : v.toFixed(1)} ${units[u]}`;
-}
-
 // src/dsm/report.ts
-var iso2 = (ms) => ms === null ? null : new Date(ms).toISOString();
+var iso = (ms) => ms === null ? null : new Date(ms).toISOString();
 function toCopiesJson(c) {
-  return { pve: c.pve, nas: c.nas, offNas: c.offNas, offNasTime: iso2(c.offNasMs) };
+  return { pve: c.pve, nas: c.nas, offNas: c.offNas, offNasTime: iso(c.offNasMs) };
 }
 function toNasJson(v) {
   return {
@@ -2847,10 +2720,10 @@ function toNasJson(v) {
       health: t.health,
       lastResult: t.lastResult,
       lastError: t.lastError || null,
-      lastRun: iso2(t.lastRunMs),
-      lastEnd: iso2(t.lastEndMs),
-      lastSuccess: iso2(t.lastSuccessMs),
-      nextRun: iso2(t.nextRunMs),
+      lastRun: iso(t.lastRunMs),
+      lastEnd: iso(t.lastEndMs),
+      lastSuccess: iso(t.lastSuccessMs),
+      nextRun: iso(t.nextRunMs),
       destination: t.destination,
       destinationKind: t.destinationKind,
       folders: t.folders.map((f) => f.path)
@@ -2860,8 +2733,8 @@ function toNasJson(v) {
       folder: c.folder,
       task: c.task?.name ?? null,
       covered: c.covered,
-      lastSuccess: iso2(c.lastSuccessMs),
-      nextRun: iso2(c.nextRunMs)
+      lastSuccess: iso(c.lastSuccessMs),
+      nextRun: iso(c.nextRunMs)
     })),
     capacity: v.capacity ? {
       share: v.capacity.share,
@@ -2943,6 +2816,133 @@ function statusWithNas(status, watching, latest) {
     }),
     nas: latest ? toNasJson(latest.view) : null
   };
+}
+
+// src/report.ts
+var iso2 = (ms) => new Date(ms).toISOString();
+function toStatusJson(reports, extras = {}) {
+  return {
+    guests: reports.flatMap(
+      (r) => r.guests.map((g) => extras.ledger ? withVerification(toGuestJson(g), extras.ledger) : toGuestJson(g))
+    ),
+    clusters: reports.map((r) => ({ cluster: r.cluster, reachable: r.reachable, problems: r.problems })),
+    haBackups: extras.haBackups ?? null
+  };
+}
+function withHaBackups(status, haBackups) {
+  return status && { ...status, haBackups };
+}
+function withVerification(g, ledger) {
+  const key = `${g.cluster}_${g.vmid}`;
+  const v = ledger.lastVerified[key];
+  const t = ledger.lastTestRestore[key];
+  return {
+    ...g,
+    lastVerified: v ? { time: v.time, depth: v.depth, result: v.result, durationMs: v.durationMs, message: v.message } : null,
+    lastTestRestore: t ? { time: t.time, result: t.result, durationMs: t.durationMs, message: t.message } : null
+  };
+}
+function toGuestJson(g) {
+  return {
+    cluster: g.cluster,
+    vmid: g.vmid,
+    name: g.name,
+    type: g.type,
+    node: g.node,
+    tier: g.tier,
+    status: g.status,
+    lastBackup: g.lastBackup ? {
+      time: iso2(g.lastBackup.timeMs),
+      volid: g.lastBackup.volid,
+      storage: g.lastBackup.storage,
+      size: g.lastBackup.sizeBytes
+    } : null,
+    lastAttempt: g.lastAttempt ? {
+      time: iso2(g.lastAttempt.startMs),
+      end: g.lastAttempt.endMs === void 0 ? null : iso2(g.lastAttempt.endMs),
+      upid: g.lastAttempt.upid,
+      outcome: g.lastAttempt.outcome,
+      error: g.lastAttempt.error ?? null
+    } : null,
+    expectedBy: g.expectedByMs === null ? null : iso2(g.expectedByMs),
+    reason: g.reason
+  };
+}
+function statusExitCode(reports) {
+  const guests = reports.flatMap((r) => r.guests);
+  if (guests.some((g) => isProblem(g.status))) return 1;
+  if (reports.some((r) => !r.reachable || r.problems.length > 0) || guests.some((g) => g.status === "unknown"))
+    return 2;
+  return 0;
+}
+function renderStatusTable(reports, timeZone, clusters = [], haBackups = null) {
+  const multi = reports.length > 1;
+  const header = [
+    ...multi ? ["CLUSTER"] : [],
+    "VMID",
+    "NAME",
+    "TYPE",
+    "NODE",
+    "TIER",
+    "STATUS",
+    `LAST BACKUP (${timeZone})`,
+    "SIZE",
+    "REASON"
+  ];
+  const rows = reports.flatMap(
+    (r) => r.guests.map((g) => [
+      ...multi ? [g.cluster] : [],
+      String(g.vmid),
+      g.name,
+      g.type,
+      g.node,
+      g.tier ?? "-",
+      g.status,
+      g.lastBackup ? formatWall(g.lastBackup.timeMs, timeZone) : "-",
+      g.lastBackup ? humanBytes(g.lastBackup.sizeBytes) : "-",
+      g.reason
+    ])
+  );
+  const widths = header.map(
+    (h, i) => Math.max(h.length, ...rows.map((r) => i === header.length - 1 ? 0 : (r[i] ?? "").length))
+  );
+  const line = (cells) => cells.map((c, i) => i === cells.length - 1 ? c : c.padEnd(widths[i] ?? 0)).join("  ").trimEnd();
+  const out = [line(header), ...rows.map(line)];
+  if (rows.length === 0) out.push("(no guests)");
+  for (const r of reports) {
+    for (const p of r.problems) out.push(`! ${r.cluster}: ${p}`);
+    const hint = r.reachable ? void 0 : connectionHint(clusters.find((c) => c.name === r.cluster));
+    if (hint) out.push(`  hint: ${hint}`);
+  }
+  if (haBackups) out.push("", ...haBackupRows(haBackups, timeZone));
+  return `${out.join("\n")}
+`;
+}
+function haBackupRows(h, timeZone) {
+  const wall = (iso4) => formatWall(Date.parse(iso4), timeZone);
+  if (h.checkedAt === null)
+    return ["HA BACKUP  not checked yet (the service checks once Home Assistant is connected)"];
+  const last = h.lastBackup ? `last ${wall(h.lastBackup.time)} ${humanBytes(h.lastBackup.sizeBytes)} on ${h.agent ?? "-"}` : `no backup on ${h.agent ?? "the NAS"}`;
+  const v = h.verification;
+  const verified = v ? `verification ${v.result} ${wall(v.time)}` : "not verified";
+  const next = h.nextAutomatic ? `next ${wall(h.nextAutomatic)}` : "no automatic backup";
+  const rows = [`HA BACKUP  ${last}  ${verified}  ${next}`];
+  for (const p of h.problems) rows.push(`! ha-backup: ${p}`);
+  return rows;
+}
+function connectionHint(cluster) {
+  if (!cluster || cluster.fingerprint || !cluster.verifyTls) return void 0;
+  return "PVE's own certificate is self-signed, so unless this machine trusts it, set fingerprint: \u2026 as shown by `pvenode cert info` or in the node's Certificates panel";
+}
+function humanBytes(n) {
+  const units = ["B", "KiB", "MiB", "GiB", "TiB"];
+  let v = n;
+  let u = 0;
+  while (v >= 1024 && u < units.length - 1) {
+    v /= 1024;
+    u++;
+  }
+  return `${u === 0 ? v : v.toFixed(1)} ${units[u]}`;
 }
 
 // src/service/ha-backup-watch.ts
@@ -4627,6 +4627,12 @@ export {
   planPolicy,
   applyPolicy,
   diagnoseToken,
+  toCopiesJson,
+  toNasJson,
+  nasExitCode,
+  renderNasText,
+  toNasEntities,
+  statusWithNas,
   toStatusJson,
   withHaBackups,
   statusExitCode,
@@ -4636,12 +4642,6 @@ export {
   taskLog,
   taskGuests,
   createDsmClient,
-  toCopiesJson,
-  toNasJson,
-  nasExitCode,
-  renderNasText,
-  toNasEntities,
-  statusWithNas,
   readNasView,
   haBackupStatePath,
   loadHaBackupState,
@@ -4660,4 +4660,4 @@ export {
   parseCommandLine,
   VERSION
 };
-//# sourceMappingURL=chunk-UB5NNZFK.js.map
+//# sourceMappingURL=chunk-IZCKDDP7.js.map
