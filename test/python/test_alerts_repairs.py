@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+import json
+import shutil
+from collections.abc import Awaitable, Callable, Iterator
+from pathlib import Path
 from typing import Any
+
+import pytest
 
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import issue_registry as ir
@@ -11,6 +16,10 @@ from homeassistant.helpers import issue_registry as ir
 from custom_components.pve_backup.const import DOMAIN
 
 from .conftest import FakeAddon
+
+INSTALLED_VERSION: str = json.loads(
+    (Path(__file__).parents[2] / "custom_components" / "pve_backup" / "manifest.json").read_text()
+)["version"]
 
 MISSING = {
     "issue_id": "job_missing_storage_home_backup_7c1e4a52_9b0d",
@@ -70,13 +79,20 @@ async def test_flags_an_integration_that_differs_from_the_one_the_addon_ships(
     hass: HomeAssistant, new_addon: Callable[[], Awaitable[FakeAddon]]
 ) -> None:
     fake = await new_addon()
+    installed = INSTALLED_VERSION.split(".")
+    next_minor = f"{installed[0]}.{int(installed[1]) + 1}.0"
+    next_patch = f"{installed[0]}.{installed[1]}.{int(installed[2]) + 1}"
 
-    await fake.command(repairs([], shipped_integration_version="0.3.0"))
+    await fake.command(repairs([], shipped_integration_version=next_minor))
 
     issue = ours(hass)["version_mismatch"]
-    assert issue.translation_placeholders == {"addon": "0.1.0", "shipped": "0.3.0", "installed": "0.2.0"}
+    assert issue.translation_placeholders == {
+        "addon": "0.1.0",
+        "shipped": next_minor,
+        "installed": INSTALLED_VERSION,
+    }
 
-    await fake.command(repairs([], shipped_integration_version="0.2.1"))
+    await fake.command(repairs([], shipped_integration_version=next_patch))
 
     assert ours(hass) == {}
 
@@ -94,11 +110,18 @@ async def test_refuses_an_unknown_kind_or_the_reserved_id(
     assert ours(hass) == {}
 
 
-async def test_setup_adds_the_blueprint_once_and_keeps_an_edited_copy(
-    hass: HomeAssistant, setup_entry: Any
-) -> None:
-    from pathlib import Path
+@pytest.fixture
+def no_blueprints(hass: HomeAssistant) -> Iterator[Path]:
+    """The test config folder outlives a run: the blueprint folder starts and ends empty."""
+    folder = Path(hass.config.path("blueprints", "automation", DOMAIN))
+    shutil.rmtree(folder, ignore_errors=True)
+    yield folder
+    shutil.rmtree(folder, ignore_errors=True)
 
+
+async def test_setup_adds_the_blueprint_once_and_keeps_an_edited_copy(
+    hass: HomeAssistant, no_blueprints: Path, setup_entry: Any
+) -> None:
     from custom_components.pve_backup.blueprint import SHIPPED, async_install_blueprint
 
     target = Path(hass.config.path("blueprints", "automation", DOMAIN, SHIPPED.name))
