@@ -14,7 +14,8 @@ import { checkContentRow } from "./wire.js";
  * oldest manual archives beyond `keep`: protection lifted (`PUT`), then removed (`DELETE`), each
  * request sent once. Everything is read and decided before the first write: a guest whose
  * protected archives cannot make room fails the whole request with nothing changed and nothing
- * started. A removal that fails leaves the archive unprotected, which is room enough: the tier's
+ * started. A guest whose archives cannot be listed (the storage is down) is backed up without
+ * retiring anything: PVE then refuses or fails the task visibly if it must. A removal that fails leaves the archive unprotected, which is room enough: the tier's
  * retention removes it later, and the log says so.
  */
 export async function releaseManualArchives(deps: {
@@ -37,10 +38,16 @@ export async function releaseManualArchives(deps: {
       const guest = deps.guests.find((g) => g.vmid === vmid);
       if (!guest) continue;
       const label = `${vmid} (${guest.name})`;
-      const raw = await api.get(`/nodes/${call.node}/storage/${storage}/content`, {
-        content: "backup",
-        vmid,
-      });
+      let raw: unknown;
+      try {
+        raw = await api.get(`/nodes/${call.node}/storage/${storage}/content`, { content: "backup", vmid });
+      } catch (err) {
+        // The storage may be down: the backup is tried all the same, and fails visibly if it must.
+        deps.log.warn(
+          `guest ${label}: its archives on '${storage}' could not be listed (${err instanceof Error ? err.message : String(err)}); older manual backups are not retired this time`,
+        );
+        continue;
+      }
       const archives = (Array.isArray(raw) ? raw : []).flatMap((item) => {
         const row = checkContentRow(item);
         if (!row || row.vmid !== vmid || (row.subtype !== undefined && row.subtype !== guest.type)) return [];
@@ -108,7 +115,8 @@ async function protectedLimit(
   storage: string,
   permissions: Permissions,
 ): Promise<number | null> {
-  const config = await readStorageConfig(api, storage);
+  // Unreadable for another reason than a 403 (PVE down a moment): the token's default applies.
+  const config = await readStorageConfig(api, storage).catch(() => undefined);
   const configured = config?.["max-protected-backups"];
   if (configured !== undefined && configured !== null && Number.isInteger(Number(configured))) {
     const n = Number(configured);

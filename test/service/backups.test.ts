@@ -267,6 +267,22 @@ describe("backup now, pressed more often than PVE allows protected archives", ()
     );
   });
 
+  it("still starts the backup when the guest's archives cannot be listed, and says older ones were not retired", async () => {
+    const { lab: sim, app, logs } = await setup(lab(), token);
+    sim.failNext({
+      method: "GET",
+      path: /\/storage\/nas-backups\/content$/,
+      query: { vmid: "100" },
+      status: 500,
+      message: "storage 'nas-backups' is not online",
+    });
+    const outcome = await app.backups.backupNow({ vmids: [100], tiers: [] }, { follow: false });
+    expect(outcome.started).toHaveLength(1);
+    expect(logs.join("\n")).toContain(
+      "guest 100 (homeassistant): its archives on 'nas-backups' could not be listed",
+    );
+  });
+
   it("starts nothing when lifting the protection of an old manual archive fails", async () => {
     const { lab: sim, app } = await setup(lab(), token);
     for (let press = 0; press < 3; press++) {

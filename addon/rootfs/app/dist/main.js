@@ -44,7 +44,7 @@ import {
   toStatusJson,
   withHaBackups,
   wsPortOf
-} from "./chunks/chunk-IZCKDDP7.js";
+} from "./chunks/chunk-I4MR2FHH.js";
 import {
   haBackupsProblem
 } from "./chunks/chunk-4LAGW3RO.js";

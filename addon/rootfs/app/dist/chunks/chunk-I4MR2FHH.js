@@ -597,10 +597,15 @@ async function releaseManualArchives(deps) {
       const guest = deps.guests.find((g) => g.vmid === vmid);
       if (!guest) continue;
       const label = `${vmid} (${guest.name})`;
-      const raw = await api.get(`/nodes/${call.node}/storage/${storage}/content`, {
-        content: "backup",
-        vmid
-      });
+      let raw;
+      try {
+        raw = await api.get(`/nodes/${call.node}/storage/${storage}/content`, { content: "backup", vmid });
+      } catch (err) {
+        deps.log.warn(
+          `guest ${label}: its archives on '${storage}' could not be listed (${err instanceof Error ? err.message : String(err)}); older manual backups are not retired this time`
+        );
+        continue;
+      }
       const archives = (Array.isArray(raw) ? raw : []).flatMap((item) => {
         const row = checkContentRow(item);
         if (!row || row.vmid !== vmid || row.subtype !== void 0 && row.subtype !== guest.type) return [];
@@ -655,7 +660,7 @@ async function releaseManualArchives(deps) {
   }
 }
 async function protectedLimit(api, storage, permissions) {
-  const config = await readStorageConfig(api, storage);
+  const config = await readStorageConfig(api, storage).catch(() => void 0);
   const configured = config?.["max-protected-backups"];
   if (configured !== void 0 && configured !== null && Number.isInteger(Number(configured))) {
     const n = Number(configured);
@@ -4660,4 +4665,4 @@ export {
   parseCommandLine,
   VERSION
 };
-//# sourceMappingURL=chunk-IZCKDDP7.js.map
+//# sourceMappingURL=chunk-I4MR2FHH.js.map
