@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import {
   type AlertAction,
@@ -18,6 +18,7 @@ import type { ClusterReport } from "../core/status.js";
 import { InputError } from "../errors.js";
 import type { Logger } from "../log.js";
 import type { StatusJson } from "../report.js";
+import { writeJsonFile } from "../state-file.js";
 
 /** The file, beside the options file (`/data` in the add-on), that keeps snoozes and what was sent. */
 export const ALERTS_STATE_FILE = "pve-backup-alerts.json";
@@ -92,10 +93,7 @@ export function createAlertService(deps: AlertServiceDeps) {
     const text = JSON.stringify(state);
     if (statePath === undefined || text === saved) return;
     try {
-      mkdirSync(dirname(statePath), { recursive: true });
-      // Write then rename: a crash mid-write leaves the previous file, never half of one.
-      writeFileSync(`${statePath}.tmp`, `${JSON.stringify({ version: 1, ...state })}\n`);
-      renameSync(`${statePath}.tmp`, statePath);
+      writeJsonFile(statePath, { version: 1, ...state });
       saved = text;
       saveFailed = false;
     } catch (err) {

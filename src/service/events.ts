@@ -1,7 +1,8 @@
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { type FinishedMarks, findFinished, isTold, resultKey } from "../core/finished.js";
 import type { Logger } from "../log.js";
+import { writeJsonFile } from "../state-file.js";
 import type { BackupEvent } from "./backups.js";
 import type { Monitor } from "./monitor.js";
 import type { Runtime } from "./runtime.js";
@@ -65,11 +66,8 @@ export function relayFinishedEvents(deps: FinishedEventsDeps): FinishedEvents {
     const text = JSON.stringify(Object.fromEntries(marks));
     if (statePath === undefined || text === saved) return;
     try {
-      mkdirSync(dirname(statePath), { recursive: true });
       const file: StateFile = { version: 1, clusters: Object.fromEntries(marks) };
-      // Write then rename: a crash mid-write leaves the previous file, never half of one.
-      writeFileSync(`${statePath}.tmp`, `${JSON.stringify(file)}\n`);
-      renameSync(`${statePath}.tmp`, statePath);
+      writeJsonFile(statePath, file);
       saved = text;
       saveFailed = false;
     } catch (err) {

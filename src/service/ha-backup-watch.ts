@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { z } from "zod";
 import {
@@ -18,6 +18,7 @@ import {
   UNCHECKED_HA_BACKUPS,
 } from "../core/ha-backup.js";
 import type { Logger } from "../log.js";
+import { writeJsonFile } from "../state-file.js";
 
 /** The file, beside the options file (`/data` in the add-on), that keeps the checksums and the last check. */
 export const HA_BACKUP_STATE_FILE = "pve-backup-ha-backups.json";
@@ -81,12 +82,8 @@ function looksLikeStatus(v: unknown): v is HaBackupsJson {
   );
 }
 
-/** Write then rename: a crash mid-write leaves the previous file, never half of one. */
 export function saveHaBackupState(path: string, state: HaBackupState): void {
-  mkdirSync(dirname(path), { recursive: true });
-  const tmp = `${path}.${process.pid}.tmp`;
-  writeFileSync(tmp, `${JSON.stringify({ version: 1, ...state })}\n`);
-  renameSync(tmp, path);
+  writeJsonFile(path, { version: 1, ...state });
 }
 
 export interface HaBackupWatchDeps {

@@ -1,6 +1,7 @@
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { EMPTY_LEDGER, ledgerFrom, type VerifyLedger } from "../core/verify-run.js";
+import { writeJsonFile } from "../state-file.js";
 
 /**
  * The verification ledger on disk, beside the options file (`/data/pve-backup-verify.json` in the
@@ -29,13 +30,5 @@ export function loadLedger(path: string): VerifyLedger {
 }
 
 export function saveLedger(path: string, ledger: VerifyLedger): void {
-  const tmp = `${path}.${process.pid}.tmp`;
-  const fd = openSync(tmp, "w", 0o600);
-  try {
-    writeSync(fd, `${JSON.stringify(ledger)}\n`);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(tmp, path);
+  writeJsonFile(path, ledger);
 }
