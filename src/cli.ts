@@ -11,7 +11,7 @@ import type { CommandContext } from "./commands/context.js";
 import { doctorCommand } from "./commands/doctor.js";
 import { exportWithNas } from "./commands/export.js";
 import { busyFromTiers, connectHaBackupDeps, haBackupCommand } from "./commands/ha-backup.js";
-import { connectDsm, nasCommand, statusWithNasCommand } from "./commands/nas.js";
+import { nasCommand, statusWithNasCommand } from "./commands/nas.js";
 import { notifySetupCommand } from "./commands/notify.js";
 import { applyCommand, planCommand } from "./commands/plan.js";
 import { statusCommand } from "./commands/status.js";
@@ -19,6 +19,7 @@ import { storageCheckCommand, storageCreateCommand } from "./commands/storage.js
 import { testRestoreCommand } from "./commands/test-restore.js";
 import { dumpOpener, verifyCommand } from "./commands/verify.js";
 import { type Config, nearest, parseOptions } from "./config/schema.js";
+import { dsmClientFor } from "./dsm/client.js";
 import { ConfigError, InputError } from "./errors.js";
 import { createConsoleLogger } from "./log.js";
 import type { BackupEvent } from "./service/backups.js";
@@ -234,7 +235,7 @@ async function run(argv: readonly string[]): Promise<number> {
       switch (command) {
         case "status":
           if (config.nas) {
-            const dsm = connectDsm(config, log);
+            const dsm = dsmClientFor(config, log);
             try {
               return await statusWithNasCommand(ctx, dsm, { ledger: loadLedger(ledgerPath) });
             } finally {
@@ -243,7 +244,7 @@ async function run(argv: readonly string[]): Promise<number> {
           }
           return await statusCommand(ctx, { ledger: loadLedger(ledgerPath) });
         case "nas": {
-          const dsm = connectDsm(config, log);
+          const dsm = dsmClientFor(config, log);
           try {
             return await nasCommand(ctx, rest[0], rest.slice(1), dsm);
           } finally {

@@ -11,6 +11,7 @@ import {
   renderRegisterMarkdown,
 } from "../core/register.js";
 import { renderStrategy, type StorageFacts } from "../core/strategy.js";
+import { dsmClientFor } from "../dsm/client.js";
 import { statusWithNas } from "../dsm/report.js";
 import { InputError } from "../errors.js";
 import type { Logger } from "../log.js";
@@ -18,7 +19,7 @@ import { readStorageConfig } from "../pve/storage.js";
 import { type StatusJson, type StatusExtras as StatusJsonExtras, toStatusJson } from "../report.js";
 import { guestArchives } from "../service/panel.js";
 import type { CommandContext } from "./context.js";
-import { connectDsm, nasView } from "./nas.js";
+import { nasView } from "./nas.js";
 
 /**
  * `pve-backup export --format yaml|json|csv|md [--strategy] [--volatile]`: the backup register
@@ -225,7 +226,7 @@ export async function exportWithNas(
   flags: ExportFlags,
 ): Promise<number> {
   if (!config.nas || !config.storage) return exportCommand(ctx, flags);
-  const dsm = connectDsm(config, log);
+  const dsm = dsmClientFor(config, log);
   try {
     return await exportCommand(ctx, {
       ...flags,

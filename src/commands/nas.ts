@@ -1,32 +1,14 @@
 import type { Config } from "../config/schema.js";
 import type { GuestCopies } from "../core/coverage.js";
-import { createDsmClient, type DsmClient } from "../dsm/client.js";
+import type { DsmClient } from "../dsm/client.js";
 import { nasExitCode, renderNasText, statusWithNas, toCopiesJson, toNasJson } from "../dsm/report.js";
 import { type NasView, readNasView } from "../dsm/view.js";
 import { InputError } from "../errors.js";
-import type { Logger } from "../log.js";
 import { renderStatusTable, type StatusExtras, statusExitCode, toStatusJson } from "../report.js";
 import { type CommandContext, pickCluster, requireStorage } from "./context.js";
 import { haBackupsOf } from "./status.js";
 
 /** The DSM client for the options' `nas` block. */
-export function connectDsm(config: Config, log: Logger): DsmClient {
-  const nas = config.nas;
-  if (!nas) throw new InputError("set 'nas' in the options first (url, username, password, fingerprint)");
-  return createDsmClient(
-    {
-      baseUrl: nas.baseUrl,
-      username: nas.username,
-      password: nas.password,
-      deviceToken: nas.deviceToken,
-      fingerprint: nas.fingerprint,
-      timeZone: nas.timeZone,
-      timeoutMs: config.requestTimeoutMs,
-    },
-    { log },
-  );
-}
-
 /** How many archives the tiers keep of a guest. */
 export function keepFromTiers(config: Config): (vmid: number) => number | undefined {
   return (vmid) => config.tiers.find((t) => t.guests.includes(vmid))?.keepLast;

@@ -1,6 +1,7 @@
+import type { Config } from "../config/schema.js";
 import type { HyperBackupTask } from "../core/coverage.js";
 import { isWithin } from "../core/coverage.js";
-import { UpstreamError } from "../errors.js";
+import { InputError, UpstreamError } from "../errors.js";
 import type { Logger } from "../log.js";
 import { createTransport, NO_ANSWER_STATUS, OUTCOME_UNKNOWN_STATUS } from "../pve/transport.js";
 import { toHyperBackupTask } from "./mapper.js";
@@ -301,4 +302,22 @@ export function createDsmClient(opts: DsmClientOptions, deps: { readonly log: Lo
       }
     },
   };
+}
+
+/** The DSM client the options describe (`nas`); an input error when they describe none. */
+export function dsmClientFor(config: Config, log: Logger): DsmClient {
+  const nas = config.nas;
+  if (!nas) throw new InputError("set 'nas' in the options first (url, username, password, fingerprint)");
+  return createDsmClient(
+    {
+      baseUrl: nas.baseUrl,
+      username: nas.username,
+      password: nas.password,
+      deviceToken: nas.deviceToken,
+      fingerprint: nas.fingerprint,
+      timeZone: nas.timeZone,
+      timeoutMs: config.requestTimeoutMs,
+    },
+    { log },
+  );
 }

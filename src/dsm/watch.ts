@@ -1,7 +1,7 @@
 import type { App } from "../app.js";
 import type { Config } from "../config/schema.js";
 import type { Logger } from "../log.js";
-import { createDsmClient, type DsmClient } from "./client.js";
+import { type DsmClient, dsmClientFor } from "./client.js";
 import { type NasView, readNasView } from "./view.js";
 
 /**
@@ -34,20 +34,7 @@ export function createNasWatch(deps: {
   const cluster = config.clusters[0];
   if (!nas || !config.storage || !cluster) return undefined;
   const storage = config.storage;
-  const dsm =
-    deps.dsm ??
-    createDsmClient(
-      {
-        baseUrl: nas.baseUrl,
-        username: nas.username,
-        password: nas.password,
-        deviceToken: nas.deviceToken,
-        fingerprint: nas.fingerprint,
-        timeZone: nas.timeZone,
-        timeoutMs: config.requestTimeoutMs,
-      },
-      { log },
-    );
+  const dsm = deps.dsm ?? dsmClientFor(config, log);
   const intervalMs = deps.intervalMs ?? NAS_READ_INTERVAL_MS;
   let last: { cluster: string; view: NasView } | undefined;
   let lastReadAt = Number.NEGATIVE_INFINITY;
