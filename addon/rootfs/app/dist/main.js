@@ -16,11 +16,11 @@ import {
   checkCapabilities,
   connectToHa,
   createApp,
-  createDsmClient,
   createGuardedServer,
   createHaBackupWatch,
   createSupervisorClient,
   diagnoseToken,
+  dsmClientFor,
   guestArchives,
   haBackupDepsFor,
   haBackupStatePath,
@@ -43,8 +43,9 @@ import {
   toNasEntities,
   toStatusJson,
   withHaBackups,
+  writeJsonFile,
   wsPortOf
-} from "./chunks/chunk-I4MR2FHH.js";
+} from "./chunks/chunk-C3BS2AMU.js";
 import {
   haBackupsProblem
 } from "./chunks/chunk-4LAGW3RO.js";
@@ -25082,18 +25083,7 @@ function createNasWatch(deps) {
   const cluster = config.clusters[0];
   if (!nas || !config.storage || !cluster) return void 0;
   const storage = config.storage;
-  const dsm = deps.dsm ?? createDsmClient(
-    {
-      baseUrl: nas.baseUrl,
-      username: nas.username,
-      password: nas.password,
-      deviceToken: nas.deviceToken,
-      fingerprint: nas.fingerprint,
-      timeZone: nas.timeZone,
-      timeoutMs: config.requestTimeoutMs
-    },
-    { log }
-  );
+  const dsm = deps.dsm ?? dsmClientFor(config, log);
   const intervalMs = deps.intervalMs ?? NAS_READ_INTERVAL_MS;
   let last;
   let lastReadAt = Number.NEGATIVE_INFINITY;
@@ -25614,7 +25604,7 @@ function toPublish(input, last) {
 }
 
 // src/service/alerts.ts
-import { mkdirSync, readFileSync as readFileSync2, renameSync, writeFileSync } from "node:fs";
+import { readFileSync as readFileSync2 } from "node:fs";
 import { dirname, join } from "node:path";
 var ALERTS_STATE_FILE = "pve-backup-alerts.json";
 var SNOOZE_MS = 24 * 36e5;
@@ -25652,10 +25642,7 @@ function createAlertService(deps) {
     const text2 = JSON.stringify(state);
     if (statePath === void 0 || text2 === saved) return;
     try {
-      mkdirSync(dirname(statePath), { recursive: true });
-      writeFileSync(`${statePath}.tmp`, `${JSON.stringify({ version: 1, ...state })}
-`);
-      renameSync(`${statePath}.tmp`, statePath);
+      writeJsonFile(statePath, { version: 1, ...state });
       saved = text2;
       saveFailed = false;
     } catch (err) {
@@ -26022,12 +26009,12 @@ import { createHash as createHash2 } from "node:crypto";
 import {
   copyFileSync,
   existsSync as existsSync2,
-  mkdirSync as mkdirSync2,
+  mkdirSync,
   readdirSync,
   readFileSync as readFileSync4,
-  renameSync as renameSync2,
+  renameSync,
   rmSync,
-  writeFileSync as writeFileSync2
+  writeFileSync
 } from "node:fs";
 import { dirname as dirname2, join as join2 } from "node:path";
 var RECORD = ".pve_backup_install.json";
@@ -26137,27 +26124,27 @@ function installIntegration(source, configDirs) {
   const aside = join2(parent, `.pve_backup.old-${process.pid}`);
   let movedAside = false;
   try {
-    mkdirSync2(parent, { recursive: true });
+    mkdirSync(parent, { recursive: true });
     rmSync(temp, { recursive: true, force: true });
     rmSync(aside, { recursive: true, force: true });
     const copy = (from, rel) => {
-      mkdirSync2(dirname2(join2(temp, rel)), { recursive: true });
+      mkdirSync(dirname2(join2(temp, rel)), { recursive: true });
       copyFileSync(join2(from, rel), join2(temp, rel));
     };
     for (const f of shippedFiles) if (f !== MANIFEST) copy(source, f);
     for (const f of kept) copy(target, f);
-    writeFileSync2(join2(temp, RECORD), `${JSON.stringify({ version: shipped, files: shippedFiles })}
+    writeFileSync(join2(temp, RECORD), `${JSON.stringify({ version: shipped, files: shippedFiles })}
 `);
     copy(source, MANIFEST);
     if (existsSync2(target)) {
-      renameSync2(target, aside);
+      renameSync(target, aside);
       movedAside = true;
     }
-    renameSync2(temp, target);
+    renameSync(temp, target);
   } catch (err) {
     if (movedAside && !existsSync2(target)) {
       try {
-        renameSync2(aside, target);
+        renameSync(aside, target);
       } catch {
       }
     }
@@ -26808,7 +26795,7 @@ function loopbackOnly(req, res, next) {
 }
 
 // src/service/events.ts
-import { mkdirSync as mkdirSync3, readFileSync as readFileSync5, renameSync as renameSync3, writeFileSync as writeFileSync3 } from "node:fs";
+import { readFileSync as readFileSync5 } from "node:fs";
 import { dirname as dirname3, join as join3 } from "node:path";
 
 // src/core/finished.ts
@@ -26880,11 +26867,8 @@ function relayFinishedEvents(deps) {
     const text2 = JSON.stringify(Object.fromEntries(marks));
     if (statePath === void 0 || text2 === saved) return;
     try {
-      mkdirSync3(dirname3(statePath), { recursive: true });
       const file = { version: 1, clusters: Object.fromEntries(marks) };
-      writeFileSync3(`${statePath}.tmp`, `${JSON.stringify(file)}
-`);
-      renameSync3(`${statePath}.tmp`, statePath);
+      writeJsonFile(statePath, file);
       saved = text2;
       saveFailed = false;
     } catch (err) {

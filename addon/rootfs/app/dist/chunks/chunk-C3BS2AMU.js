@@ -2705,6 +2705,485 @@ async function calendarCommand(ctx, flags) {
   return reports.some((r) => !r.reachable) ? 2 : 0;
 }
 
+// src/core/coverage.ts
+function destinationKindOf(type) {
+  const transfer = type.includes(":") ? type.slice(type.indexOf(":") + 1) : type;
+  if (transfer === "image_local" || transfer === "local") return "local";
+  if (transfer === "image_remote" || transfer === "rsync" || transfer === "remote") return "remote";
+  if (/drive|s3|c2|azure|dropbox|swift|hicloud|cloud|box|webdav|openstack/i.test(transfer)) return "cloud";
+  return "unknown";
+}
+var BROKEN_STATES = /* @__PURE__ */ new Set(["restore_only", "error_detect", "broken", "unauth", "endofservice", "error"]);
+var RUNNING_STATUSES = /* @__PURE__ */ new Set([
+  "backup",
+  "detect",
+  "version_deleting",
+  "preparing_version_delete",
+  "waiting"
+]);
+function taskHealth(t) {
+  if (BROKEN_STATES.has(t.state) || t.lastError !== "") return "failed";
+  if (t.state !== "backupable") return "unknown";
+  if (RUNNING_STATUSES.has(t.status) || t.lastResult === "backingup" || t.lastResult === "resuming")
+    return "running";
+  if (t.lastResult === "none") return "never";
+  if (t.lastResult === "done")
+    return t.lastSuccessMs !== null && t.lastRunMs !== null && t.lastSuccessMs < t.lastRunMs ? "failed" : "ok";
+  if (t.lastResult === "suspend" || t.lastResult === "error" || t.lastResult === "failed") return "failed";
+  return "unknown";
+}
+function lastSuccessOf(t) {
+  if (t.lastSuccessMs !== null) return t.lastSuccessMs;
+  return t.lastResult === "done" && t.lastError === "" ? t.lastRunMs : null;
+}
+function isWithin(path, folder) {
+  const p = trimSlash(path);
+  const f = trimSlash(folder);
+  return p === f || p.startsWith(f === "" ? "/" : `${f}/`);
+}
+var trimSlash = (p) => p.replace(/\/+$/, "");
+function tasksCovering(tasks, folder) {
+  return tasks.filter(
+    (t) => t.folders.some((f) => !f.missing && isWithin(folder, f.path)) && !t.excludes.some((x) => isWithin(folder, x))
+  );
+}
+function assessCoverage(tasks, folders, nowMs) {
+  return folders.map((w) => {
+    const covering = tasksCovering(tasks, w.path).sort(
+      (a, b) => rank(b) - rank(a) || (lastSuccessOf(b) ?? -1) - (lastSuccessOf(a) ?? -1)
+    );
+    const t = covering[0];
+    if (!t)
+      return {
+        label: w.label,
+        folder: w.path,
+        task: null,
+        lastSuccessMs: null,
+        nextRunMs: null,
+        covered: "no",
+        finding: {
+          kind: "no_task",
+          folder: w.path,
+          task: null,
+          message: `no Hyper Backup task covers ${w.path} (${w.label}): nothing there has a copy off the NAS; add that folder or a parent to a Hyper Backup task`
+        }
+      };
+    const health = taskHealth(t);
+    const success = lastSuccessOf(t);
+    const base = {
+      label: w.label,
+      folder: w.path,
+      task: { id: t.id, name: t.name, health },
+      lastSuccessMs: success,
+      nextRunMs: t.nextRunMs
+    };
+    if (health === "failed")
+      return {
+        ...base,
+        covered: success === null ? "no" : "yes",
+        finding: {
+          kind: "failed",
+          folder: w.path,
+          task: t.name,
+          message: `Hyper Backup task '${t.name}' covering ${w.path} did not succeed (state ${t.state}, last result ${t.lastResult}${t.lastError ? `, error ${t.lastError}` : ""}); check it in Hyper Backup`
+        }
+      };
+    const pending = t.nextRunMs !== null && t.nextRunMs > nowMs && (t.lastRunMs ?? -1) < (w.newestMs ?? -1);
+    if (w.newestMs !== null && (success === null || success < w.newestMs) && !pending && health !== "running")
+      return {
+        ...base,
+        covered: "no",
+        finding: {
+          kind: health === "unknown" ? "unknown" : "stale",
+          folder: w.path,
+          task: t.name,
+          message: health === "unknown" ? `Hyper Backup task '${t.name}' covering ${w.path} reports state ${t.state}, result ${t.lastResult}: whether it copied the newest archive is unknown` : `Hyper Backup task '${t.name}' covering ${w.path} last succeeded ${success === null ? "never" : "before"} the newest archive there and is not scheduled to run again; run it (pve-backup nas run '${t.name}') or give it a schedule`
+        }
+      };
+    return {
+      ...base,
+      covered: health === "unknown" ? "unknown" : success === null ? "no" : "yes",
+      finding: health === "unknown" ? {
+        kind: "unknown",
+        folder: w.path,
+        task: t.name,
+        message: `Hyper Backup task '${t.name}' covering ${w.path} reports state ${t.state}, result ${t.lastResult}: not known to be good`
+      } : null
+    };
+  });
+}
+var rank = (t) => {
+  const h = taskHealth(t);
+  return h === "ok" ? 3 : h === "running" ? 2 : h === "unknown" ? 1 : 0;
+};
+function guestCopies(vmids, archives, nasStorage, coverage) {
+  const out = /* @__PURE__ */ new Map();
+  for (const vmid of vmids) {
+    const mine = archives.filter((a) => a.vmid === vmid);
+    const onNas = nasStorage === null ? [] : mine.filter((a) => a.storage === nasStorage);
+    const success = coverage?.lastSuccessMs ?? null;
+    const carried = success !== null && onNas.some((a) => a.timeMs <= success);
+    const offNas = coverage === null || nasStorage === null || coverage.task?.health === "unknown" ? "unknown" : carried ? "yes" : "no";
+    out.set(vmid, {
+      pve: mine.length,
+      nas: nasStorage === null ? null : onNas.length,
+      offNas,
+      offNasMs: offNas === "yes" ? success : null
+    });
+  }
+  return out;
+}
+
+// src/dsm/mapper.ts
+var DAY_MS2 = 864e5;
+function parseDsmTime(text, timeZone) {
+  const m = /^(\d{4})\/(\d{2})\/(\d{2}) (\d{2}):(\d{2})(?::(\d{2}))?$/.exec((text ?? "").trim());
+  if (!m) return null;
+  const [year, month, day, hour, minute, second] = m.slice(1).map((v) => Number(v ?? 0));
+  const nominal = Date.UTC(year, month - 1, day, hour, minute, second);
+  for (const probe of [nominal - DAY_MS2, nominal + DAY_MS2]) {
+    const at = wallClockAt(probe, timeZone);
+    if (!at) return null;
+    const candidate = nominal - (wallMs(at) - probe);
+    const back = wallClockAt(candidate, timeZone);
+    if (back && wallMs(back) === nominal) return candidate;
+  }
+  return null;
+}
+var wallMs = (w) => Date.UTC(w.year, w.month - 1, w.day, w.hour, w.minute, w.second);
+function toHyperBackupTask(row, status, timeZone) {
+  const type = row.type ?? "";
+  const folders = [...row.source?.file_list ?? [], ...row.source?.folder_list ?? []].filter((f) => typeof f.fullPath === "string").map((f) => ({ path: f.fullPath, missing: f.missing ?? false }));
+  return {
+    id: row.task_id,
+    name: row.name,
+    state: status?.state ?? row.state ?? "",
+    status: status?.status ?? row.status ?? "",
+    lastResult: status?.last_bkp_result ?? row.last_bkp_result ?? "",
+    lastError: status?.last_bkp_error ?? "",
+    lastRunMs: parseDsmTime(status?.last_bkp_time ?? row.last_bkp_time, timeZone),
+    lastEndMs: parseDsmTime(status?.last_bkp_end_time ?? row.last_bkp_end_time, timeZone),
+    lastSuccessMs: parseDsmTime(status?.last_bkp_success_time, timeZone),
+    nextRunMs: parseDsmTime(status?.next_bkp_time ?? row.next_bkp_time, timeZone),
+    destination: type,
+    destinationKind: destinationKindOf(type),
+    folders,
+    excludes: (row.source?.backup_filter?.exclude_list ?? []).filter(
+      (x) => typeof x === "string"
+    )
+  };
+}
+
+// src/dsm/wire.ts
+var Envelope2 = external_exports.union([
+  external_exports.looseObject({ success: external_exports.literal(true), data: external_exports.unknown().optional() }),
+  external_exports.looseObject({ success: external_exports.literal(false), error: external_exports.looseObject({ code: external_exports.number() }) })
+]);
+var ApiInfo = external_exports.record(
+  external_exports.string(),
+  external_exports.looseObject({ path: external_exports.string(), minVersion: external_exports.number(), maxVersion: external_exports.number() })
+);
+var Login = external_exports.looseObject({
+  sid: external_exports.string().min(1),
+  synotoken: external_exports.string().optional(),
+  did: external_exports.string().optional(),
+  device_id: external_exports.string().optional()
+});
+var Time2 = external_exports.string().nullish();
+var FileEntry = external_exports.looseObject({
+  folderPath: external_exports.string().optional(),
+  fullPath: external_exports.string().optional(),
+  missing: external_exports.boolean().optional()
+});
+var TaskSource = external_exports.looseObject({
+  file_list: external_exports.array(FileEntry).optional(),
+  folder_list: external_exports.array(FileEntry).optional(),
+  backup_filter: external_exports.looseObject({ exclude_list: external_exports.array(external_exports.unknown()).optional() }).optional()
+});
+var TaskRow = external_exports.looseObject({
+  // DSMCTL tolerates a string id.
+  task_id: external_exports.union([external_exports.number(), external_exports.string().regex(/^\d+$/).transform(Number)]),
+  name: external_exports.string(),
+  state: external_exports.string().optional(),
+  status: external_exports.string().optional(),
+  type: external_exports.string().optional(),
+  last_bkp_result: external_exports.string().nullish(),
+  last_bkp_time: Time2,
+  last_bkp_end_time: Time2,
+  next_bkp_time: Time2,
+  source: TaskSource.optional()
+});
+var TaskList = external_exports.looseObject({ task_list: external_exports.array(TaskRow) });
+var TaskStatus2 = external_exports.looseObject({
+  state: external_exports.string().optional(),
+  status: external_exports.string().optional(),
+  last_bkp_result: external_exports.string().nullish(),
+  last_bkp_error: external_exports.string().nullish(),
+  last_bkp_time: Time2,
+  last_bkp_end_time: Time2,
+  last_bkp_success_time: Time2,
+  next_bkp_time: Time2
+});
+var ShareList = external_exports.looseObject({
+  shares: external_exports.array(
+    external_exports.looseObject({
+      name: external_exports.string(),
+      additional: external_exports.looseObject({
+        real_path: external_exports.string().optional(),
+        volume_status: external_exports.looseObject({ freespace: external_exports.coerce.number(), totalspace: external_exports.coerce.number() }).optional()
+      }).optional()
+    })
+  )
+});
+
+// src/dsm/client.ts
+var SESSION_ERRORS = /* @__PURE__ */ new Set([106, 107, 119]);
+var SESSION_NAME = "PveBackup";
+var ERROR_TEXT = {
+  102: "the API is not available (is the package installed?)",
+  103: "the method is not available",
+  104: "the API version is not supported",
+  105: "the NAS user lacks the privilege: Hyper Backup needs a user in the administrators group",
+  106: "the session timed out",
+  107: "the session was ended by a login elsewhere",
+  119: "the session is not known",
+  120: "a parameter was rejected",
+  150: "the NAS saw this request come from another address than the login (NAT or several interfaces in between): use the address the NAS sees",
+  160: "the NAS user may not use this application (Control Panel > Application Privileges)",
+  400: "the user name or password is wrong: check nas.username and nas.password",
+  401: "the NAS account is disabled or a guest account",
+  402: "the NAS user may not log in (permission denied)",
+  403: "the NAS account has two-step verification on: use a user without it, or set nas.device_token",
+  404: "the two-step verification code is wrong",
+  406: "the NAS requires two-step verification for this account: use a user exempt from it, or set nas.device_token",
+  407: "the NAS blocked this address after too many failed logins (Control Panel > Security > Account)",
+  408: "the NAS account's password expired and cannot be changed",
+  409: "the NAS account's password expired: change it in DSM",
+  410: "the NAS account must change its password first: log in to DSM once",
+  411: "the NAS account is locked"
+};
+var DsmApiError = class extends UpstreamError {
+  constructor(code, what) {
+    const text = ERROR_TEXT[code] ?? // Hyper Backup's own codes are 44xx; their meanings are not documented (reference §2.4).
+    (code >= 4400 && code < 4500 ? "Hyper Backup refused: the task may be running, or not in a state to back up" : void 0);
+    super(`NAS: ${what} failed: DSM error ${code}${text ? ` (${text})` : ""}`, {
+      retryable: SESSION_ERRORS.has(code) || code === 117
+    });
+    this.code = code;
+  }
+  code;
+};
+function createDsmClient(opts, deps) {
+  const base = new URL(opts.baseUrl);
+  const origin = `${base.protocol}//${base.host}`;
+  const transport = createTransport({
+    fingerprint: opts.fingerprint,
+    verifyTls: true,
+    timeoutMs: opts.timeoutMs,
+    maxConnections: 2
+  });
+  let apis;
+  let session;
+  let loggingIn;
+  async function post(cgi, form, what, token) {
+    const answer = await transport.request({
+      method: "POST",
+      url: new URL(`${origin}/webapi/${cgi}`),
+      headers: {
+        "Content-Type": "application/x-www-form-urlencoded",
+        Accept: "application/json",
+        ...token ? { "X-SYNO-TOKEN": token } : {}
+      },
+      body: form.toString()
+    });
+    if (answer.status === NO_ANSWER_STATUS || answer.status === OUTCOME_UNKNOWN_STATUS) {
+      let reason = answer.statusText;
+      try {
+        reason = String(JSON.parse(answer.text).message ?? reason).trim();
+      } catch {
+      }
+      throw new UpstreamError(`NAS ${base.host}: ${what}: no answer: ${reason}`, { retryable: true });
+    }
+    if (answer.status !== 200)
+      throw new UpstreamError(`NAS ${base.host}: ${what}: HTTP ${answer.status} ${answer.statusText}`, {
+        retryable: answer.status >= 500,
+        status: answer.status
+      });
+    let body;
+    try {
+      body = JSON.parse(answer.text);
+    } catch {
+      throw new UpstreamError(
+        `NAS ${base.host}: ${what}: the answer is not JSON (is nas.url the DSM address, https://\u2026:5001?)`,
+        {
+          retryable: false
+        }
+      );
+    }
+    const env = Envelope2.safeParse(body);
+    if (!env.success)
+      throw new UpstreamError(`NAS ${base.host}: ${what}: not a DSM answer`, { retryable: false });
+    if (!env.data.success) throw new DsmApiError(env.data.error.code, what);
+    return env.data.data;
+  }
+  async function discover() {
+    if (apis) return apis;
+    const form = new URLSearchParams({
+      api: "SYNO.API.Info",
+      version: "1",
+      method: "query",
+      query: "SYNO.API.Auth,SYNO.Backup.Task,SYNO.FileStation.List"
+    });
+    apis = ApiInfo.parse(await post("query.cgi", form, "API discovery"));
+    return apis;
+  }
+  async function login() {
+    const info = await discover();
+    const auth2 = info["SYNO.API.Auth"];
+    const version = Math.min(auth2?.maxVersion ?? 6, 7);
+    const form = new URLSearchParams({
+      api: "SYNO.API.Auth",
+      version: String(version),
+      method: "login",
+      account: opts.username,
+      passwd: opts.password,
+      session: SESSION_NAME,
+      format: "sid",
+      enable_syno_token: "yes"
+    });
+    if (opts.deviceToken) {
+      form.set("device_id", opts.deviceToken);
+      form.set("device_name", "pve-backup");
+    }
+    const data = Login.parse(await post(auth2?.path ?? "entry.cgi", form, "login"));
+    deps.log.debug(`NAS ${base.host}: logged in as ${opts.username}`);
+    return { sid: data.sid, token: data.synotoken };
+  }
+  async function currentSession() {
+    if (session) return session;
+    loggingIn ??= login().finally(() => {
+      loggingIn = void 0;
+    });
+    session = await loggingIn;
+    return session;
+  }
+  async function callOnce(api, version, method, params) {
+    const info = await discover();
+    const s = await currentSession();
+    const form = new URLSearchParams({ api, version: String(version), method, _sid: s.sid });
+    if (s.token) form.set("SynoToken", s.token);
+    for (const [k, v] of Object.entries(params)) if (v !== void 0) form.set(k, JSON.stringify(v));
+    return post(info[api]?.path ?? "entry.cgi", form, `${api} ${method}`, s.token);
+  }
+  async function call(api, version, method, params = {}) {
+    try {
+      return await callOnce(api, version, method, params);
+    } catch (err) {
+      if (!(err instanceof DsmApiError) || !SESSION_ERRORS.has(err.code)) throw err;
+      deps.log.info(`NAS ${base.host}: session ended (DSM error ${err.code}); logging in again`);
+      session = void 0;
+      return callOnce(api, version, method, params);
+    }
+  }
+  return {
+    async hyperBackupTasks() {
+      const info = await discover();
+      if (!info["SYNO.Backup.Task"]) return null;
+      const list = TaskList.parse(
+        await call("SYNO.Backup.Task", 1, "list", {
+          sort_by: "name",
+          additional: [
+            "last_bkp_time",
+            "next_bkp_time",
+            "last_bkp_result",
+            "is_modified",
+            "schedule",
+            "get_source"
+          ]
+        })
+      );
+      const tasks = [];
+      for (const row of list.task_list) {
+        const status = TaskStatus2.parse(
+          await call("SYNO.Backup.Task", 1, "status", {
+            task_id: row.task_id,
+            blOnline: false,
+            additional: [
+              "last_bkp_time",
+              "next_bkp_time",
+              "last_bkp_result",
+              "last_bkp_progress",
+              "last_bkp_error",
+              "last_bkp_success_time"
+            ]
+          })
+        );
+        tasks.push(toHyperBackupTask(row, status, opts.timeZone));
+      }
+      return tasks;
+    },
+    async runTask(taskId) {
+      await call("SYNO.Backup.Task", 1, "backup", { task_id: taskId });
+    },
+    async shareSpace(path) {
+      const list = ShareList.parse(
+        await call("SYNO.FileStation.List", 2, "list_share", {
+          offset: 0,
+          limit: -1,
+          additional: ["real_path", "volume_status"]
+        })
+      );
+      const hit = list.shares.filter((s) => s.additional?.real_path && isWithin(path, s.additional.real_path)).sort((a, b) => (b.additional?.real_path?.length ?? 0) - (a.additional?.real_path?.length ?? 0))[0];
+      const vs = hit?.additional?.volume_status;
+      if (!hit || !vs) return void 0;
+      return {
+        share: hit.name,
+        realPath: hit.additional?.real_path ?? "",
+        freeBytes: vs.freespace,
+        totalBytes: vs.totalspace
+      };
+    },
+    async close() {
+      const s = session;
+      session = void 0;
+      try {
+        if (s) {
+          const form = new URLSearchParams({
+            api: "SYNO.API.Auth",
+            version: "6",
+            method: "logout",
+            session: SESSION_NAME,
+            _sid: s.sid
+          });
+          await post(apis?.["SYNO.API.Auth"]?.path ?? "entry.cgi", form, "logout", s.token);
+        }
+      } catch (err) {
+        deps.log.debug(
+          `NAS ${base.host}: logout failed: ${err instanceof Error ? err.message : String(err)}`
+        );
+      } finally {
+        await transport.close();
+      }
+    }
+  };
+}
+function dsmClientFor(config, log) {
+  const nas = config.nas;
+  if (!nas) throw new InputError("set 'nas' in the options first (url, username, password, fingerprint)");
+  return createDsmClient(
+    {
+      baseUrl: nas.baseUrl,
+      username: nas.username,
+      password: nas.password,
+      deviceToken: nas.deviceToken,
+      fingerprint: nas.fingerprint,
+      timeZone: nas.timeZone,
+      timeoutMs: config.requestTimeoutMs
+    },
+    { log }
+  );
+}
+
 // src/dsm/report.ts
 var iso = (ms) => ms === null ? null : new Date(ms).toISOString();
 function toCopiesJson(c) {
@@ -2951,11 +3430,35 @@ function humanBytes(n) {
 }
 
 // src/service/ha-backup-watch.ts
-import { mkdirSync, readFileSync as readFileSync2, renameSync, writeFileSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { readFileSync as readFileSync2 } from "node:fs";
+import { dirname as dirname2, join } from "node:path";
+
+// src/state-file.ts
+import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from "node:fs";
+import { dirname } from "node:path";
+function writeJsonFile(path, value) {
+  mkdirSync(dirname(path), { recursive: true });
+  const tmp = `${path}.${process.pid}.tmp`;
+  try {
+    const fd = openSync(tmp, "w", 384);
+    try {
+      writeSync(fd, `${JSON.stringify(value)}
+`);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(tmp, path);
+  } catch (err) {
+    rmSync(tmp, { force: true });
+    throw err;
+  }
+}
+
+// src/service/ha-backup-watch.ts
 var HA_BACKUP_STATE_FILE = "pve-backup-ha-backups.json";
 function haBackupStatePath(optionsPath) {
-  return join(dirname(optionsPath), HA_BACKUP_STATE_FILE);
+  return join(dirname2(optionsPath), HA_BACKUP_STATE_FILE);
 }
 var ChecksumRecordSchema = external_exports.object({
   sha256: external_exports.string().regex(/^[0-9a-f]{64}$/),
@@ -2996,11 +3499,7 @@ function looksLikeStatus(v) {
   return typeof v === "object" && v !== null && Array.isArray(v.problems) && "checkedAt" in v && "verification" in v;
 }
 function saveHaBackupState(path, state) {
-  mkdirSync(dirname(path), { recursive: true });
-  const tmp = `${path}.${process.pid}.tmp`;
-  writeFileSync(tmp, `${JSON.stringify({ version: 1, ...state })}
-`);
-  renameSync(tmp, path);
+  writeJsonFile(path, { version: 1, ...state });
 }
 function createHaBackupWatch(deps) {
   const { log, cfg } = deps;
@@ -3304,8 +3803,8 @@ function readBody(req) {
 }
 
 // src/verify/ledger-file.ts
-import { closeSync, fsyncSync, openSync, readFileSync as readFileSync3, renameSync as renameSync2, writeSync } from "node:fs";
-import { dirname as dirname2, join as join2 } from "node:path";
+import { readFileSync as readFileSync3 } from "node:fs";
+import { dirname as dirname3, join as join2 } from "node:path";
 
 // src/core/verify-run.ts
 var EMPTY_LEDGER = { version: 1, lastVerified: {}, lastTestRestore: {}, run: null };
@@ -3348,7 +3847,7 @@ function ledgerFrom(value) {
 
 // src/verify/ledger-file.ts
 function ledgerPathBeside(optionsPath) {
-  return join2(dirname2(optionsPath), "pve-backup-verify.json");
+  return join2(dirname3(optionsPath), "pve-backup-verify.json");
 }
 function loadLedger(path) {
   let text;
@@ -3364,16 +3863,7 @@ function loadLedger(path) {
   }
 }
 function saveLedger(path, ledger) {
-  const tmp = `${path}.${process.pid}.tmp`;
-  const fd = openSync(tmp, "w", 384);
-  try {
-    writeSync(fd, `${JSON.stringify(ledger)}
-`);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync2(tmp, path);
+  writeJsonFile(path, ledger);
 }
 
 // src/usage.ts
@@ -3942,469 +4432,6 @@ async function taskGuests(app, cluster, upid) {
   };
 }
 
-// src/core/coverage.ts
-function destinationKindOf(type) {
-  const transfer = type.includes(":") ? type.slice(type.indexOf(":") + 1) : type;
-  if (transfer === "image_local" || transfer === "local") return "local";
-  if (transfer === "image_remote" || transfer === "rsync" || transfer === "remote") return "remote";
-  if (/drive|s3|c2|azure|dropbox|swift|hicloud|cloud|box|webdav|openstack/i.test(transfer)) return "cloud";
-  return "unknown";
-}
-var BROKEN_STATES = /* @__PURE__ */ new Set(["restore_only", "error_detect", "broken", "unauth", "endofservice", "error"]);
-var RUNNING_STATUSES = /* @__PURE__ */ new Set([
-  "backup",
-  "detect",
-  "version_deleting",
-  "preparing_version_delete",
-  "waiting"
-]);
-function taskHealth(t) {
-  if (BROKEN_STATES.has(t.state) || t.lastError !== "") return "failed";
-  if (t.state !== "backupable") return "unknown";
-  if (RUNNING_STATUSES.has(t.status) || t.lastResult === "backingup" || t.lastResult === "resuming")
-    return "running";
-  if (t.lastResult === "none") return "never";
-  if (t.lastResult === "done")
-    return t.lastSuccessMs !== null && t.lastRunMs !== null && t.lastSuccessMs < t.lastRunMs ? "failed" : "ok";
-  if (t.lastResult === "suspend" || t.lastResult === "error" || t.lastResult === "failed") return "failed";
-  return "unknown";
-}
-function lastSuccessOf(t) {
-  if (t.lastSuccessMs !== null) return t.lastSuccessMs;
-  return t.lastResult === "done" && t.lastError === "" ? t.lastRunMs : null;
-}
-function isWithin(path, folder) {
-  const p = trimSlash(path);
-  const f = trimSlash(folder);
-  return p === f || p.startsWith(f === "" ? "/" : `${f}/`);
-}
-var trimSlash = (p) => p.replace(/\/+$/, "");
-function tasksCovering(tasks, folder) {
-  return tasks.filter(
-    (t) => t.folders.some((f) => !f.missing && isWithin(folder, f.path)) && !t.excludes.some((x) => isWithin(folder, x))
-  );
-}
-function assessCoverage(tasks, folders, nowMs) {
-  return folders.map((w) => {
-    const covering = tasksCovering(tasks, w.path).sort(
-      (a, b) => rank(b) - rank(a) || (lastSuccessOf(b) ?? -1) - (lastSuccessOf(a) ?? -1)
-    );
-    const t = covering[0];
-    if (!t)
-      return {
-        label: w.label,
-        folder: w.path,
-        task: null,
-        lastSuccessMs: null,
-        nextRunMs: null,
-        covered: "no",
-        finding: {
-          kind: "no_task",
-          folder: w.path,
-          task: null,
-          message: `no Hyper Backup task covers ${w.path} (${w.label}): nothing there has a copy off the NAS; add that folder or a parent to a Hyper Backup task`
-        }
-      };
-    const health = taskHealth(t);
-    const success = lastSuccessOf(t);
-    const base = {
-      label: w.label,
-      folder: w.path,
-      task: { id: t.id, name: t.name, health },
-      lastSuccessMs: success,
-      nextRunMs: t.nextRunMs
-    };
-    if (health === "failed")
-      return {
-        ...base,
-        covered: success === null ? "no" : "yes",
-        finding: {
-          kind: "failed",
-          folder: w.path,
-          task: t.name,
-          message: `Hyper Backup task '${t.name}' covering ${w.path} did not succeed (state ${t.state}, last result ${t.lastResult}${t.lastError ? `, error ${t.lastError}` : ""}); check it in Hyper Backup`
-        }
-      };
-    const pending = t.nextRunMs !== null && t.nextRunMs > nowMs && (t.lastRunMs ?? -1) < (w.newestMs ?? -1);
-    if (w.newestMs !== null && (success === null || success < w.newestMs) && !pending && health !== "running")
-      return {
-        ...base,
-        covered: "no",
-        finding: {
-          kind: health === "unknown" ? "unknown" : "stale",
-          folder: w.path,
-          task: t.name,
-          message: health === "unknown" ? `Hyper Backup task '${t.name}' covering ${w.path} reports state ${t.state}, result ${t.lastResult}: whether it copied the newest archive is unknown` : `Hyper Backup task '${t.name}' covering ${w.path} last succeeded ${success === null ? "never" : "before"} the newest archive there and is not scheduled to run again; run it (pve-backup nas run '${t.name}') or give it a schedule`
-        }
-      };
-    return {
-      ...base,
-      covered: health === "unknown" ? "unknown" : success === null ? "no" : "yes",
-      finding: health === "unknown" ? {
-        kind: "unknown",
-        folder: w.path,
-        task: t.name,
-        message: `Hyper Backup task '${t.name}' covering ${w.path} reports state ${t.state}, result ${t.lastResult}: not known to be good`
-      } : null
-    };
-  });
-}
-var rank = (t) => {
-  const h = taskHealth(t);
-  return h === "ok" ? 3 : h === "running" ? 2 : h === "unknown" ? 1 : 0;
-};
-function guestCopies(vmids, archives, nasStorage, coverage) {
-  const out = /* @__PURE__ */ new Map();
-  for (const vmid of vmids) {
-    const mine = archives.filter((a) => a.vmid === vmid);
-    const onNas = nasStorage === null ? [] : mine.filter((a) => a.storage === nasStorage);
-    const success = coverage?.lastSuccessMs ?? null;
-    const carried = success !== null && onNas.some((a) => a.timeMs <= success);
-    const offNas = coverage === null || nasStorage === null || coverage.task?.health === "unknown" ? "unknown" : carried ? "yes" : "no";
-    out.set(vmid, {
-      pve: mine.length,
-      nas: nasStorage === null ? null : onNas.length,
-      offNas,
-      offNasMs: offNas === "yes" ? success : null
-    });
-  }
-  return out;
-}
-
-// src/dsm/mapper.ts
-var DAY_MS2 = 864e5;
-function parseDsmTime(text, timeZone) {
-  const m = /^(\d{4})\/(\d{2})\/(\d{2}) (\d{2}):(\d{2})(?::(\d{2}))?$/.exec((text ?? "").trim());
-  if (!m) return null;
-  const [year, month, day, hour, minute, second] = m.slice(1).map((v) => Number(v ?? 0));
-  const nominal = Date.UTC(year, month - 1, day, hour, minute, second);
-  for (const probe of [nominal - DAY_MS2, nominal + DAY_MS2]) {
-    const at = wallClockAt(probe, timeZone);
-    if (!at) return null;
-    const candidate = nominal - (wallMs(at) - probe);
-    const back = wallClockAt(candidate, timeZone);
-    if (back && wallMs(back) === nominal) return candidate;
-  }
-  return null;
-}
-var wallMs = (w) => Date.UTC(w.year, w.month - 1, w.day, w.hour, w.minute, w.second);
-function toHyperBackupTask(row, status, timeZone) {
-  const type = row.type ?? "";
-  const folders = [...row.source?.file_list ?? [], ...row.source?.folder_list ?? []].filter((f) => typeof f.fullPath === "string").map((f) => ({ path: f.fullPath, missing: f.missing ?? false }));
-  return {
-    id: row.task_id,
-    name: row.name,
-    state: status?.state ?? row.state ?? "",
-    status: status?.status ?? row.status ?? "",
-    lastResult: status?.last_bkp_result ?? row.last_bkp_result ?? "",
-    lastError: status?.last_bkp_error ?? "",
-    lastRunMs: parseDsmTime(status?.last_bkp_time ?? row.last_bkp_time, timeZone),
-    lastEndMs: parseDsmTime(status?.last_bkp_end_time ?? row.last_bkp_end_time, timeZone),
-    lastSuccessMs: parseDsmTime(status?.last_bkp_success_time, timeZone),
-    nextRunMs: parseDsmTime(status?.next_bkp_time ?? row.next_bkp_time, timeZone),
-    destination: type,
-    destinationKind: destinationKindOf(type),
-    folders,
-    excludes: (row.source?.backup_filter?.exclude_list ?? []).filter(
-      (x) => typeof x === "string"
-    )
-  };
-}
-
-// src/dsm/wire.ts
-var Envelope2 = external_exports.union([
-  external_exports.looseObject({ success: external_exports.literal(true), data: external_exports.unknown().optional() }),
-  external_exports.looseObject({ success: external_exports.literal(false), error: external_exports.looseObject({ code: external_exports.number() }) })
-]);
-var ApiInfo = external_exports.record(
-  external_exports.string(),
-  external_exports.looseObject({ path: external_exports.string(), minVersion: external_exports.number(), maxVersion: external_exports.number() })
-);
-var Login = external_exports.looseObject({
-  sid: external_exports.string().min(1),
-  synotoken: external_exports.string().optional(),
-  did: external_exports.string().optional(),
-  device_id: external_exports.string().optional()
-});
-var Time2 = external_exports.string().nullish();
-var FileEntry = external_exports.looseObject({
-  folderPath: external_exports.string().optional(),
-  fullPath: external_exports.string().optional(),
-  missing: external_exports.boolean().optional()
-});
-var TaskSource = external_exports.looseObject({
-  file_list: external_exports.array(FileEntry).optional(),
-  folder_list: external_exports.array(FileEntry).optional(),
-  backup_filter: external_exports.looseObject({ exclude_list: external_exports.array(external_exports.unknown()).optional() }).optional()
-});
-var TaskRow = external_exports.looseObject({
-  // DSMCTL tolerates a string id.
-  task_id: external_exports.union([external_exports.number(), external_exports.string().regex(/^\d+$/).transform(Number)]),
-  name: external_exports.string(),
-  state: external_exports.string().optional(),
-  status: external_exports.string().optional(),
-  type: external_exports.string().optional(),
-  last_bkp_result: external_exports.string().nullish(),
-  last_bkp_time: Time2,
-  last_bkp_end_time: Time2,
-  next_bkp_time: Time2,
-  source: TaskSource.optional()
-});
-var TaskList = external_exports.looseObject({ task_list: external_exports.array(TaskRow) });
-var TaskStatus2 = external_exports.looseObject({
-  state: external_exports.string().optional(),
-  status: external_exports.string().optional(),
-  last_bkp_result: external_exports.string().nullish(),
-  last_bkp_error: external_exports.string().nullish(),
-  last_bkp_time: Time2,
-  last_bkp_end_time: Time2,
-  last_bkp_success_time: Time2,
-  next_bkp_time: Time2
-});
-var ShareList = external_exports.looseObject({
-  shares: external_exports.array(
-    external_exports.looseObject({
-      name: external_exports.string(),
-      additional: external_exports.looseObject({
-        real_path: external_exports.string().optional(),
-        volume_status: external_exports.looseObject({ freespace: external_exports.coerce.number(), totalspace: external_exports.coerce.number() }).optional()
-      }).optional()
-    })
-  )
-});
-
-// src/dsm/client.ts
-var SESSION_ERRORS = /* @__PURE__ */ new Set([106, 107, 119]);
-var SESSION_NAME = "PveBackup";
-var ERROR_TEXT = {
-  102: "the API is not available (is the package installed?)",
-  103: "the method is not available",
-  104: "the API version is not supported",
-  105: "the NAS user lacks the privilege: Hyper Backup needs a user in the administrators group",
-  106: "the session timed out",
-  107: "the session was ended by a login elsewhere",
-  119: "the session is not known",
-  120: "a parameter was rejected",
-  150: "the NAS saw this request come from another address than the login (NAT or several interfaces in between): use the address the NAS sees",
-  160: "the NAS user may not use this application (Control Panel > Application Privileges)",
-  400: "the user name or password is wrong: check nas.username and nas.password",
-  401: "the NAS account is disabled or a guest account",
-  402: "the NAS user may not log in (permission denied)",
-  403: "the NAS account has two-step verification on: use a user without it, or set nas.device_token",
-  404: "the two-step verification code is wrong",
-  406: "the NAS requires two-step verification for this account: use a user exempt from it, or set nas.device_token",
-  407: "the NAS blocked this address after too many failed logins (Control Panel > Security > Account)",
-  408: "the NAS account's password expired and cannot be changed",
-  409: "the NAS account's password expired: change it in DSM",
-  410: "the NAS account must change its password first: log in to DSM once",
-  411: "the NAS account is locked"
-};
-var DsmApiError = class extends UpstreamError {
-  constructor(code, what) {
-    const text = ERROR_TEXT[code] ?? // Hyper Backup's own codes are 44xx; their meanings are not documented (reference §2.4).
-    (code >= 4400 && code < 4500 ? "Hyper Backup refused: the task may be running, or not in a state to back up" : void 0);
-    super(`NAS: ${what} failed: DSM error ${code}${text ? ` (${text})` : ""}`, {
-      retryable: SESSION_ERRORS.has(code) || code === 117
-    });
-    this.code = code;
-  }
-  code;
-};
-function createDsmClient(opts, deps) {
-  const base = new URL(opts.baseUrl);
-  const origin = `${base.protocol}//${base.host}`;
-  const transport = createTransport({
-    fingerprint: opts.fingerprint,
-    verifyTls: true,
-    timeoutMs: opts.timeoutMs,
-    maxConnections: 2
-  });
-  let apis;
-  let session;
-  let loggingIn;
-  async function post(cgi, form, what, token) {
-    const answer = await transport.request({
-      method: "POST",
-      url: new URL(`${origin}/webapi/${cgi}`),
-      headers: {
-        "Content-Type": "application/x-www-form-urlencoded",
-        Accept: "application/json",
-        ...token ? { "X-SYNO-TOKEN": token } : {}
-      },
-      body: form.toString()
-    });
-    if (answer.status === NO_ANSWER_STATUS || answer.status === OUTCOME_UNKNOWN_STATUS) {
-      let reason = answer.statusText;
-      try {
-        reason = String(JSON.parse(answer.text).message ?? reason).trim();
-      } catch {
-      }
-      throw new UpstreamError(`NAS ${base.host}: ${what}: no answer: ${reason}`, { retryable: true });
-    }
-    if (answer.status !== 200)
-      throw new UpstreamError(`NAS ${base.host}: ${what}: HTTP ${answer.status} ${answer.statusText}`, {
-        retryable: answer.status >= 500,
-        status: answer.status
-      });
-    let body;
-    try {
-      body = JSON.parse(answer.text);
-    } catch {
-      throw new UpstreamError(
-        `NAS ${base.host}: ${what}: the answer is not JSON (is nas.url the DSM address, https://\u2026:5001?)`,
-        {
-          retryable: false
-        }
-      );
-    }
-    const env = Envelope2.safeParse(body);
-    if (!env.success)
-      throw new UpstreamError(`NAS ${base.host}: ${what}: not a DSM answer`, { retryable: false });
-    if (!env.data.success) throw new DsmApiError(env.data.error.code, what);
-    return env.data.data;
-  }
-  async function discover() {
-    if (apis) return apis;
-    const form = new URLSearchParams({
-      api: "SYNO.API.Info",
-      version: "1",
-      method: "query",
-      query: "SYNO.API.Auth,SYNO.Backup.Task,SYNO.FileStation.List"
-    });
-    apis = ApiInfo.parse(await post("query.cgi", form, "API discovery"));
-    return apis;
-  }
-  async function login() {
-    const info = await discover();
-    const auth2 = info["SYNO.API.Auth"];
-    const version = Math.min(auth2?.maxVersion ?? 6, 7);
-    const form = new URLSearchParams({
-      api: "SYNO.API.Auth",
-      version: String(version),
-      method: "login",
-      account: opts.username,
-      passwd: opts.password,
-      session: SESSION_NAME,
-      format: "sid",
-      enable_syno_token: "yes"
-    });
-    if (opts.deviceToken) {
-      form.set("device_id", opts.deviceToken);
-      form.set("device_name", "pve-backup");
-    }
-    const data = Login.parse(await post(auth2?.path ?? "entry.cgi", form, "login"));
-    deps.log.debug(`NAS ${base.host}: logged in as ${opts.username}`);
-    return { sid: data.sid, token: data.synotoken };
-  }
-  async function currentSession() {
-    if (session) return session;
-    loggingIn ??= login().finally(() => {
-      loggingIn = void 0;
-    });
-    session = await loggingIn;
-    return session;
-  }
-  async function callOnce(api, version, method, params) {
-    const info = await discover();
-    const s = await currentSession();
-    const form = new URLSearchParams({ api, version: String(version), method, _sid: s.sid });
-    if (s.token) form.set("SynoToken", s.token);
-    for (const [k, v] of Object.entries(params)) if (v !== void 0) form.set(k, JSON.stringify(v));
-    return post(info[api]?.path ?? "entry.cgi", form, `${api} ${method}`, s.token);
-  }
-  async function call(api, version, method, params = {}) {
-    try {
-      return await callOnce(api, version, method, params);
-    } catch (err) {
-      if (!(err instanceof DsmApiError) || !SESSION_ERRORS.has(err.code)) throw err;
-      deps.log.info(`NAS ${base.host}: session ended (DSM error ${err.code}); logging in again`);
-      session = void 0;
-      return callOnce(api, version, method, params);
-    }
-  }
-  return {
-    async hyperBackupTasks() {
-      const info = await discover();
-      if (!info["SYNO.Backup.Task"]) return null;
-      const list = TaskList.parse(
-        await call("SYNO.Backup.Task", 1, "list", {
-          sort_by: "name",
-          additional: [
-            "last_bkp_time",
-            "next_bkp_time",
-            "last_bkp_result",
-            "is_modified",
-            "schedule",
-            "get_source"
-          ]
-        })
-      );
-      const tasks = [];
-      for (const row of list.task_list) {
-        const status = TaskStatus2.parse(
-          await call("SYNO.Backup.Task", 1, "status", {
-            task_id: row.task_id,
-            blOnline: false,
-            additional: [
-              "last_bkp_time",
-              "next_bkp_time",
-              "last_bkp_result",
-              "last_bkp_progress",
-              "last_bkp_error",
-              "last_bkp_success_time"
-            ]
-          })
-        );
-        tasks.push(toHyperBackupTask(row, status, opts.timeZone));
-      }
-      return tasks;
-    },
-    async runTask(taskId) {
-      await call("SYNO.Backup.Task", 1, "backup", { task_id: taskId });
-    },
-    async shareSpace(path) {
-      const list = ShareList.parse(
-        await call("SYNO.FileStation.List", 2, "list_share", {
-          offset: 0,
-          limit: -1,
-          additional: ["real_path", "volume_status"]
-        })
-      );
-      const hit = list.shares.filter((s) => s.additional?.real_path && isWithin(path, s.additional.real_path)).sort((a, b) => (b.additional?.real_path?.length ?? 0) - (a.additional?.real_path?.length ?? 0))[0];
-      const vs = hit?.additional?.volume_status;
-      if (!hit || !vs) return void 0;
-      return {
-        share: hit.name,
-        realPath: hit.additional?.real_path ?? "",
-        freeBytes: vs.freespace,
-        totalBytes: vs.totalspace
-      };
-    },
-    async close() {
-      const s = session;
-      session = void 0;
-      try {
-        if (s) {
-          const form = new URLSearchParams({
-            api: "SYNO.API.Auth",
-            version: "6",
-            method: "logout",
-            session: SESSION_NAME,
-            _sid: s.sid
-          });
-          await post(apis?.["SYNO.API.Auth"]?.path ?? "entry.cgi", form, "logout", s.token);
-        }
-      } catch (err) {
-        deps.log.debug(
-          `NAS ${base.host}: logout failed: ${err instanceof Error ? err.message : String(err)}`
-        );
-      } finally {
-        await transport.close();
-      }
-    }
-  };
-}
-
 // src/core/capacity.ts
 var WEEK_MS = 7 * 864e5;
 var DAY_MS3 = 864e5;
@@ -4632,6 +4659,7 @@ export {
   planPolicy,
   applyPolicy,
   diagnoseToken,
+  dsmClientFor,
   toCopiesJson,
   toNasJson,
   nasExitCode,
@@ -4646,8 +4674,8 @@ export {
   guestArchives,
   taskLog,
   taskGuests,
-  createDsmClient,
   readNasView,
+  writeJsonFile,
   haBackupStatePath,
   loadHaBackupState,
   createHaBackupWatch,
@@ -4665,4 +4693,4 @@ export {
   parseCommandLine,
   VERSION
 };
-//# sourceMappingURL=chunk-I4MR2FHH.js.map
+//# sourceMappingURL=chunk-C3BS2AMU.js.map
