@@ -182,11 +182,10 @@ async function run(argv: readonly string[]): Promise<number> {
   const nowMs = readNow(process.env.PVE_BACKUP_NOW);
   const log = createConsoleLogger(process.env.PVE_BACKUP_LOG_LEVEL === "debug" ? "debug" : "warn");
 
-  // In the demo a backup must progress on its own: the lab's clock then flows.
+  // In the demo a backup or a test restore must progress on its own: the lab's clock then flows.
+  const flows = command === "backup" || command === "test-restore";
   const lab: SimLab | undefined =
-    demo && scenario !== undefined
-      ? await demo.startDemoLab(scenario, command === "backup" ? "real" : "manual")
-      : undefined;
+    demo && scenario !== undefined ? await demo.startDemoLab(scenario, flows ? "real" : "manual") : undefined;
   const listeners = new Set<(e: BackupEvent) => void>();
   // The demo's NAS: a DSM stand-in, for `nas` only (other commands' demo output stays as it was).
   const demoNas =
