@@ -3,6 +3,7 @@ import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { waitFor } from "../ha/hass.js";
+import { rgb } from "../panel/browser.js";
 import { statusOf } from "../support/cli.js";
 import { tieredLab } from "../support/scenarios.js";
 import {
@@ -281,12 +282,6 @@ const rowChecks = (page: Page, vmid: number) =>
       },
     };
   });
-
-/** `#db4437` → `rgb(219, 68, 55)`, as getComputedStyle writes colours. */
-const rgb = (hex: string) => {
-  const n = Number.parseInt(hex.replace("#", ""), 16);
-  return `rgb(${(n >> 16) & 255}, ${(n >> 8) & 255}, ${n & 255})`;
-};
 
 describe.sequential("pve-backup-card: 3-2-1 copies and the last verification", () => {
   it("says per guest how many copies live where and what the last check found, in words and colours; shows nothing for an add-on that publishes neither", async () => {
