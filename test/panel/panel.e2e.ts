@@ -341,6 +341,14 @@ describe("the panel's 3-2-1 copies, last checks and the NAS side", () => {
       },
     },
     lastTestRestore: {
+      // A message is text, never markup.
+      home_101: {
+        time: "2026-02-10T04:00:00.000Z",
+        result: "failed" as const,
+        durationMs: 300_000,
+        message: '<img src=x onerror="window.pvbPwned=1">',
+        volid: "nas-backups:backup/vzdump-qemu-101-2026_02_10-03_15_02.vma.zst",
+      },
       home_102: {
         time: "2026-02-08T04:00:00.000Z",
         result: "ok" as const,
@@ -380,14 +388,18 @@ describe("the panel's 3-2-1 copies, last checks and the NAS side", () => {
       "Check failed: zstd: the frame is truncated at 1.2 GB · 21 h ago · full check",
     );
     expect(await cell(102, "check")).toBe("Verified 2 days ago · full check · OKTest restore OK 3 days ago");
-    expect(await cell(101, "check")).toBe("Never verified");
+    expect(await cell(101, "check")).toBe(
+      'Never verifiedTest restore failed: <img src=x onerror="window.pvbPwned=1"> · 23 h ago',
+    );
+    expect(await page.evaluate(() => (window as unknown as { pvbPwned?: number }).pvbPwned)).toBeUndefined();
+    expect(await page.locator("td[data-col=check] img").count()).toBe(0);
     expect(await tones(100, "error")).toEqual([
       ["Check failed: zstd: the frame is truncated at 1.2 GB", rgb(vars.err), "none"],
     ]);
     const warn = await tones(100, "warn");
     expect(warn.map((w) => w[0])).toEqual(["off-NAS: no"]);
     expect(warn[0]?.[2]).toContain(rgb(vars.warn));
-    expect(await tones(101, "muted")).toEqual([["Never verified", rgb(vars.muted), "none"]]);
+    expect((await tones(101, "muted"))[0]).toEqual(["Never verified", rgb(vars.muted), "none"]);
 
     // The NAS: its task, when it ran and runs next, the share's space and forecast, the findings.
     const nas = page.locator("[data-section=nas]");
