@@ -400,7 +400,12 @@ ${clusterNotes ? `<div style="flex-basis:100%">${clusterNotes}</div>` : ""}`;
     return `<section class="pvb-card" data-section="guests">
 <div class="pvb-filters">
 <input type="search" placeholder="Filter by name, vmid, node…" aria-label="Filter guests" data-filter="text" value="${esc(this.filter.text)}">
-<select aria-label="Status" data-filter="status">${opt("all", "All statuses", this.filter.status)}${opt("problems", "Problems", this.filter.status)}${STATUSES.map((s) => opt(s, s, this.filter.status)).join("")}</select>
+<select aria-label="Status" data-filter="status">${opt("all", "All statuses", this.filter.status)}${opt("problems", "Problems", this.filter.status)}${STATUSES.map((s) => opt(s, s, this.filter.status)).join("")}${
+      o.guests.some((g) => g.lastVerified !== undefined || g.copies !== undefined)
+        ? opt("check_failed", "last check failed", this.filter.status) +
+          opt("no_off_nas", "no off-NAS copy", this.filter.status)
+        : ""
+    }</select>
 <select aria-label="Tier" data-filter="tier">${opt("all", "All tiers", this.filter.tier)}${tiers.map((t) => opt(t, t || "no tier", this.filter.tier)).join("")}</select>
 </div>
 <table class="pvb-table"><thead><tr><th>VMID</th><th>Guest</th><th>Tier</th><th>Status</th><th>Last backup</th><th class="pvb-wide">Copies (3-2-1)</th><th class="pvb-wide">Last check</th><th class="pvb-wide">Size</th><th class="pvb-wide">Why</th></tr></thead>
@@ -416,7 +421,7 @@ ${clusterNotes ? `<div style="flex-basis:100%">${clusterNotes}</div>` : ""}`;
     const text = f.text.trim().toLowerCase();
     const rows = o.guests.filter(
       (g) =>
-        (f.status === "all" || (f.status === "problems" ? PROBLEMS.has(g.status) : g.status === f.status)) &&
+        statusMatches(g, f.status) &&
         (f.tier === "all" || (g.tier ?? "") === f.tier) &&
         (text === "" || `${g.vmid} ${g.name} ${g.node} ${g.cluster}`.toLowerCase().includes(text)),
     );
@@ -598,6 +603,17 @@ ${fix.map((line) => `<div class="pvb-pveum"><pre class="pvb-code" data-pveum>${e
 }
 
 const show = (v: Value) => (v === null ? "(unset)" : String(v));
+
+/** The status filter: all, problems, one status, or a failed check / no off-NAS copy. */
+function statusMatches(g: GuestRow, want: string): boolean {
+  if (want === "all") return true;
+  if (want === "problems") return PROBLEMS.has(g.status);
+  if (want === "check_failed" || want === "no_off_nas") {
+    const m = checkMarks(verificationFromJson(g.lastVerified), copiesFromJson(g.copies));
+    return want === "check_failed" ? m.checkFailed : m.noOffNas;
+  }
+  return g.status === want;
+}
 
 /** The guest table's columns (the detail row spans them all). */
 const GUEST_COLUMNS = 9;

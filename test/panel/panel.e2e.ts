@@ -415,6 +415,15 @@ describe("the panel's 3-2-1 copies, last checks and the NAS side", () => {
       /\/volume1\/backups.*: covered by Hyper Backup task Backups to C2, last success 6 days ago$/,
     );
     await screenshot(page, "guests-checks-light");
+    // The status filter picks the guests whose check failed, or with nothing off the NAS.
+    const shown = () =>
+      page.locator("tr.pvb-guest").evaluateAll((els) => els.map((e) => Number(e.getAttribute("data-vmid"))));
+    await page.getByLabel("Status").selectOption("check_failed");
+    await expect.poll(shown).toEqual([100]);
+    await page.getByLabel("Status").selectOption("no_off_nas");
+    await expect.poll(shown).toEqual([100, 101, 102, 105]);
+    await page.getByLabel("Status").selectOption("all");
+    await expect.poll(shown).toEqual([100, 101, 102, 103, 105]);
 
     // DSM goes away: the next read says so, each guest's off-NAS copy is unknown, the poll gets it.
     const polls: number[] = [];
@@ -487,6 +496,7 @@ describe("the panel's 3-2-1 copies, last checks and the NAS side", () => {
     await page.goto(plain.url);
     await expect.poll(() => page.locator("tr.pvb-guest").count()).toBe(5);
     expect(await page.locator("[data-section=nas]").count()).toBe(0);
+    expect(await page.locator("select[data-filter=status] option[value=check_failed]").count()).toBe(0);
     expect(
       await page
         .locator("td[data-col=copies], td[data-col=check]")
