@@ -225,7 +225,7 @@ async function main(): Promise<void> {
 
   // As the add-on, the page and the status and bridge JSON are served on the ingress port, to the
   // Supervisor's ingress proxy and to loopback (the container's healthcheck), instead of api_port.
-  const panel: PanelDeps = { app, nowMs, refreshNow: () => runtime.refreshNow(), log };
+  const panel: PanelDeps = { app, nowMs, refreshNow: () => runtime.refreshNow(), log, status };
   const addon = process.env.SUPERVISOR_TOKEN
     ? await startAddonSurface({
         env: process.env,

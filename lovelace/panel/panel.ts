@@ -1,3 +1,14 @@
+import {
+  ago,
+  checkMarks,
+  copiesFromJson,
+  copiesPhrases,
+  type Phrase,
+  testRestoreFromJson,
+  testRestorePhrases,
+  verificationFromJson,
+  verificationPhrases,
+} from "../common/checks.js";
 import { age, esc, formatHumanSize, formatWall } from "./format.js";
 import { PANEL_CSS } from "./styles.js";
 import { adoptHaTheme } from "./theme.js";
@@ -7,6 +18,7 @@ import type {
   ClusterPlan,
   DoctorCluster,
   GuestRow,
+  NasSide,
   Overview,
   StorageArchives,
   TaskGuests,
@@ -178,6 +190,8 @@ class PveBackupPanel extends HTMLElement {
     else if (this.tab === "guests" && body) {
       this.renderHead();
       body.innerHTML = this.guestRows();
+      const nas = this.querySelector("[data-nas]");
+      if (nas) nas.innerHTML = this.nasHtml();
     } else if (this.tab === "timeline" && focused instanceof HTMLSelectElement && this.contains(focused))
       this.renderHead();
     else this.render();
@@ -386,11 +400,17 @@ ${clusterNotes ? `<div style="flex-basis:100%">${clusterNotes}</div>` : ""}`;
     return `<section class="pvb-card" data-section="guests">
 <div class="pvb-filters">
 <input type="search" placeholder="Filter by name, vmid, node…" aria-label="Filter guests" data-filter="text" value="${esc(this.filter.text)}">
-<select aria-label="Status" data-filter="status">${opt("all", "All statuses", this.filter.status)}${opt("problems", "Problems", this.filter.status)}${STATUSES.map((s) => opt(s, s, this.filter.status)).join("")}</select>
+<select aria-label="Status" data-filter="status">${opt("all", "All statuses", this.filter.status)}${opt("problems", "Problems", this.filter.status)}${STATUSES.map((s) => opt(s, s, this.filter.status)).join("")}${
+      o.guests.some((g) => g.lastVerified !== undefined || g.copies !== undefined)
+        ? opt("check_failed", "last check failed", this.filter.status) +
+          opt("no_off_nas", "no off-NAS copy", this.filter.status)
+        : ""
+    }</select>
 <select aria-label="Tier" data-filter="tier">${opt("all", "All tiers", this.filter.tier)}${tiers.map((t) => opt(t, t || "no tier", this.filter.tier)).join("")}</select>
 </div>
-<table class="pvb-table"><thead><tr><th>VMID</th><th>Guest</th><th>Tier</th><th>Status</th><th>Last backup</th><th class="pvb-wide">Size</th><th class="pvb-wide">Why</th></tr></thead>
-<tbody data-guests>${this.guestRows()}</tbody></table></section>`;
+<table class="pvb-table"><thead><tr><th>VMID</th><th>Guest</th><th>Tier</th><th>Status</th><th>Last backup</th><th class="pvb-wide">Copies (3-2-1)</th><th class="pvb-wide">Last check</th><th class="pvb-wide">Size</th><th class="pvb-wide">Why</th></tr></thead>
+<tbody data-guests>${this.guestRows()}</tbody></table></section>
+<div data-nas>${this.nasHtml()}</div>`;
   }
 
   private guestRows(): string {
@@ -401,20 +421,21 @@ ${clusterNotes ? `<div style="flex-basis:100%">${clusterNotes}</div>` : ""}`;
     const text = f.text.trim().toLowerCase();
     const rows = o.guests.filter(
       (g) =>
-        (f.status === "all" || (f.status === "problems" ? PROBLEMS.has(g.status) : g.status === f.status)) &&
+        statusMatches(g, f.status) &&
         (f.tier === "all" || (g.tier ?? "") === f.tier) &&
         (text === "" || `${g.vmid} ${g.name} ${g.node} ${g.cluster}`.toLowerCase().includes(text)),
     );
     if (rows.length === 0)
-      return `<tr><td colspan="7" class="pvb-muted">No guest matches the filters.</td></tr>`;
+      return `<tr><td colspan="${GUEST_COLUMNS}" class="pvb-muted">No guest matches the filters.</td></tr>`;
     return rows
       .map((g) => {
         const key = `${g.cluster}/${g.vmid}`;
         const last = g.lastBackup;
         const row = `<tr class="pvb-guest" tabindex="0" data-action="guest" data-key="${esc(key)}" data-vmid="${g.vmid}" aria-expanded="${this.open === key}">
-<td>${g.vmid}</td><td>${esc(g.name)}<div class="pvb-muted">${esc(g.type)} on ${esc(g.node)}</div></td><td>${esc(g.tier ?? "–")}</td>
+<td>${g.vmid}</td><td>${esc(g.name)}<div class="pvb-muted">${esc(g.type)} on ${esc(g.node)}</div>${narrowMarks(g)}</td><td>${esc(g.tier ?? "–")}</td>
 <td><span class="pvb-chip ${esc(g.status)}">${esc(g.status.replace(/_/g, " "))}</span></td>
 <td>${last ? `${esc(age(Date.parse(last.time), nowMs))} ago<div class="pvb-muted">${esc(formatWall(Date.parse(last.time), o.timeZone))}</div>` : "–"}</td>
+${copiesCell(g, nowMs)}${checkCell(g, nowMs)}
 <td class="pvb-wide">${last ? esc(formatHumanSize(last.size)) : "–"}</td><td class="pvb-wide">${esc(g.reason)}</td></tr>`;
         return this.open === key ? row + this.guestDetail(g, nowMs, o.timeZone) : row;
       })
@@ -452,7 +473,13 @@ ${
 }</div>`,
         )
         .join("");
-    return `<tr class="pvb-detail"><td colspan="7">${attempt}${jobs}${archives}</td></tr>`;
+    return `<tr class="pvb-detail"><td colspan="${GUEST_COLUMNS}">${checksDetail(g, nowMs)}${attempt}${jobs}${archives}</td></tr>`;
+  }
+
+  /** The NAS side (Hyper Backup tasks, the share's space and forecast, findings); nothing without it. */
+  private nasHtml(): string {
+    const o = this.overview;
+    return o?.nas ? nasSection(o.nas, Date.parse(o.now), o.timeZone) : "";
   }
 
   private timelineHtml(o: Overview): string {
@@ -576,6 +603,136 @@ ${fix.map((line) => `<div class="pvb-pveum"><pre class="pvb-code" data-pveum>${e
 }
 
 const show = (v: Value) => (v === null ? "(unset)" : String(v));
+
+/** The status filter: all, problems, one status, or a failed check / no off-NAS copy. */
+function statusMatches(g: GuestRow, want: string): boolean {
+  if (want === "all") return true;
+  if (want === "problems") return PROBLEMS.has(g.status);
+  if (want === "check_failed" || want === "no_off_nas") {
+    const m = checkMarks(verificationFromJson(g.lastVerified), copiesFromJson(g.copies));
+    return want === "check_failed" ? m.checkFailed : m.noOffNas;
+  }
+  return g.status === want;
+}
+
+/** The guest table's columns (the detail row spans them all). */
+const GUEST_COLUMNS = 9;
+
+/** Phrases joined by " · ", each in its tone's colour; the card says the same words. */
+function phrasesHtml(list: readonly Phrase[]): string {
+  return list.map((p) => `<span class="pvb-tone-${p.tone}">${esc(p.text)}</span>`).join(" · ");
+}
+
+/** "3 on PVE · 3 on the NAS · off-NAS: yes, 9 h ago"; "–" where the status has no copies. */
+function copiesCell(g: GuestRow, nowMs: number): string {
+  const c = copiesFromJson(g.copies);
+  return `<td class="pvb-wide" data-col="copies"${c ? ` data-off-nas="${c.offNas}"` : ""}>${c ? phrasesHtml(copiesPhrases(c, nowMs)) : '<span class="pvb-muted">–</span>'}</td>`;
+}
+
+/** The last verification, and the last test restore under it when one was made. */
+function checkCell(g: GuestRow, nowMs: number): string {
+  const v = verificationFromJson(g.lastVerified);
+  const t = testRestoreFromJson(g.lastTestRestore);
+  if (v === undefined && !t)
+    return `<td class="pvb-wide" data-col="check"><span class="pvb-muted">–</span></td>`;
+  const result = v === undefined ? "" : ` data-result="${v?.result ?? "never"}"`;
+  const check = v === undefined ? "" : phrasesHtml(verificationPhrases(v, nowMs));
+  const restore = t ? `<div data-test-restore>${phrasesHtml(testRestorePhrases(t, nowMs))}</div>` : "";
+  return `<td class="pvb-wide" data-col="check"${result}>${check}${restore}</td>`;
+}
+
+/** On a phone the two columns are hidden: a failed check or no off-NAS copy is marked under the name. */
+function narrowMarks(g: GuestRow): string {
+  const m = checkMarks(verificationFromJson(g.lastVerified), copiesFromJson(g.copies));
+  const marks = [
+    m.checkFailed ? '<span class="pvb-tone-error" data-mark="check-failed">check failed</span>' : "",
+    m.noOffNas ? '<span class="pvb-tone-warn" data-mark="no-off-nas">no off-NAS copy</span>' : "",
+  ].filter(Boolean);
+  return marks.length ? `<div class="pvb-narrow">${marks.join(" ")}</div>` : "";
+}
+
+/** The copies and the last check in the guest's opened row (the only place on a phone). */
+function checksDetail(g: GuestRow, nowMs: number): string {
+  const c = copiesFromJson(g.copies);
+  const v = verificationFromJson(g.lastVerified);
+  const t = testRestoreFromJson(g.lastTestRestore);
+  const lines = [
+    c ? `<p data-detail="copies">Copies (3-2-1): ${phrasesHtml(copiesPhrases(c, nowMs))}</p>` : "",
+    v !== undefined
+      ? `<p data-detail="check">Last check: ${phrasesHtml(verificationPhrases(v, nowMs))}</p>`
+      : "",
+    t ? `<p data-detail="test-restore">${phrasesHtml(testRestorePhrases(t, nowMs))}</p>` : "",
+  ];
+  return lines.join("");
+}
+
+/** A Hyper Backup task's health as a chip; unknown is grey, never ok. */
+const TASK_HEALTH: Record<string, [string, string]> = {
+  ok: ["ok", "ok"],
+  failed: ["failed", "failed"],
+  running: ["running", "running"],
+  never: ["never", "never ran"],
+};
+
+function nasSection(n: NasSide, nowMs: number, timeZone: string): string {
+  const when = (iso: string | null) =>
+    iso
+      ? `${esc(formatWall(Date.parse(iso), timeZone))}<div class="pvb-muted">${esc(Date.parse(iso) > nowMs ? `in ${age(nowMs, Date.parse(iso))}` : ago(Date.parse(iso), nowMs))}</div>`
+      : '<span class="pvb-muted">–</span>';
+  const parts: string[] = [];
+  if (!n.reachable)
+    parts.push(
+      `<p class="pvb-problem" data-nas-error>DSM could not be read${n.error ? `: ${esc(n.error)}` : ""}. What it showed last is unknown, not ok.</p>`,
+    );
+  const cap = n.capacity;
+  if (cap) {
+    const growth =
+      cap.growthBytesPerWeek > 0
+        ? ` · archives grow ${esc(formatHumanSize(cap.growthBytesPerWeek))} a week`
+        : "";
+    const fill = cap.fillDate
+      ? `<span class="pvb-warn-text">full around ${esc(cap.fillDate)}</span> at the current policy`
+      : "not filling up at the current rate";
+    parts.push(
+      `<p data-nas-space>Share <strong>${esc(cap.share)}</strong>: ${esc(formatHumanSize(cap.freeBytes))} free of ${esc(formatHumanSize(cap.totalBytes))}${growth}<br>Forecast: ${fill}</p>`,
+    );
+  } else parts.push(`<p class="pvb-muted" data-nas-space>Free space on the share: unknown.</p>`);
+  if (n.tasks === null)
+    parts.push(
+      n.hyperBackup === "not_installed"
+        ? `<p class="pvb-warn-text" data-nas-tasks>Hyper Backup is not installed on the NAS: nothing is copied off it.</p>`
+        : `<p class="pvb-muted" data-nas-tasks>Hyper Backup tasks: unknown.</p>`,
+    );
+  else if (n.tasks.length === 0)
+    parts.push(
+      `<p class="pvb-warn-text" data-nas-tasks>No Hyper Backup task: nothing is copied off the NAS.</p>`,
+    );
+  else
+    parts.push(
+      `<table class="pvb-table" data-nas-tasks><thead><tr><th>Hyper Backup task</th><th>Last result</th><th>Last run</th><th>Next run</th><th class="pvb-wide">Destination</th></tr></thead><tbody>${n.tasks
+        .map((t) => {
+          const [cls, label] = TASK_HEALTH[t.health] ?? ["", "unknown"];
+          return `<tr data-task="${esc(t.name)}"><td>${esc(t.name)}</td><td><span class="pvb-chip ${cls}" data-health="${esc(t.health)}">${esc(label)}</span>${t.lastError ? `<div class="pvb-problem">${esc(t.lastError)}</div>` : ""}</td><td>${when(t.lastRun)}</td><td>${when(t.nextRun)}</td><td class="pvb-wide pvb-muted">${esc(t.destinationKind)}</td></tr>`;
+        })
+        .join("")}</tbody></table>`,
+    );
+  const covered = n.coverage.map(
+    (c) =>
+      `<li data-covered="${esc(c.covered)}">${esc(c.label)} <code>${esc(c.folder)}</code>: ${
+        c.covered === "yes"
+          ? `covered by Hyper Backup task ${esc(c.task ?? "?")}${c.lastSuccess ? `, last success ${esc(ago(Date.parse(c.lastSuccess), nowMs))}` : ""}`
+          : c.covered === "no"
+            ? '<span class="pvb-warn-text">not copied off the NAS</span>'
+            : '<span class="pvb-muted">unknown</span>'
+      }</li>`,
+  );
+  if (covered.length) parts.push(`<ul class="pvb-list">${covered.join("")}</ul>`);
+  if (n.findings.length)
+    parts.push(
+      `<ul class="pvb-list" data-nas-findings>${n.findings.map((f) => `<li class="${f.kind === "unknown" ? "pvb-muted" : "pvb-warn-text"}">${esc(f.message)}</li>`).join("")}</ul>`,
+    );
+  return `<section class="pvb-card" data-section="nas"><h2>NAS</h2>${parts.join("")}</section>`;
+}
 
 function planDiff(p: ClusterPlan): string {
   const lines: string[] = [];

@@ -72,6 +72,18 @@ pre.pvb-code { background: var(--pvb-code); border-radius: 6px; padding: 8px; ma
 .pvb-actions { display: flex; gap: 8px; align-items: center; flex-wrap: wrap; margin-top: 8px; }
 .pvb-pveum { display: flex; gap: 8px; align-items: flex-start; margin-bottom: 6px; }
 .pvb-pveum pre { flex: 1 1 auto; min-width: 0; }
+/* copies and checks: the card's words and tones */
+.pvb-tone-ok { color: var(--pvb-ok); font-weight: 500; }
+.pvb-tone-error { color: var(--pvb-err); font-weight: 500; }
+.pvb-tone-warn { color: var(--pvb-text); background: color-mix(in srgb, var(--pvb-warn) 30%, transparent);
+  box-shadow: inset 3px 0 0 var(--pvb-warn); border-radius: 3px; padding: 0 4px 0 6px; font-weight: 500; }
+.pvb-tone-muted { color: var(--pvb-muted); font-style: italic; }
+.pvb-tone-ok, .pvb-tone-warn, .pvb-tone-muted, .pvb-tone-plain { white-space: nowrap; }
+td[data-col="check"] { overflow-wrap: anywhere; min-width: 140px; }
+[data-test-restore] { font-size: 12px; margin-top: 2px; }
+ul.pvb-list { margin: 8px 0; padding-left: 20px; }
+.pvb-narrow { display: none; margin-top: 2px; font-size: 12px; }
+ul.pvb-list li { margin: 2px 0; }
 /* timeline */
 .pvb-tl { position: relative; min-width: 300px; }
 .pvb-tl-axis, .pvb-tl-row { display: grid; grid-template-columns: 140px 1fr; align-items: center; }
@@ -98,6 +110,7 @@ pre.pvb-code { background: var(--pvb-code); border-radius: 6px; padding: 8px; ma
   pve-backup-panel { padding: 8px; }
   .pvb-card { padding: 12px 8px; }
   .pvb-wide { display: none; }
+  .pvb-narrow { display: block; }
   .pvb-tl-axis, .pvb-tl-row { grid-template-columns: 84px 1fr; }
   .pvb-tl { min-width: 0; }
 }

@@ -3,15 +3,17 @@
  * imports, nothing of the server is bundled).
  */
 import type { StorageArchives, TaskLog } from "../../src/pve/panel-reads.js";
-import type { AttemptJson, PanelOverview, TaskGuestsJson } from "../../src/service/panel.js";
+import type { PanelOverviewJson } from "../../src/server/panel/overview.js";
+import type { AttemptJson, TaskGuestsJson } from "../../src/service/panel.js";
 import type { ClusterApply, ClusterPlan, DoctorReport } from "../../src/service/policy.js";
 
 export type { ClusterApply, ClusterPlan, StorageArchives, TaskLog };
-export type Overview = PanelOverview;
+export type Overview = PanelOverviewJson;
+export type NasSide = NonNullable<PanelOverviewJson["nas"]>;
 export type TaskGuests = TaskGuestsJson;
-export type GuestRow = PanelOverview["guests"][number];
+export type GuestRow = PanelOverviewJson["guests"][number];
 export type AttemptRow = AttemptJson;
-export type Tier = PanelOverview["tiers"][number];
+export type Tier = PanelOverviewJson["tiers"][number];
 export type Value = string | number | null;
 
 /** `GET /api/panel/doctor`: each cluster's report, or why it could not be made. */

@@ -4,6 +4,13 @@
  * entity registry (platform `pve_backup`, translation keys, device grouping), never by entity id.
  */
 
+import {
+  type CopiesFacts,
+  copiesFromAttributes,
+  type VerificationFacts,
+  verificationFromAttributes,
+} from "../common/checks.js";
+
 export const PLATFORM = "pve_backup";
 
 export type GuestStatus = "ok" | "late" | "failed" | "never" | "not_in_job" | "running" | "unknown";
@@ -72,6 +79,10 @@ export interface Guest {
   readonly tier: string | null;
   readonly lastBackupMs: number | null;
   readonly sizeBytes: number | null;
+  /** The 3-2-1 view from the last-backup sensor; undefined when the add-on does not publish it. */
+  readonly copies: CopiesFacts | undefined;
+  /** The last verification; null: never verified; undefined: not published by the add-on. */
+  readonly verification: VerificationFacts | null | undefined;
   readonly entities: Readonly<Partial<Record<GuestKey, string>>>;
 }
 
@@ -157,6 +168,7 @@ export function catalogue(hass: HassLike): Catalogue {
     const clusterDeviceId = device?.via_device_id ?? null;
     if (clusterDeviceId) clusterIds.add(clusterDeviceId);
     const reason = st("backup_status")?.attributes.reason;
+    const lastAttrs = st("last_backup")?.attributes ?? {};
     guests.push({
       deviceId,
       clusterDeviceId,
@@ -167,6 +179,8 @@ export function catalogue(hass: HassLike): Catalogue {
       tier: tierState && !UNSET.has(tierState) && tierState !== "none" ? tierState : null,
       lastBackupMs: timeOf(st("last_backup")),
       sizeBytes: numberOf(st("backup_size")),
+      copies: copiesFromAttributes(lastAttrs),
+      verification: verificationFromAttributes(lastAttrs),
       entities: ents,
     });
   }

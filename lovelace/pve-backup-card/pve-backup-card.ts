@@ -1,5 +1,6 @@
 import { html, LitElement, nothing, type PropertyValues, svg, type TemplateResult } from "lit";
 import { repeat } from "lit/directives/repeat.js";
+import { checkMarks, copiesPhrases, type Phrase, verificationPhrases } from "../common/checks.js";
 import { type CardConfig, COLUMNS, type Column, parseConfig } from "./config.js";
 import {
   arrange,
@@ -291,11 +292,26 @@ export class PveBackupCard extends LitElement {
     if (cols.has("tier")) sub.push(g.tier ? `tier ${g.tier}` : "no tier");
     if (g.reason && g.problem) sub.push(html`<span class="reason">${g.reason}</span>`);
     const subLine = sub.flatMap((part, i) => (i === 0 ? [part] : [" · ", part]));
+    const marks = checkMarks(g.verification, g.copies);
+    const markWords = [
+      marks.checkFailed ? "last check failed" : "",
+      marks.noOffNas ? "no copy off the NAS" : "",
+    ]
+      .filter(Boolean)
+      .join(", ");
     return html`
       <li class="row" style="--pvb-color:${look.color}" data-status=${g.status} data-vmid=${g.vmid ?? ""}>
         <ha-icon class="status-icon" icon=${look.icon} aria-hidden="true"></ha-icon>
-        <button class="main" @click=${() => statusEntity && this._moreInfo(statusEntity)} aria-label=${`${g.name}: ${statusText}`}>
-          <span class="name">${g.name}</span>
+        <button class="main" @click=${() => statusEntity && this._moreInfo(statusEntity)} aria-label=${`${g.name}: ${statusText}${markWords ? `, ${markWords}` : ""}`}>
+          <span class="name"><span class="name-text">${g.name}</span>${
+            marks.checkFailed
+              ? html`<ha-icon class="mark tone-error" data-mark="check-failed" icon="mdi:shield-alert" title="Last check failed"></ha-icon>`
+              : nothing
+          }${
+            marks.noOffNas
+              ? html`<ha-icon class="mark tone-warn" data-mark="no-off-nas" icon="mdi:cloud-off-outline" title="No copy off the NAS"></ha-icon>`
+              : nothing
+          }</span>
           <span class="sub">${subLine}</span>
         </button>
         <span class="meta">
@@ -313,7 +329,7 @@ export class PveBackupCard extends LitElement {
           class="expand"
           aria-expanded=${open ? "true" : "false"}
           aria-controls=${`pvb-detail-${g.deviceId}`}
-          aria-label=${`${open ? "Hide" : "Show"} archive sizes of ${g.name}`}
+          aria-label=${`${open ? "Hide" : "Show"} copies, checks and archive sizes of ${g.name}`}
           @click=${() => this._toggle(g)}
         >
           <ha-icon icon=${open ? "mdi:chevron-up" : "mdi:chevron-down"}></ha-icon>
@@ -432,7 +448,29 @@ export class PveBackupCard extends LitElement {
         </svg>
         <span class="spark-text">${pts.length === 1 ? `one size so far: ${lo}` : `${range} · ${pts.length} sizes`}</span>`;
     }
-    return html`<div class="detail" id=${`pvb-detail-${g.deviceId}`}>${body}</div>`;
+    return html`<div class="detail" id=${`pvb-detail-${g.deviceId}`}>
+      ${
+        g.copies
+          ? html`<div class="fact" data-fact="copies">
+              <ha-icon icon="mdi:layers-triple-outline" title="Copies (3-2-1)" aria-hidden="true"></ha-icon>
+              <span>${phrases(copiesPhrases(g.copies, this._now))}</span>
+            </div>`
+          : nothing
+      }
+      ${
+        g.verification === undefined
+          ? nothing
+          : html`<div class="fact" data-fact="verification" data-result=${g.verification?.result ?? "never"}>
+              <ha-icon
+                icon=${g.verification?.result === "failed" ? "mdi:shield-alert-outline" : g.verification?.result === "ok" ? "mdi:shield-check-outline" : "mdi:shield-outline"}
+                title="Last verification"
+                aria-hidden="true"
+              ></ha-icon>
+              <span>${phrases(verificationPhrases(g.verification, this._now))}</span>
+            </div>`
+      }
+      <div class="sizes">${body}</div>
+    </div>`;
   }
 
   /** The translated state, asked of the frontend once per status and render (same for every guest). */
@@ -501,4 +539,11 @@ export class PveBackupCard extends LitElement {
       new CustomEvent("hass-more-info", { detail: { entityId }, bubbles: true, composed: true }),
     );
   }
+}
+
+/** Phrases joined by " · ", each in its tone's colour (class `tone-…`). */
+function phrases(list: readonly Phrase[]): TemplateResult[] {
+  return list.map(
+    (p, i) => html`${i === 0 ? nothing : " · "}<span class=${`tone-${p.tone}`}>${p.text}</span>`,
+  );
 }

@@ -118,12 +118,28 @@ export const cardStyles = css`
     outline-offset: 2px;
   }
   .name {
-    display: block;
+    display: flex;
+    align-items: center;
+    gap: 4px;
+    min-width: 0;
     color: var(--primary-text-color);
     font-weight: 500;
+  }
+  .name-text {
+    min-width: 0;
     white-space: nowrap;
     overflow: hidden;
     text-overflow: ellipsis;
+  }
+  .mark {
+    flex: none;
+    --mdc-icon-size: 16px;
+  }
+  ha-icon.tone-error {
+    color: var(--pvb-error);
+  }
+  ha-icon.tone-warn {
+    color: var(--pvb-warn);
   }
   .sub {
     display: block;
@@ -189,12 +205,60 @@ export const cardStyles = css`
   .detail {
     grid-column: 1 / -1;
     display: flex;
-    flex-wrap: wrap;
-    align-items: center;
-    gap: 4px 12px;
+    flex-direction: column;
+    gap: 4px;
     padding: 6px 0 4px 32px;
     font-size: 0.85em;
     color: var(--secondary-text-color);
+    min-width: 0;
+  }
+  .sizes {
+    display: flex;
+    flex-wrap: wrap;
+    align-items: center;
+    gap: 4px 12px;
+  }
+  .fact {
+    display: flex;
+    align-items: flex-start;
+    gap: 6px;
+    color: var(--primary-text-color);
+    line-height: 1.4;
+    overflow-wrap: anywhere;
+    min-width: 0;
+  }
+  .fact ha-icon {
+    flex: none;
+    --mdc-icon-size: 16px;
+    color: var(--secondary-text-color);
+  }
+  /* A short phrase wraps as a whole; a failed check's message may wrap anywhere. */
+  .fact span.tone-plain,
+  .fact span.tone-ok,
+  .fact span.tone-warn,
+  .fact span.tone-muted {
+    white-space: nowrap;
+  }
+  span.tone-ok {
+    color: var(--pvb-ok);
+    font-weight: 500;
+  }
+  span.tone-error {
+    color: var(--pvb-error);
+    font-weight: 500;
+  }
+  /* The warning colour (amber) is too light for text on a light card: a tinted pill instead. */
+  span.tone-warn {
+    color: var(--primary-text-color);
+    background: color-mix(in srgb, var(--pvb-warn) 30%, transparent);
+    box-shadow: inset 3px 0 0 var(--pvb-warn);
+    border-radius: 3px;
+    padding: 0 4px 0 6px;
+    font-weight: 500;
+  }
+  span.tone-muted {
+    color: var(--secondary-text-color);
+    font-style: italic;
   }
   .spark polyline {
     fill: none;

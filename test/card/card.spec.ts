@@ -3,6 +3,7 @@ import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { waitFor } from "../ha/hass.js";
+import { rgb } from "../panel/browser.js";
 import { statusOf } from "../support/cli.js";
 import { tieredLab } from "../support/scenarios.js";
 import {
@@ -236,6 +237,185 @@ describe.sequential("pve-backup-card: archive sizes and Home Assistant's backups
     expect((await cardRows(page)).length).toBe((await statusOf(stack.lab)).json.guests.length);
     expect(errors).toEqual([]);
     await context.close();
+  });
+});
+
+/** A guest's entity id of one kind, as the card found it through the registries. */
+const entityOf = (page: Page, vmid: number, key: string) =>
+  page.locator("pve-backup-card").evaluate(
+    (card, [v, k]) => {
+      const c = card as unknown as {
+        _cat: { guests: { vmid: number; entities: Record<string, string | undefined> }[] };
+      };
+      return c._cat.guests.find((g) => g.vmid === v)?.entities[k as string];
+    },
+    [vmid, key] as const,
+  );
+
+/** The row's text, its markers and the colours its phrases are drawn in, read in the page. */
+const rowChecks = (page: Page, vmid: number) =>
+  rowOf(page, vmid).evaluate((li) => {
+    const text = (sel: string) => li.querySelector(sel)?.textContent?.replace(/\s+/g, " ").trim() ?? null;
+    const look = (sel: string) =>
+      [...li.querySelectorAll(sel)].map((el) => {
+        const s = getComputedStyle(el);
+        return {
+          text: el.textContent?.trim(),
+          color: s.color,
+          background: s.backgroundColor,
+          shadow: s.boxShadow,
+        };
+      });
+    return {
+      marks: [...li.querySelectorAll("[data-mark]")].map((m) => m.getAttribute("data-mark")),
+      label: li.querySelector("button.main")?.getAttribute("aria-label"),
+      copies: text("[data-fact=copies]"),
+      verification: text("[data-fact=verification]"),
+      error: look(".detail span.tone-error"),
+      warn: look(".detail span.tone-warn"),
+      muted: look(".detail span.tone-muted"),
+      ok: look(".detail span.tone-ok"),
+      theme: {
+        error: getComputedStyle(li).getPropertyValue("--pvb-error").trim(),
+        warn: getComputedStyle(li).getPropertyValue("--pvb-warn").trim(),
+        muted: getComputedStyle(li).getPropertyValue("--secondary-text-color").trim(),
+      },
+    };
+  });
+
+describe.sequential("pve-backup-card: 3-2-1 copies and the last verification", () => {
+  it("says per guest how many copies live where and what the last check found, in words and colours; shows nothing for an add-on that publishes neither", async () => {
+    const hoursAgo = (h: number) => new Date(Date.now() - h * 3_600_000).toISOString();
+    const { page, context, errors } = await openPage(browser, stack.hass, "/pve-test/0");
+    await waitForCard(page, 5);
+    /** The last-backup sensor's own attributes, minus the checks, plus `extra`. */
+    const setChecks = async (vmid: number, extra: Record<string, unknown>) => {
+      const id = await entityOf(page, vmid, "last_backup");
+      expect(id).toMatch(/^sensor\./);
+      const cur = (
+        await stack.hass.rest<{ state: string; attributes: Record<string, unknown> }>(
+          "GET",
+          `/api/states/${id}`,
+        )
+      ).body;
+      const attributes = Object.fromEntries(
+        Object.entries(cur.attributes).filter(([k]) => !/^(last_verified|copies_|off_nas)/.test(k)),
+      );
+      await stack.hass.rest("POST", `/api/states/${id}`, {
+        state: cur.state,
+        attributes: { ...attributes, ...extra },
+      });
+    };
+    // 100: its check failed and nothing is off the NAS; 102: all good; 103: never verified, the
+    // NAS could not tell; 105: an add-on that publishes neither (the attributes are absent).
+    await setChecks(100, {
+      last_verified: hoursAgo(5),
+      last_verified_result: "failed",
+      last_verified_depth: "full",
+      last_verified_message: "zstd: the frame is truncated at 1.2 GB",
+      copies_pve: 3,
+      copies_nas: 3,
+      off_nas: "no",
+      off_nas_time: null,
+    });
+    await setChecks(102, {
+      last_verified: hoursAgo(50),
+      last_verified_result: "ok",
+      last_verified_depth: "full",
+      copies_pve: 3,
+      copies_nas: 3,
+      off_nas: "yes",
+      off_nas_time: hoursAgo(9),
+    });
+    await setChecks(103, {
+      last_verified: null,
+      last_verified_result: null,
+      last_verified_depth: null,
+      copies_pve: 2,
+      copies_nas: null,
+      off_nas: "unknown",
+      off_nas_time: null,
+    });
+    await setChecks(105, {});
+
+    // Collapsed: a marker only where a check failed or nothing is off the NAS, said in the label too.
+    await expect
+      .poll(async () => (await rowChecks(page, 100)).marks, { timeout: 20_000 })
+      .toEqual(["check-failed", "no-off-nas"]);
+    expect((await rowChecks(page, 100)).label).toMatch(/last check failed, no copy off the NAS$/);
+    for (const vmid of [102, 103, 105]) expect((await rowChecks(page, vmid)).marks).toEqual([]);
+
+    for (const vmid of [100, 102, 103, 105]) await rowOf(page, vmid).locator("button.expand").click();
+    await expect
+      .poll(async () => (await rowChecks(page, 100)).verification)
+      .toBe("Check failed: zstd: the frame is truncated at 1.2 GB · 5 h ago · full check");
+    const failed = await rowChecks(page, 100);
+    expect(failed.copies).toBe("3 on PVE · 3 on the NAS · off-NAS: no");
+    // Red for the failed check; the warning colour (as a tinted mark) for no off-NAS copy.
+    expect(failed.theme.error).toBe("#db4437");
+    expect(failed.error.map((e) => [e.text, e.color])).toEqual([
+      ["Check failed: zstd: the frame is truncated at 1.2 GB", rgb(failed.theme.error)],
+    ]);
+    expect(failed.warn.map((w) => w.text)).toEqual(["off-NAS: no"]);
+    expect(failed.warn[0]?.shadow).toContain(rgb(failed.theme.warn));
+    expect(failed.warn[0]?.background).not.toBe("rgba(0, 0, 0, 0)");
+
+    const good = await rowChecks(page, 102);
+    expect(good.copies).toBe("3 on PVE · 3 on the NAS · off-NAS: yes, 9 h ago");
+    expect(good.verification).toBe("Verified 2 days ago · full check · OK");
+    expect(good.error).toEqual([]);
+    expect(good.warn).toEqual([]);
+    expect(good.ok.map((o) => o.text)).toEqual(["off-NAS: yes, 9 h ago", "OK"]);
+
+    // Unknown is greyed, never shown as ok.
+    const unknown = await rowChecks(page, 103);
+    expect(unknown.copies).toBe("2 on PVE · on the NAS: unknown · off-NAS: unknown");
+    expect(unknown.verification).toBe("Never verified");
+    expect(unknown.ok).toEqual([]);
+    expect(unknown.muted.map((m) => [m.text, m.color])).toEqual([
+      ["on the NAS: unknown", rgb(unknown.theme.muted)],
+      ["off-NAS: unknown", rgb(unknown.theme.muted)],
+      ["Never verified", rgb(unknown.theme.muted)],
+    ]);
+
+    // Attributes absent: the row opens as before, with its sizes and no check lines.
+    const absent = await rowChecks(page, 105);
+    expect(absent).toMatchObject({ copies: null, verification: null, marks: [] });
+    await expect
+      .poll(() => rowOf(page, 105).locator(".detail .sizes").textContent(), { timeout: 20_000 })
+      .toMatch(/size|Loading/);
+    await shot(page, "card-checks-light");
+    expect(errors).toEqual([]);
+    await context.close();
+
+    // The same rows in the dark theme and on a 360 px phone: readable, nothing overflows.
+    for (const variant of [
+      { name: "card-checks-dark", o: { dark: true } },
+      { name: "card-checks-phone-360", o: { width: 360, height: 900, phone: true } },
+    ]) {
+      const v = await openPage(browser, stack.hass, "/pve-test/0", variant.o);
+      await waitForCard(v.page, 5);
+      for (const vmid of [100, 102, 103]) await rowOf(v.page, vmid).locator("button.expand").click();
+      await expect.poll(async () => (await rowChecks(v.page, 100)).verification).toMatch(/^Check failed/);
+      const fit = await v.page.locator("pve-backup-card").evaluate((card) => {
+        const box = card.getBoundingClientRect();
+        const inside = [...(card.shadowRoot?.querySelectorAll(".fact, .mark") ?? [])].every(
+          (el) => el.getBoundingClientRect().right <= box.right + 0.5,
+        );
+        return {
+          inside,
+          overflow: [...(card.shadowRoot?.querySelectorAll("li.row") ?? [])].some(
+            (li) => li.scrollWidth > li.clientWidth + 1,
+          ),
+        };
+      });
+      expect(fit).toEqual({ inside: true, overflow: false });
+      const dark = await rowChecks(v.page, 100);
+      expect(dark.error[0]?.color).toBe(rgb(dark.theme.error));
+      await shot(v.page, variant.name);
+      expect(v.errors).toEqual([]);
+      await v.context.close();
+    }
   });
 });
 

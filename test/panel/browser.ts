@@ -13,6 +13,12 @@ export async function screenshot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
 }
 
+/** `#db4437` → `rgb(219, 68, 55)`, as getComputedStyle writes a theme colour. */
+export function rgb(hex: string): string {
+  const n = Number.parseInt(hex.replace("#", ""), 16);
+  return `rgb(${(n >> 16) & 255}, ${(n >> 8) & 255}, ${n & 255})`;
+}
+
 /** Collects page errors and console errors: a test fails on any. */
 export function watchErrors(page: Page): string[] {
   const errors: string[] = [];

@@ -1,6 +1,6 @@
 import type { Browser, BrowserContextOptions } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { HA_THEME, launchChromium, screenshot, startIngressProxy, watchErrors } from "./browser.js";
+import { HA_THEME, launchChromium, rgb, screenshot, startIngressProxy, watchErrors } from "./browser.js";
 import { buildPanelBundle, type PanelLab, READ_ONLY_TOKEN, startPanelLab } from "./harness.js";
 
 let browser: Browser;
@@ -298,6 +298,210 @@ describe("the panel through the ingress path", () => {
     expect(p1.length).toBeGreaterThan(0);
     expect(Math.max(...p0.map((b) => b.start))).toBeLessThan(Math.min(...p1.map((b) => b.start)));
     await screenshot(page, "timeline-tonight-light");
+    expect(errors).toEqual([]);
+  });
+});
+
+describe("the panel's 3-2-1 copies, last checks and the NAS side", () => {
+  const at = (iso: string) => Date.parse(iso);
+  /** Hyper Backup copies /volume1/backups off the NAS; it last succeeded before most archives. */
+  const TASK = {
+    task_id: 1,
+    name: "Backups to C2",
+    state: "backupable",
+    status: "none",
+    last_bkp_result: "done",
+    last_bkp_error: "",
+    lastRunMs: at("2026-02-05T05:00:00Z"),
+    lastEndMs: at("2026-02-05T05:40:00Z"),
+    lastSuccessMs: at("2026-02-05T05:00:00Z"),
+    nextRunMs: at("2026-02-11T05:00:00Z"),
+    type: "image:image_remote",
+    folders: ["/volume1/backups"],
+  };
+  /** 100's newest archive failed its full check; 102's passed and it was test-restored; the rest never. */
+  const LEDGER = {
+    version: 1 as const,
+    lastVerified: {
+      home_100: {
+        time: "2026-02-10T06:00:00.000Z",
+        depth: "full" as const,
+        result: "failed" as const,
+        durationMs: 5_000,
+        message: "zstd: the frame is truncated at 1.2 GB",
+        volid: "nas-backups:backup/vzdump-qemu-100-2026_02_10-03_00_02.vma.zst",
+      },
+      home_102: {
+        time: "2026-02-09T02:00:00.000Z",
+        depth: "full" as const,
+        result: "ok" as const,
+        durationMs: 5_000,
+        message: "",
+        volid: "nas-backups:backup/vzdump-qemu-102-2026_02_08-03_01_02.vma.zst",
+      },
+    },
+    lastTestRestore: {
+      // A message is text, never markup.
+      home_101: {
+        time: "2026-02-10T04:00:00.000Z",
+        result: "failed" as const,
+        durationMs: 300_000,
+        message: '<img src=x onerror="window.pvbPwned=1">',
+        volid: "nas-backups:backup/vzdump-qemu-101-2026_02_10-03_15_02.vma.zst",
+      },
+      home_102: {
+        time: "2026-02-08T04:00:00.000Z",
+        result: "ok" as const,
+        durationMs: 90_000,
+        message: "",
+        volid: "nas-backups:backup/vzdump-qemu-102-2026_02_08-03_01_02.vma.zst",
+      },
+    },
+    run: null,
+  };
+
+  it("says each guest's copies and last check in the card's words and colours, lists the Hyper Backup tasks and the share's space, and turns unknown (never ok) once DSM cannot be read", async () => {
+    const l = await startPanelLab("tiered", { bundlePath, nas: { tasks: [TASK] }, ledger: LEDGER });
+    stops.push(l.stop);
+    const { page, errors } = await openPage();
+    await page.goto(l.url);
+    await expect.poll(() => page.locator("tr.pvb-guest").count()).toBe(5);
+    const cell = (vmid: number, col: string) =>
+      page
+        .locator(`tr.pvb-guest[data-vmid="${vmid}"] td[data-col=${col}]`)
+        .evaluate((td) => td.textContent?.replace(/\s+/g, " ").trim());
+    const tones = (vmid: number, tone: string) =>
+      page
+        .locator(`tr.pvb-guest[data-vmid="${vmid}"] td[data-col] .pvb-tone-${tone}`)
+        .evaluateAll((els) =>
+          els.map((el) => [el.textContent, getComputedStyle(el).color, getComputedStyle(el).boxShadow]),
+        );
+    const vars = await page.locator("pve-backup-panel").evaluate((el) => ({
+      err: getComputedStyle(el).getPropertyValue("--pvb-err").trim(),
+      muted: getComputedStyle(el).getPropertyValue("--pvb-muted").trim(),
+      warn: getComputedStyle(el).getPropertyValue("--pvb-warn").trim(),
+    }));
+
+    expect(await cell(100, "copies")).toBe("3 on PVE · 3 on the NAS · off-NAS: no");
+    expect(await cell(103, "copies")).toBe("3 on PVE · 3 on the NAS · off-NAS: yes, 6 days ago");
+    expect(await cell(100, "check")).toBe(
+      "Check failed: zstd: the frame is truncated at 1.2 GB · 21 h ago · full check",
+    );
+    expect(await cell(102, "check")).toBe("Verified 2 days ago · full check · OKTest restore OK 3 days ago");
+    expect(await cell(101, "check")).toBe(
+      'Never verifiedTest restore failed: <img src=x onerror="window.pvbPwned=1"> · 23 h ago',
+    );
+    expect(await page.evaluate(() => (window as unknown as { pvbPwned?: number }).pvbPwned)).toBeUndefined();
+    expect(await page.locator("td[data-col=check] img").count()).toBe(0);
+    expect(await tones(100, "error")).toEqual([
+      ["Check failed: zstd: the frame is truncated at 1.2 GB", rgb(vars.err), "none"],
+    ]);
+    const warn = await tones(100, "warn");
+    expect(warn.map((w) => w[0])).toEqual(["off-NAS: no"]);
+    expect(warn[0]?.[2]).toContain(rgb(vars.warn));
+    expect((await tones(101, "muted"))[0]).toEqual(["Never verified", rgb(vars.muted), "none"]);
+
+    // The NAS: its task, when it ran and runs next, the share's space and forecast, the findings.
+    const nas = page.locator("[data-section=nas]");
+    const task = nas.locator('tr[data-task="Backups to C2"]');
+    expect(await task.locator("[data-health]").textContent()).toBe("ok");
+    expect((await task.textContent())?.replace(/\s+/g, " ")).toContain(
+      "2026-02-05 05:006 days ago2026-02-11 05:00in 2 h",
+    );
+    expect(await nas.locator("[data-nas-space]").textContent()).toMatch(
+      /^Share backups: [\d.]+TB free of [\d.]+TBForecast: /,
+    );
+    expect(await nas.locator("li[data-covered]").first().textContent()).toMatch(
+      /\/volume1\/backups.*: covered by Hyper Backup task Backups to C2, last success 6 days ago$/,
+    );
+    await screenshot(page, "guests-checks-light");
+    // The status filter picks the guests whose check failed, or with nothing off the NAS.
+    const shown = () =>
+      page.locator("tr.pvb-guest").evaluateAll((els) => els.map((e) => Number(e.getAttribute("data-vmid"))));
+    await page.getByLabel("Status").selectOption("check_failed");
+    await expect.poll(shown).toEqual([100]);
+    await page.getByLabel("Status").selectOption("no_off_nas");
+    await expect.poll(shown).toEqual([100, 101, 102, 105]);
+    await page.getByLabel("Status").selectOption("all");
+    await expect.poll(shown).toEqual([100, 101, 102, 103, 105]);
+
+    // DSM goes away: the next read says so, each guest's off-NAS copy is unknown, the poll gets it.
+    const polls: number[] = [];
+    page.on("response", (r) => {
+      if (r.url().endsWith("/api/panel/overview")) polls.push(r.status());
+    });
+    await l.dsm?.stop();
+    await l.deps.refreshNow();
+    await expect
+      .poll(
+        async () => {
+          await page.evaluate(() =>
+            (
+              document.querySelector("pve-backup-panel") as unknown as { loadOverview(): Promise<void> }
+            ).loadOverview(),
+          );
+          return cell(100, "copies");
+        },
+        { timeout: 20_000 },
+      )
+      .toBe("3 on PVE · 3 on the NAS · off-NAS: unknown");
+    expect(polls).toContain(200);
+    expect(await tones(103, "ok")).toEqual([]);
+    expect(await tones(103, "muted")).toEqual([
+      ["off-NAS: unknown", rgb(vars.muted), "none"],
+      ["Never verified", rgb(vars.muted), "none"],
+    ]);
+    expect(await nas.locator("[data-nas-error]").textContent()).toMatch(/^DSM could not be read/);
+    await screenshot(page, "guests-checks-dsm-down-light");
+    expect(errors).toEqual([]);
+  });
+
+  it("shows the same in the dark on a 360 px phone, and no NAS section or check words without them", async () => {
+    const l = await startPanelLab("tiered", { bundlePath, nas: { tasks: [TASK] }, ledger: LEDGER });
+    stops.push(l.stop);
+    const { page, errors } = await openPage({
+      colorScheme: "dark",
+      viewport: { width: 360, height: 740 },
+      isMobile: true,
+      hasTouch: true,
+    });
+    await page.goto(l.url);
+    await expect.poll(() => page.locator("tr.pvb-guest").count()).toBe(5);
+    expect(await page.locator("[data-section=nas]").count()).toBe(1);
+    const overflow = await page.evaluate(() => {
+      const guests = document.querySelector("[data-section=guests]") as HTMLElement;
+      return {
+        page: document.documentElement.scrollWidth - window.innerWidth,
+        table: guests.scrollWidth - guests.clientWidth,
+      };
+    });
+    expect(overflow.page).toBeLessThanOrEqual(0);
+    expect(overflow.table).toBeLessThanOrEqual(0);
+    // The columns are too wide for a phone: the row is marked under the name, the words are in its detail.
+    const row = page.locator('tr.pvb-guest[data-vmid="100"]');
+    expect(await row.locator("[data-mark]").allTextContents()).toEqual(["check failed", "no off-NAS copy"]);
+    expect(await page.locator('tr.pvb-guest[data-vmid="103"] [data-mark]').count()).toBe(0);
+    await row.click();
+    const detail = page.locator("tr.pvb-detail");
+    await expect
+      .poll(() => detail.locator("[data-detail=copies]").textContent())
+      .toBe("Copies (3-2-1): 3 on PVE · 3 on the NAS · off-NAS: no");
+    expect(await detail.locator("[data-detail=check]").textContent()).toBe(
+      "Last check: Check failed: zstd: the frame is truncated at 1.2 GB · 21 h ago · full check",
+    );
+    await screenshot(page, "guests-checks-360-dark");
+
+    // A service without the NAS or verification configured: the columns say "–", no NAS section.
+    const plain = await lab("tiered");
+    await page.goto(plain.url);
+    await expect.poll(() => page.locator("tr.pvb-guest").count()).toBe(5);
+    expect(await page.locator("[data-section=nas]").count()).toBe(0);
+    expect(await page.locator("select[data-filter=status] option[value=check_failed]").count()).toBe(0);
+    expect(
+      await page
+        .locator("td[data-col=copies], td[data-col=check]")
+        .evaluateAll((tds) => [...new Set(tds.map((td) => td.textContent?.trim()))]),
+    ).toEqual(["–"]);
     expect(errors).toEqual([]);
   });
 });

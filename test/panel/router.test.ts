@@ -142,6 +142,75 @@ describe("the panel's JSON on loopback", () => {
     console.info(`panel overview poll (tiered lab): ${full} bytes in full, 0 bytes when unchanged (304)`);
   });
 
+  it("carries the status's copies, checks and NAS side in the overview, inside the ETag: news there is a new body, not a 304", async () => {
+    const l = await lab("tiered");
+    const base = l.deps.status?.();
+    expect(base?.guests.length).toBe(5);
+    // As the service without the NAS or verification: no such keys, in the status or the overview.
+    const plain = (await (await fetch(`${l.url}api/panel/overview`)).json()) as Record<string, unknown> & {
+      guests: Record<string, unknown>[];
+    };
+    expect("nas" in plain).toBe(false);
+    expect(plain.guests.some((g) => "copies" in g || "lastVerified" in g || "lastTestRestore" in g)).toBe(
+      false,
+    );
+
+    const withChecks = (offNas: "yes" | "unknown") => ({
+      ...(base as NonNullable<typeof base>),
+      guests: (base?.guests ?? []).map((g) =>
+        g.vmid === 100
+          ? {
+              ...g,
+              copies: {
+                pve: 3,
+                nas: 3,
+                offNas,
+                offNasTime: offNas === "yes" ? "2026-02-10T05:00:00.000Z" : null,
+              },
+              lastVerified: {
+                time: "2026-02-10T06:00:00.000Z",
+                depth: "full" as const,
+                result: "failed" as const,
+                durationMs: 900,
+                message: "zstd: truncated",
+              },
+              lastTestRestore: null,
+            }
+          : { ...g, lastVerified: null },
+      ),
+      nas: null,
+    });
+    let status = withChecks("yes");
+    const server = createServer(createPanelApp({ ...l.deps, status: () => status }));
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    try {
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/panel/overview`;
+      const first = await fetch(url);
+      const etag = first.headers.get("etag") as string;
+      const body = (await first.json()) as { nas: unknown; guests: Record<string, unknown>[] };
+      expect(body.nas).toBeNull();
+      const g100 = body.guests.find((g) => g.vmid === 100);
+      expect(g100).toMatchObject({
+        copies: { pve: 3, nas: 3, offNas: "yes" },
+        lastVerified: { result: "failed", message: "zstd: truncated" },
+        lastTestRestore: null,
+      });
+      expect(body.guests.find((g) => g.vmid === 101)).toMatchObject({ lastVerified: null });
+      expect("copies" in (body.guests.find((g) => g.vmid === 101) ?? {})).toBe(false);
+      expect((await fetch(url, { headers: { "if-none-match": etag } })).status).toBe(304);
+      // DSM can no longer tell: the off-NAS copy turns unknown, and the poll gets it.
+      status = withChecks("unknown");
+      const changed = await fetch(url, { headers: { "if-none-match": etag } });
+      expect(changed.status).toBe(200);
+      expect(changed.headers.get("etag")).not.toBe(etag);
+      const after = (await changed.json()) as { guests: { vmid: number; copies?: { offNas: string } }[] };
+      expect(after.guests.find((g) => g.vmid === 100)?.copies?.offNas).toBe("unknown");
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+
   it("tells each guest's own span inside a task that backed up several", async () => {
     const l = await lab("tiered");
     const overview = (await (await fetch(`${l.url}api/panel/overview`)).json()) as {

@@ -4,6 +4,7 @@ import { fileURLToPath } from "node:url";
 import express, { type NextFunction, type Request, type Response } from "express";
 import { InputError, UpstreamError } from "../../errors.js";
 import type { Logger } from "../../log.js";
+import type { StatusJson } from "../../report.js";
 import {
   guestArchives,
   type PanelApp,
@@ -13,6 +14,7 @@ import {
   taskLog,
 } from "../../service/panel.js";
 import { applyPolicy, diagnoseToken, planPolicy } from "../../service/policy.js";
+import { withStatusChecks } from "./overview.js";
 import { renderPanelPage } from "./page.js";
 
 /**
@@ -41,6 +43,11 @@ export interface PanelDeps {
   /** Refresh now and wait for it: after an apply, the page shows what PVE has then. */
   readonly refreshNow: () => Promise<void>;
   readonly log: Logger;
+  /**
+   * The service's status JSON as `GET /api/status` serves it: the guests' copies, verification and
+   * test restores and the NAS side join the overview from it (absent: the overview as PVE shows it).
+   */
+  readonly status?: () => StatusJson | undefined;
   /** The built script; default `panel/panel.js` beside the server bundle (dist/). */
   readonly bundlePath?: string;
 }
@@ -80,7 +87,8 @@ export function createPanelRouter(deps: PanelDeps, baseOf: BaseOf = () => ""): e
   router.use("/api/panel", sameSiteWrites);
 
   router.get("/api/panel/overview", (req, res) => {
-    const { now, ...rest } = panelOverview(deps.app, deps.nowMs());
+    // The NAS and the checks are in the hashed part: news there is a new ETag, not a 304.
+    const { now, ...rest } = withStatusChecks(panelOverview(deps.app, deps.nowMs()), deps.status?.());
     const body = JSON.stringify(rest);
     const etag = `"${createHash("sha256").update(body).digest("base64url").slice(0, 27)}"`;
     res.setHeader("etag", etag);
