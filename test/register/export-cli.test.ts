@@ -93,7 +93,9 @@ describe("pve-backup export", () => {
     for (const [vmid, g] of Object.entries(status.byVmid)) {
       const volid = (g.lastBackup as { volid: string }).volid;
       const command =
-        g.type === "lxc" ? `pct restore ${vmid} ${volid} --force 1` : `qmrestore ${volid} ${vmid} --force 1`;
+        g.type === "lxc"
+          ? `pct restore ${vmid} ${volid} --storage local-lvm --force 1`
+          : `qmrestore ${volid} ${vmid} --force 1`;
       expect(doc).toContain(`### ${vmid} ${g.name} (`);
       expect(doc).toContain(`Restore it over the guest: \`${command}\``);
     }
