@@ -193,7 +193,7 @@ async function main(): Promise<void> {
     statusWithNas(
       withHaBackups(runtime.status(), haWatch?.status() ?? null),
       nasWatch !== undefined,
-      nasWatch?.latest(),
+      nasWatch?.views() ?? [],
     );
 
   const target = haTargetFromEnv(process.env);
@@ -212,9 +212,9 @@ async function main(): Promise<void> {
       optionsPath: lab ? undefined : (args.optionsPath ?? ADDON_OPTIONS_PATH),
       haBackup: (ws, fire) => haBackups && haWatch?.attach(haBackupDepsFor(haBackups, ws, log, fire)),
       haBackups: haWatch && (() => haWatch.status()),
+      // Every cluster its own view of the NAS: its storage on it (judged), or not (copies unknown).
       nasEntities: nasWatch
-        ? (cluster) =>
-            cluster === config.clusters[0]?.name ? toNasEntities(nasWatch.latest()?.view) : undefined
+        ? (cluster) => toNasEntities(nasWatch.views().find((v) => v.cluster === cluster)?.view)
         : undefined,
       lastVerified: ledgerPath ? () => loadLedger(ledgerPath).lastVerified : undefined,
     });

@@ -21,7 +21,7 @@ import { readStorageConfig } from "../pve/storage.js";
 import { type StatusJson, type StatusExtras as StatusJsonExtras, toStatusJson } from "../report.js";
 import { guestArchives } from "../service/panel.js";
 import type { CommandContext } from "./context.js";
-import { nasView } from "./nas.js";
+import { nasViews } from "./nas.js";
 
 /**
  * `pve-backup export --format yaml|json|csv|md [--strategy] [--volatile]`: the backup register
@@ -267,7 +267,7 @@ export async function exportWithNas(
       ...flags,
       decorate: async (status) => {
         try {
-          return statusWithNas(status, true, await nasView(ctx, dsm)) ?? status;
+          return statusWithNas(status, true, await nasViews(ctx, dsm)) ?? status;
         } catch (err) {
           log.warn(
             `NAS not read, off-NAS copies unknown: ${err instanceof Error ? err.message : String(err)}`,

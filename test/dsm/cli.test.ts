@@ -46,6 +46,7 @@ async function setup() {
       password: NAS_USER.password,
       fingerprint: cert.fingerprint,
       timezone: "Europe/Berlin",
+      nfs_server: "10.0.0.150",
     },
   });
   return { lab, dsm, file };
@@ -71,6 +72,7 @@ describe("pve-backup with nas options", () => {
       nas: 3,
       offNas: "yes",
       offNasTime: "2026-02-11T04:00:00.000Z",
+      offNasReason: null,
     });
     expect(r.stdout).not.toContain(NAS_USER.password);
   });
@@ -162,6 +164,7 @@ describe("pve-backup calendar with the NAS and Home Assistant", () => {
         password: NAS_USER.password,
         fingerprint: cert.fingerprint,
         timezone: "America/New_York",
+        nfs_server: "10.0.0.150",
       },
     });
     if (haNext)

@@ -184,9 +184,8 @@ describe("pve-backup calendar --ics", () => {
     });
     const events = JSON.parse(r.stdout) as { summary: string; start: string }[];
     // The PVE window is 03:00-06:00 (P2 at 04:00 plus two hours): HA goes at 06:00 Berlin time.
-    expect(events.filter((e) => e.summary === "Home Assistant automatic backup").map((e) => e.start)).toEqual([
-      "2026-03-28T05:00:00.000Z",
-      "2026-03-29T04:00:00.000Z",
-    ]);
+    expect(events.filter((e) => e.summary === "Home Assistant automatic backup").map((e) => e.start)).toEqual(
+      ["2026-03-28T05:00:00.000Z", "2026-03-29T04:00:00.000Z"],
+    );
   });
 });
