@@ -220,8 +220,12 @@ export async function haNextAutomaticFor(deps: {
       link.close();
     }
   }
-  const saved = loadHaBackupState(deps.optionsPath && haBackupStatePath(deps.optionsPath), deps.log).status
-    .nextAutomatic;
-  const ms = typeof saved === "string" ? Date.parse(saved) : Number.NaN;
+  const saved = loadHaBackupState(deps.optionsPath && haBackupStatePath(deps.optionsPath), deps.log);
+  return msOf(saved.status.nextAutomatic);
+}
+
+/** Epoch ms of an ISO time as the state files keep it; undefined for none or a damaged one. */
+export function msOf(iso: string | null | undefined): number | undefined {
+  const ms = typeof iso === "string" ? Date.parse(iso) : Number.NaN;
   return Number.isFinite(ms) ? ms : undefined;
 }
