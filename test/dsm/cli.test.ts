@@ -7,7 +7,7 @@ import { type SimLab, startSimLab } from "../../src/sim/lab.js";
 import { parseIcs } from "../register/ics-parse.js";
 import { optionsFileFor, runCli } from "../support/cli.js";
 import { tieredLab } from "../support/scenarios.js";
-import { NAS_USER, simDsmPerTest } from "./support.js";
+import { NAS_USER, nasOptionsFor, simDsmPerTest } from "./support.js";
 
 const startDsm = simDsmPerTest();
 const labs: SimLab[] = [];
@@ -40,14 +40,7 @@ async function setup() {
     ],
   });
   const file = optionsFileFor(lab, {
-    nas: {
-      url: dsm.url,
-      username: NAS_USER.account,
-      password: NAS_USER.password,
-      fingerprint: cert.fingerprint,
-      timezone: "Europe/Berlin",
-      nfs_server: "10.0.0.150",
-    },
+    nas: nasOptionsFor(dsm, cert),
   });
   return { lab, dsm, file };
 }
@@ -158,14 +151,7 @@ describe("pve-backup calendar with the NAS and Home Assistant", () => {
     const { dsm, cert } = await startDsm({ timeZone: "America/New_York", tasks });
     const file = optionsFileFor(lab, {
       timezone: "Europe/Berlin",
-      nas: {
-        url: dsm.url,
-        username: NAS_USER.account,
-        password: NAS_USER.password,
-        fingerprint: cert.fingerprint,
-        timezone: "America/New_York",
-        nfs_server: "10.0.0.150",
-      },
+      nas: nasOptionsFor(dsm, cert, "America/New_York"),
     });
     if (haNext)
       writeFileSync(

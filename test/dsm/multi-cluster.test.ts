@@ -6,7 +6,7 @@ import { demoOptions } from "../../src/demo.js";
 import { type SimLab, startSimLab } from "../../src/sim/lab.js";
 import { runCli } from "../support/cli.js";
 import { tieredLab } from "../support/scenarios.js";
-import { NAS_USER, simDsmPerTest } from "./support.js";
+import { nasOptionsFor, simDsmPerTest } from "./support.js";
 
 /**
  * Two clusters, one NAS: each cluster's backup storage is judged against the NAS when it is an
@@ -59,14 +59,7 @@ async function twoClusters(officeServer: string) {
     ...a,
     timezone: "UTC",
     clusters: [a.clusters[0], { ...b.clusters[0], name: "office" }],
-    nas: {
-      url: dsm.url,
-      username: NAS_USER.account,
-      password: NAS_USER.password,
-      fingerprint: cert.fingerprint,
-      timezone: "Europe/Berlin",
-      nfs_server: "10.0.0.150",
-    },
+    nas: nasOptionsFor(dsm, cert),
   };
   const file = join(mkdtempSync(join(tmpdir(), "pve-backup-two-")), "options.json");
   writeFileSync(file, JSON.stringify(options));

@@ -3,7 +3,7 @@ import type { Options } from "../../src/config/schema.js";
 import { demoOptions } from "../../src/demo.js";
 import { type SimDsm, startSimDsm } from "../../src/sim/dsm.js";
 import { type SimLab, startSimLab } from "../../src/sim/lab.js";
-import { labCert, NAS_USER } from "../dsm/support.js";
+import { labCert, NAS_USER, nasOptionsFor } from "../dsm/support.js";
 import { optionsFileFor, runCli } from "../support/cli.js";
 import { tieredLab } from "../support/scenarios.js";
 import { type AddonProcess, addon } from "./addon.js";
@@ -71,14 +71,7 @@ beforeAll(async () => {
     ...demoOptions(lab),
     timezone: "UTC",
     refresh_interval_s: 30,
-    nas: {
-      url: dsm.url,
-      username: NAS_USER.account,
-      password: NAS_USER.password,
-      fingerprint: cert.fingerprint,
-      timezone: "Europe/Berlin",
-      nfs_server: "10.0.0.150",
-    },
+    nas: nasOptionsFor(dsm, cert),
     ha_backups: {
       host: "127.0.0.1",
       username: "ha",
