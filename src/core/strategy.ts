@@ -56,9 +56,8 @@ export const UNKNOWN_CT_STORAGE = "<storage for disks>";
  * bind-mounted path or anything else without a storage.
  */
 export function rootfsStorage(rootfs: string | undefined): string | undefined {
-  const volume = (rootfs ?? "").split(",")[0]?.replace(/^volume=/, "") ?? "";
-  // PVE storage ids: a letter, then letters, digits, '-', '_' or '.' (pve-storage-id).
-  return /^([A-Za-z][A-Za-z0-9._-]*):/.exec(volume)?.[1];
+  // The volume comes first; PVE storage ids: a letter, then letters, digits, '-', '_' or '.'.
+  return /^(?:volume=)?([A-Za-z][A-Za-z0-9._-]*):/.exec(rootfs ?? "")?.[1];
 }
 
 function commandsFor(type: string, vmid: number, volid: string, newVmid: string, storage?: string) {
