@@ -6,7 +6,7 @@ import { createInterface } from "node:readline/promises";
 import { parseArgs } from "node:util";
 import { ADDON_OPTIONS_PATH, createApp, loadConfig } from "./app.js";
 import { backupCommand } from "./commands/backup.js";
-import { calendarCommand } from "./commands/calendar.js";
+import { calendarCommand, haNextAutomaticFor } from "./commands/calendar.js";
 import type { CommandContext } from "./commands/context.js";
 import { doctorCommand } from "./commands/doctor.js";
 import { exportWithNas } from "./commands/export.js";
@@ -290,8 +290,23 @@ async function run(argv: readonly string[]): Promise<number> {
             strategy: values.strategy,
             volatile: values.volatile,
           });
-        case "calendar":
-          return await calendarCommand(ctx, { ics: values.ics, days: values.days });
+        case "calendar": {
+          // The NAS's and Home Assistant's runs beside PVE's; either may be away (see calendar.ts).
+          const dsm = config.nas ? dsmClientFor(config, log) : undefined;
+          try {
+            return await calendarCommand(
+              ctx,
+              { ics: values.ics, days: values.days },
+              {
+                dsm,
+                haNextAutomaticMs: () => haNextAutomaticFor({ env: process.env, optionsPath, log }),
+                warn: (message) => log.warn(message),
+              },
+            );
+          } finally {
+            await dsm?.close();
+          }
+        }
         case "verify":
           return await verifyCommand(ctx, rest[0], values.full, {
             ledgerPath,

@@ -2,6 +2,7 @@ import { existsSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { startAddonSurface } from "./addon.js";
 import { ADDON_OPTIONS_PATH, createApp, loadConfig } from "./app.js";
+import { hyperBackupRuns, msOf } from "./commands/calendar.js";
 import { busyFromTiers, haBackupDepsFor } from "./commands/ha-backup.js";
 import { type Config, parseOptions } from "./config/schema.js";
 import { statusWithNas, toNasEntities } from "./dsm/report.js";
@@ -193,7 +194,7 @@ async function main(): Promise<void> {
     statusWithNas(
       withHaBackups(runtime.status(), haWatch?.status() ?? null),
       nasWatch !== undefined,
-      nasWatch?.latest(),
+      nasWatch?.views() ?? [],
     );
 
   const target = haTargetFromEnv(process.env);
@@ -212,11 +213,19 @@ async function main(): Promise<void> {
       optionsPath: lab ? undefined : (args.optionsPath ?? ADDON_OPTIONS_PATH),
       haBackup: (ws, fire) => haBackups && haWatch?.attach(haBackupDepsFor(haBackups, ws, log, fire)),
       haBackups: haWatch && (() => haWatch.status()),
+      // Every cluster its own view of the NAS: its storage on it (judged), or not (copies unknown).
       nasEntities: nasWatch
-        ? (cluster) =>
-            cluster === config.clusters[0]?.name ? toNasEntities(nasWatch.latest()?.view) : undefined
+        ? (cluster) => toNasEntities(nasWatch.views().find((v) => v.cluster === cluster)?.view)
         : undefined,
       lastVerified: ledgerPath ? () => loadLedger(ledgerPath).lastVerified : undefined,
+      // Hyper Backup's next runs on the calendars of clusters whose storage is on the NAS (kept
+      // through a DSM outage); Home Assistant's next automatic backup as its watch last saw it.
+      calendarExtras: (cluster) => ({
+        hyperBackup: nasWatch?.views().find((v) => v.cluster === cluster)?.view.placement.onNas
+          ? hyperBackupRuns(nasWatch.lastTasks())
+          : undefined,
+        haNextAutomaticMs: msOf(haWatch?.status().nextAutomatic),
+      }),
     });
     bridge = ha.bridge;
     alerts = ha.alerts;

@@ -1,4 +1,5 @@
 import { stringify as toYaml } from "yaml";
+import { z } from "zod";
 import type { Config } from "../config/schema.js";
 import type { Archive, ClusterFacts } from "../core/model.js";
 import {
@@ -10,7 +11,8 @@ import {
   renderRegisterCsv,
   renderRegisterMarkdown,
 } from "../core/register.js";
-import { renderStrategy, type StorageFacts } from "../core/strategy.js";
+import type { GuestReport } from "../core/status.js";
+import { renderStrategy, rootfsStorage, type StorageFacts } from "../core/strategy.js";
 import { dsmClientFor } from "../dsm/client.js";
 import { statusWithNas } from "../dsm/report.js";
 import { InputError } from "../errors.js";
@@ -19,7 +21,7 @@ import { readStorageConfig } from "../pve/storage.js";
 import { type StatusJson, type StatusExtras as StatusJsonExtras, toStatusJson } from "../report.js";
 import { guestArchives } from "../service/panel.js";
 import type { CommandContext } from "./context.js";
-import { nasView } from "./nas.js";
+import { nasViews } from "./nas.js";
 
 /**
  * `pve-backup export --format yaml|json|csv|md [--strategy] [--volatile]`: the backup register
@@ -107,7 +109,13 @@ export async function collectRegister(
   volatile: boolean,
   statusExtras: StatusJsonExtras = {},
   decorate: (status: StatusJson) => Promise<StatusJson> = async (status) => status,
-): Promise<{ register: Register; jobs: RegisterJob[]; facts: Facts[]; complete: boolean }> {
+): Promise<{
+  register: Register;
+  jobs: RegisterJob[];
+  facts: Facts[];
+  guests: readonly GuestReport[];
+  complete: boolean;
+}> {
   const reports = await ctx.app.monitor.refresh(ctx.nowMs);
   const facts = ctx.config.clusters
     .map((c) => ctx.app.monitor.facts(c.name))
@@ -139,7 +147,7 @@ export async function collectRegister(
     extras: extras ?? extrasFromStatus((await decorate(toStatusJson(reports, statusExtras))).guests),
     volatileAtMs: volatile ? ctx.nowMs : undefined,
   });
-  return { register, jobs, facts, complete: reports.every((r) => r.reachable) };
+  return { register, jobs, facts, guests, complete: reports.every((r) => r.reachable) };
 }
 
 export function renderRegister(register: Register, format: ExportFormat): string {
@@ -162,7 +170,7 @@ export async function exportCommand(ctx: CommandContext, flags: ExportFlags): Pr
     throw new InputError(`--format must be one of ${EXPORT_FORMATS.join(", ")}, not '${flags.format}'`);
   if (flags.strategy && format !== "md")
     throw new InputError("--strategy writes Markdown: use it with --format md");
-  const { register, jobs, facts, complete } = await collectRegister(
+  const { register, jobs, facts, guests, complete } = await collectRegister(
     ctx,
     flags.extras,
     flags.volatile,
@@ -201,6 +209,7 @@ export async function exportCommand(ctx: CommandContext, flags: ExportFlags): Pr
       tiers: ctx.config.tiers,
       storages,
       timeZone: ctx.config.timeZone,
+      rootfsStorages: await containerRootfsStorages(ctx, guests),
       haBackups: ha
         ? {
             schedule:
@@ -212,6 +221,32 @@ export async function exportCommand(ctx: CommandContext, flags: ExportFlags): Pr
     }),
   );
   return code;
+}
+
+const CtConfig = z.object({ rootfs: z.string().optional() }).passthrough();
+
+/**
+ * Each container's root disk storage, from its config (`GET /nodes/{node}/lxc/{vmid}/config`,
+ * VM.Audit): where `pct restore` must put its disks. A config that cannot be read leaves the
+ * container out (its command then names no storage).
+ */
+export async function containerRootfsStorages(
+  ctx: CommandContext,
+  guests: readonly GuestReport[],
+): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  for (const g of guests) {
+    const api = ctx.app.apis.get(g.cluster);
+    if (g.type !== "lxc" || !api) continue;
+    try {
+      const path = `/nodes/${encodeURIComponent(g.node)}/lxc/${g.vmid}/config`;
+      const storage = rootfsStorage(CtConfig.parse(await api.get(path)).rootfs);
+      if (storage) out.set(guestKey(g.cluster, g.vmid), storage);
+    } catch {
+      // No VM.Audit, the node down, or a config PVE answered oddly: the storage stays unknown.
+    }
+  }
+  return out;
 }
 
 /**
@@ -232,7 +267,7 @@ export async function exportWithNas(
       ...flags,
       decorate: async (status) => {
         try {
-          return statusWithNas(status, true, await nasView(ctx, dsm)) ?? status;
+          return statusWithNas(status, true, await nasViews(ctx, dsm)) ?? status;
         } catch (err) {
           log.warn(
             `NAS not read, off-NAS copies unknown: ${err instanceof Error ? err.message : String(err)}`,

@@ -1,9 +1,10 @@
 import type { Config } from "../config/schema.js";
 import type { GuestCopies } from "../core/coverage.js";
 import type { DsmClient } from "../dsm/client.js";
-import { nasExitCode, renderNasText, statusWithNas, toCopiesJson, toNasJson } from "../dsm/report.js";
-import { type NasView, readNasView } from "../dsm/view.js";
+import { nasExitCode, renderNasText, statusWithNas, toCopiesJson, toNasJsonAll } from "../dsm/report.js";
+import { type ClusterNasView, readNasViews } from "../dsm/view.js";
 import { InputError } from "../errors.js";
+import type { PveApi } from "../pve/api.js";
 import { renderStatusTable, type StatusExtras, statusExitCode, toStatusJson } from "../report.js";
 import { type CommandContext, pickCluster, requireStorage } from "./context.js";
 import { haBackupsOf } from "./status.js";
@@ -14,26 +15,28 @@ export function keepFromTiers(config: Config): (vmid: number) => number | undefi
   return (vmid) => config.tiers.find((t) => t.guests.includes(vmid))?.keepLast;
 }
 
-/** The named cluster's NAS, or the first cluster's (the NAS behind the options' one `storage`). */
-export async function nasView(
-  ctx: CommandContext,
-  dsm: DsmClient,
-): Promise<{ cluster: string; view: NasView }> {
-  const { cluster, api } = pickCluster({ ...ctx, cluster: ctx.cluster ?? ctx.config.clusters[0]?.name });
+/**
+ * The NAS judged for every cluster (or only the one named with `--cluster`): DSM is read once,
+ * each cluster's backup storage is placed on the NAS or not (then its off-NAS copies are unknown).
+ */
+export async function nasViews(ctx: CommandContext, dsm: DsmClient): Promise<ClusterNasView[]> {
   const storage = requireStorage(ctx);
   const nas = ctx.config.nas;
   if (!nas) throw new InputError("set 'nas' in the options first (url, username, password, fingerprint)");
-  const view = await readNasView({
+  const chosen = ctx.cluster ? [pickCluster(ctx).cluster] : ctx.config.clusters;
+  return readNasViews({
     dsm,
-    api,
-    facts: ctx.app.monitor.facts(cluster.name),
+    clusters: chosen.map((c) => ({
+      cluster: c.name,
+      api: ctx.app.apis.get(c.name) as PveApi,
+      facts: ctx.app.monitor.facts(c.name),
+    })),
     storage,
     nas,
     haBackupsPath: ctx.config.haBackups?.sharePath,
     keepOf: keepFromTiers(ctx.config),
     nowMs: ctx.nowMs,
   });
-  return { cluster: cluster.name, view };
 }
 
 /**
@@ -69,26 +72,34 @@ export async function nasCommand(
     return 0;
   }
   const reports = await ctx.app.monitor.refresh(ctx.nowMs);
-  const { cluster, view } = await nasView(ctx, dsm);
-  const guests = reports.flatMap((r) => r.guests).filter((g) => g.cluster === cluster);
+  const views = await nasViews(ctx, dsm);
+  const guestsOf = (cluster: string) => reports.flatMap((r) => r.guests).filter((g) => g.cluster === cluster);
   ctx.out(
     ctx.json
       ? `${JSON.stringify(
           {
-            nas: toNasJson(view),
-            guests: guests.map((g) => ({
-              cluster: g.cluster,
-              vmid: g.vmid,
-              name: g.name,
-              copies: view.copies.has(g.vmid) ? toCopiesJson(view.copies.get(g.vmid) as GuestCopies) : null,
-            })),
+            nas: toNasJsonAll(views),
+            guests: views.flatMap(({ cluster, view }) =>
+              guestsOf(cluster).map((g) => ({
+                cluster: g.cluster,
+                vmid: g.vmid,
+                name: g.name,
+                copies: view.copies.has(g.vmid) ? toCopiesJson(view.copies.get(g.vmid) as GuestCopies) : null,
+              })),
+            ),
           },
           null,
           2,
         )}\n`
-      : renderNasText(view, guests, ctx.config.timeZone),
+      : views
+          .map(({ cluster, view }) =>
+            views.length > 1
+              ? `Cluster ${cluster}:\n${renderNasText(view, guestsOf(cluster), ctx.config.timeZone)}`
+              : renderNasText(view, guestsOf(cluster), ctx.config.timeZone),
+          )
+          .join("\n"),
   );
-  return nasExitCode(view);
+  return Math.max(0, ...views.map(({ view }) => nasExitCode(view)));
 }
 
 /** `pve-backup status` with `nas` configured: the same, plus the `nas` key and per guest `copies`. */
@@ -99,11 +110,11 @@ export async function statusWithNasCommand(
 ): Promise<number> {
   const reports = await ctx.app.monitor.refresh(ctx.nowMs);
   // Without a backup storage there is no NAS folder to judge: the plain status.
-  const nas = ctx.config.storage ? await nasView(ctx, dsm) : undefined;
+  const nas = ctx.config.storage ? await nasViews(ctx, dsm) : undefined;
   const haBackups = haBackupsOf(ctx);
   if (!ctx.json) {
     ctx.out(renderStatusTable(reports, ctx.config.timeZone, ctx.config.clusters, haBackups));
-    for (const f of nas?.view.findings ?? []) ctx.out(`! NAS: ${f.message}\n`);
+    for (const f of toNasJsonAll(nas ?? [])?.findings ?? []) ctx.out(`! NAS: ${f.message}\n`);
     return statusExitCode(reports);
   }
   const plain = toStatusJson(reports, { ...extras, haBackups });

@@ -108,6 +108,7 @@ const NasOptions = z.strictObject({
     .optional(),
   min_free_gb: z.number().min(0).default(100),
   fill_warn_days: z.number().int().min(0).default(30),
+  nfs_server: z.string().optional(),
 });
 
 /**
@@ -371,6 +372,8 @@ export interface NasConfig {
   readonly timeZone: string;
   readonly minFreeBytes: number;
   readonly fillWarnDays: number;
+  /** Other names or addresses PVE's NFS storages use for the NAS (`nfs_server`, comma-separated). */
+  readonly nfsServers: readonly string[];
 }
 
 export interface VerifyConfig {
@@ -618,6 +621,10 @@ function nasOf(n: z.infer<typeof NasOptions> | undefined, timeZone: string): Nas
     timeZone: n.timezone ?? timeZone,
     minFreeBytes: Math.round(n.min_free_gb * 1e9),
     fillWarnDays: n.fill_warn_days,
+    nfsServers: (n.nfs_server ?? "")
+      .split(",")
+      .map((h) => h.trim())
+      .filter((h) => h !== ""),
   };
 }
 

@@ -229,6 +229,8 @@ export interface GuestCopies {
   readonly offNas: "yes" | "no" | "unknown";
   /** When that copy was made (the task's last success), epoch ms. */
   readonly offNasMs: number | null;
+  /** Why `offNas` is unknown; null when it is known. */
+  readonly offNasReason: string | null;
 }
 
 /**
@@ -236,13 +238,22 @@ export interface GuestCopies {
  * task's last success came at or after one of its NAS archives (that archive is in a Hyper Backup
  * version), no when nothing covers the folder, the task never succeeded or the guest has no NAS
  * archive, unknown when DSM could not be read (`coverage` null) or the task's state is unknown.
+ * `whyUnknown` says why when the caller knows better (the storage is not on this NAS).
  */
 export function guestCopies(
   vmids: readonly number[],
   archives: readonly Archive[],
   nasStorage: string | null,
   coverage: FolderCoverage | null,
+  whyUnknown?: string,
 ): Map<number, GuestCopies> {
+  const reason =
+    whyUnknown ??
+    (nasStorage === null
+      ? "the NAS folder the archives are written to is unknown"
+      : coverage === null
+        ? "the NAS's Hyper Backup tasks could not be read"
+        : `the state of Hyper Backup task '${coverage.task?.name}' is not known to be good or bad`);
   const out = new Map<number, GuestCopies>();
   for (const vmid of vmids) {
     const mine = archives.filter((a) => a.vmid === vmid);
@@ -260,6 +271,7 @@ export function guestCopies(
       nas: nasStorage === null ? null : onNas.length,
       offNas,
       offNasMs: offNas === "yes" ? success : null,
+      offNasReason: offNas === "unknown" ? reason : null,
     });
   }
   return out;
@@ -278,4 +290,49 @@ export function hyperBackupNextRuns(tasks: readonly HyperBackupTask[]): HyperBac
     .filter((t): t is HyperBackupTask & { nextRunMs: number } => t.nextRunMs !== null)
     .map((t) => ({ taskId: t.id, name: t.name, startMs: t.nextRunMs }))
     .sort((a, b) => a.startMs - b.startMs || a.taskId - b.taskId);
+}
+
+/** Whether a PVE storage's archives lie on this NAS (`copies.offNas` is judged only for those). */
+export type StoragePlacement = { readonly onNas: true } | { readonly onNas: false; readonly reason: string };
+
+const hostKey = (h: string) =>
+  h
+    .trim()
+    .toLowerCase()
+    .replace(/^\[|\]$/g, "");
+
+/**
+ * A cluster's backup storage is on this NAS when it is an NFS export (server and export known)
+ * whose server is one of the NAS's names (the host of `nas.url`, `nas.nfs_server`) or resolves to
+ * one of the NAS's addresses. Anything else is not known to be on it: its copies off the NAS are
+ * unknown, never "no", and the reason says what to set.
+ *
+ * @param nasNames - The NAS's host names and addresses as configured.
+ * @param nasAddresses - What those resolve to (empty when not resolved).
+ * @param serverAddresses - What the storage's server resolves to (empty when not resolved).
+ */
+export function placeStorage(input: {
+  readonly cluster: string;
+  readonly storage: string;
+  readonly server: string | null;
+  readonly export: string | null;
+  readonly nasNames: readonly string[];
+  readonly nasAddresses: readonly string[];
+  readonly serverAddresses: readonly string[];
+}): StoragePlacement {
+  const where = `storage '${input.storage}' of cluster '${input.cluster}'`;
+  if (input.server === null || input.export === null)
+    return {
+      onNas: false,
+      reason: `${where} is not an NFS export this token can read (Datastore.Allocate on /storage): whether its archives are on the NAS is unknown`,
+    };
+  const server = hostKey(input.server);
+  const names = input.nasNames.map(hostKey);
+  const addresses = new Set(input.nasAddresses.map(hostKey));
+  if (names.includes(server) || input.serverAddresses.some((a) => addresses.has(hostKey(a))))
+    return { onNas: true };
+  return {
+    onNas: false,
+    reason: `${where} is an NFS export of ${input.server}, not of the NAS (${names.join(", ")}): its copies off the NAS are unknown; set nas.nfs_server to ${input.server} if that is the NAS`,
+  };
 }

@@ -48,10 +48,17 @@ export interface CalendarAttempt {
 export interface CalendarInput {
   readonly jobs: readonly CalendarJob[];
   readonly attempts: readonly CalendarAttempt[];
-  /** Home Assistant's automatic backup, when managed: a PVE-style calendar event such as `mon,thu 05:45`. */
-  readonly haBackup?: { readonly schedule: string; readonly nextAutomaticMs?: number };
-  /** Hyper Backup tasks' next runs, when the NAS side is known. */
-  readonly hyperBackup?: readonly { readonly task: string; readonly nextRunMs: number }[];
+  /**
+   * Home Assistant's automatic backup: its plan when managed here (a PVE-style calendar event such
+   * as `mon,thu 05:45`), and its next run when Home Assistant said (`backup/info`).
+   */
+  readonly haBackup?: { readonly schedule?: string; readonly nextAutomaticMs?: number };
+  /** Hyper Backup tasks' next runs, when the NAS side is known (DSM's task id keeps the UID stable). */
+  readonly hyperBackup?: readonly {
+    readonly task: string;
+    readonly taskId: number;
+    readonly nextRunMs: number;
+  }[];
   readonly timeZone: string;
   readonly nowMs: number;
   /** Past runs from here, scheduled ones up to `toMs`. */
@@ -111,29 +118,15 @@ export function planCalendarEvents(input: CalendarInput): IcsEvent[] {
         categories: ["scheduled", "pve"],
       });
   }
-  if (input.haBackup) {
-    const ha = occurrences(input.haBackup.schedule, from, input.toMs, input.timeZone);
-    const next = input.haBackup.nextAutomaticMs;
-    if (next !== undefined && next >= from && next <= input.toMs && !ha.includes(next)) ha.push(next);
-    for (const at of ha)
-      events.push({
-        uid: `ha-backup-${stamp(at)}@pve-backup`,
-        startMs: at,
-        endMs: at + SCHEDULED_RUN_MS,
-        summary: "Home Assistant backup",
-        description: `Home Assistant's automatic backup to the NAS (${input.haBackup.schedule}).`,
-        status: "TENTATIVE",
-        categories: ["scheduled", "home-assistant"],
-      });
-  }
+  if (input.haBackup) events.push(...haBackupRuns(input.haBackup, from, input.toMs, input.timeZone));
   for (const h of input.hyperBackup ?? []) {
     if (h.nextRunMs < from || h.nextRunMs > input.toMs) continue;
     events.push({
-      uid: `hyper-backup-${uidPart(h.task)}-${stamp(h.nextRunMs)}@pve-backup`,
+      uid: `hyper-backup-${h.taskId}-${stamp(h.nextRunMs)}@pve-backup`,
       startMs: h.nextRunMs,
       endMs: h.nextRunMs + SCHEDULED_RUN_MS,
-      summary: `Hyper Backup ${h.task}`,
-      description: `Next run of the Hyper Backup task ${h.task} on the NAS.`,
+      summary: `Hyper Backup: ${h.task}`,
+      description: `Next run of the Hyper Backup task ${h.task} (${h.taskId}) on the NAS, as DSM plans it.`,
       status: "TENTATIVE",
       categories: ["scheduled", "hyper-backup"],
     });
@@ -141,6 +134,45 @@ export function planCalendarEvents(input: CalendarInput): IcsEvent[] {
   events.push(...pastRuns(input));
   // UIDs are unique: never equal.
   return events.sort((a, b) => a.startMs - b.startMs || (a.uid < b.uid ? -1 : 1));
+}
+
+/** `YYYYMMDD` of instant `ms` in the zone (in UTC for a zone the runtime does not know). */
+function localDate(ms: number, timeZone: string): string {
+  const w = wallClockAt(ms, timeZone);
+  if (!w) return stamp(ms).slice(0, 8);
+  return `${w.year}${String(w.month).padStart(2, "0")}${String(w.day).padStart(2, "0")}`;
+}
+
+/**
+ * Home Assistant's automatic backups: the planned days, where Home Assistant's own next run (it
+ * adds up to an hour of jitter to its time) stands in for the planned one of its day. At most one
+ * a day, so a run's UID is its local date: the same from one export to the next, whatever the jitter.
+ */
+function haBackupRuns(
+  ha: NonNullable<CalendarInput["haBackup"]>,
+  fromMs: number,
+  toMs: number,
+  timeZone: string,
+): IcsEvent[] {
+  const planned = ha.schedule === undefined ? [] : occurrences(ha.schedule, fromMs, toMs, timeZone);
+  const next = ha.nextAutomaticMs;
+  const known = next !== undefined && next >= fromMs && next <= toMs ? next : undefined;
+  const day = known === undefined ? undefined : localDate(known, timeZone);
+  const runs = [
+    ...planned.filter((at) => localDate(at, timeZone) !== day).map((at) => ({ at, next: false })),
+    ...(known === undefined ? [] : [{ at: known, next: true }]),
+  ];
+  return runs.map(({ at, next }) => ({
+    uid: `ha-backup-${localDate(at, timeZone)}@pve-backup`,
+    startMs: at,
+    endMs: at + SCHEDULED_RUN_MS,
+    summary: "Home Assistant automatic backup",
+    description: next
+      ? "Home Assistant's next automatic backup, as Home Assistant plans it."
+      : `Home Assistant's automatic backup to the NAS, planned ${ha.schedule}.`,
+    status: "TENTATIVE",
+    categories: ["scheduled", "home-assistant"],
+  }));
 }
 
 /** One event per backup task (UPID), from its first guest's start to its last guest's end. */

@@ -5,7 +5,14 @@
  * verification found. Markdown, stable for git like the register it is built from. Pure.
  */
 
-import { mdCell, type Register, type RegisterJob, type RegisterRow, type RegisterTier } from "./register.js";
+import {
+  guestKey,
+  mdCell,
+  type Register,
+  type RegisterJob,
+  type RegisterRow,
+  type RegisterTier,
+} from "./register.js";
 
 /** Where a backup storage keeps its files (from PVE's storage configuration), when known. */
 export interface StorageFacts {
@@ -33,13 +40,32 @@ export interface StrategyInput {
   /** The PVE nodes' zone: schedules are wall-clock times there. */
   readonly timeZone: string;
   readonly haBackups?: HaBackupsFacts;
+  /**
+   * Each container's root disk storage now (`guestKey` → storage id, from its config's `rootfs`):
+   * `pct restore` puts every volume on its `--storage`, `local` unless given. Missing: not known.
+   */
+  readonly rootfsStorages?: ReadonlyMap<string, string>;
 }
 
-function commandsFor(type: string, vmid: number, volid: string, newVmid: string) {
+/** What a `pct restore` without a known storage says instead of one. */
+export const UNKNOWN_CT_STORAGE = "<storage for disks>";
+
+/**
+ * The storage of a container's root disk from its config's `rootfs` value (`[volume=]STORAGE:VOLUME
+ * [,size=…]`, PVE `pct.conf(5)`): `local-lvm` of `local-lvm:vm-105-disk-0,size=8G`. Undefined for a
+ * bind-mounted path or anything else without a storage.
+ */
+export function rootfsStorage(rootfs: string | undefined): string | undefined {
+  // The volume comes first; PVE storage ids: a letter, then letters, digits, '-', '_' or '.'.
+  return /^(?:volume=)?([A-Za-z][A-Za-z0-9._-]*):/.exec(rootfs ?? "")?.[1];
+}
+
+function commandsFor(type: string, vmid: number, volid: string, newVmid: string, storage?: string) {
+  const to = storage ?? UNKNOWN_CT_STORAGE;
   return type === "lxc"
     ? {
-        restore: `pct restore ${vmid} ${volid} --force 1`,
-        asNew: `pct restore ${newVmid} ${volid} --unique 1 --storage <storage for disks>`,
+        restore: `pct restore ${vmid} ${volid} --storage ${to} --force 1`,
+        asNew: `pct restore ${newVmid} ${volid} --unique 1 --storage ${to}`,
       }
     : { restore: `qmrestore ${volid} ${vmid} --force 1`, asNew: `qmrestore ${volid} ${newVmid} --unique 1` };
 }
@@ -47,19 +73,29 @@ function commandsFor(type: string, vmid: number, volid: string, newVmid: string)
 /**
  * The command that restores `row`'s newest archive over the guest (same vmid): `qmrestore ARCHIVE
  * VMID` for a VM, `pct restore VMID ARCHIVE` for a container (PVE's own argument orders). Both
- * take the archive's volume id; `--force 1` replaces the guest if it still exists. Undefined when
+ * take the archive's volume id; `--force 1` replaces the guest if it still exists. A container's
+ * disks go to `storage` (its root disk's storage now; a placeholder when unknown), since `pct
+ * restore` would put them on `local`; a VM's go back where the archive records them. Undefined when
  * the guest has no archive.
  */
-export function restoreCommand(row: Pick<RegisterRow, "vmid" | "type" | "lastVolid">): string | undefined {
-  return row.lastVolid === null ? undefined : commandsFor(row.type, row.vmid, row.lastVolid, "").restore;
+export function restoreCommand(
+  row: Pick<RegisterRow, "vmid" | "type" | "lastVolid">,
+  storage?: string,
+): string | undefined {
+  return row.lastVolid === null
+    ? undefined
+    : commandsFor(row.type, row.vmid, row.lastVolid, "", storage).restore;
 }
 
 /** The same archive restored beside the guest, under a free vmid, with new MAC addresses. */
 export function restoreAsNewCommand(
   row: Pick<RegisterRow, "vmid" | "type" | "lastVolid">,
   newVmid: string,
+  storage?: string,
 ): string | undefined {
-  return row.lastVolid === null ? undefined : commandsFor(row.type, row.vmid, row.lastVolid, newVmid).asNew;
+  return row.lastVolid === null
+    ? undefined
+    : commandsFor(row.type, row.vmid, row.lastVolid, newVmid, storage).asNew;
 }
 
 const code = (s: string) => `\`${s.replace(/`/g, "'")}\``;
@@ -150,7 +186,8 @@ export function renderStrategy(input: StrategyInput): string {
     "On a PVE node of the cluster, as root. Restoring over the guest replaces its disks with the archive's: anything written since is lost. To look first, restore beside it under a free vmid instead.",
     "",
   );
-  for (const r of rows) out.push(...restoreSection(r), "");
+  for (const r of rows)
+    out.push(...restoreSection(r, input.rootfsStorages?.get(guestKey(r.cluster, r.vmid))), "");
   if (input.haBackups)
     out.push(
       "### Home Assistant's own backup",
@@ -180,7 +217,7 @@ export function renderStrategy(input: StrategyInput): string {
   return `${out.join("\n")}\n`;
 }
 
-function restoreSection(r: RegisterRow): string[] {
+function restoreSection(r: RegisterRow, storage: string | undefined): string[] {
   const kind = r.type === "lxc" ? "container" : "VM";
   const out = [`### ${r.vmid} ${r.name} (${kind}, cluster ${r.cluster})`, ""];
   if (r.lastVolid === null) {
@@ -189,14 +226,20 @@ function restoreSection(r: RegisterRow): string[] {
     );
     return out;
   }
-  const commands = commandsFor(r.type, r.vmid, r.lastVolid, `9${r.vmid}`);
+  const commands = commandsFor(r.type, r.vmid, r.lastVolid, `9${r.vmid}`, storage);
   const ct = r.type === "lxc";
   out.push(
     `Newest archive: ${code(r.lastVolid)} (${r.lastOk}, ${r.sizeBytes} bytes).`,
     "",
     `1. Check the archive is there: ${code(`pvesm list ${r.lastVolid.split(":")[0]} --vmid ${r.vmid}`)}`,
     `2. Stop the guest if it still runs: ${code(`${ct ? "pct" : "qm"} shutdown ${r.vmid}`)}`,
-    `3. Restore it over the guest: ${code(commands.restore)}${ct ? " (add `--storage <storage>` when its disks should go elsewhere than `local`)" : " (disks go back to the storages recorded in the archive)"}`,
+    `3. Restore it over the guest: ${code(commands.restore)}${
+      !ct
+        ? " (disks go back to the storages recorded in the archive)"
+        : storage
+          ? ` (its disks go to ${code(storage)}, where its root disk is now)`
+          : " (its config could not be read: name the storage for its disks)"
+    }`,
     `4. Start it and check it works: ${code(`${ct ? "pct" : "qm"} start ${r.vmid}`)}`,
     `- Or restore beside it under a free vmid (e.g. 9${r.vmid}): ${code(commands.asNew)}`,
   );

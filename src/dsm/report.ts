@@ -2,7 +2,7 @@ import type { GuestCopies } from "../core/coverage.js";
 import { formatWall } from "../core/status.js";
 import type { NasEntities } from "../entities/catalogue.js";
 import type { StatusJson } from "../report.js";
-import type { NasView } from "./view.js";
+import type { ClusterNasView, NasView } from "./view.js";
 
 /**
  * The NAS view in `status --json` (top-level `nas`, per guest `copies`) and on a terminal
@@ -14,6 +14,19 @@ export interface CopiesJson {
   readonly nas: number | null;
   readonly offNas: "yes" | "no" | "unknown";
   readonly offNasTime: string | null;
+  /** Why `offNas` is unknown (the NAS unreadable, the storage not on this NAS); null when known. */
+  readonly offNasReason: string | null;
+}
+
+/** One cluster's backup storage judged against the NAS. */
+export interface NasClusterJson {
+  readonly cluster: string;
+  readonly storage: NasJson["storage"];
+  /** `yes`: the storage is an NFS export of this NAS; `unknown`: not known to be (see `reason`). */
+  readonly onNas: "yes" | "unknown";
+  readonly reason: string | null;
+  readonly coverage: NasJson["coverage"];
+  readonly findings: NasJson["findings"];
 }
 
 export interface NasJson {
@@ -63,12 +76,43 @@ export interface NasJson {
     readonly task: string | null;
     readonly message: string;
   }[];
+  /** Every cluster's storage judged against the NAS (the fields above are the first on it). */
+  readonly clusters?: readonly NasClusterJson[];
 }
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
 export function toCopiesJson(c: GuestCopies): CopiesJson {
-  return { pve: c.pve, nas: c.nas, offNas: c.offNas, offNasTime: iso(c.offNasMs) };
+  return {
+    pve: c.pve,
+    nas: c.nas,
+    offNas: c.offNas,
+    offNasTime: iso(c.offNasMs),
+    offNasReason: c.offNasReason,
+  };
+}
+
+/**
+ * The `nas` key for every cluster: the NAS-wide fields (tasks, capacity) from the first cluster
+ * whose storage is on the NAS (else the first), every cluster's placement, coverage and findings
+ * under `clusters`, and `findings` all of them, each once.
+ */
+export function toNasJsonAll(views: readonly ClusterNasView[]): NasJson | null {
+  const primary = views.find((v) => v.view.placement.onNas) ?? views[0];
+  if (!primary) return null;
+  const clusters = views.map(({ cluster, view }) => {
+    const json = toNasJson(view);
+    return {
+      cluster,
+      storage: json.storage,
+      onNas: view.placement.onNas ? ("yes" as const) : ("unknown" as const),
+      reason: view.placement.onNas ? null : view.placement.reason,
+      coverage: json.coverage,
+      findings: json.findings,
+    };
+  });
+  const findings = [...new Map(clusters.flatMap((c) => c.findings).map((f) => [f.message, f])).values()];
+  return { ...toNasJson(primary.view), findings, clusters };
 }
 
 export function toNasJson(v: NasView): NasJson {
@@ -189,21 +233,21 @@ export function toNasEntities(v: NasView | undefined): NasEntities | null {
 
 /**
  * `status --json` / `GET /api/status` with the NAS: the `nas` key (null before the first read)
- * and each guest of the NAS's cluster its `copies`. Without `nas` configured (`watching` false),
- * the status as it was.
+ * and each guest of every cluster its `copies` from its cluster's view. Without `nas` configured
+ * (`watching` false), the status as it was.
  */
 export function statusWithNas(
   status: StatusJson | undefined,
   watching: boolean,
-  latest: { readonly cluster: string; readonly view: NasView } | undefined,
+  views: readonly ClusterNasView[],
 ): StatusJson | undefined {
   if (!status || !watching) return status;
   return {
     ...status,
     guests: status.guests.map((g) => {
-      const c = g.cluster === latest?.cluster ? latest.view.copies.get(g.vmid) : undefined;
+      const c = views.find((v) => v.cluster === g.cluster)?.view.copies.get(g.vmid);
       return c ? { ...g, copies: toCopiesJson(c) } : g;
     }),
-    nas: latest ? toNasJson(latest.view) : null,
+    nas: toNasJsonAll(views),
   };
 }

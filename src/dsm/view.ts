@@ -1,3 +1,4 @@
+import { lookup } from "node:dns/promises";
 import type { NasConfig } from "../config/schema.js";
 import { assessCapacity, type Capacity } from "../core/capacity.js";
 import {
@@ -7,6 +8,8 @@ import {
   type GuestCopies,
   guestCopies,
   type HyperBackupTask,
+  placeStorage,
+  type StoragePlacement,
   type TaskHealth,
   taskHealth,
   type WatchedFolder,
@@ -32,6 +35,8 @@ export interface NasView {
   readonly hyperBackup: "installed" | "not_installed" | "unknown";
   /** The PVE storage the archives go to, and the NFS export behind it. */
   readonly storage: { readonly id: string; readonly server: string | null; readonly export: string | null };
+  /** Whether that storage is on this NAS; when not known to be, its guests' off-NAS copies are unknown. */
+  readonly placement: StoragePlacement;
   readonly coverage: readonly FolderCoverage[];
   readonly capacity: (Capacity & { readonly share: string }) | null;
   /** Coverage findings, then capacity problems as findings of kind `capacity`. */
@@ -42,6 +47,7 @@ export interface NasView {
 export type NasFinding = CoverageFinding | { kind: "capacity"; folder: string; task: null; message: string };
 
 export interface NasViewDeps {
+  readonly cluster: string;
   readonly dsm: DsmClient;
   readonly api: PveApi;
   readonly facts: ClusterFacts | undefined;
@@ -53,6 +59,46 @@ export interface NasViewDeps {
   /** Copies the policy keeps of a guest; undefined outside the tiers. */
   keepOf(vmid: number): number | undefined;
   readonly nowMs: number;
+  /** Addresses a host name resolves to (default: the system resolver, a few seconds at most). */
+  readonly resolve?: (host: string) => Promise<readonly string[]>;
+}
+
+const RESOLVE_TIMEOUT_MS = 3_000;
+
+/** What the system resolver gives for `host` within a few seconds; nothing when it cannot say. */
+export async function resolveHost(host: string): Promise<readonly string[]> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      lookup(host.replace(/^\[|\]$/g, ""), { all: true }).then((list) => list.map((a) => a.address)),
+      new Promise<string[]>((resolve) => {
+        timer = setTimeout(() => resolve([]), RESOLVE_TIMEOUT_MS);
+      }),
+    ]);
+  } catch {
+    // An unknown name: it matches nothing, and the reason says which server it was.
+    return [];
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Whether the storage's NFS server is this NAS: by name first, by address only when the names differ. */
+async function placementOf(
+  deps: NasViewDeps,
+  server: string | null,
+  exportPath: string | null,
+): Promise<StoragePlacement> {
+  const nasNames = [new URL(deps.nas.baseUrl).hostname, ...deps.nas.nfsServers];
+  const base = { cluster: deps.cluster, storage: deps.storage, server, export: exportPath, nasNames };
+  const byName = placeStorage({ ...base, nasAddresses: [], serverAddresses: [] });
+  if (byName.onNas || server === null || exportPath === null) return byName;
+  const resolve = deps.resolve ?? resolveHost;
+  const [nasAddresses, serverAddresses] = await Promise.all([
+    Promise.all(nasNames.map(resolve)).then((l) => l.flat()),
+    resolve(server),
+  ]);
+  return placeStorage({ ...base, nasAddresses, serverAddresses });
 }
 
 export async function readNasView(deps: NasViewDeps): Promise<NasView> {
@@ -73,14 +119,12 @@ export async function readNasView(deps: NasViewDeps): Promise<NasView> {
     );
   }
   const archives = facts ? await listArchives(deps.api, facts, findings) : [];
-  const dump = exportPath === null ? null : `${exportPath.replace(/\/+$/, "")}/dump`;
-  if (exportPath === null && findings.length === 0)
-    findings.push(
-      unknown(
-        deps.storage,
-        `storage '${deps.storage}' is not an NFS export PVE lets this token read (Datastore.Allocate on /storage): the NAS folder of the archives is unknown`,
-      ),
-    );
+  const placement = await placementOf(deps, server, exportPath);
+  // A storage on another server (or not known to be on this NAS) is not judged against this NAS.
+  const onNas = placement.onNas && exportPath !== null;
+  const dump = onNas ? `${(exportPath as string).replace(/\/+$/, "")}/dump` : null;
+  if (!placement.onNas && (exportPath !== null || findings.length === 0))
+    findings.push(unknown(deps.storage, placement.reason));
 
   let tasks: HyperBackupTask[] | null = null;
   let error: string | null = null;
@@ -93,7 +137,7 @@ export async function readNasView(deps: NasViewDeps): Promise<NasView> {
     error = err instanceof Error ? err.message : String(err);
   }
   // Free space is asked apart: a user without Hyper Backup rights may still see the share.
-  if (exportPath !== null && !/fingerprint mismatch/.test(error ?? ""))
+  if (onNas && exportPath !== null && !/fingerprint mismatch/.test(error ?? ""))
     try {
       space = await deps.dsm.shareSpace(exportPath);
       if (!space)
@@ -121,8 +165,11 @@ export async function readNasView(deps: NasViewDeps): Promise<NasView> {
         "Hyper Backup is not installed on the NAS: nothing is copied off it; install it in Package Center and add a task",
     });
 
-  const onNas = archives.filter((a) => a.storage === deps.storage);
-  const newestMs = onNas.reduce<number | null>((m, a) => (m === null || a.timeMs > m ? a.timeMs : m), null);
+  const nasArchives = onNas ? archives.filter((a) => a.storage === deps.storage) : [];
+  const newestMs = nasArchives.reduce<number | null>(
+    (m, a) => (m === null || a.timeMs > m ? a.timeMs : m),
+    null,
+  );
   const watched: WatchedFolder[] = [
     ...(dump ? [{ label: "PVE archives", path: dump, newestMs }] : []),
     ...(deps.haBackupsPath
@@ -133,13 +180,19 @@ export async function readNasView(deps: NasViewDeps): Promise<NasView> {
   for (const c of coverage) if (c.finding) findings.push(c.finding);
 
   const dumpCoverage =
-    error !== null
+    error !== null || !onNas
       ? null
       : tasks === null
         ? noCoverage(dump ?? "")
         : (coverage.find((c) => c.folder === dump) ?? null);
   const vmids = facts ? facts.guests.map((g) => g.vmid) : [];
-  const copies = guestCopies(vmids, archives, exportPath === null ? null : deps.storage, dumpCoverage);
+  const copies = guestCopies(
+    vmids,
+    archives,
+    onNas ? deps.storage : null,
+    dumpCoverage,
+    placement.onNas ? undefined : placement.reason,
+  );
 
   const capacity = space
     ? {
@@ -147,7 +200,7 @@ export async function readNasView(deps: NasViewDeps): Promise<NasView> {
         ...assessCapacity({
           freeBytes: space.freeBytes,
           totalBytes: space.totalBytes,
-          archives: onNas,
+          archives: nasArchives,
           keepOf: deps.keepOf,
           nowMs: deps.nowMs,
           minFreeBytes: deps.nas.minFreeBytes,
@@ -164,6 +217,7 @@ export async function readNasView(deps: NasViewDeps): Promise<NasView> {
     tasks: tasks === null ? null : tasks.map((t) => ({ ...t, health: taskHealth(t) })),
     hyperBackup,
     storage: { id: deps.storage, server, export: exportPath },
+    placement,
     coverage,
     capacity,
     findings,
@@ -217,4 +271,50 @@ async function listArchives(
     }
   }
   return out;
+}
+
+/** One cluster's NAS view, keyed by cluster name. */
+export interface ClusterNasView {
+  readonly cluster: string;
+  readonly view: NasView;
+}
+
+/**
+ * The NAS judged for every cluster: DSM is asked once (its tasks, each share's space), every
+ * cluster's backup storage is placed and judged against it. A failing cluster is a view with its
+ * unknowns, never a missing one.
+ */
+export async function readNasViews(
+  deps: Omit<NasViewDeps, "cluster" | "api" | "facts"> & {
+    readonly clusters: readonly {
+      readonly cluster: string;
+      readonly api: PveApi;
+      readonly facts: ClusterFacts | undefined;
+    }[];
+  },
+): Promise<ClusterNasView[]> {
+  const dsm = onceEach(deps.dsm);
+  const out: ClusterNasView[] = [];
+  for (const c of deps.clusters)
+    out.push({ cluster: c.cluster, view: await readNasView({ ...deps, ...c, dsm }) });
+  return out;
+}
+
+/** The DSM client for one round of reads: each question asked once, its answer (or failure) shared. */
+function onceEach(dsm: DsmClient): DsmClient {
+  let tasks: ReturnType<DsmClient["hyperBackupTasks"]> | undefined;
+  const spaces = new Map<string, ReturnType<DsmClient["shareSpace"]>>();
+  return {
+    hyperBackupTasks: () => {
+      tasks ??= dsm.hyperBackupTasks();
+      return tasks;
+    },
+    shareSpace: (path) => {
+      const known = spaces.get(path) ?? dsm.shareSpace(path);
+      spaces.set(path, known);
+      return known;
+    },
+    runTask: (id) => dsm.runTask(id),
+    close: () => dsm.close(),
+  };
 }

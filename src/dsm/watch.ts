@@ -1,18 +1,27 @@
 import type { App } from "../app.js";
 import type { Config } from "../config/schema.js";
+import type { HyperBackupTask } from "../core/coverage.js";
 import type { Logger } from "../log.js";
 import { type DsmClient, dsmClientFor } from "./client.js";
-import { type NasView, readNasView } from "./view.js";
+import { type ClusterNasView, readNasViews } from "./view.js";
 
 /**
  * The service's NAS reader: after a refresh it reads the NAS again when `intervalMs` has passed
  * since the last read (Hyper Backup runs nightly; DSM need not be asked every minute), in the
  * background, one read at a time; a finished read asks for a refresh so the entities get it.
- * A failed read is a view with its error (off-NAS copies unknown), never a crash.
+ * Every cluster is judged against the NAS (its storage on it, or its copies off it unknown). A
+ * failed read is a view with its error (off-NAS copies unknown), never a crash.
  */
 export interface NasWatch {
-  /** The last view of the (first) cluster's NAS, undefined before the first read. */
-  latest(): { readonly cluster: string; readonly view: NasView } | undefined;
+  /** The last view of the first cluster, undefined before the first read. */
+  latest(): ClusterNasView | undefined;
+  /** The last view of every cluster, in the options' order; empty before the first read. */
+  views(): readonly ClusterNasView[];
+  /**
+   * The Hyper Backup tasks DSM last listed: kept through an outage (their next runs are DSM's
+   * plan, not a fact the outage changes); undefined before DSM was first read.
+   */
+  lastTasks(): readonly HyperBackupTask[] | undefined;
   /** A refresh ended: read the NAS when due. */
   afterRefresh(): void;
   close(): Promise<void>;
@@ -31,32 +40,36 @@ export function createNasWatch(deps: {
 }): NasWatch | undefined {
   const { config, log } = deps;
   const nas = config.nas;
-  const cluster = config.clusters[0];
-  if (!nas || !config.storage || !cluster) return undefined;
+  if (!nas || !config.storage || config.clusters.length === 0) return undefined;
   const storage = config.storage;
   const dsm = deps.dsm ?? dsmClientFor(config, log);
   const intervalMs = deps.intervalMs ?? NAS_READ_INTERVAL_MS;
-  let last: { cluster: string; view: NasView } | undefined;
+  let last: ClusterNasView[] = [];
+  let tasks: readonly HyperBackupTask[] | undefined;
   let lastReadAt = Number.NEGATIVE_INFINITY;
   let reading: Promise<void> | undefined;
   let closed = false;
 
   async function read(): Promise<void> {
-    const api = deps.app.apis.get(cluster?.name ?? "");
-    if (!api || !cluster) return;
+    const clusters = config.clusters.flatMap((c) => {
+      const api = deps.app.apis.get(c.name);
+      return api ? [{ cluster: c.name, api, facts: deps.app.monitor.facts(c.name) }] : [];
+    });
     try {
-      const view = await readNasView({
+      const views = await readNasViews({
         dsm,
-        api,
-        facts: deps.app.monitor.facts(cluster.name),
+        clusters,
         storage,
         nas: nas as NonNullable<typeof nas>,
         haBackupsPath: config.haBackups?.sharePath,
         keepOf: (vmid) => config.tiers.find((t) => t.guests.includes(vmid))?.keepLast,
         nowMs: deps.nowMs(),
       });
-      if (view.error) log.warn(`NAS: ${view.error}`);
-      last = { cluster: cluster.name, view };
+      const first = views[0]?.view;
+      if (first?.error) log.warn(`NAS: ${first.error}`);
+      if (first?.tasks) tasks = first.tasks;
+      else if (first?.hyperBackup === "not_installed") tasks = [];
+      last = views;
       if (!closed) deps.onChange();
     } catch (err) {
       // readNasView turns DSM failures into the view; anything else is logged and tried next time.
@@ -65,7 +78,9 @@ export function createNasWatch(deps: {
   }
 
   return {
-    latest: () => last,
+    latest: () => last[0],
+    views: () => last,
+    lastTasks: () => tasks,
     afterRefresh() {
       if (closed || reading || performance.now() - lastReadAt < intervalMs) return;
       lastReadAt = performance.now();

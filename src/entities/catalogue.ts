@@ -121,6 +121,8 @@ export interface NasEntities {
       readonly nas: number | null;
       readonly offNas: string;
       readonly offNasMs: number | null;
+      /** Why `offNas` is unknown (absent in older views). */
+      readonly offNasReason?: string | null;
     }
   >;
 }
@@ -555,6 +557,7 @@ function withCopies(list: EntityState[], g: GuestReport, nas: NasEntities | null
             copies_nas: c?.nas ?? null,
             off_nas: c?.offNas ?? "unknown",
             off_nas_time: iso(c?.offNasMs),
+            off_nas_reason: c ? (c.offNasReason ?? null) : "the NAS has not been read yet",
           },
         }
       : s,

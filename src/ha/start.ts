@@ -1,6 +1,6 @@
 import { fileURLToPath } from "node:url";
 import type { App } from "../app.js";
-import { calendarEventsFor } from "../commands/calendar.js";
+import { type CalendarExtras, calendarEventsFor, DEFAULT_CALENDAR_DAYS } from "../commands/calendar.js";
 import type { Config } from "../config/schema.js";
 import type { HaBackupsJson } from "../core/ha-backup.js";
 import {
@@ -46,6 +46,8 @@ export interface HomeAssistantDeps {
   readonly nasEntities?: (cluster: string) => NasEntities | null | undefined;
   /** Home Assistant's backups on the NAS, for the hub's entities; undefined without `ha_backups`. */
   readonly haBackups?: () => HaBackupsJson;
+  /** What a cluster's backup calendar shows beside PVE (Hyper Backup's and HA's next runs). */
+  readonly calendarExtras?: (cluster: string) => CalendarExtras;
 }
 
 /**
@@ -104,7 +106,17 @@ export function startHomeAssistant(deps: HomeAssistantDeps): {
         const context = clusterContext(c.name, c.baseUrl, facts, config.storage, policy());
         // The backup calendar entity: its events from the same refresh; while the cluster cannot
         // be read, the last ones stand.
-        const events = calendarEventsFor(config, reports, facts, nowMs()) ?? calendars.get(c.name) ?? [];
+        const events =
+          calendarEventsFor(
+            config,
+            reports,
+            facts,
+            nowMs(),
+            DEFAULT_CALENDAR_DAYS,
+            deps.calendarExtras?.(c.name),
+          ) ??
+          calendars.get(c.name) ??
+          [];
         calendars.set(c.name, events);
         return { ...context, nas: deps.nasEntities?.(c.name), calendar: events };
       }),

@@ -4,7 +4,8 @@ import { createNodeCertificate } from "./tls.js";
 /**
  * The demo lab's NAS (10.0.0.150 in the seed lab) as a DSM stand-in: share `backups` at
  * `/volume1/backups` holding the NFS export, Hyper Backup installed with no task (as the lab was
- * found), and the demo's `nas` options pointing at it with its certificate pinned.
+ * found), and the demo's `nas` options pointing at it with its certificate pinned (and naming
+ * 10.0.0.150 as its NFS address, since the stand-in itself answers on loopback).
  */
 export const DEMO_NAS_USER = { account: "pve-backup", password: "demo-nas-password-0123" } as const;
 
@@ -40,6 +41,8 @@ export async function startDemoDsm(opts: {
       password: DEMO_NAS_USER.password,
       fingerprint: cert.fingerprint,
       timezone: opts.timeZone,
+      // The lab's storage mounts the NAS by its LAN address; this stand-in answers on loopback.
+      nfs_server: "10.0.0.150",
     },
   };
 }

@@ -8,6 +8,7 @@ import {
   hyperBackupNextRuns,
   isWithin,
   lastSuccessOf,
+  placeStorage,
   taskHealth,
   tasksCovering,
 } from "../../src/core/coverage.js";
@@ -247,30 +248,105 @@ describe("guestCopies", () => {
 
   it("counts copies and says an archive was carried off the NAS", () => {
     const copies = guestCopies([100, 101, 102], archives, "nas-backups", covered());
-    expect(copies.get(100)).toEqual({ pve: 3, nas: 2, offNas: "yes", offNasMs: NOW - 6 * H });
-    expect(copies.get(101)).toEqual({ pve: 1, nas: 1, offNas: "no", offNasMs: null });
-    expect(copies.get(102)).toEqual({ pve: 0, nas: 0, offNas: "no", offNasMs: null });
+    expect(copies.get(100)).toEqual({
+      pve: 3,
+      nas: 2,
+      offNas: "yes",
+      offNasMs: NOW - 6 * H,
+      offNasReason: null,
+    });
+    expect(copies.get(101)).toEqual({ pve: 1, nas: 1, offNas: "no", offNasMs: null, offNasReason: null });
+    expect(copies.get(102)).toEqual({ pve: 0, nas: 0, offNas: "no", offNasMs: null, offNasReason: null });
   });
 
-  it.each<[string, string | null, FolderCoverage | null, string, number | null]>([
+  it.each<[string, string | null, FolderCoverage | null, string, number | null, string | null]>([
     [
       "no task covers the folder",
       "nas-backups",
       covered({ task: null, lastSuccessMs: null, covered: "no" }),
       "no",
       2,
+      null,
     ],
-    ["DSM could not be read", "nas-backups", null, "unknown", 2],
-    ["no storage is known to be on the NAS", null, covered(), "unknown", null],
+    [
+      "DSM could not be read",
+      "nas-backups",
+      null,
+      "unknown",
+      2,
+      "the NAS's Hyper Backup tasks could not be read",
+    ],
+    [
+      "no storage is known to be on the NAS",
+      null,
+      covered(),
+      "unknown",
+      null,
+      "the NAS folder the archives are written to is unknown",
+    ],
     [
       "the task's state is not understood",
       "nas-backups",
       covered({ task: { id: 1, name: "x", health: "unknown" } }),
       "unknown",
       2,
+      "the state of Hyper Backup task 'x' is not known to be good or bad",
     ],
-  ])("%s", (_, storage, coverage, offNas, nas) => {
-    expect(guestCopies([100], archives, storage, coverage).get(100)).toMatchObject({ pve: 3, nas, offNas });
+  ])("%s", (_, storage, coverage, offNas, nas, offNasReason) => {
+    expect(guestCopies([100], archives, storage, coverage).get(100)).toMatchObject({
+      pve: 3,
+      nas,
+      offNas,
+      offNasReason,
+    });
+  });
+
+  it("says the caller's reason when the storage is not on this NAS", () => {
+    expect(guestCopies([100], archives, null, null, "elsewhere").get(100)).toMatchObject({
+      nas: null,
+      offNas: "unknown",
+      offNasReason: "elsewhere",
+    });
+  });
+});
+
+describe("placeStorage", () => {
+  const base = {
+    cluster: "b",
+    storage: "nas-backups",
+    server: "10.0.0.150",
+    export: "/volume1/backups/proxmox",
+    nasNames: ["nas.lan"],
+    nasAddresses: [],
+    serverAddresses: [],
+  };
+  it.each<[string, Partial<Parameters<typeof placeStorage>[0]>, boolean, string]>([
+    ["the server is the NAS's name, any case", { server: "NAS.lan" }, true, ""],
+    ["the server is one of the NAS's configured names", { nasNames: ["nas.lan", "10.0.0.150"] }, true, ""],
+    ["an IPv6 server in brackets", { server: "[fd00::5]", nasNames: ["fd00::5"] }, true, ""],
+    [
+      "the server resolves to one of the NAS's addresses",
+      { nasAddresses: ["10.0.0.150"], serverAddresses: ["10.0.0.150"] },
+      true,
+      "",
+    ],
+    [
+      "another server",
+      { server: "10.9.9.9", nasAddresses: ["10.0.0.150"], serverAddresses: ["10.9.9.9"] },
+      false,
+      "storage 'nas-backups' of cluster 'b' is an NFS export of 10.9.9.9, not of the NAS (nas.lan): its copies off the NAS are unknown; set nas.nfs_server to 10.9.9.9 if that is the NAS",
+    ],
+    [
+      "no export known",
+      { export: null },
+      false,
+      "storage 'nas-backups' of cluster 'b' is not an NFS export this token can read (Datastore.Allocate on /storage): whether its archives are on the NAS is unknown",
+    ],
+    ["no server known", { server: null }, false, "is not an NFS export"],
+  ])("%s", (_, over, onNas, reason) => {
+    const p = placeStorage({ ...base, ...over });
+    expect(p.onNas).toBe(onNas);
+    if (!p.onNas) expect(p.reason).toContain(reason);
   });
 });
 

@@ -1,8 +1,13 @@
+import { writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
+import { UNCHECKED_HA_BACKUPS } from "../../src/core/ha-backup.js";
+import type { SimHyperBackupTask } from "../../src/sim/dsm.js";
 import { type SimLab, startSimLab } from "../../src/sim/lab.js";
+import { parseIcs } from "../register/ics-parse.js";
 import { optionsFileFor, runCli } from "../support/cli.js";
 import { tieredLab } from "../support/scenarios.js";
-import { NAS_USER, simDsmPerTest } from "./support.js";
+import { NAS_USER, nasOptionsFor, simDsmPerTest } from "./support.js";
 
 const startDsm = simDsmPerTest();
 const labs: SimLab[] = [];
@@ -35,13 +40,7 @@ async function setup() {
     ],
   });
   const file = optionsFileFor(lab, {
-    nas: {
-      url: dsm.url,
-      username: NAS_USER.account,
-      password: NAS_USER.password,
-      fingerprint: cert.fingerprint,
-      timezone: "Europe/Berlin",
-    },
+    nas: nasOptionsFor(dsm, cert),
   });
   return { lab, dsm, file };
 }
@@ -66,6 +65,7 @@ describe("pve-backup with nas options", () => {
       nas: 3,
       offNas: "yes",
       offNasTime: "2026-02-11T04:00:00.000Z",
+      offNasReason: null,
     });
     expect(r.stdout).not.toContain(NAS_USER.password);
   });
@@ -123,5 +123,96 @@ describe("pve-backup nas run twice", () => {
       "Hyper Backup task 'backups to USB' is busy (backup); nothing was started",
     );
     expect(dsm.calls.filter((c) => c.method === "backup")).toHaveLength(1);
+  });
+});
+
+describe("pve-backup calendar with the NAS and Home Assistant", () => {
+  const BERLIN_NOW = Date.parse("2026-03-20T10:00:00Z");
+  const task = (over: Partial<SimHyperBackupTask>): SimHyperBackupTask => ({
+    task_id: 7,
+    name: "NAS to B2",
+    state: "backupable",
+    status: "none",
+    last_bkp_result: "done",
+    last_bkp_error: "",
+    lastRunMs: BERLIN_NOW - 8 * H,
+    lastEndMs: BERLIN_NOW - 7 * H,
+    lastSuccessMs: BERLIN_NOW - 8 * H,
+    nextRunMs: null,
+    type: "cloud_image:image_remote",
+    folders: ["/volume1/backups"],
+    ...over,
+  });
+
+  async function calendarSetup(tasks: SimHyperBackupTask[], haNext?: string) {
+    const lab = await startSimLab({ scenario: tieredLab(), clock: "manual" });
+    labs.push(lab);
+    // The NAS keeps New York time, the lab Berlin time: DSM's local times must still land right.
+    const { dsm, cert } = await startDsm({ timeZone: "America/New_York", tasks });
+    const file = optionsFileFor(lab, {
+      timezone: "Europe/Berlin",
+      nas: nasOptionsFor(dsm, cert, "America/New_York"),
+    });
+    if (haNext)
+      writeFileSync(
+        join(dirname(file), "pve-backup-ha-backups.json"),
+        JSON.stringify({
+          version: 1,
+          checksums: {},
+          status: { ...UNCHECKED_HA_BACKUPS, nextAutomatic: haNext, checkedAt: haNext },
+        }),
+      );
+    return { dsm, file };
+  }
+
+  it("lists Hyper Backup's next runs and Home Assistant's next backup at their local times across DST", async () => {
+    const { file } = await calendarSetup(
+      [
+        // 03:30 Berlin summer time, the night the clocks go forward; 21:30 the evening before in New York.
+        task({ nextRunMs: Date.parse("2026-03-29T01:30:00Z") }),
+        task({ task_id: 8, name: "no schedule", nextRunMs: null }),
+        task({ task_id: 9, name: "overdue", nextRunMs: BERLIN_NOW - 2 * H }),
+      ],
+      "2026-03-30T04:52:00.000Z",
+    );
+    const r = await runCli(["calendar", "--ics", "--days", "14", "--options", file], {
+      PVE_BACKUP_NOW: new Date(BERLIN_NOW).toISOString(),
+    });
+    expect([r.code, r.stderr]).toEqual([0, ""]);
+    const { events } = parseIcs(r.stdout);
+    const hb = events.filter((e) => e.summary.startsWith("Hyper Backup"));
+    expect(hb.map((e) => [e.uid, e.summary, e.start, e.startWall])).toEqual([
+      [
+        "hyper-backup-7-20260329T013000Z@pve-backup",
+        "Hyper Backup: NAS to B2",
+        "2026-03-29T01:30:00.000Z",
+        "2026-03-29T03:30:00",
+      ],
+    ]);
+    const ha = events.find((e) => e.uid === "ha-backup-20260330@pve-backup");
+    expect(ha).toMatchObject({
+      summary: "Home Assistant automatic backup",
+      start: "2026-03-30T04:52:00.000Z",
+      startWall: "2026-03-30T06:52:00",
+      startZone: "Europe/Berlin",
+    });
+    // PVE's own runs are there too.
+    expect(events.some((e) => e.summary.startsWith("Backup "))).toBe(true);
+  });
+
+  it("keeps PVE's runs when DSM is down, says so, and exits 2", async () => {
+    const { dsm, file } = await calendarSetup([task({ nextRunMs: BERLIN_NOW + 5 * H })]);
+    const env = { PVE_BACKUP_NOW: new Date(BERLIN_NOW).toISOString() };
+    const up = parseIcs((await runCli(["calendar", "--ics", "--options", file], env)).stdout).events;
+    expect(up.some((e) => e.summary === "Hyper Backup: NAS to B2")).toBe(true);
+    await dsm.stop();
+    const down = await runCli(["calendar", "--ics", "--options", file], env);
+    expect(down.code).toBe(2);
+    expect(down.stderr).toContain("Hyper Backup's next runs are left out");
+    const events = parseIcs(down.stdout).events;
+    expect(events.map((e) => e.uid)).toEqual(
+      up.filter((e) => !e.summary.startsWith("Hyper Backup")).map((e) => e.uid),
+    );
+    expect(events.length).toBeGreaterThan(0);
   });
 });

@@ -35,6 +35,7 @@ const view = (over: Partial<NasView> = {}): NasView => ({
   tasks: [],
   hyperBackup: "installed",
   storage: { id: "nas-backups", server: "10.0.0.150", export: "/volume1/backups/proxmox" },
+  placement: { onNas: true },
   coverage: [],
   capacity: {
     share: "backups",
@@ -47,7 +48,9 @@ const view = (over: Partial<NasView> = {}): NasView => ({
     problems: [],
   },
   findings: [],
-  copies: new Map([[100, { pve: 3, nas: 3, offNas: "yes" as const, offNasMs: NOW - 6 * 3_600_000 }]]),
+  copies: new Map([
+    [100, { pve: 3, nas: 3, offNas: "yes" as const, offNasMs: NOW - 6 * 3_600_000, offNasReason: null }],
+  ]),
   ...over,
 });
 
@@ -95,6 +98,33 @@ describe("NAS entities", () => {
     expect(stateOf(nas, "home_101_last_backup")?.attributes).toMatchObject({ off_nas: "unknown" });
   });
 
+  it("carry why a guest's copy off the NAS is unknown: its cluster's storage is not on this NAS", () => {
+    const reason = "storage 'nas-backups' of cluster 'home' is an NFS export of 10.0.0.99, not of the NAS";
+    const nas = toNasEntities(
+      view({
+        placement: { onNas: false, reason },
+        capacity: null,
+        findings: [{ kind: "unknown", folder: "nas-backups", task: null, message: reason }],
+        copies: new Map([
+          [100, { pve: 3, nas: null, offNas: "unknown", offNasMs: null, offNasReason: reason }],
+        ]),
+      }),
+    );
+    expect(stateOf(nas, "home_100_last_backup")?.attributes).toMatchObject({
+      off_nas: "unknown",
+      copies_nas: null,
+      off_nas_reason: reason,
+    });
+    expect(stateOf(nas, "home_offsite_problem")).toMatchObject({
+      state: null,
+      attributes: { findings: [reason] },
+    });
+    expect(stateOf(nas, "home_nas_free_space")?.state).toBeNull();
+    expect(stateOf(toNasEntities(view()), "home_100_last_backup")?.attributes).toMatchObject({
+      off_nas_reason: null,
+    });
+  });
+
   it.each<[string, NasView["findings"], boolean | null]>([
     ["a missing task is a problem", [{ kind: "no_task", folder: "/f", task: null, message: "m" }], true],
     ["only unknowns are unknown", [{ kind: "unknown", folder: "/f", task: null, message: "m" }], null],
@@ -120,14 +150,14 @@ describe("NAS entities", () => {
 describe("statusWithNas", () => {
   it("adds nas and copies only when the NAS is watched", () => {
     const status = toStatusJson(reports);
-    expect(statusWithNas(status, false, undefined)).toBe(status);
-    expect(statusWithNas(undefined, true, undefined)).toBeUndefined();
-    expect(statusWithNas(status, true, undefined)?.nas).toBeNull();
-    const withView = statusWithNas(status, true, { cluster: "home", view: view() });
+    expect(statusWithNas(status, false, [])).toBe(status);
+    expect(statusWithNas(undefined, true, [])).toBeUndefined();
+    expect(statusWithNas(status, true, [])?.nas).toBeNull();
+    const withView = statusWithNas(status, true, [{ cluster: "home", view: view() }]);
     expect(withView?.guests.map((g) => g.copies?.offNas ?? null)).toEqual(["yes", null]);
     expect(withView?.nas?.capacity?.fillDate).toBe("2035-06-01");
     expect(
-      statusWithNas(status, true, { cluster: "other", view: view() })?.guests[0]?.copies,
+      statusWithNas(status, true, [{ cluster: "other", view: view() }])?.guests[0]?.copies,
     ).toBeUndefined();
   });
 });

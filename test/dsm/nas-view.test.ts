@@ -42,20 +42,30 @@ const nasConfig = (url: string, fingerprint: string): NasConfig => ({
   timeZone: "Europe/Berlin",
   minFreeBytes: 100e9,
   fillWarnDays: 30,
+  // The seed lab's storage mounts the NAS as 10.0.0.150; the stand-in listens on loopback.
+  nfsServers: ["10.0.0.150"],
 });
 
 async function viewOf(
   scenario: Scenario,
   tasks: SimHyperBackupTask[] | undefined,
-  opts: { fingerprint?: string } = {},
+  opts: {
+    fingerprint?: string;
+    nfsServers?: string[];
+    resolve?: (host: string) => Promise<readonly string[]>;
+  } = {},
 ) {
   const { api } = await startLab(scenario);
   const { dsm, cert } = await startDsm({ tasks, hyperBackup: tasks !== undefined });
-  const nas = nasConfig(dsm.url, opts.fingerprint ?? cert.fingerprint);
+  const nas = {
+    ...nasConfig(dsm.url, opts.fingerprint ?? cert.fingerprint),
+    ...(opts.nfsServers ? { nfsServers: opts.nfsServers } : {}),
+  };
   const client = createDsmClient({ ...nas, timeoutMs: 5000 }, { log: silentLogger });
   const facts = await createPveReader({ cluster: "home", api, log: silentLogger }).readFacts(NOW);
   try {
     const view = await readNasView({
+      cluster: "home",
       dsm: client,
       api,
       facts,
@@ -64,12 +74,46 @@ async function viewOf(
       haBackupsPath: "/volume1/backups/homeassistant_backups",
       keepOf: () => 3,
       nowMs: NOW,
+      resolve: opts.resolve,
     });
     return { view, dsm };
   } finally {
     await client.close();
   }
 }
+
+describe("which storage is on the NAS", () => {
+  it("a storage whose server is not the NAS: nothing judged, every guest's copy off the NAS unknown with the reason", async () => {
+    const asked: string[] = [];
+    const { view } = await viewOf(seed(), [backupsTask()], {
+      nfsServers: [],
+      resolve: async (host) => {
+        asked.push(host);
+        return host === "127.0.0.1" ? ["127.0.0.1"] : ["10.0.0.150"];
+      },
+    });
+    expect(asked.sort()).toEqual(["10.0.0.150", "127.0.0.1"]);
+    expect(view.placement.onNas).toBe(false);
+    expect(view.coverage.map((c) => c.label)).toEqual(["Home Assistant backups"]);
+    expect(view.capacity).toBeNull();
+    for (const vmid of GUESTS)
+      expect(view.copies.get(vmid)).toMatchObject({ nas: null, offNas: "unknown", offNasMs: null });
+    expect(view.copies.get(100)?.offNasReason).toBe(
+      "storage 'nas-backups' of cluster 'home' is an NFS export of 10.0.0.150, not of the NAS (127.0.0.1): its copies off the NAS are unknown; set nas.nfs_server to 10.0.0.150 if that is the NAS",
+    );
+    expect(view.findings.map((f) => f.kind)).toEqual(["unknown"]);
+    expect(nasExitCode(view)).toBe(2);
+  });
+
+  it("a storage server that resolves to the NAS's address is the NAS", async () => {
+    const { view } = await viewOf(tieredLab(), [backupsTask()], {
+      nfsServers: [],
+      resolve: async () => ["192.168.1.5"],
+    });
+    expect(view.placement.onNas).toBe(true);
+    expect(view.copies.get(100)).toMatchObject({ offNas: "yes" });
+  });
+});
 
 describe("the NAS view on the seed lab with the DSM stand-in", () => {
   it("without a Hyper Backup task: the finding, and no off-NAS copy for any guest", async () => {
@@ -107,6 +151,7 @@ describe("the NAS view on the seed lab with the DSM stand-in", () => {
         nas: 3,
         offNas: "yes",
         offNasMs: NOW - 6 * H,
+        offNasReason: null,
       });
     expect(view.capacity).toMatchObject({ share: "backups", freeBytes: 6_765_432_109_876, fillMs: null });
     expect(nasExitCode(view)).toBe(0);

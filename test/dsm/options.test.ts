@@ -42,7 +42,16 @@ describe("options: nas", () => {
       timeZone: "Europe/Berlin",
       minFreeBytes: 100e9,
       fillWarnDays: 30,
+      nfsServers: [],
     });
+    expect(
+      parse({
+        url: "https://nas.lan:5001",
+        username: "u",
+        password: "pw",
+        nfs_server: " 10.0.0.150, ,10.1.0.150 ",
+      }).nas?.nfsServers,
+    ).toEqual(["10.0.0.150", "10.1.0.150"]);
   });
 
   it.each<[string, unknown, string[]]>([

@@ -59,6 +59,21 @@ export const labCert = (): TestCert => {
 
 export const NAS_USER = { account: "pve-backup", password: "s3cret-Pa55word!", admin: true } as const;
 
+/**
+ * The `nas` options for a stand-in: its URL, the test user, the pinned certificate, the NAS's
+ * zone, and 10.0.0.150 (the seed lab's NFS server) as its NFS address, since it answers on loopback.
+ */
+export function nasOptionsFor(dsm: { readonly url: string }, cert: TestCert, timezone = "Europe/Berlin") {
+  return {
+    url: dsm.url,
+    username: NAS_USER.account,
+    password: NAS_USER.password,
+    fingerprint: cert.fingerprint,
+    timezone,
+    nfs_server: "10.0.0.150",
+  };
+}
+
 /** The seed lab's NAS: share `backups` at /volume1/backups, 8 TB, Europe/Berlin. */
 export function simDsmPerTest(): (opts?: Partial<SimDsmOptions>) => Promise<{ dsm: SimDsm; cert: TestCert }> {
   const started: SimDsm[] = [];

@@ -24,6 +24,7 @@ describe("the service's NAS watch", () => {
           username: NAS_USER.account,
           password: NAS_USER.password,
           fingerprint: cert.fingerprint,
+          nfs_server: "10.0.0.150",
         },
       }),
       { defaultTimeZone: "UTC" },
@@ -46,7 +47,13 @@ describe("the service's NAS watch", () => {
     watch?.afterRefresh();
     await expect.poll(() => changes).toBe(1);
     expect(watch?.latest()?.view.findings.map((f) => f.kind)).toEqual(["no_task"]);
-    expect(watch?.latest()?.view.copies.get(100)).toEqual({ pve: 3, nas: 3, offNas: "no", offNasMs: null });
+    expect(watch?.latest()?.view.copies.get(100)).toEqual({
+      pve: 3,
+      nas: 3,
+      offNas: "no",
+      offNasMs: null,
+      offNasReason: null,
+    });
     watch?.afterRefresh();
     await watch?.close();
     expect(dsm.calls.filter((c) => c.method === "login")).toHaveLength(1);

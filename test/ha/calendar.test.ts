@@ -1,6 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Options } from "../../src/config/schema.js";
 import { demoOptions } from "../../src/demo.js";
+import { type SimDsm, startSimDsm } from "../../src/sim/dsm.js";
 import { type SimLab, startSimLab } from "../../src/sim/lab.js";
+import { labCert, NAS_USER, nasOptionsFor } from "../dsm/support.js";
 import { optionsFileFor, runCli } from "../support/cli.js";
 import { tieredLab } from "../support/scenarios.js";
 import { type AddonProcess, addon } from "./addon.js";
@@ -27,13 +30,56 @@ interface CliEvent {
 
 let hass: Hass;
 let lab: SimLab;
+let dsm: SimDsm;
 let add: AddonProcess;
+let options: Options;
 const nowIso = () => new Date(Date.now() - (Date.now() % 60_000)).toISOString();
+/** The Hyper Backup task's next run: five hours on, on the minute (DSM's times have no seconds). */
+let hyperBackupNextMs: number;
 
 beforeAll(async () => {
   hass = await startHass();
   lab = await startSimLab({ scenario: tieredLab({ now: nowIso() }), clock: "manual" });
-  add = addon({ ...demoOptions(lab), timezone: "UTC", refresh_interval_s: 30 }, hass, await freePort());
+  hyperBackupNextMs = Date.parse(nowIso()) + 5 * 3_600_000;
+  const cert = labCert();
+  // The NAS keeps Berlin time, the add-on UTC: the task's local time must still land right.
+  dsm = await startSimDsm({
+    cert: cert.cert,
+    key: cert.key,
+    timeZone: "Europe/Berlin",
+    users: [NAS_USER],
+    shares: [{ name: "backups", realPath: "/volume1/backups", freeBytes: 5e12, totalBytes: 8e12 }],
+    tasks: [
+      {
+        task_id: 7,
+        name: "NAS to B2",
+        state: "backupable",
+        status: "none",
+        last_bkp_result: "done",
+        last_bkp_error: "",
+        lastRunMs: Date.now() - 6 * 3_600_000,
+        lastEndMs: Date.now() - 5 * 3_600_000,
+        lastSuccessMs: Date.now() - 6 * 3_600_000,
+        nextRunMs: hyperBackupNextMs,
+        type: "cloud_image:image_remote",
+        folders: ["/volume1/backups"],
+      },
+    ],
+    nowMs: Date.now,
+  });
+  options = {
+    ...demoOptions(lab),
+    timezone: "UTC",
+    refresh_interval_s: 30,
+    nas: nasOptionsFor(dsm, cert),
+    ha_backups: {
+      host: "127.0.0.1",
+      username: "ha",
+      password: "x",
+      share_path: "/volume1/backups/homeassistant_backups",
+    },
+  };
+  add = addon(options, hass, await freePort());
   await add.start();
   await waitFor(
     async () => (await add.bridge()).bridge?.mode === "integration",
@@ -46,6 +92,7 @@ afterAll(async () => {
   await add?.stop();
   await hass?.stop();
   await lab?.stop();
+  await dsm?.stop();
 });
 
 async function calendarEntity(): Promise<string | undefined> {
@@ -80,12 +127,13 @@ describe("the backup calendar entity", () => {
           `/api/calendars/${entity}?start=${encodeURIComponent(start)}&end=${encodeURIComponent(end)}`,
         );
         events = r.status === 200 ? r.body : [];
-        return events.length > 0;
+        // The NAS is read after the first refresh: wait for its runs too.
+        return events.some((e) => e.summary.startsWith("Hyper Backup"));
       },
-      60_000,
-      "the calendar has no events",
+      90_000,
+      "the calendar has no Hyper Backup run",
     );
-    const cli = await runCli(["calendar", "--json", "--options", optionsFileFor(lab)], {
+    const cli = await runCli(["calendar", "--json", "--options", optionsFileFor(lab, options)], {
       PVE_BACKUP_NOW: new Date(now).toISOString(),
     });
     expect(cli.code).toBe(0);
@@ -107,6 +155,16 @@ describe("the backup calendar entity", () => {
     // Both kinds are there: the lab's past nightly runs, and the tiers' next ones.
     expect(fromHa.some(([, summary]) => String(summary).startsWith("Backup ok: "))).toBe(true);
     expect(fromHa.some(([, summary]) => summary === "Backup pve-backup-p0")).toBe(true);
+    // Beside PVE's: the NAS's Hyper Backup task at its next run, and Home Assistant's own backup.
+    expect(fromHa.filter(([, summary]) => String(summary).startsWith("Hyper Backup"))).toEqual([
+      [
+        `hyper-backup-7-${new Date(hyperBackupNextMs).toISOString().replace(/[-:]|\.000/g, "")}@pve-backup`,
+        "Hyper Backup: NAS to B2",
+        new Date(hyperBackupNextMs).toISOString(),
+        new Date(hyperBackupNextMs + 30 * 60_000).toISOString(),
+      ],
+    ]);
+    expect(fromHa.some(([, summary]) => summary === "Home Assistant automatic backup")).toBe(true);
     const state = await hass.rest<{ state: string; attributes: Record<string, unknown> }>(
       "GET",
       `/api/states/${entity}`,

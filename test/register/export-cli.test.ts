@@ -93,7 +93,9 @@ describe("pve-backup export", () => {
     for (const [vmid, g] of Object.entries(status.byVmid)) {
       const volid = (g.lastBackup as { volid: string }).volid;
       const command =
-        g.type === "lxc" ? `pct restore ${vmid} ${volid} --force 1` : `qmrestore ${volid} ${vmid} --force 1`;
+        g.type === "lxc"
+          ? `pct restore ${vmid} ${volid} --storage local-lvm --force 1`
+          : `qmrestore ${volid} ${vmid} --force 1`;
       expect(doc).toContain(`### ${vmid} ${g.name} (`);
       expect(doc).toContain(`Restore it over the guest: \`${command}\``);
     }
@@ -182,9 +184,8 @@ describe("pve-backup calendar --ics", () => {
     });
     const events = JSON.parse(r.stdout) as { summary: string; start: string }[];
     // The PVE window is 03:00-06:00 (P2 at 04:00 plus two hours): HA goes at 06:00 Berlin time.
-    expect(events.filter((e) => e.summary === "Home Assistant backup").map((e) => e.start)).toEqual([
-      "2026-03-28T05:00:00.000Z",
-      "2026-03-29T04:00:00.000Z",
-    ]);
+    expect(events.filter((e) => e.summary === "Home Assistant automatic backup").map((e) => e.start)).toEqual(
+      ["2026-03-28T05:00:00.000Z", "2026-03-29T04:00:00.000Z"],
+    );
   });
 });

@@ -182,17 +182,47 @@ describe("planCalendarEvents", () => {
         jobs: [],
         haBackup: { schedule: "mon,thu 05:45", nextAutomaticMs: at("2026-03-28T05:00:00Z") },
         hyperBackup: [
-          { task: "Proxmox dumps", nextRunMs: at("2026-03-28T00:00:00Z") },
-          { task: "too late", nextRunMs: at("2026-04-30T00:00:00Z") },
-          { task: "past", nextRunMs: at("2026-03-01T00:00:00Z") },
+          { task: "NAS to B2", taskId: 7, nextRunMs: at("2026-03-28T00:00:00Z") },
+          { task: "too late", taskId: 8, nextRunMs: at("2026-04-30T00:00:00Z") },
+          { task: "past", taskId: 9, nextRunMs: at("2026-03-01T00:00:00Z") },
         ],
       }),
     );
-    expect(events.map((e) => [e.uid, new Date(e.startMs).toISOString()])).toEqual([
-      ["hyper-backup-Proxmox_dumps-20260328T000000Z@pve-backup", "2026-03-28T00:00:00.000Z"],
-      ["ha-backup-20260328T050000Z@pve-backup", "2026-03-28T05:00:00.000Z"],
-      ["ha-backup-20260330T034500Z@pve-backup", "2026-03-30T03:45:00.000Z"],
+    expect(events.map((e) => [e.uid, e.summary, new Date(e.startMs).toISOString()])).toEqual([
+      ["hyper-backup-7-20260328T000000Z@pve-backup", "Hyper Backup: NAS to B2", "2026-03-28T00:00:00.000Z"],
+      ["ha-backup-20260328@pve-backup", "Home Assistant automatic backup", "2026-03-28T05:00:00.000Z"],
+      ["ha-backup-20260330@pve-backup", "Home Assistant automatic backup", "2026-03-30T03:45:00.000Z"],
     ]);
+    expect(events[1]?.description).toBe(
+      "Home Assistant's next automatic backup, as Home Assistant plans it.",
+    );
+    expect(events[2]?.description).toBe(
+      "Home Assistant's automatic backup to the NAS, planned mon,thu 05:45.",
+    );
+  });
+
+  it("lets Home Assistant's own next run stand in for the planned one of its local day, under the same UID", () => {
+    const planned = planCalendarEvents(input({ jobs: [], haBackup: { schedule: "05:45" } }));
+    // 06:31 Berlin on Monday: HA's jitter moved it; the Monday event keeps its UID.
+    const jittered = planCalendarEvents(
+      input({ jobs: [], haBackup: { schedule: "05:45", nextAutomaticMs: at("2026-03-30T04:31:00Z") } }),
+    );
+    const byUid = (list: IcsEvent[]) =>
+      Object.fromEntries(list.map((e) => [e.uid, new Date(e.startMs).toISOString()]));
+    expect(Object.keys(byUid(jittered))).toEqual(Object.keys(byUid(planned)));
+    expect(byUid(jittered)["ha-backup-20260330@pve-backup"]).toBe("2026-03-30T04:31:00.000Z");
+    expect(byUid(planned)["ha-backup-20260330@pve-backup"]).toBe("2026-03-30T03:45:00.000Z");
+  });
+
+  it.each([
+    ["Europe/Berlin", "ha-backup-20260328@pve-backup"],
+    // A zone the runtime does not know: the UTC date.
+    ["Nowhere/Else", "ha-backup-20260327@pve-backup"],
+  ])("shows Home Assistant's next run without a plan of its own (zone %s)", (timeZone, uid) => {
+    const events = planCalendarEvents(
+      input({ jobs: [], timeZone, haBackup: { nextAutomaticMs: at("2026-03-27T23:30:00Z") } }),
+    );
+    expect(events.map((e) => e.uid)).toEqual([uid]);
   });
 
   it.each([

@@ -5,6 +5,7 @@ import {
   renderStrategy,
   restoreAsNewCommand,
   restoreCommand,
+  rootfsStorage,
   type StrategyInput,
 } from "../../src/core/strategy.js";
 
@@ -92,11 +93,21 @@ describe("restoreCommand", () => {
     [vm, "qmrestore s:backup/a.vma.zst 100 --force 1"],
     [
       { vmid: 105, type: "lxc", lastVolid: "s:backup/b.tar.zst" },
-      "pct restore 105 s:backup/b.tar.zst --force 1",
+      "pct restore 105 s:backup/b.tar.zst --storage <storage for disks> --force 1",
     ],
     [{ vmid: 105, type: "lxc", lastVolid: null }, undefined],
   ] as const)("restores %j with %s", (row, command) => {
     expect(restoreCommand(row)).toBe(command);
+  });
+
+  it("puts a container's disks on its root disk's storage; a VM's command ignores it", () => {
+    expect(restoreCommand({ vmid: 105, type: "lxc", lastVolid: "s:backup/b.tar.zst" }, "zfs-ct")).toBe(
+      "pct restore 105 s:backup/b.tar.zst --storage zfs-ct --force 1",
+    );
+    expect(restoreCommand(vm, "zfs-ct")).toBe("qmrestore s:backup/a.vma.zst 100 --force 1");
+    expect(restoreAsNewCommand({ vmid: 105, type: "lxc", lastVolid: "s:b" }, "9105", "zfs-ct")).toBe(
+      "pct restore 9105 s:b --unique 1 --storage zfs-ct",
+    );
   });
 
   it("restores beside the guest with new MAC addresses", () => {
@@ -105,6 +116,19 @@ describe("restoreCommand", () => {
       "pct restore 9105 s:b --unique 1 --storage <storage for disks>",
     );
     expect(restoreAsNewCommand({ vmid: 105, type: "lxc", lastVolid: null }, "9105")).toBeUndefined();
+  });
+});
+
+describe("rootfsStorage", () => {
+  it.each([
+    ["local-lvm:vm-105-disk-0,size=8G", "local-lvm"],
+    ["volume=zfs.ct_1:subvol-105-disk-0,size=8G,acl=1", "zfs.ct_1"],
+    ["local:105/vm-105-disk-0.raw", "local"],
+    ["/mnt/bind/root", undefined],
+    ["", undefined],
+    [undefined, undefined],
+  ])("reads the storage of rootfs %j as %j", (rootfs, storage) => {
+    expect(rootfsStorage(rootfs)).toBe(storage);
   });
 });
 
@@ -126,7 +150,14 @@ describe("renderStrategy", () => {
       "3. Restore it over the guest: `qmrestore nas-backups:backup/vzdump-qemu-100-2026_02_11-03_00_02.vma.zst 100 --force 1`",
     );
     expect(md).toContain(
-      "3. Restore it over the guest: `pct restore 105 nas-backups:backup/vzdump-lxc-105-2026_02_11-03_00_02.tar.zst --force 1`",
+      "3. Restore it over the guest: `pct restore 105 nas-backups:backup/vzdump-lxc-105-2026_02_11-03_00_02.tar.zst --storage <storage for disks> --force 1` (its config could not be read: name the storage for its disks)",
+    );
+    const known = renderStrategy(input({ rootfsStorages: new Map([[guestKey("home", 105), "zfs-ct"]]) }));
+    expect(known).toContain(
+      "3. Restore it over the guest: `pct restore 105 nas-backups:backup/vzdump-lxc-105-2026_02_11-03_00_02.tar.zst --storage zfs-ct --force 1` (its disks go to `zfs-ct`, where its root disk is now)",
+    );
+    expect(known).toContain(
+      "`pct restore 9105 nas-backups:backup/vzdump-lxc-105-2026_02_11-03_00_02.tar.zst --unique 1 --storage zfs-ct`",
     );
     expect(md).toContain("`pct shutdown 105`");
     expect(md).toContain("`qm start 100`");
