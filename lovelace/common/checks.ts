@@ -21,6 +21,8 @@ export interface CopiesFacts {
   readonly offNas: "yes" | "no" | "unknown";
   /** When the newest off-NAS copy was made (Hyper Backup's last success), epoch ms. */
   readonly offNasMs: number | null;
+  /** Why off-NAS is unknown (e.g. the cluster's storage is not on this NAS); null when not said. */
+  readonly offNasReason: string | null;
 }
 
 /** The newest archive's last verification; null: never verified. */
@@ -55,7 +57,7 @@ export function copiesPhrases(c: CopiesFacts, nowMs: number): Phrase[] {
       ? { text: `off-NAS: yes${c.offNasMs === null ? "" : `, ${ago(c.offNasMs, nowMs)}`}`, tone: "ok" }
       : c.offNas === "no"
         ? { text: "off-NAS: no", tone: "warn" }
-        : { text: "off-NAS: unknown", tone: "muted" };
+        : { text: `off-NAS: unknown${c.offNasReason ? ` (${c.offNasReason})` : ""}`, tone: "muted" };
   return [
     c.pve === null ? { text: "on PVE: unknown", tone: "muted" } : { text: `${c.pve} on PVE`, tone: "plain" },
     c.nas === null
@@ -120,7 +122,7 @@ const count = (v: unknown): number | null =>
   typeof v === "number" && Number.isFinite(v) && v >= 0 ? v : null;
 const text = (v: unknown): string | null => (typeof v === "string" && v !== "" ? v : null);
 
-/** The status JSON's `copies` (`{pve, nas, offNas, offNasTime}`); undefined when absent or malformed. */
+/** The status JSON's `copies` (`{pve, nas, offNas, offNasTime, offNasReason}`); undefined when absent or malformed. */
 export function copiesFromJson(c: unknown): CopiesFacts | undefined {
   if (typeof c !== "object" || c === null) return undefined;
   const o = c as Record<string, unknown>;
@@ -129,6 +131,7 @@ export function copiesFromJson(c: unknown): CopiesFacts | undefined {
     nas: count(o.nas),
     offNas: o.offNas === "yes" || o.offNas === "no" ? o.offNas : "unknown",
     offNasMs: ISO_TIME(o.offNasTime),
+    offNasReason: o.offNas === "yes" || o.offNas === "no" ? null : text(o.offNasReason),
   };
 }
 
@@ -168,6 +171,7 @@ export function copiesFromAttributes(a: Readonly<Record<string, unknown>>): Copi
     nas: a.copies_nas,
     offNas: a.off_nas,
     offNasTime: a.off_nas_time,
+    offNasReason: a.off_nas_reason,
   });
 }
 

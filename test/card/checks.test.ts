@@ -56,6 +56,21 @@ describe("the 3-2-1 copies in words", () => {
       { pve: 1, nas: 1, offNas: "maybe", offNasTime: "garbage" },
       "1 on PVE [plain] · 1 on the NAS [plain] · off-NAS: unknown [muted]",
     ],
+    // The reason is said with unknown, and only there.
+    [
+      {
+        pve: 2,
+        nas: null,
+        offNas: "unknown",
+        offNasTime: null,
+        offNasReason: "storage nfs2 is not on this NAS",
+      },
+      "2 on PVE [plain] · on the NAS: unknown [muted] · off-NAS: unknown (storage nfs2 is not on this NAS) [muted]",
+    ],
+    [
+      { pve: 2, nas: 2, offNas: "no", offNasTime: null, offNasReason: "stale" },
+      "2 on PVE [plain] · 2 on the NAS [plain] · off-NAS: no [warn]",
+    ],
   ])("%j reads %s", (json, want) => {
     const c = copiesFromJson(json);
     expect(c).toBeDefined();
@@ -68,10 +83,13 @@ describe("the 3-2-1 copies in words", () => {
     expect(copiesFromAttributes({ size_bytes: 1 })).toBeUndefined();
     expect(
       copiesFromAttributes({ copies_pve: null, copies_nas: null, off_nas: "unknown", off_nas_time: null }),
-    ).toEqual({ pve: null, nas: null, offNas: "unknown", offNasMs: null });
+    ).toEqual({ pve: null, nas: null, offNas: "unknown", offNasMs: null, offNasReason: null });
     expect(
       copiesFromAttributes({ copies_pve: 3, copies_nas: 2, off_nas: "yes", off_nas_time: hoursAgo(1) }),
-    ).toEqual({ pve: 3, nas: 2, offNas: "yes", offNasMs: NOW - 3_600_000 });
+    ).toEqual({ pve: 3, nas: 2, offNas: "yes", offNasMs: NOW - 3_600_000, offNasReason: null });
+    expect(
+      copiesFromAttributes({ off_nas: "unknown", off_nas_reason: "the NAS is not configured" }),
+    ).toMatchObject({ offNas: "unknown", offNasReason: "the NAS is not configured" });
   });
 });
 
@@ -193,7 +211,7 @@ describe("the card's model reads the checks from the last-backup sensor", () => 
         off_nas_time: null,
       }),
     ).guests;
-    expect(g?.copies).toEqual({ pve: 3, nas: 3, offNas: "no", offNasMs: null });
+    expect(g?.copies).toEqual({ pve: 3, nas: 3, offNas: "no", offNasMs: null, offNasReason: null });
     expect(g?.verification).toMatchObject({ result: "ok", depth: "api" });
   });
 });

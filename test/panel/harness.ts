@@ -93,7 +93,7 @@ export async function startPanelLab(
     while (!nasWatch.latest() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
     if (!nasWatch.latest()) throw new Error("the NAS watch read nothing from the DSM stand-in");
   }
-  const status = () => statusWithNas(runtime.status(), nasWatch !== undefined, nasWatch?.latest());
+  const status = () => statusWithNas(runtime.status(), nasWatch !== undefined, nasWatch?.views() ?? []);
   const deps: PanelDeps = {
     app,
     nowMs,

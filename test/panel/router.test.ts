@@ -166,6 +166,7 @@ describe("the panel's JSON on loopback", () => {
                 nas: 3,
                 offNas,
                 offNasTime: offNas === "yes" ? "2026-02-10T05:00:00.000Z" : null,
+                offNasReason: null,
               },
               lastVerified: {
                 time: "2026-02-10T06:00:00.000Z",
