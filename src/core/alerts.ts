@@ -153,6 +153,12 @@ export function planAlerts(input: {
     const immediate =
       opts.immediateTiers.length === 0 || (g.tier !== null && opts.immediateTiers.includes(g.tier));
     let sent = before.sent;
+    // Snoozed with a notification still out (the snooze's clear failed): clear it now; a clear
+    // that fails again keeps `sent` (the service puts it back), so every refresh tries again.
+    if (snoozed && sent !== undefined) {
+      deliveries.push({ kind: "clear", tag: alertTag(g.cluster, g.vmid) });
+      sent = undefined;
+    }
     if (!snoozed && due && immediate && sent !== problem) {
       if (quiet) held.push(key);
       else {

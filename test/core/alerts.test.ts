@@ -297,6 +297,17 @@ describe("planAlerts", () => {
       expect(after.state.guests["home/101"]?.snoozedUntilMs).toBeUndefined();
     });
 
+    it("clears, during the snooze, a notification that is still out (a clear that failed)", () => {
+      const first = plan([late(101)]);
+      // The snooze's clear failed: the service put `sent` back so that it is retried.
+      const snoozed = snoozeGuests(first.state, ["home/101"], NOW + 24 * HOUR).state;
+      const stillOut = { guests: { "home/101": { ...snoozed.guests["home/101"], sent: "late: x" } } };
+      const during = plan([late(101)], stillOut, {}, NOW + HOUR);
+      expect(during.deliveries).toEqual([{ kind: "clear", tag: "pve_backup_home_101" }]);
+      expect(during.state.guests["home/101"]).toEqual({ sinceMs: NOW, snoozedUntilMs: NOW + 24 * HOUR });
+      expect(plan([late(101)], during.state, {}, NOW + 2 * HOUR).deliveries).toEqual([]);
+    });
+
     it("keeps a snooze while the guest is fine, and drops an ended one", () => {
       const snoozed = snoozeGuests(EMPTY_ALERT_STATE, ["home/101"], NOW + HOUR);
       expect(snoozed.deliveries).toEqual([]);

@@ -179,6 +179,25 @@ describe("the alert service when Home Assistant fails a clear", () => {
   });
 });
 
+describe("the alert service when Home Assistant fails the clear of a snooze", () => {
+  it("clears with the next refresh during the snooze, and sends nothing until it ends", async () => {
+    const s = service();
+    await s.alerts.onReports(report("late"));
+    s.channel.down = true;
+    await s.alerts.onAction({ kind: "snooze", cluster: "home", vmid: 101 });
+    expect(s.channel.cleared).toEqual([]);
+    s.channel.down = false;
+    s.tick(3_600_000);
+    await s.alerts.onReports(report("late"));
+    await s.alerts.onReports(report("late"));
+    expect(s.channel.cleared).toEqual(["pve_backup_home_101"]);
+    expect(s.channel.sent.map((n) => n.tag)).toEqual(["pve_backup_home_101"]);
+    s.tick(24 * 3_600_000);
+    await s.alerts.onReports(report("late"));
+    expect(s.channel.sent.map((n) => n.tag)).toEqual(["pve_backup_home_101", "pve_backup_home_101"]);
+  });
+});
+
 describe("the status JSON with alerts", () => {
   it("adds each guest's snooze and archive, and nothing without alerts or a status", async () => {
     const s = service();
