@@ -1,4 +1,4 @@
-import { formatWall } from "./status.js";
+import { type ClusterReport, formatWall } from "./status.js";
 
 /**
  * Alerts that act: which phone / persistent notifications to send, replace or clear after a
@@ -39,6 +39,8 @@ export interface AlertOptions {
   readonly immediateTiers: readonly string[];
   /** Guests (`cluster/vmid`) deliberately not backed up: they never alert. */
   readonly archived: ReadonlySet<string>;
+  /** Why, for the archived guests whose entry says so (`cluster/vmid` → reason). */
+  readonly archivedReasons?: Readonly<Record<string, string>>;
   /** Zone of the quiet hours and the digest time. */
   readonly timeZone: string;
 }
@@ -214,18 +216,67 @@ export function snoozeGuests(
   return { state: { ...state, guests }, deliveries };
 }
 
-/** The per-guest `alert` of the status JSON: `{ snoozedUntil, archived }`. */
+/** The per-guest `alert` of the status JSON. */
+export interface GuestAlertInfo {
+  readonly snoozedUntil: string | null;
+  readonly archived: boolean;
+  /** Why the guest is archived; null when it is not, or its entry does not say. */
+  readonly archivedReason: string | null;
+}
+
+/** The per-guest `alert` of the status JSON: `{ snoozedUntil, archived, archivedReason }`. */
 export function guestAlertInfo(
   state: AlertState,
   key: string,
-  archived: ReadonlySet<string>,
+  archive: Pick<AlertOptions, "archived" | "archivedReasons">,
   nowMs: number,
-): { snoozedUntil: string | null; archived: boolean } {
+): GuestAlertInfo {
   const until = state.guests[key]?.snoozedUntilMs;
+  const archived = archive.archived.has(key);
   return {
     snoozedUntil: until !== undefined && until > nowMs ? new Date(until).toISOString() : null,
-    archived: archived.has(key),
+    archived,
+    archivedReason: (archived && archive.archivedReasons?.[key]) || null,
   };
+}
+
+/**
+ * "archived: retired, data moved to the NAS" (or just "archived"): what the status table adds to
+ * an archived guest's reason; undefined for a guest that is not archived.
+ */
+export function archiveNote(
+  key: string,
+  archive: Pick<AlertOptions, "archived" | "archivedReasons">,
+): string | undefined {
+  if (!archive.archived.has(key)) return undefined;
+  const why = archive.archivedReasons?.[key];
+  return why ? `archived: ${why}` : "archived";
+}
+
+/** The reports with each archived guest's reason followed by its archive note (for the status table). */
+export function withArchiveNotes(
+  reports: readonly ClusterReport[],
+  archive: Pick<AlertOptions, "archived" | "archivedReasons">,
+): ClusterReport[] {
+  return reports.map((r) => ({
+    ...r,
+    guests: r.guests.map((g) => {
+      const note = archiveNote(alertKey(g.cluster, g.vmid), archive);
+      return note === undefined ? g : { ...g, reason: `${g.reason}; ${note}` };
+    }),
+  }));
+}
+
+/**
+ * Archived guests that no reachable cluster has (a typo, or a guest since removed): they would
+ * silently archive nothing. Keys of unreachable clusters are left out: their guests are unknown.
+ */
+export function unknownArchived(archived: ReadonlySet<string>, clusters: readonly ClusterReport[]): string[] {
+  return [...archived].filter((key) => {
+    const [cluster, vmid] = splitKey(key);
+    const c = clusters.find((r) => r.cluster === cluster);
+    return c?.reachable === true && !c.guests.some((g) => g.vmid === vmid);
+  });
 }
 
 /** A notification action id: which button and which guest (ids are shared across notifications). */

@@ -2,7 +2,12 @@ import type { App } from "../app.js";
 import type { Config } from "../config/schema.js";
 import { type AlertAction, type AlertMessage, actionId, parseActionId } from "../core/alerts.js";
 import type { Logger } from "../log.js";
-import { type AlertChannel, type AlertService, createAlertService } from "../service/alerts.js";
+import {
+  type AlertChannel,
+  type AlertService,
+  alertOptionsOf,
+  createAlertService,
+} from "../service/alerts.js";
 import type { Runtime } from "../service/runtime.js";
 import type { HaLink } from "./connection.js";
 
@@ -137,15 +142,7 @@ export function startAlerts(deps: StartAlertsDeps): AlertService | undefined {
   if (!a) return undefined;
   const { link, log } = deps;
   const alerts = createAlertService({
-    options: {
-      statuses: a.statuses,
-      graceMin: a.graceMin,
-      quietHours: a.quietHours,
-      digestMin: a.digestMin,
-      immediateTiers: a.immediateTiers,
-      archived: new Set(a.archived),
-      timeZone: deps.config.timeZone,
-    },
+    options: alertOptionsOf(a, deps.config.timeZone),
     channel: createHaAlertChannel({ link, targets: a.targets, dashboardPath: a.dashboardPath, log }),
     // The same path as the button and the service: the per-guest guard makes a double tap one backup.
     backupNow: (cluster, vmid) => deps.app.backups.backupNow({ cluster, vmids: [vmid], tiers: [] }),

@@ -111,6 +111,9 @@ export function startHomeAssistant(deps: HomeAssistantDeps): {
       tiers: config.tiers.map((t) => t.name),
       haBackups: deps.haBackups?.(),
       lastVerified: deps.lastVerified?.(),
+      archived: config.alerts
+        ? new Map(config.alerts.archived.map((k) => [k, config.alerts?.archivedReasons[k] ?? null]))
+        : undefined,
     };
     const next = toPublish(input, lastDeclaration);
     if (!next) return;

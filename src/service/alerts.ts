@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
+import type { AlertsConfig } from "../config/schema.js";
 import {
   type AlertAction,
   type AlertDelivery,
@@ -13,6 +14,7 @@ import {
   guestAlertInfo,
   planAlerts,
   snoozeGuests,
+  unknownArchived,
 } from "../core/alerts.js";
 import type { ClusterReport } from "../core/status.js";
 import { InputError } from "../errors.js";
@@ -62,6 +64,7 @@ export function createAlertService(deps: AlertServiceDeps) {
   let saveFailed = false;
   let chain: Promise<unknown> = Promise.resolve();
   const warned = new Set<string>();
+  const warnedArchived = new Set<string>();
 
   /** Run one step after the previous one. */
   function serial<T>(step: () => Promise<T>): Promise<T> {
@@ -125,6 +128,11 @@ export function createAlertService(deps: AlertServiceDeps) {
         const plan = planAlerts({ previous: state, guests: guestsOf(reports), options, nowMs: deps.nowMs() });
         state = plan.state;
         if (plan.held.length > 0) log.debug(`alerts: quiet hours, holding ${plan.held.join(", ")}`);
+        for (const key of unknownArchived(options.archived, reports))
+          if (!warnedArchived.has(key)) {
+            warnedArchived.add(key);
+            log.warn(`alerts: archived guest ${key} is not in PVE: check alerts.archived for a typo`);
+          }
         await deliver(plan.deliveries, before);
         save();
       });
@@ -160,7 +168,7 @@ export function createAlertService(deps: AlertServiceDeps) {
     },
     /** The per-guest `alert` of the status JSON. */
     info(cluster: string, vmid: number) {
-      return guestAlertInfo(state, alertKey(cluster, vmid), options.archived, deps.nowMs());
+      return guestAlertInfo(state, alertKey(cluster, vmid), options, deps.nowMs());
     },
     /** Resolves once every step asked for so far is done. */
     idle: () => chain.then(() => undefined),
@@ -169,10 +177,46 @@ export function createAlertService(deps: AlertServiceDeps) {
 
 export type AlertService = ReturnType<typeof createAlertService>;
 
-/** The status JSON with each guest's `alert` (snoozed until, archived) when alerts are on. */
-export function withAlertInfo(status: StatusJson | undefined, alerts: AlertService | undefined) {
+/** The status JSON with each guest's `alert` (snoozed until, archived, why) when alerts are on. */
+export function withAlertInfo(
+  status: StatusJson | undefined,
+  alerts: Pick<AlertService, "info"> | undefined,
+) {
   if (!status || !alerts) return status;
   return { ...status, guests: status.guests.map((g) => ({ ...g, alert: alerts.info(g.cluster, g.vmid) })) };
+}
+
+/** The core's alert options from the parsed `alerts` options. */
+export function alertOptionsOf(a: AlertsConfig, timeZone: string): AlertOptions {
+  return {
+    statuses: a.statuses,
+    graceMin: a.graceMin,
+    quietHours: a.quietHours,
+    digestMin: a.digestMin,
+    immediateTiers: a.immediateTiers,
+    archived: new Set(a.archived),
+    archivedReasons: a.archivedReasons,
+    timeZone,
+  };
+}
+
+/**
+ * The per-guest `alert` as the service last kept it (snoozes from its state file, read only), for
+ * `pve-backup status --json`; undefined when alerts are off.
+ */
+export function savedAlertInfo(
+  a: AlertsConfig | undefined,
+  timeZone: string,
+  optionsPath: string | undefined,
+  nowMs: number,
+  log: Logger,
+): Pick<AlertService, "info"> | undefined {
+  if (!a) return undefined;
+  const options = alertOptionsOf(a, timeZone);
+  const state =
+    loadState(optionsPath === undefined ? undefined : join(dirname(optionsPath), ALERTS_STATE_FILE), log) ??
+    EMPTY_ALERT_STATE;
+  return { info: (cluster, vmid) => guestAlertInfo(state, alertKey(cluster, vmid), options, nowMs) };
 }
 
 /** A send that failed: the guest (or the digest) goes back to what it was before, so it is retried. */

@@ -5,6 +5,7 @@ import {
   type AlertState,
   actionId,
   ago,
+  archiveNote,
   DIGEST_TAG,
   EMPTY_ALERT_STATE,
   guestAlertInfo,
@@ -12,7 +13,10 @@ import {
   parseActionId,
   planAlerts,
   snoozeGuests,
+  unknownArchived,
+  withArchiveNotes,
 } from "../../src/core/alerts.js";
+import type { ClusterReport } from "../../src/core/status.js";
 
 const at = (iso: string) => Date.parse(iso);
 const NOW = at("2026-02-11T10:00:00Z");
@@ -317,19 +321,70 @@ describe("planAlerts", () => {
       expect(plan([guest(101)], snoozed.state, {}, NOW + HOUR).state.guests).toEqual({});
     });
 
-    it("reports the snooze and the archive for the status JSON", () => {
-      const s = snoozeGuests(EMPTY_ALERT_STATE, ["home/101"], NOW + HOUR).state;
-      const archived = new Set(["home/103"]);
-      expect(guestAlertInfo(s, "home/101", archived, NOW)).toEqual({
+    it("reports the snooze and the archive, with its reason, for the status JSON", () => {
+      const s = snoozeGuests(EMPTY_ALERT_STATE, ["home/101", "home/103"], NOW + HOUR).state;
+      const archive = {
+        archived: new Set(["home/103", "home/104"]),
+        archivedReasons: { "home/103": "retired, data moved to the NAS", "home/101": "not archived" },
+      };
+      expect(guestAlertInfo(s, "home/101", archive, NOW)).toEqual({
         snoozedUntil: "2026-02-11T11:00:00.000Z",
         archived: false,
+        archivedReason: null,
       });
-      expect(guestAlertInfo(s, "home/101", archived, NOW + HOUR)).toEqual({
+      expect(guestAlertInfo(s, "home/101", archive, NOW + HOUR)).toEqual({
         snoozedUntil: null,
         archived: false,
+        archivedReason: null,
       });
-      expect(guestAlertInfo(s, "home/103", archived, NOW)).toEqual({ snoozedUntil: null, archived: true });
+      // Snoozing an archived guest is harmless: both are told.
+      expect(guestAlertInfo(s, "home/103", archive, NOW)).toEqual({
+        snoozedUntil: "2026-02-11T11:00:00.000Z",
+        archived: true,
+        archivedReason: "retired, data moved to the NAS",
+      });
+      expect(guestAlertInfo(s, "home/104", { archived: archive.archived }, NOW)).toEqual({
+        snoozedUntil: null,
+        archived: true,
+        archivedReason: null,
+      });
     });
+  });
+});
+
+describe("archived guests", () => {
+  const archive = {
+    archived: new Set(["home/103", "home/104", "home/150", "lab/200"]),
+    archivedReasons: { "home/103": "retired, data moved to the NAS" },
+  };
+  const cluster = (name: string, reachable: boolean, guests: AlertGuest[]) =>
+    ({ cluster: name, reachable, problems: [], guests }) as unknown as ClusterReport;
+
+  it("add their reason to the status table's reason, and leave the others alone", () => {
+    const notInJob = (vmid: number) =>
+      guest(vmid, { status: "not_in_job", reason: "no backup job selects this guest" });
+    const [home] = withArchiveNotes(
+      [cluster("home", true, [notInJob(103), notInJob(104), guest(101)])],
+      archive,
+    );
+    expect(home?.guests.map((g) => [g.status, g.reason])).toEqual([
+      ["not_in_job", "no backup job selects this guest; archived: retired, data moved to the NAS"],
+      ["not_in_job", "no backup job selects this guest; archived"],
+      ["ok", "backed up on schedule"],
+    ]);
+    expect(archiveNote("home/101", archive)).toBeUndefined();
+  });
+
+  it("that PVE does not have are named, unless their cluster cannot be read", () => {
+    const reports = [cluster("home", true, [guest(103), guest(104)]), cluster("lab", false, [])];
+    expect(unknownArchived(archive.archived, reports)).toEqual(["home/150"]);
+    expect(unknownArchived(new Set(["gone/100"]), reports)).toEqual([]);
+  });
+
+  it("never alert, even when their reason changes or they are snoozed", () => {
+    const snoozed = snoozeGuests(EMPTY_ALERT_STATE, ["home/103"], NOW + HOUR).state;
+    const p = plan([guest(103, { status: "not_in_job", reason: "x" })], snoozed, archive, NOW + 2 * HOUR);
+    expect(p.deliveries).toEqual([]);
   });
 });
 

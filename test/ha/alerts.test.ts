@@ -153,6 +153,7 @@ beforeAll(async () => {
       alerts: {
         targets: ["notify.mobile_app_pixel_test", "persistent_notification"],
         dashboard_path: "/pve-backup",
+        archived: ["103: retired, data moved to the NAS"],
       },
     },
     hass,
@@ -183,6 +184,26 @@ describe.sequential("alerts on a phone registered with a real Home Assistant", (
       { action: "URI", title: "Open dashboard", uri: "/pve-backup" },
     ]);
     expect(await persistent(TAG_101)).toBe(true);
+  });
+
+  it("shows why an archived guest is archived on its backup-status sensor", async () => {
+    const entities = await hass.ws<{ entity_id: string; unique_id: string }[]>({
+      type: "config/entity_registry/list",
+    });
+    const id = entities.find((e) => e.unique_id === "pve_backup_home_103_backup_status")?.entity_id;
+    const r = await hass.rest<{ attributes: Record<string, unknown> }>("GET", `/api/states/${id}`);
+    expect(r.body.attributes).toMatchObject({
+      archived: true,
+      archived_reason: "retired, data moved to the NAS",
+    });
+    const status = (await (await fetch(`${add.apiUrl}/api/status`)).json()) as {
+      guests: { vmid: number; alert?: Record<string, unknown> }[];
+    };
+    expect(status.guests.find((g) => g.vmid === 103)?.alert).toEqual({
+      snoozedUntil: null,
+      archived: true,
+      archivedReason: "retired, data moved to the NAS",
+    });
   });
 
   it("ships a blueprint that imports and fires on the late guest", async () => {

@@ -10,6 +10,7 @@ import {
   ALERTS_STATE_FILE,
   type AlertChannel,
   createAlertService,
+  savedAlertInfo,
   withAlertInfo,
 } from "../../src/service/alerts.js";
 
@@ -63,6 +64,7 @@ function report(status: string, vmid = 101): ClusterReport[] {
 
 function service(
   opts: {
+    options?: Partial<AlertOptions>;
     dir?: string;
     channel?: FakeChannel;
     log?: Logger;
@@ -74,7 +76,7 @@ function service(
   const channel = opts.channel ?? new FakeChannel();
   let now = NOW;
   const alerts = createAlertService({
-    options: OPTIONS,
+    options: { ...OPTIONS, ...opts.options },
     channel,
     backupNow: opts.backupNow ?? (async () => undefined),
     log: opts.log ?? silentLogger,
@@ -120,6 +122,7 @@ describe("the alert service", () => {
     expect(second.alerts.info("home", 101)).toEqual({
       snoozedUntil: "2026-02-12T10:00:00.000Z",
       archived: false,
+      archivedReason: null,
     });
     second.tick(24 * 3_600_000);
     await second.alerts.onReports(report("failed"));
@@ -206,8 +209,57 @@ describe("the status JSON with alerts", () => {
     expect(withAlertInfo(status, s.alerts)?.guests[0]?.alert).toEqual({
       snoozedUntil: "2026-02-11T11:00:00.000Z",
       archived: false,
+      archivedReason: null,
     });
     expect(withAlertInfo(status, undefined)).toBe(status);
     expect(withAlertInfo(undefined, s.alerts)).toBeUndefined();
+  });
+});
+
+describe("archived guests in the alert service", () => {
+  const archive = {
+    archived: new Set(["home/101", "home/150"]),
+    archivedReasons: { "home/101": "retired, data moved to the NAS" },
+  };
+
+  it("never alert, tell their reason, and a typo in the list is warned about once", async () => {
+    const warnings: string[] = [];
+    const s = service({ options: archive, log: { ...silentLogger, warn: (m) => warnings.push(m) } });
+    await s.alerts.onReports(report("not_in_job"));
+    await s.alerts.onReports(report("not_in_job"));
+    expect(s.channel.sent).toEqual([]);
+    expect(s.alerts.info("home", 101)).toEqual({
+      snoozedUntil: null,
+      archived: true,
+      archivedReason: "retired, data moved to the NAS",
+    });
+    expect(warnings).toEqual([
+      "alerts: archived guest home/150 is not in PVE: check alerts.archived for a typo",
+    ]);
+  });
+
+  it("are read with the snoozes the service saved, for pve-backup status", async () => {
+    const s = service({ options: archive });
+    await s.alerts.snooze(["home/102"], 3_600_000);
+    const config = {
+      targets: ["persistent_notification"],
+      statuses: OPTIONS.statuses,
+      graceMin: 60,
+      immediateTiers: [],
+      archived: ["home/101", "home/150"],
+      archivedReasons: archive.archivedReasons,
+      dashboardPath: "/lovelace",
+    };
+    const info = savedAlertInfo(config, "UTC", join(s.dir, "options.json"), NOW, silentLogger);
+    expect(info?.info("home", 102)).toEqual({
+      snoozedUntil: "2026-02-11T11:00:00.000Z",
+      archived: false,
+      archivedReason: null,
+    });
+    expect(info?.info("home", 101)).toMatchObject({ archivedReason: "retired, data moved to the NAS" });
+    expect(savedAlertInfo(config, "UTC", undefined, NOW, silentLogger)?.info("home", 102)).toMatchObject({
+      snoozedUntil: null,
+    });
+    expect(savedAlertInfo(undefined, "UTC", undefined, NOW, silentLogger)).toBeUndefined();
   });
 });
