@@ -1,6 +1,7 @@
 import type { App } from "../app.js";
 import type { Config } from "../config/schema.js";
 import { type AlertAction, type AlertMessage, actionId, parseActionId } from "../core/alerts.js";
+import type { HaBackupsJson } from "../core/ha-backup.js";
 import type { Logger } from "../log.js";
 import {
   type AlertChannel,
@@ -129,7 +130,9 @@ export interface StartAlertsDeps {
   readonly link: HaLink;
   readonly config: Config;
   readonly app: Pick<App, "backups">;
-  readonly runtime: Pick<Runtime, "onReports">;
+  readonly runtime: Pick<Runtime, "onReports" | "status">;
+  /** Home Assistant's own backups as last checked; none when `ha_backups` is not set. */
+  readonly haBackups?: () => HaBackupsJson;
   readonly log: Logger;
   readonly nowMs: () => number;
   /** The options file (state beside it); none in the demo. */
@@ -140,7 +143,7 @@ export interface StartAlertsDeps {
 export function startAlerts(deps: StartAlertsDeps): AlertService | undefined {
   const a = deps.config.alerts;
   if (!a) return undefined;
-  const { link, log } = deps;
+  const { link, log, haBackups } = deps;
   const alerts = createAlertService({
     options: alertOptionsOf(a, deps.config.timeZone),
     channel: createHaAlertChannel({ link, targets: a.targets, dashboardPath: a.dashboardPath, log }),
@@ -149,6 +152,9 @@ export function startAlerts(deps: StartAlertsDeps): AlertService | undefined {
     log,
     nowMs: deps.nowMs,
     optionsPath: deps.optionsPath,
+    // Each guest's last verification and test restore, from the refresh's status.
+    status: () => deps.runtime.status(),
+    haBackups: haBackups && { cluster: deps.config.clusters[0]?.name as string, status: haBackups },
   });
   deps.runtime.onReports((reports) => {
     // Not awaited: a slow Home Assistant never holds a refresh.

@@ -62,7 +62,16 @@ export function startHomeAssistant(deps: HomeAssistantDeps): {
 } {
   const { config, app, runtime, log, nowMs } = deps;
   const link = connectToHa(deps.target, log);
-  const alerts = startAlerts({ link, config, app, runtime, log, nowMs, optionsPath: deps.optionsPath });
+  const alerts = startAlerts({
+    link,
+    config,
+    app,
+    runtime,
+    log,
+    nowMs,
+    optionsPath: deps.optionsPath,
+    haBackups: deps.haBackups,
+  });
   const bridge = createHaBridge({
     link,
     target: deps.target,

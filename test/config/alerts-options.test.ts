@@ -69,7 +69,7 @@ describe("the alerts options", () => {
         .alerts,
     ).toEqual({
       targets: ["persistent_notification"],
-      statuses: ["failed", "late", "never", "not_in_job", "unknown"],
+      statuses: ["failed", "late", "never", "not_in_job", "unknown", "verify_failed", "ha_backup"],
       graceMin: 60,
       quietHours: undefined,
       digestMin: undefined,
@@ -85,7 +85,10 @@ describe("the alerts options", () => {
       { targets: ["mobile_app_pixel"] },
       "alerts.targets.0: must be a notify service like notify.mobile_app_pixel_8, or persistent_notification",
     ],
-    [{ statuses: ["stale"] }, "alerts.statuses.0: must be one of failed, late, never, not_in_job, unknown"],
+    [
+      { statuses: ["stale"] },
+      "alerts.statuses.0: must be one of failed, late, never, not_in_job, unknown, verify_failed, ha_backup",
+    ],
     [{ grace_min: -1 }, "alerts.grace_min: must be 0 or more minutes"],
     [
       { quiet_hours: "22-7" },

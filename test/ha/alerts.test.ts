@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
@@ -302,6 +302,42 @@ describe.sequential("alerts on a phone registered with a real Home Assistant", (
     expect(g105?.status).toBe("failed");
     expect(Date.parse(g105?.alert?.snoozedUntil ?? "")).toBeGreaterThan(Date.now() + 23 * 3_600_000);
     expect(g105?.alert?.archived).toBe(false);
+  });
+
+  it("alerts on a failed check of a guest's newest archive, and clears once a check passes", async () => {
+    const TAG_102 = "pve_backup_home_102";
+    const ledger = (result: "ok" | "failed") =>
+      writeFileSync(
+        join(dirname(add.logFile), "pve-backup-verify.json"),
+        JSON.stringify({
+          version: 1,
+          lastVerified: {
+            home_102: {
+              time: new Date().toISOString(),
+              depth: "full",
+              result,
+              durationMs: 1200,
+              message: result === "ok" ? "archive reads back" : "zstd stream truncated",
+              volid: "nas-backups:backup/vzdump-qemu-102.vma.zst",
+            },
+          },
+          lastTestRestore: {},
+          run: null,
+        }),
+      );
+    ledger("failed");
+    await waitFor(() => forTag(TAG_102).length > 0, 60_000, "no notification for the failed check");
+    const [p] = forTag(TAG_102) as [Push];
+    expect(p.title).toMatch(/ \(102\): archive check failed$/);
+    expect(p.message).toMatch(/^[^:]+: the newest archive failed its check — zstd stream truncated$/);
+    expect(p.data?.actions?.map((a) => a.title)).toEqual(["Back up now", "Snooze 24 h", "Open dashboard"]);
+    ledger("ok");
+    await waitFor(
+      () => forTag(TAG_102).some((x) => x.message === "clear_notification"),
+      60_000,
+      "the notification stayed after the check passed",
+    );
+    expect(forTag(TAG_102)).toHaveLength(2);
   });
 
   it("shows a Repair for a job that points at a missing storage, gone once the job is fixed", async () => {

@@ -2,14 +2,17 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import type { AlertMessage, AlertOptions } from "../../src/core/alerts.js";
+import { ALERT_STATUSES, type AlertMessage, type AlertOptions } from "../../src/core/alerts.js";
+import { type HaBackupsJson, UNCHECKED_HA_BACKUPS } from "../../src/core/ha-backup.js";
 import type { ClusterReport, GuestReport } from "../../src/core/status.js";
 import { InputError, UpstreamError } from "../../src/errors.js";
 import { type Logger, silentLogger } from "../../src/log.js";
+import type { LastVerifiedJson, StatusJson } from "../../src/report.js";
 import {
   ALERTS_STATE_FILE,
   type AlertChannel,
   createAlertService,
+  failedCheckOf,
   savedAlertInfo,
   withAlertInfo,
 } from "../../src/service/alerts.js";
@@ -37,7 +40,7 @@ class FakeChannel implements AlertChannel {
 }
 
 const OPTIONS: AlertOptions = {
-  statuses: ["failed", "late", "never", "not_in_job", "unknown"],
+  statuses: [...ALERT_STATUSES],
   graceMin: 60,
   immediateTiers: [],
   archived: new Set(),
@@ -65,6 +68,8 @@ function report(status: string, vmid = 101): ClusterReport[] {
 function service(
   opts: {
     options?: Partial<AlertOptions>;
+    status?: () => StatusJson | undefined;
+    haBackups?: { cluster: string; status: () => HaBackupsJson | null };
     dir?: string;
     channel?: FakeChannel;
     log?: Logger;
@@ -82,6 +87,8 @@ function service(
     log: opts.log ?? silentLogger,
     nowMs: () => now,
     optionsPath: join(dir, "options.json"),
+    status: opts.status,
+    haBackups: opts.haBackups,
   });
   return { alerts, channel, dir, tick: (ms: number) => (now += ms) };
 }
@@ -261,5 +268,88 @@ describe("archived guests in the alert service", () => {
       snoozedUntil: null,
     });
     expect(savedAlertInfo(undefined, "UTC", undefined, NOW, silentLogger)).toBeUndefined();
+  });
+});
+
+describe("verification and Home Assistant backup problems in the alert service", () => {
+  const at = (ms: number) => new Date(ms).toISOString();
+  const check = (
+    timeMs: number,
+    result: "ok" | "failed",
+    message = "zstd stream truncated",
+  ): LastVerifiedJson => ({
+    time: at(timeMs),
+    depth: "full",
+    result,
+    durationMs: 1000,
+    message,
+  });
+
+  it.each([
+    ["no check", {}, null, undefined],
+    ["a passed check", { lastVerified: check(NOW, "ok") }, null, undefined],
+    [
+      "a failed check",
+      { lastVerified: check(NOW, "failed") },
+      NOW - 1,
+      { kind: "verify", message: "zstd stream truncated" },
+    ],
+    ["a failed check of an older archive", { lastVerified: check(NOW, "failed") }, NOW + 1, undefined],
+    [
+      "a failed test restore after a passed check",
+      {
+        lastVerified: check(NOW - 10, "ok"),
+        lastTestRestore: { ...check(NOW, "failed", "did not boot"), depth: undefined },
+      },
+      null,
+      { kind: "test_restore", message: "did not boot" },
+    ],
+    [
+      "a passed check after a failed test restore",
+      { lastVerified: check(NOW, "ok"), lastTestRestore: check(NOW - 10, "failed") },
+      null,
+      undefined,
+    ],
+  ])("finds the failed check of the newest archive: %s", (_, g, lastBackupMs, expected) => {
+    expect(failedCheckOf(g as never, lastBackupMs)).toEqual(expected);
+  });
+
+  it("alerts on a failed verification from the status, and clears once a check passes", async () => {
+    let verified = check(NOW, "failed");
+    const status = () =>
+      ({
+        guests: [{ cluster: "home", vmid: 101, lastVerified: verified, lastTestRestore: null }],
+        clusters: [],
+      }) as never;
+    const s = service({ status });
+    await s.alerts.onReports(report("ok"));
+    expect(s.channel.sent.map((n) => [n.tag, n.message])).toEqual([
+      ["pve_backup_home_101", "immich: the newest archive failed its check — zstd stream truncated"],
+    ]);
+    verified = check(NOW + 1000, "ok");
+    await s.alerts.onReports(report("ok"));
+    expect(s.channel.cleared).toEqual(["pve_backup_home_101"]);
+  });
+
+  it("alerts once on Home Assistant's backup, retries a failed send, and clears when it passes", async () => {
+    let ha: HaBackupsJson = { ...UNCHECKED_HA_BACKUPS, checkedAt: at(NOW), problems: ["the share is full"] };
+    const s = service({ haBackups: { cluster: "home", status: () => ha } });
+    s.channel.down = true;
+    await s.alerts.onReports(report("ok"));
+    s.channel.down = false;
+    await s.alerts.onReports(report("ok"));
+    await s.alerts.onReports(report("ok"));
+    expect(s.channel.sent.map((n) => [n.tag, n.message])).toEqual([
+      ["pve_backup_home_ha_backup", "Home Assistant backup: the share is full"],
+    ]);
+    ha = { ...ha, problems: [] };
+    await s.alerts.onReports(report("ok"));
+    expect(s.channel.cleared).toEqual(["pve_backup_home_ha_backup"]);
+    // Not configured (null) and not checked yet: nothing is sent.
+    const t = service({ haBackups: { cluster: "home", status: () => null } });
+    await t.alerts.onReports(report("ok"));
+    const u = service({ haBackups: { cluster: "home", status: () => UNCHECKED_HA_BACKUPS } });
+    await u.alerts.onReports(report("ok"));
+    expect([...t.channel.sent, ...u.channel.sent]).toEqual([]);
   });
 });
