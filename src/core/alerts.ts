@@ -373,6 +373,37 @@ export function unknownArchived(archived: ReadonlySet<string>, clusters: readonl
   });
 }
 
+/** A guest whose status changed between two refreshes (the `pve_backup_status_changed` event). */
+export interface StatusChange {
+  readonly cluster: string;
+  readonly vmid: number;
+  readonly name: string;
+  readonly tier: string | null;
+  readonly status: string;
+  readonly previousStatus: string;
+  readonly reason: string;
+}
+
+/**
+ * The guests whose status differs from the previous refresh's, and the statuses to compare the
+ * next refresh with. A guest seen for the first time (the first refresh after a start, a new
+ * guest) is no change; a guest missing from a report (its cluster unreadable) keeps its last.
+ */
+export function statusChanges(
+  previous: ReadonlyMap<string, string>,
+  guests: readonly Omit<StatusChange, "previousStatus">[],
+): { changes: StatusChange[]; statuses: Map<string, string> } {
+  const statuses = new Map(previous);
+  const changes: StatusChange[] = [];
+  for (const g of guests) {
+    const key = alertKey(g.cluster, g.vmid);
+    const before = previous.get(key);
+    statuses.set(key, g.status);
+    if (before !== undefined && before !== g.status) changes.push({ ...g, previousStatus: before });
+  }
+  return { changes, statuses };
+}
+
 /** A notification action id: which button and which guest (ids are shared across notifications). */
 export type AlertAction =
   | { readonly kind: "backup_now"; readonly cluster: string; readonly vmid: number }

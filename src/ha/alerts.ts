@@ -1,6 +1,12 @@
 import type { App } from "../app.js";
 import type { Config } from "../config/schema.js";
-import { type AlertAction, type AlertMessage, actionId, parseActionId } from "../core/alerts.js";
+import {
+  type AlertAction,
+  type AlertMessage,
+  actionId,
+  parseActionId,
+  statusChanges,
+} from "../core/alerts.js";
 import type { HaBackupsJson } from "../core/ha-backup.js";
 import type { Logger } from "../log.js";
 import {
@@ -163,4 +169,46 @@ export function startAlerts(deps: StartAlertsDeps): AlertService | undefined {
   listenForAlertActions(link, log, (action) => alerts.onAction(action));
   log.info(`alerts: to ${a.targets.join(", ")}`);
   return alerts;
+}
+
+/** The event a blueprint or automation can trigger on: a guest's backup status changed. */
+export const STATUS_CHANGED_EVENT = "pve_backup_status_changed";
+
+/**
+ * `pve_backup_status_changed` after every refresh in which a guest's status changed, with the
+ * guest's tier, so an automation can act on every guest of a tier without naming them (the
+ * blueprint's tier input). Whether or not alerts are configured. A change while the add-on was
+ * stopped is not told (the first refresh is the baseline); an event that cannot be fired (Home
+ * Assistant away) is not repeated.
+ */
+export function startStatusEvents(deps: {
+  readonly runtime: Pick<Runtime, "onReports">;
+  readonly fire: (eventType: string, data: Readonly<Record<string, unknown>>) => Promise<void>;
+  readonly log: Logger;
+}): void {
+  let statuses = new Map<string, string>();
+  // Not awaited: a slow Home Assistant never holds a refresh.
+  deps.runtime.onReports((reports) => {
+    const next = statusChanges(
+      statuses,
+      reports.flatMap((r) => r.guests),
+    );
+    statuses = next.statuses;
+    for (const c of next.changes)
+      void deps
+        .fire(STATUS_CHANGED_EVENT, {
+          cluster: c.cluster,
+          vmid: c.vmid,
+          name: c.name,
+          tier: c.tier,
+          status: c.status,
+          previous_status: c.previousStatus,
+          reason: c.reason,
+        })
+        .catch((err: unknown) =>
+          deps.log.debug(
+            `could not fire ${STATUS_CHANGED_EVENT}: ${err instanceof Error ? err.message : String(err)}`,
+          ),
+        );
+  });
 }

@@ -14,7 +14,7 @@ import {
 import type { Logger } from "../log.js";
 import type { AlertService } from "../service/alerts.js";
 import type { Runtime } from "../service/runtime.js";
-import { startAlerts } from "./alerts.js";
+import { startAlerts, startStatusEvents } from "./alerts.js";
 import { startRepairs } from "./alerts-repairs.js";
 import { createHaBridge, type HaBridge } from "./bridge.js";
 import { connectToHa, type HaTarget } from "./connection.js";
@@ -129,6 +129,7 @@ export function startHomeAssistant(deps: HomeAssistantDeps): {
     lastDeclaration = next.declaration;
     bridge.publish(next.declaration, next.states);
   });
+  startStatusEvents({ runtime, fire: (type, data) => bridge.fireEvent(type, data), log });
   if (config.installIntegration) install(deps, bridge);
   return {
     bridge,

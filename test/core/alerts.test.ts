@@ -14,6 +14,7 @@ import {
   parseActionId,
   planAlerts,
   snoozeGuests,
+  statusChanges,
   unknownArchived,
   withArchiveNotes,
 } from "../../src/core/alerts.js";
@@ -491,6 +492,32 @@ describe("Home Assistant's own backup", () => {
       }),
     );
     expect(plan([], EMPTY_ALERT_STATE, { statuses: ["failed"] }, NOW, failing).deliveries).toEqual([]);
+  });
+});
+
+describe("statusChanges", () => {
+  const row = (vmid: number, status: string) => ({
+    cluster: "home",
+    vmid,
+    name: `guest-${vmid}`,
+    tier: "P0",
+    status,
+    reason: `${status} reason`,
+  });
+
+  it("tells the guests whose status changed, not the first look nor a guest missing from a report", () => {
+    const first = statusChanges(new Map(), [row(100, "ok"), row(101, "late")]);
+    expect(first.changes).toEqual([]);
+    const second = statusChanges(first.statuses, [row(100, "late"), row(102, "never")]);
+    expect(second.changes).toEqual([{ ...row(100, "late"), previousStatus: "ok" }]);
+    expect(second.statuses).toEqual(
+      new Map([
+        ["home/100", "late"],
+        ["home/101", "late"],
+        ["home/102", "never"],
+      ]),
+    );
+    expect(statusChanges(second.statuses, [row(101, "late")]).changes).toEqual([]);
   });
 });
 

@@ -2,8 +2,9 @@ import type { MessageBase } from "home-assistant-js-websocket";
 import { describe, expect, it } from "vitest";
 import type { App } from "../../src/app.js";
 import type { AlertAction } from "../../src/core/alerts.js";
+import type { ClusterReport } from "../../src/core/status.js";
 import { InputError } from "../../src/errors.js";
-import { createHaAlertChannel, listenForAlertActions } from "../../src/ha/alerts.js";
+import { createHaAlertChannel, listenForAlertActions, startStatusEvents } from "../../src/ha/alerts.js";
 import { HaCommandError, type HaLink } from "../../src/ha/connection.js";
 import { createServiceHandlers } from "../../src/ha/services.js";
 import { silentLogger } from "../../src/log.js";
@@ -201,5 +202,56 @@ describe("the pve_backup.snooze service", () => {
     await expect(createServiceHandlers(base).serviceCall("snooze", { guests: ["101"] })).rejects.toThrow(
       "set 'alerts' with a target in the add-on options first",
     );
+  });
+});
+
+describe("status events", () => {
+  it("fire pve_backup_status_changed for each guest whose status changed, and shrug off a failure", async () => {
+    let listener: ((r: readonly ClusterReport[]) => unknown) | undefined;
+    const fired: [string, Readonly<Record<string, unknown>>][] = [];
+    let down = false;
+    const debug: string[] = [];
+    startStatusEvents({
+      runtime: {
+        onReports: (l) => {
+          listener = l;
+        },
+      },
+      fire: async (type, data) => {
+        if (down) throw new Error("not connected");
+        fired.push([type, data]);
+      },
+      log: { ...silentLogger, debug: (m) => debug.push(m) },
+    });
+    const report = (status: string) =>
+      [
+        {
+          cluster: "home",
+          reachable: true,
+          problems: [],
+          guests: [{ cluster: "home", vmid: 101, name: "immich", tier: "P1", status, reason: `${status}!` }],
+        },
+      ] as unknown as ClusterReport[];
+    listener?.(report("ok"));
+    listener?.(report("late"));
+    listener?.(report("late"));
+    expect(fired).toEqual([
+      [
+        "pve_backup_status_changed",
+        {
+          cluster: "home",
+          vmid: 101,
+          name: "immich",
+          tier: "P1",
+          status: "late",
+          previous_status: "ok",
+          reason: "late!",
+        },
+      ],
+    ]);
+    down = true;
+    listener?.(report("failed"));
+    await new Promise((r) => setImmediate(r));
+    expect(debug).toEqual(["could not fire pve_backup_status_changed: not connected"]);
   });
 });

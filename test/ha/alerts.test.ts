@@ -206,25 +206,21 @@ describe.sequential("alerts on a phone registered with a real Home Assistant", (
     });
   });
 
-  it("ships a blueprint that imports and fires on the late guest", async () => {
+  it("ships a blueprint that imports and fires on the late guest, picked by its tier", async () => {
     const PATH = "pve_backup/backup_stale_or_failed.yaml";
     const blueprints = await hass.ws<Record<string, unknown>>({
       type: "blueprint/list",
       domain: "automation",
     });
     expect(Object.keys(blueprints)).toContain(PATH);
-    const entities = await hass.ws<{ entity_id: string; unique_id: string }[]>({
-      type: "config/entity_registry/list",
-    });
-    const status = entities.find((e) => e.unique_id === "pve_backup_home_101_backup_status")?.entity_id;
-    expect(status).toBeDefined();
-    // The daily summary a few seconds from now (Home Assistant runs on UTC here).
+    // The daily summary a few seconds from now (Home Assistant runs on UTC here); no guest picked:
+    // every guest of tier P1 (immich, 101, is one).
     const at = new Date(Date.now() + 8_000).toISOString().slice(11, 19);
     const created = await hass.rest("POST", "/api/config/automation/config/pve_backup_alerts_test", {
       alias: "PVE Backup problems",
       use_blueprint: {
         path: PATH,
-        input: { guests: [status], notify_action: "persistent_notification.create", hour: at },
+        input: { tiers: "P1", notify_action: "persistent_notification.create", hour: at },
       },
     });
     expect(created.status).toBe(200);
@@ -255,6 +251,15 @@ describe.sequential("alerts on a phone registered with a real Home Assistant", (
     // Same tag: the phone replaces the first message with this one.
     expect(second.data?.tag).toBe(TAG_101);
     expect(add.log()).toMatch(/already being backed up/);
+    // The blueprint's automation, watching tier P1, is told by pve_backup_status_changed.
+    await waitFor(
+      async () =>
+        (await hass.ws<{ title: string; message: string }[]>({ type: "persistent_notification/get" })).some(
+          (n) => n.title === "Backup failed: immich" && n.message.startsWith("immich (P1): backup on "),
+        ),
+      30_000,
+      "the blueprint did not tell the tier's guest that failed",
+    );
   });
 
   it("clears the notification when the guest recovers", async () => {
