@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import type { App } from "../app.js";
 import type { Config } from "../config/schema.js";
 import {
@@ -132,6 +133,70 @@ export function listenForAlertActions(
   if (link.connected) subscribe();
 }
 
+/** The event by which add-ons sending alerts to one Home Assistant find each other. */
+export const ALERTS_INSTANCE_EVENT = "pve_backup_alerts_instance";
+
+/** The persistent notification that says two add-ons alert about the same clusters. */
+export const DUPLICATE_ALERTS_ID = "pve_backup_alerts_duplicate";
+
+/**
+ * Two add-ons that alert about the same clusters through one Home Assistant would both notify and
+ * both start a backup on one tap. On every (re)connection each announces itself (a random id and
+ * its clusters) and answers a stranger's announcement once, so both learn of each other whichever
+ * started first; an overlap is told in the log and as a persistent notification, once per other
+ * add-on. Nothing is switched off: which one should alert is the owner's choice.
+ */
+export function watchForOtherAlerters(deps: {
+  readonly link: HaLink;
+  readonly log: Logger;
+  readonly clusters: readonly string[];
+  readonly instanceId: string;
+}): void {
+  const { link, log } = deps;
+  const told = new Set<string>();
+  const announce = (reply: boolean) =>
+    link
+      .send({
+        type: "fire_event",
+        event_type: ALERTS_INSTANCE_EVENT,
+        event_data: { id: deps.instanceId, clusters: deps.clusters, reply },
+      })
+      .catch((err: unknown) =>
+        log.debug(`alerts: cannot announce this add-on: ${err instanceof Error ? err.message : String(err)}`),
+      );
+  const onEvent = (event: { data?: { id?: unknown; clusters?: unknown; reply?: unknown } }) => {
+    const d = event.data ?? {};
+    if (typeof d.id !== "string" || d.id === deps.instanceId) return;
+    if (d.reply !== true) void announce(true);
+    const theirs = Array.isArray(d.clusters) ? d.clusters.filter((c) => typeof c === "string") : [];
+    const shared = deps.clusters.filter((c) => theirs.includes(c));
+    if (shared.length === 0 || told.has(d.id)) return;
+    told.add(d.id);
+    const message = `Another PVE Backup add-on also sends alerts about ${shared.join(", ")} to this Home Assistant: every alert comes twice, and one tap on Back up now starts a backup from each. Turn alerts off (empty alerts.targets) in one of them.`;
+    log.warn(`alerts: ${message}`);
+    void link
+      .send({
+        type: "call_service",
+        domain: "persistent_notification",
+        service: "create",
+        service_data: { notification_id: DUPLICATE_ALERTS_ID, title: "PVE Backup: alerts twice", message },
+      })
+      .catch(() => undefined);
+  };
+  const start = () => {
+    link
+      .subscribe(onEvent, { type: "subscribe_events", event_type: ALERTS_INSTANCE_EVENT })
+      .then(() => announce(false))
+      .catch((err: unknown) =>
+        log.debug(
+          `alerts: cannot look for other add-ons: ${err instanceof Error ? err.message : String(err)}`,
+        ),
+      );
+  };
+  link.onReady(start);
+  if (link.connected) start();
+}
+
 export interface StartAlertsDeps {
   readonly link: HaLink;
   readonly config: Config;
@@ -167,6 +232,12 @@ export function startAlerts(deps: StartAlertsDeps): AlertService | undefined {
     void alerts.onReports(reports);
   });
   listenForAlertActions(link, log, (action) => alerts.onAction(action));
+  watchForOtherAlerters({
+    link,
+    log,
+    clusters: deps.config.clusters.map((c) => c.name),
+    instanceId: randomUUID(),
+  });
   log.info(`alerts: to ${a.targets.join(", ")}`);
   return alerts;
 }
