@@ -104,6 +104,9 @@ export function startHomeAssistant(deps: HomeAssistantDeps): {
     config.storage && config.tiers.length > 0
       ? { tiers: config.tiers, storage: config.storage, timeZone: config.timeZone, nowMs: nowMs() }
       : undefined;
+  // Archived guests and why (alerts), as attributes of their backup-status sensors.
+  const a = config.alerts;
+  const archived = a && new Map(a.archived.map((k) => [k, a.archivedReasons[k] ?? null]));
   // Hands the newest snapshot to the bridge and returns: a slow Home Assistant never holds a refresh.
   runtime.onReports((reports) => {
     const input = {
@@ -120,9 +123,7 @@ export function startHomeAssistant(deps: HomeAssistantDeps): {
       tiers: config.tiers.map((t) => t.name),
       haBackups: deps.haBackups?.(),
       lastVerified: deps.lastVerified?.(),
-      archived: config.alerts
-        ? new Map(config.alerts.archived.map((k) => [k, config.alerts?.archivedReasons[k] ?? null]))
-        : undefined,
+      archived,
     };
     const next = toPublish(input, lastDeclaration);
     if (!next) return;
