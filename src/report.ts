@@ -40,8 +40,8 @@ export interface GuestJson {
   /** The newest archive's last verification (null: never verified). */
   lastVerified?: LastVerifiedJson | null;
   lastTestRestore?: LastTestRestoreJson | null;
-  /** Alerts about this guest (only with `alerts` set): snoozed until when, archived. */
-  alert?: { snoozedUntil: string | null; archived: boolean };
+  /** Alerts about this guest (only with `alerts` set): snoozed until when, archived, and why. */
+  alert?: { snoozedUntil: string | null; archived: boolean; archivedReason?: string | null };
 }
 
 export interface LastVerifiedJson {

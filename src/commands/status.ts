@@ -1,5 +1,7 @@
+import { withArchiveNotes } from "../core/alerts.js";
 import { silentLogger } from "../log.js";
 import { renderStatusTable, type StatusExtras, statusExitCode, toStatusJson } from "../report.js";
+import { alertOptionsOf, savedAlertInfo, withAlertInfo } from "../service/alerts.js";
 import { haBackupStatePath, loadHaBackupState } from "../service/ha-backup-watch.js";
 import type { CommandContext } from "./context.js";
 
@@ -7,10 +9,17 @@ import type { CommandContext } from "./context.js";
 export async function statusCommand(ctx: CommandContext, extras: StatusExtras = {}): Promise<number> {
   const reports = await ctx.app.monitor.refresh(ctx.nowMs);
   const haBackups = haBackupsOf(ctx);
+  const alerts = ctx.config.alerts;
+  const alertInfo = savedAlertInfo(alerts, ctx.config.timeZone, ctx.optionsPath, ctx.nowMs, silentLogger);
   ctx.out(
     ctx.json
-      ? `${JSON.stringify(toStatusJson(reports, { ...extras, haBackups }), null, 2)}\n`
-      : renderStatusTable(reports, ctx.config.timeZone, ctx.config.clusters, haBackups),
+      ? `${JSON.stringify(withAlertInfo(toStatusJson(reports, { ...extras, haBackups }), alertInfo), null, 2)}\n`
+      : renderStatusTable(
+          alerts ? withArchiveNotes(reports, alertOptionsOf(alerts, ctx.config.timeZone)) : reports,
+          ctx.config.timeZone,
+          ctx.config.clusters,
+          haBackups,
+        ),
   );
   return statusExitCode(reports);
 }

@@ -160,6 +160,16 @@ const PushOptions = z.strictObject({
 
 const CLOCK_RE = /^([01]\d|2[0-3]):[0-5]\d$/;
 
+/** `105`, `home/105`, `105: retired, data moved to the NAS`: an archived guest and why. */
+const ARCHIVED_RE = /^\s*(?:([a-z0-9][a-z0-9_-]*)\/)?(\d{3,9})\s*(?::([\s\S]*))?$/i;
+const ARCHIVED_REASON_MAX = 200;
+
+/** An `archived` entry's parts; the reason on one line (newlines and runs of blanks become one space). */
+function archivedEntry(entry: string): { cluster?: string; vmid: string; reason: string } {
+  const m = ARCHIVED_RE.exec(entry) ?? [];
+  return { cluster: m[1], vmid: m[2] ?? "", reason: (m[3] ?? "").replace(/\s+/g, " ").trim() };
+}
+
 /** Alerts on the phone and as persistent notifications (one self-contained block; `{}` is off). */
 const AlertsOptions = z.strictObject({
   targets: z
@@ -200,8 +210,12 @@ const AlertsOptions = z.strictObject({
       z
         .string()
         .regex(
-          /^([a-z0-9][a-z0-9_-]*\/)?\d{3,9}$/i,
-          "must be a guest's vmid like 105, or cluster/vmid like home/105",
+          ARCHIVED_RE,
+          "must be a guest's vmid like 105 or cluster/vmid like home/105, optionally with a reason: 105: retired, data moved to the NAS",
+        )
+        .refine(
+          (s) => archivedEntry(s).reason.length <= ARCHIVED_REASON_MAX,
+          `the reason must be at most ${ARCHIVED_REASON_MAX} characters`,
         ),
     )
     .default([]),
@@ -305,7 +319,7 @@ export const OptionsSchema = TopOptions.superRefine((o, ctx) => {
       });
   });
   alerts?.archived.forEach((g, i) => {
-    const cluster = g.includes("/") ? g.slice(0, g.indexOf("/")) : undefined;
+    const { cluster } = archivedEntry(g);
     if (cluster === undefined ? o.clusters.length > 1 : !o.clusters.some((c) => c.name === cluster))
       ctx.addIssue({
         code: "custom",
@@ -314,6 +328,18 @@ export const OptionsSchema = TopOptions.superRefine((o, ctx) => {
           cluster === undefined
             ? "several clusters are configured: write cluster/vmid, like home/105"
             : `no cluster named '${cluster}'`,
+      });
+  });
+  const archivedKeys = (alerts?.archived ?? []).map((g) => {
+    const e = archivedEntry(g);
+    return `${e.cluster ?? o.clusters[0]?.name}/${Number(e.vmid)}`;
+  });
+  archivedKeys.forEach((key, i) => {
+    if (archivedKeys.indexOf(key) !== i)
+      ctx.addIssue({
+        code: "custom",
+        path: ["alerts", "archived", i],
+        message: `guest ${key} is archived twice: keep one entry`,
       });
   });
 });
@@ -398,6 +424,8 @@ export interface AlertsConfig {
   /** Guests as `cluster/vmid`. */
   readonly archived: readonly string[];
   readonly dashboardPath: string;
+  /** Why a guest is archived, by `cluster/vmid` (only the entries that say why). */
+  readonly archivedReasons: Readonly<Record<string, string>>;
 }
 
 type Weekday = "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun";
@@ -647,6 +675,10 @@ function alertsOf(
 ): AlertsConfig | undefined {
   if (!a || a.targets.length === 0) return undefined;
   const [start, end] = a.quiet_hours ? a.quiet_hours.split("-") : [];
+  const archived = a.archived.map((g) => {
+    const e = archivedEntry(g);
+    return { key: `${e.cluster ?? firstCluster}/${Number(e.vmid)}`, reason: e.reason };
+  });
   return {
     targets: [...new Set(a.targets)],
     statuses: a.statuses as AlertStatus[],
@@ -655,8 +687,9 @@ function alertsOf(
     digestMin: a.digest_time ? minuteOf(a.digest_time) : undefined,
     immediateTiers: a.immediate_tiers,
     // A bare vmid belongs to the only cluster (checked in OptionsSchema).
-    archived: a.archived.map((g) => (g.includes("/") ? g : `${firstCluster}/${g}`)),
+    archived: archived.map((e) => e.key),
     dashboardPath: a.dashboard_path,
+    archivedReasons: Object.fromEntries(archived.flatMap((e) => (e.reason ? [[e.key, e.reason]] : []))),
   };
 }
 

@@ -143,6 +143,11 @@ export interface CatalogueInput {
   readonly haBackups?: HaBackupsJson;
   /** Verification results per guest key (`<cluster>_<vmid>`): attributes of the last-backup sensor. */
   readonly lastVerified?: Readonly<Record<string, Pick<LastVerified, "time" | "result" | "depth">>>;
+  /**
+   * Archived guests (`cluster/vmid` → why, or null when the entry does not say), when alerts are
+   * configured: attributes `archived` and `archived_reason` of the backup-status sensor.
+   */
+  readonly archived?: ReadonlyMap<string, string | null>;
 }
 
 /** Keys are `[a-z0-9_]+`; cluster names allow `-` too. */
@@ -459,7 +464,8 @@ export function states(input: CatalogueInput): EntityState[] {
     if (c.nas !== undefined) out.push(...nasStates(ck, c.nas));
     if (c.calendar !== undefined)
       out.push({ key: `${ck}_backup_calendar`, state: null, attributes: { events: c.calendar } });
-    for (const g of guests) out.push(...withCopies(guestStates(g, input.lastVerified), g, c.nas));
+    for (const g of guests)
+      out.push(...withCopies(withArchived(guestStates(g, input.lastVerified), g, input.archived), g, c.nas));
   }
   const hub = haBackupsHub(input);
   if (hub !== undefined && input.haBackups) out.push(...haBackupStates(hub, input.haBackups));
@@ -540,6 +546,19 @@ function nasStates(ck: string, nas: NasEntities | null): EntityState[] {
       attributes: { findings: nas?.findings ?? [] },
     },
   ];
+}
+
+/** Whether (and why) the guest is archived, as attributes of its backup-status sensor. */
+function withArchived(
+  states: EntityState[],
+  g: GuestReport,
+  archived: CatalogueInput["archived"],
+): EntityState[] {
+  if (archived === undefined) return states;
+  const key = `${g.cluster}/${g.vmid}`;
+  const attrs = { archived: archived.has(key), archived_reason: archived.get(key) ?? null };
+  const status = `${guestKey(g.cluster, g.vmid)}_backup_status`;
+  return states.map((s) => (s.key === status ? { ...s, attributes: { ...s.attributes, ...attrs } } : s));
 }
 
 /** The 3-2-1 view as attributes of the guest's last-backup sensor, once the NAS is configured. */

@@ -1,8 +1,21 @@
+import { randomUUID } from "node:crypto";
 import type { App } from "../app.js";
 import type { Config } from "../config/schema.js";
-import { type AlertAction, type AlertMessage, actionId, parseActionId } from "../core/alerts.js";
+import {
+  type AlertAction,
+  type AlertMessage,
+  actionId,
+  parseActionId,
+  statusChanges,
+} from "../core/alerts.js";
+import type { HaBackupsJson } from "../core/ha-backup.js";
 import type { Logger } from "../log.js";
-import { type AlertChannel, type AlertService, createAlertService } from "../service/alerts.js";
+import {
+  type AlertChannel,
+  type AlertService,
+  alertOptionsOf,
+  createAlertService,
+} from "../service/alerts.js";
 import type { Runtime } from "../service/runtime.js";
 import type { HaLink } from "./connection.js";
 
@@ -120,11 +133,77 @@ export function listenForAlertActions(
   if (link.connected) subscribe();
 }
 
+/** The event by which add-ons sending alerts to one Home Assistant find each other. */
+export const ALERTS_INSTANCE_EVENT = "pve_backup_alerts_instance";
+
+/** The persistent notification that says two add-ons alert about the same clusters. */
+export const DUPLICATE_ALERTS_ID = "pve_backup_alerts_duplicate";
+
+/**
+ * Two add-ons that alert about the same clusters through one Home Assistant would both notify and
+ * both start a backup on one tap. On every (re)connection each announces itself (a random id and
+ * its clusters) and answers a stranger's announcement once, so both learn of each other whichever
+ * started first; an overlap is told in the log and as a persistent notification, once per other
+ * add-on. Nothing is switched off: which one should alert is the owner's choice.
+ */
+export function watchForOtherAlerters(deps: {
+  readonly link: HaLink;
+  readonly log: Logger;
+  readonly clusters: readonly string[];
+  readonly instanceId: string;
+}): void {
+  const { link, log } = deps;
+  const told = new Set<string>();
+  const announce = (reply: boolean) =>
+    link
+      .send({
+        type: "fire_event",
+        event_type: ALERTS_INSTANCE_EVENT,
+        event_data: { id: deps.instanceId, clusters: deps.clusters, reply },
+      })
+      .catch((err: unknown) =>
+        log.debug(`alerts: cannot announce this add-on: ${err instanceof Error ? err.message : String(err)}`),
+      );
+  const onEvent = (event: { data?: { id?: unknown; clusters?: unknown; reply?: unknown } }) => {
+    const d = event.data ?? {};
+    if (typeof d.id !== "string" || d.id === deps.instanceId) return;
+    if (d.reply !== true) void announce(true);
+    const theirs = Array.isArray(d.clusters) ? d.clusters.filter((c) => typeof c === "string") : [];
+    const shared = deps.clusters.filter((c) => theirs.includes(c));
+    if (shared.length === 0 || told.has(d.id)) return;
+    told.add(d.id);
+    const message = `Another PVE Backup add-on also sends alerts about ${shared.join(", ")} to this Home Assistant: every alert comes twice, and one tap on Back up now starts a backup from each. Turn alerts off (empty alerts.targets) in one of them.`;
+    log.warn(`alerts: ${message}`);
+    void link
+      .send({
+        type: "call_service",
+        domain: "persistent_notification",
+        service: "create",
+        service_data: { notification_id: DUPLICATE_ALERTS_ID, title: "PVE Backup: alerts twice", message },
+      })
+      .catch(() => undefined);
+  };
+  const start = () => {
+    link
+      .subscribe(onEvent, { type: "subscribe_events", event_type: ALERTS_INSTANCE_EVENT })
+      .then(() => announce(false))
+      .catch((err: unknown) =>
+        log.debug(
+          `alerts: cannot look for other add-ons: ${err instanceof Error ? err.message : String(err)}`,
+        ),
+      );
+  };
+  link.onReady(start);
+  if (link.connected) start();
+}
+
 export interface StartAlertsDeps {
   readonly link: HaLink;
   readonly config: Config;
   readonly app: Pick<App, "backups">;
-  readonly runtime: Pick<Runtime, "onReports">;
+  readonly runtime: Pick<Runtime, "onReports" | "status">;
+  /** Home Assistant's own backups as last checked; none when `ha_backups` is not set. */
+  readonly haBackups?: () => HaBackupsJson;
   readonly log: Logger;
   readonly nowMs: () => number;
   /** The options file (state beside it); none in the demo. */
@@ -135,29 +214,72 @@ export interface StartAlertsDeps {
 export function startAlerts(deps: StartAlertsDeps): AlertService | undefined {
   const a = deps.config.alerts;
   if (!a) return undefined;
-  const { link, log } = deps;
+  const { link, log, haBackups } = deps;
   const alerts = createAlertService({
-    options: {
-      statuses: a.statuses,
-      graceMin: a.graceMin,
-      quietHours: a.quietHours,
-      digestMin: a.digestMin,
-      immediateTiers: a.immediateTiers,
-      archived: new Set(a.archived),
-      timeZone: deps.config.timeZone,
-    },
+    options: alertOptionsOf(a, deps.config.timeZone),
     channel: createHaAlertChannel({ link, targets: a.targets, dashboardPath: a.dashboardPath, log }),
     // The same path as the button and the service: the per-guest guard makes a double tap one backup.
     backupNow: (cluster, vmid) => deps.app.backups.backupNow({ cluster, vmids: [vmid], tiers: [] }),
     log,
     nowMs: deps.nowMs,
     optionsPath: deps.optionsPath,
+    // Each guest's last verification and test restore, from the refresh's status.
+    status: () => deps.runtime.status(),
+    haBackups: haBackups && { cluster: deps.config.clusters[0]?.name as string, status: haBackups },
   });
   deps.runtime.onReports((reports) => {
     // Not awaited: a slow Home Assistant never holds a refresh.
     void alerts.onReports(reports);
   });
   listenForAlertActions(link, log, (action) => alerts.onAction(action));
+  watchForOtherAlerters({
+    link,
+    log,
+    clusters: deps.config.clusters.map((c) => c.name),
+    instanceId: randomUUID(),
+  });
   log.info(`alerts: to ${a.targets.join(", ")}`);
   return alerts;
+}
+
+/** The event a blueprint or automation can trigger on: a guest's backup status changed. */
+export const STATUS_CHANGED_EVENT = "pve_backup_status_changed";
+
+/**
+ * `pve_backup_status_changed` after every refresh in which a guest's status changed, with the
+ * guest's tier, so an automation can act on every guest of a tier without naming them (the
+ * blueprint's tier input). Whether or not alerts are configured. A change while the add-on was
+ * stopped is not told (the first refresh is the baseline); an event that cannot be fired (Home
+ * Assistant away) is not repeated.
+ */
+export function startStatusEvents(deps: {
+  readonly runtime: Pick<Runtime, "onReports">;
+  readonly fire: (eventType: string, data: Readonly<Record<string, unknown>>) => Promise<void>;
+  readonly log: Logger;
+}): void {
+  let statuses = new Map<string, string>();
+  // Not awaited: a slow Home Assistant never holds a refresh.
+  deps.runtime.onReports((reports) => {
+    const next = statusChanges(
+      statuses,
+      reports.flatMap((r) => r.guests),
+    );
+    statuses = next.statuses;
+    for (const c of next.changes)
+      void deps
+        .fire(STATUS_CHANGED_EVENT, {
+          cluster: c.cluster,
+          vmid: c.vmid,
+          name: c.name,
+          tier: c.tier,
+          status: c.status,
+          previous_status: c.previousStatus,
+          reason: c.reason,
+        })
+        .catch((err: unknown) =>
+          deps.log.debug(
+            `could not fire ${STATUS_CHANGED_EVENT}: ${err instanceof Error ? err.message : String(err)}`,
+          ),
+        );
+  });
 }

@@ -14,7 +14,7 @@ import {
 import type { Logger } from "../log.js";
 import type { AlertService } from "../service/alerts.js";
 import type { Runtime } from "../service/runtime.js";
-import { startAlerts } from "./alerts.js";
+import { startAlerts, startStatusEvents } from "./alerts.js";
 import { startRepairs } from "./alerts-repairs.js";
 import { createHaBridge, type HaBridge } from "./bridge.js";
 import { connectToHa, type HaTarget } from "./connection.js";
@@ -64,7 +64,16 @@ export function startHomeAssistant(deps: HomeAssistantDeps): {
 } {
   const { config, app, runtime, log, nowMs } = deps;
   const link = connectToHa(deps.target, log);
-  const alerts = startAlerts({ link, config, app, runtime, log, nowMs, optionsPath: deps.optionsPath });
+  const alerts = startAlerts({
+    link,
+    config,
+    app,
+    runtime,
+    log,
+    nowMs,
+    optionsPath: deps.optionsPath,
+    haBackups: deps.haBackups,
+  });
   const bridge = createHaBridge({
     link,
     target: deps.target,
@@ -97,6 +106,9 @@ export function startHomeAssistant(deps: HomeAssistantDeps): {
     config.storage && config.tiers.length > 0
       ? { tiers: config.tiers, storage: config.storage, timeZone: config.timeZone, nowMs: nowMs() }
       : undefined;
+  // Archived guests and why (alerts), as attributes of their backup-status sensors.
+  const a = config.alerts;
+  const archived = a && new Map(a.archived.map((k) => [k, a.archivedReasons[k] ?? null]));
   // Hands the newest snapshot to the bridge and returns: a slow Home Assistant never holds a refresh.
   runtime.onReports((reports) => {
     const input = {
@@ -123,12 +135,14 @@ export function startHomeAssistant(deps: HomeAssistantDeps): {
       tiers: config.tiers.map((t) => t.name),
       haBackups: deps.haBackups?.(),
       lastVerified: deps.lastVerified?.(),
+      archived,
     };
     const next = toPublish(input, lastDeclaration);
     if (!next) return;
     lastDeclaration = next.declaration;
     bridge.publish(next.declaration, next.states);
   });
+  startStatusEvents({ runtime, fire: (type, data) => bridge.fireEvent(type, data), log });
   if (config.installIntegration) install(deps, bridge);
   return {
     bridge,

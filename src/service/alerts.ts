@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
+import type { AlertsConfig } from "../config/schema.js";
 import {
   type AlertAction,
   type AlertDelivery,
@@ -7,17 +8,21 @@ import {
   type AlertOptions,
   type AlertState,
   alertKey,
-  alertTag,
   EMPTY_ALERT_STATE,
+  type FailedCheck,
   type GuestAlertState,
   guestAlertInfo,
+  type HaBackupAlert,
   planAlerts,
   snoozeGuests,
+  tagOfKey,
+  unknownArchived,
 } from "../core/alerts.js";
+import type { HaBackupsJson } from "../core/ha-backup.js";
 import type { ClusterReport } from "../core/status.js";
 import { InputError } from "../errors.js";
 import type { Logger } from "../log.js";
-import type { StatusJson } from "../report.js";
+import type { GuestJson, StatusJson } from "../report.js";
 import { writeJsonFile } from "../state-file.js";
 
 /** The file, beside the options file (`/data` in the add-on), that keeps snoozes and what was sent. */
@@ -42,6 +47,13 @@ export interface AlertServiceDeps {
   readonly optionsPath?: string;
   /** How long the Snooze button silences a guest. */
   readonly snoozeMs?: number;
+  /**
+   * The status JSON of the refresh (each guest's last verification and test restore), read as
+   * the reports arrive; none: verification problems are not looked at.
+   */
+  readonly status?: () => StatusJson | undefined;
+  /** Home Assistant's own backups as last checked, and the cluster whose device carries them. */
+  readonly haBackups?: { readonly cluster: string; readonly status: () => HaBackupsJson | null };
 }
 
 export const SNOOZE_MS = 24 * 3_600_000;
@@ -62,6 +74,7 @@ export function createAlertService(deps: AlertServiceDeps) {
   let saveFailed = false;
   let chain: Promise<unknown> = Promise.resolve();
   const warned = new Set<string>();
+  const warnedArchived = new Set<string>();
 
   /** Run one step after the previous one. */
   function serial<T>(step: () => Promise<T>): Promise<T> {
@@ -104,17 +117,32 @@ export function createAlertService(deps: AlertServiceDeps) {
   }
 
   function guestsOf(reports: readonly ClusterReport[]) {
+    const json = deps.status?.();
+    const checks = new Map(json?.guests.map((g) => [alertKey(g.cluster, g.vmid), g]));
     return reports.flatMap((r) =>
-      r.guests.map((g) => ({
-        cluster: g.cluster,
-        vmid: g.vmid,
-        name: g.name,
-        tier: g.tier,
-        status: g.status,
-        reason: g.reason,
-        lastBackupMs: g.lastBackup?.timeMs ?? null,
-      })),
+      r.guests.map((g) => {
+        const lastBackupMs = g.lastBackup?.timeMs ?? null;
+        const failedCheck = failedCheckOf(checks.get(alertKey(g.cluster, g.vmid)), lastBackupMs);
+        return {
+          cluster: g.cluster,
+          vmid: g.vmid,
+          name: g.name,
+          tier: g.tier,
+          status: g.status,
+          reason: g.reason,
+          lastBackupMs,
+          ...(failedCheck ? { failedCheck } : {}),
+        };
+      }),
     );
+  }
+
+  /** Home Assistant's backup for the core: null when not watched, undefined while not checked yet. */
+  function haBackupOf(): HaBackupAlert | null | undefined {
+    if (!deps.haBackups) return null;
+    const h = deps.haBackups.status();
+    if (h === null) return null;
+    return h.checkedAt === null ? undefined : { cluster: deps.haBackups.cluster, problems: h.problems };
   }
 
   return {
@@ -122,9 +150,20 @@ export function createAlertService(deps: AlertServiceDeps) {
     onReports(reports: readonly ClusterReport[]): Promise<void> {
       return serial(async () => {
         const before = state;
-        const plan = planAlerts({ previous: state, guests: guestsOf(reports), options, nowMs: deps.nowMs() });
+        const plan = planAlerts({
+          previous: state,
+          guests: guestsOf(reports),
+          options,
+          nowMs: deps.nowMs(),
+          haBackup: haBackupOf(),
+        });
         state = plan.state;
         if (plan.held.length > 0) log.debug(`alerts: quiet hours, holding ${plan.held.join(", ")}`);
+        for (const key of unknownArchived(options.archived, reports))
+          if (!warnedArchived.has(key)) {
+            warnedArchived.add(key);
+            log.warn(`alerts: archived guest ${key} is not in PVE: check alerts.archived for a typo`);
+          }
         await deliver(plan.deliveries, before);
         save();
       });
@@ -160,7 +199,7 @@ export function createAlertService(deps: AlertServiceDeps) {
     },
     /** The per-guest `alert` of the status JSON. */
     info(cluster: string, vmid: number) {
-      return guestAlertInfo(state, alertKey(cluster, vmid), options.archived, deps.nowMs());
+      return guestAlertInfo(state, alertKey(cluster, vmid), options, deps.nowMs());
     },
     /** Resolves once every step asked for so far is done. */
     idle: () => chain.then(() => undefined),
@@ -169,19 +208,73 @@ export function createAlertService(deps: AlertServiceDeps) {
 
 export type AlertService = ReturnType<typeof createAlertService>;
 
-/** The status JSON with each guest's `alert` (snoozed until, archived) when alerts are on. */
-export function withAlertInfo(status: StatusJson | undefined, alerts: AlertService | undefined) {
+/** The status JSON with each guest's `alert` (snoozed until, archived, why) when alerts are on. */
+export function withAlertInfo(
+  status: StatusJson | undefined,
+  alerts: Pick<AlertService, "info"> | undefined,
+) {
   if (!status || !alerts) return status;
   return { ...status, guests: status.guests.map((g) => ({ ...g, alert: alerts.info(g.cluster, g.vmid) })) };
 }
 
+/** The core's alert options from the parsed `alerts` options. */
+export function alertOptionsOf(a: AlertsConfig, timeZone: string): AlertOptions {
+  return {
+    statuses: a.statuses,
+    graceMin: a.graceMin,
+    quietHours: a.quietHours,
+    digestMin: a.digestMin,
+    immediateTiers: a.immediateTiers,
+    archived: new Set(a.archived),
+    archivedReasons: a.archivedReasons,
+    timeZone,
+  };
+}
+
+/**
+ * The per-guest `alert` as the service last kept it (snoozes from its state file, read only), for
+ * `pve-backup status --json`; undefined when alerts are off.
+ */
+export function savedAlertInfo(
+  a: AlertsConfig | undefined,
+  timeZone: string,
+  optionsPath: string | undefined,
+  nowMs: number,
+  log: Logger,
+): Pick<AlertService, "info"> | undefined {
+  if (!a) return undefined;
+  const options = alertOptionsOf(a, timeZone);
+  const state =
+    loadState(optionsPath === undefined ? undefined : join(dirname(optionsPath), ALERTS_STATE_FILE), log) ??
+    EMPTY_ALERT_STATE;
+  return { info: (cluster, vmid) => guestAlertInfo(state, alertKey(cluster, vmid), options, nowMs) };
+}
+
+/**
+ * A failed verification or test restore of the guest's newest archive: the later of the two, if it
+ * failed and was made after the newest backup (a check older than that was of an older archive).
+ */
+export function failedCheckOf(
+  g: Pick<GuestJson, "lastVerified" | "lastTestRestore"> | undefined,
+  lastBackupMs: number | null,
+): FailedCheck | undefined {
+  const checks = [
+    { kind: "verify" as const, check: g?.lastVerified },
+    { kind: "test_restore" as const, check: g?.lastTestRestore },
+  ].flatMap(({ kind, check }) => (check ? [{ kind, ...check, timeMs: Date.parse(check.time) }] : []));
+  const latest = checks.sort((a, b) => b.timeMs - a.timeMs)[0];
+  if (latest?.result !== "failed" || (lastBackupMs !== null && lastBackupMs > latest.timeMs))
+    return undefined;
+  return { kind: latest.kind, message: latest.message };
+}
+
 /** A send that failed: the guest (or the digest) goes back to what it was before, so it is retried. */
 function unsend(state: AlertState, before: AlertState, note: AlertMessage): AlertState {
-  if (!note.guest) {
+  if (note.key === undefined) {
     const { digestDay: _drop, ...rest } = state;
     return before.digestDay === undefined ? rest : { ...rest, digestDay: before.digestDay };
   }
-  const key = alertKey(note.guest.cluster, note.guest.vmid);
+  const key = note.key;
   const current = state.guests[key] as GuestAlertState;
   const { sent: _sent, ...rest } = current;
   const sent = before.guests[key]?.sent;
@@ -191,8 +284,7 @@ function unsend(state: AlertState, before: AlertState, note: AlertMessage): Aler
 /** A clear that failed: the guest keeps its `sent`, so the next refresh clears again. */
 function unclear(state: AlertState, before: AlertState, tag: string): AlertState {
   for (const [key, was] of Object.entries(before.guests)) {
-    const at = key.lastIndexOf("/");
-    if (was.sent === undefined || alertTag(key.slice(0, at), Number(key.slice(at + 1))) !== tag) continue;
+    if (was.sent === undefined || tagOfKey(key) !== tag) continue;
     return { ...state, guests: { ...state.guests, [key]: { ...state.guests[key], sent: was.sent } } };
   }
   return state;

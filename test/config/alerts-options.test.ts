@@ -51,6 +51,7 @@ describe("the alerts options", () => {
       immediateTiers: ["P0"],
       archived: ["home/105", "home/106"],
       dashboardPath: "/lovelace/backups",
+      archivedReasons: {},
     });
   });
 
@@ -68,13 +69,14 @@ describe("the alerts options", () => {
         .alerts,
     ).toEqual({
       targets: ["persistent_notification"],
-      statuses: ["failed", "late", "never", "not_in_job", "unknown"],
+      statuses: ["failed", "late", "never", "not_in_job", "unknown", "verify_failed", "ha_backup"],
       graceMin: 60,
       quietHours: undefined,
       digestMin: undefined,
       immediateTiers: [],
       archived: [],
       dashboardPath: "/lovelace",
+      archivedReasons: {},
     });
   });
 
@@ -83,7 +85,10 @@ describe("the alerts options", () => {
       { targets: ["mobile_app_pixel"] },
       "alerts.targets.0: must be a notify service like notify.mobile_app_pixel_8, or persistent_notification",
     ],
-    [{ statuses: ["stale"] }, "alerts.statuses.0: must be one of failed, late, never, not_in_job, unknown"],
+    [
+      { statuses: ["stale"] },
+      "alerts.statuses.0: must be one of failed, late, never, not_in_job, unknown, verify_failed, ha_backup",
+    ],
     [{ grace_min: -1 }, "alerts.grace_min: must be 0 or more minutes"],
     [
       { quiet_hours: "22-7" },
@@ -97,7 +102,19 @@ describe("the alerts options", () => {
     [{ immediate_tiers: ["P9"] }, "alerts.immediate_tiers.0: no tier named 'P9' (the tiers are P0)"],
     [
       { archived: ["web"] },
-      "alerts.archived.0: must be a guest's vmid like 105, or cluster/vmid like home/105",
+      "alerts.archived.0: must be a guest's vmid like 105 or cluster/vmid like home/105, optionally with a reason: 105: retired, data moved to the NAS",
+    ],
+    [
+      { archived: ["retired: 105"] },
+      "alerts.archived.0: must be a guest's vmid like 105 or cluster/vmid like home/105, optionally with a reason: 105: retired, data moved to the NAS",
+    ],
+    [
+      { archived: [`105: ${"x".repeat(201)}`] },
+      "alerts.archived.0: the reason must be at most 200 characters",
+    ],
+    [
+      { archived: ["105", "home/105: retired"] },
+      "alerts.archived.1: guest home/105 is archived twice: keep one entry",
     ],
     [{ archived: ["lab/105"] }, "alerts.archived.0: no cluster named 'lab'"],
     [
@@ -107,6 +124,28 @@ describe("the alerts options", () => {
     [{ target: [] }, "alerts.target: unknown option; did you mean targets?"],
   ])("refuse %j with a sentence that says what to write", (alerts, problem) => {
     expect(problems(base(alerts))).toEqual([problem]);
+  });
+
+  it("take an archived guest with its reason, on one line, and keep the bare forms", () => {
+    const c = parseOptions(
+      base({
+        targets: ["persistent_notification"],
+        archived: [
+          "105: retired, data moved to the NAS",
+          "home/106:  old\n  Windows VM 🪦 ",
+          "107",
+          "home/108:",
+          " 0109 : kept: on tape",
+        ],
+      }),
+      env,
+    );
+    expect(c.alerts?.archived).toEqual(["home/105", "home/106", "home/107", "home/108", "home/109"]);
+    expect(c.alerts?.archivedReasons).toEqual({
+      "home/105": "retired, data moved to the NAS",
+      "home/106": "old Windows VM 🪦",
+      "home/109": "kept: on tape",
+    });
   });
 
   it("want cluster/vmid for an archived guest when several clusters are configured", () => {

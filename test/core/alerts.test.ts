@@ -5,14 +5,20 @@ import {
   type AlertState,
   actionId,
   ago,
+  archiveNote,
   DIGEST_TAG,
   EMPTY_ALERT_STATE,
   guestAlertInfo,
+  type HaBackupAlert,
   inQuietHours,
   parseActionId,
   planAlerts,
   snoozeGuests,
+  statusChanges,
+  unknownArchived,
+  withArchiveNotes,
 } from "../../src/core/alerts.js";
+import type { ClusterReport } from "../../src/core/status.js";
 
 const at = (iso: string) => Date.parse(iso);
 const NOW = at("2026-02-11T10:00:00Z");
@@ -33,7 +39,7 @@ const late = (vmid: number, over: Partial<AlertGuest> = {}) =>
   guest(vmid, { status: "late", reason: "the 03:00 run did not back it up", ...over });
 
 const OPTS: AlertOptions = {
-  statuses: ["failed", "late", "never", "not_in_job", "unknown"],
+  statuses: ["failed", "late", "never", "not_in_job", "unknown", "verify_failed", "ha_backup"],
   graceMin: 60,
   immediateTiers: [],
   archived: new Set(),
@@ -45,8 +51,9 @@ function plan(
   previous: AlertState = EMPTY_ALERT_STATE,
   over: Partial<AlertOptions> = {},
   nowMs = NOW,
+  haBackup?: HaBackupAlert | null,
 ) {
-  return planAlerts({ previous, guests, options: { ...OPTS, ...over }, nowMs });
+  return planAlerts({ previous, guests, options: { ...OPTS, ...over }, nowMs, haBackup });
 }
 const sentTags = (p: ReturnType<typeof plan>) =>
   p.deliveries.flatMap((d) => (d.kind === "send" ? [d.note.tag] : []));
@@ -65,6 +72,7 @@ describe("planAlerts", () => {
           title: "Vaultwarden (101): backup late",
           message: "Vaultwarden: last backup 2 days ago — the 03:00 run did not back it up",
           guest: { cluster: "home", vmid: 101 },
+          key: "home/101",
         },
       },
     ]);
@@ -217,7 +225,7 @@ describe("planAlerts", () => {
         note: {
           tag: DIGEST_TAG,
           group: "pve_backup",
-          title: "PVE Backup: 3 guests need attention",
+          title: "PVE Backup: 3 problems need attention",
           message: [
             "• guest-100: last backup 2 days ago — the 03:00 run did not back it up",
             "• guest-101: last backup 2 days ago — the 03:00 run did not back it up",
@@ -242,7 +250,7 @@ describe("planAlerts", () => {
         { immediateTiers: ["P0"], digestMin },
         at("2026-02-11T08:00:00Z"),
       );
-      expect(due.deliveries).toMatchObject([{ note: { title: "PVE Backup: 1 guest needs attention" } }]);
+      expect(due.deliveries).toMatchObject([{ note: { title: "PVE Backup: 1 problem needs attention" } }]);
       const again = plan(
         [late(101)],
         due.state,
@@ -297,6 +305,17 @@ describe("planAlerts", () => {
       expect(after.state.guests["home/101"]?.snoozedUntilMs).toBeUndefined();
     });
 
+    it("clears, during the snooze, a notification that is still out (a clear that failed)", () => {
+      const first = plan([late(101)]);
+      // The snooze's clear failed: the service put `sent` back so that it is retried.
+      const snoozed = snoozeGuests(first.state, ["home/101"], NOW + 24 * HOUR).state;
+      const stillOut = { guests: { "home/101": { ...snoozed.guests["home/101"], sent: "late: x" } } };
+      const during = plan([late(101)], stillOut, {}, NOW + HOUR);
+      expect(during.deliveries).toEqual([{ kind: "clear", tag: "pve_backup_home_101" }]);
+      expect(during.state.guests["home/101"]).toEqual({ sinceMs: NOW, snoozedUntilMs: NOW + 24 * HOUR });
+      expect(plan([late(101)], during.state, {}, NOW + 2 * HOUR).deliveries).toEqual([]);
+    });
+
     it("keeps a snooze while the guest is fine, and drops an ended one", () => {
       const snoozed = snoozeGuests(EMPTY_ALERT_STATE, ["home/101"], NOW + HOUR);
       expect(snoozed.deliveries).toEqual([]);
@@ -306,19 +325,235 @@ describe("planAlerts", () => {
       expect(plan([guest(101)], snoozed.state, {}, NOW + HOUR).state.guests).toEqual({});
     });
 
-    it("reports the snooze and the archive for the status JSON", () => {
-      const s = snoozeGuests(EMPTY_ALERT_STATE, ["home/101"], NOW + HOUR).state;
-      const archived = new Set(["home/103"]);
-      expect(guestAlertInfo(s, "home/101", archived, NOW)).toEqual({
+    it("reports the snooze and the archive, with its reason, for the status JSON", () => {
+      const s = snoozeGuests(EMPTY_ALERT_STATE, ["home/101", "home/103"], NOW + HOUR).state;
+      const archive = {
+        archived: new Set(["home/103", "home/104"]),
+        archivedReasons: { "home/103": "retired, data moved to the NAS", "home/101": "not archived" },
+      };
+      expect(guestAlertInfo(s, "home/101", archive, NOW)).toEqual({
         snoozedUntil: "2026-02-11T11:00:00.000Z",
         archived: false,
+        archivedReason: null,
       });
-      expect(guestAlertInfo(s, "home/101", archived, NOW + HOUR)).toEqual({
+      expect(guestAlertInfo(s, "home/101", archive, NOW + HOUR)).toEqual({
         snoozedUntil: null,
         archived: false,
+        archivedReason: null,
       });
-      expect(guestAlertInfo(s, "home/103", archived, NOW)).toEqual({ snoozedUntil: null, archived: true });
+      // Snoozing an archived guest is harmless: both are told.
+      expect(guestAlertInfo(s, "home/103", archive, NOW)).toEqual({
+        snoozedUntil: "2026-02-11T11:00:00.000Z",
+        archived: true,
+        archivedReason: "retired, data moved to the NAS",
+      });
+      expect(guestAlertInfo(s, "home/104", { archived: archive.archived }, NOW)).toEqual({
+        snoozedUntil: null,
+        archived: true,
+        archivedReason: null,
+      });
     });
+  });
+});
+
+describe("failed checks of the newest archive", () => {
+  const broken = (vmid: number, over: Partial<AlertGuest> = {}) =>
+    guest(vmid, {
+      name: "Vaultwarden",
+      failedCheck: { kind: "verify", message: "zstd stream truncated" },
+      ...over,
+    });
+
+  it("alert like a failed backup, in words for a lock screen, on the guest's tag", () => {
+    const p = plan([broken(101)]);
+    expect(p.deliveries).toEqual([
+      {
+        kind: "send",
+        note: {
+          tag: "pve_backup_home_101",
+          group: "pve_backup_home",
+          title: "Vaultwarden (101): archive check failed",
+          message: "Vaultwarden: the newest archive failed its check — zstd stream truncated",
+          guest: { cluster: "home", vmid: 101 },
+          key: "home/101",
+        },
+      },
+    ]);
+    const restore = plan([broken(101, { failedCheck: { kind: "test_restore", message: "did not boot" } })]);
+    expect(restore.deliveries).toMatchObject([
+      {
+        note: {
+          title: "Vaultwarden (101): test restore failed",
+          message: "Vaultwarden: the newest archive failed its test restore — did not boot",
+        },
+      },
+    ]);
+  });
+
+  it("and a backup problem of the same guest replace each other; recovery clears", () => {
+    const first = plan([broken(101)]);
+    const late = plan([broken(101, { status: "late", reason: "the 03:00 run left none" })], first.state);
+    expect(late.deliveries).toMatchObject([
+      { kind: "send", note: { tag: "pve_backup_home_101", title: "Vaultwarden (101): backup late" } },
+    ]);
+    const back = plan([broken(101)], late.state);
+    expect(back.deliveries).toMatchObject([
+      {
+        kind: "send",
+        note: { tag: "pve_backup_home_101", title: "Vaultwarden (101): archive check failed" },
+      },
+    ]);
+    expect(plan([broken(101)], back.state).deliveries).toEqual([]);
+    expect(plan([guest(101)], back.state).deliveries).toEqual([
+      { kind: "clear", tag: "pve_backup_home_101" },
+    ]);
+  });
+
+  it("wait for the end of the quiet hours, respect a snooze, the archive and the chosen statuses", () => {
+    const quietHours = { startMin: 22 * 60, endMin: 7 * 60 };
+    const night = at("2026-02-11T23:30:00Z");
+    const held = plan([broken(101)], EMPTY_ALERT_STATE, { quietHours }, night);
+    expect(held.deliveries).toEqual([]);
+    expect(held.held).toEqual(["home/101"]);
+    expect(sentTags(plan([broken(101)], held.state, { quietHours }, at("2026-02-12T07:00:00Z")))).toEqual([
+      "pve_backup_home_101",
+    ]);
+    const snoozed = snoozeGuests(EMPTY_ALERT_STATE, ["home/101"], NOW + HOUR).state;
+    expect(plan([broken(101)], snoozed).deliveries).toEqual([]);
+    expect(plan([broken(101)], EMPTY_ALERT_STATE, { archived: new Set(["home/101"]) }).deliveries).toEqual(
+      [],
+    );
+    expect(plan([broken(101)], EMPTY_ALERT_STATE, { statuses: ["failed", "late"] }).deliveries).toEqual([]);
+  });
+
+  it("are listed in the digest", () => {
+    const p = plan([broken(101), late(102)], EMPTY_ALERT_STATE, {
+      digestMin: 9 * 60,
+      immediateTiers: ["P0"],
+    });
+    expect(p.deliveries).toMatchObject([
+      {
+        note: {
+          tag: DIGEST_TAG,
+          title: "PVE Backup: 2 problems need attention",
+          message:
+            "• Vaultwarden: the newest archive failed its check — zstd stream truncated\n• guest-102: last backup 2 days ago — the 03:00 run did not back it up",
+        },
+      },
+    ]);
+  });
+});
+
+describe("Home Assistant's own backup", () => {
+  const failing: HaBackupAlert = { cluster: "home", problems: ["Home Assistant has no backup on nas yet"] };
+  const fine: HaBackupAlert = { cluster: "home", problems: [] };
+
+  it("alerts once with its own tag, and clears when it passes again", () => {
+    const first = plan([late(101)], EMPTY_ALERT_STATE, {}, NOW, failing);
+    expect(first.deliveries).toContainEqual({
+      kind: "send",
+      note: {
+        tag: "pve_backup_home_ha_backup",
+        group: "pve_backup_home",
+        title: "Home Assistant backup needs attention",
+        message: "Home Assistant backup: Home Assistant has no backup on nas yet",
+        key: "home/ha_backup",
+      },
+    });
+    expect(sentTags(first)).toEqual(["pve_backup_home_101", "pve_backup_home_ha_backup"]);
+    const again = plan([late(101)], first.state, {}, NOW + HOUR, failing);
+    expect(again.deliveries).toEqual([]);
+    const passed = plan([late(101)], again.state, {}, NOW + 2 * HOUR, fine);
+    expect(passed.deliveries).toEqual([{ kind: "clear", tag: "pve_backup_home_ha_backup" }]);
+    expect(passed.state.guests["home/ha_backup"]).toBeUndefined();
+  });
+
+  it("keeps what is out while not checked, and clears it once no longer watched", () => {
+    const first = plan([], EMPTY_ALERT_STATE, {}, NOW, failing);
+    const unchecked = plan([], first.state, {}, NOW + HOUR, undefined);
+    expect(unchecked.deliveries).toEqual([]);
+    expect(unchecked.state).toEqual(first.state);
+    expect(plan([], unchecked.state, {}, NOW + HOUR, null).deliveries).toEqual([
+      { kind: "clear", tag: "pve_backup_home_ha_backup" },
+    ]);
+  });
+
+  it("waits for the end of quiet hours, is in the digest, and is silent when not chosen", () => {
+    const quietHours = { startMin: 22 * 60, endMin: 7 * 60 };
+    const held = plan([], EMPTY_ALERT_STATE, { quietHours }, at("2026-02-11T23:00:00Z"), failing);
+    expect(held).toMatchObject({ deliveries: [], held: ["home/ha_backup"] });
+    const digest = plan([], EMPTY_ALERT_STATE, { digestMin: 9 * 60 }, NOW, failing);
+    expect(digest.deliveries).toContainEqual(
+      expect.objectContaining({
+        note: expect.objectContaining({
+          tag: DIGEST_TAG,
+          message: "• Home Assistant backup: Home Assistant has no backup on nas yet",
+        }),
+      }),
+    );
+    expect(plan([], EMPTY_ALERT_STATE, { statuses: ["failed"] }, NOW, failing).deliveries).toEqual([]);
+  });
+});
+
+describe("statusChanges", () => {
+  const row = (vmid: number, status: string) => ({
+    cluster: "home",
+    vmid,
+    name: `guest-${vmid}`,
+    tier: "P0",
+    status,
+    reason: `${status} reason`,
+  });
+
+  it("tells the guests whose status changed, not the first look nor a guest missing from a report", () => {
+    const first = statusChanges(new Map(), [row(100, "ok"), row(101, "late")]);
+    expect(first.changes).toEqual([]);
+    const second = statusChanges(first.statuses, [row(100, "late"), row(102, "never")]);
+    expect(second.changes).toEqual([{ ...row(100, "late"), previousStatus: "ok" }]);
+    expect(second.statuses).toEqual(
+      new Map([
+        ["home/100", "late"],
+        ["home/101", "late"],
+        ["home/102", "never"],
+      ]),
+    );
+    expect(statusChanges(second.statuses, [row(101, "late")]).changes).toEqual([]);
+  });
+});
+
+describe("archived guests", () => {
+  const archive = {
+    archived: new Set(["home/103", "home/104", "home/150", "lab/200"]),
+    archivedReasons: { "home/103": "retired, data moved to the NAS" },
+  };
+  const cluster = (name: string, reachable: boolean, guests: AlertGuest[]) =>
+    ({ cluster: name, reachable, problems: [], guests }) as unknown as ClusterReport;
+
+  it("add their reason to the status table's reason, and leave the others alone", () => {
+    const notInJob = (vmid: number) =>
+      guest(vmid, { status: "not_in_job", reason: "no backup job selects this guest" });
+    const [home] = withArchiveNotes(
+      [cluster("home", true, [notInJob(103), notInJob(104), guest(101)])],
+      archive,
+    );
+    expect(home?.guests.map((g) => [g.status, g.reason])).toEqual([
+      ["not_in_job", "no backup job selects this guest; archived: retired, data moved to the NAS"],
+      ["not_in_job", "no backup job selects this guest; archived"],
+      ["ok", "backed up on schedule"],
+    ]);
+    expect(archiveNote("home/101", archive)).toBeUndefined();
+  });
+
+  it("that PVE does not have are named, unless their cluster cannot be read", () => {
+    const reports = [cluster("home", true, [guest(103), guest(104)]), cluster("lab", false, [])];
+    expect(unknownArchived(archive.archived, reports)).toEqual(["home/150"]);
+    expect(unknownArchived(new Set(["gone/100"]), reports)).toEqual([]);
+  });
+
+  it("never alert, even when their reason changes or they are snoozed", () => {
+    const snoozed = snoozeGuests(EMPTY_ALERT_STATE, ["home/103"], NOW + HOUR).state;
+    const p = plan([guest(103, { status: "not_in_job", reason: "x" })], snoozed, archive, NOW + 2 * HOUR);
+    expect(p.deliveries).toEqual([]);
   });
 });
 

@@ -141,6 +141,33 @@ describe("states", () => {
     expect(s.home_lab_storage_free?.state).toBe(1000);
   });
 
+  it("tells on the backup-status sensor whether a guest is archived and why, once alerts are configured", () => {
+    const guests = [
+      guest(100, { status: "not_in_job", reason: "no backup job selects this guest" }),
+      guest(101),
+    ];
+    const archived = new Map([
+      ["home-lab/100", "retired, data moved to the NAS"],
+      ["home-lab/102", null],
+    ]);
+    const s = Object.fromEntries(states({ ...input(guests), archived }).map((x) => [x.key, x]));
+    expect(s.home_lab_100_backup_status).toMatchObject({
+      state: "not_in_job",
+      attributes: {
+        reason: "no backup job selects this guest",
+        archived: true,
+        archived_reason: "retired, data moved to the NAS",
+      },
+    });
+    expect(s.home_lab_101_backup_status?.attributes).toMatchObject({
+      archived: false,
+      archived_reason: null,
+    });
+    expect(s.home_lab_100_last_backup?.attributes).not.toHaveProperty("archived");
+    const without = Object.fromEntries(states(input(guests)).map((x) => [x.key, x]));
+    expect(without.home_lab_100_backup_status?.attributes).not.toHaveProperty("archived_reason");
+  });
+
   it("says unknown, not 'no problem', for an unreachable cluster", () => {
     const s = Object.fromEntries(states(input([], { reachable: false })).map((x) => [x.key, x.state]));
     expect(s.home_lab_problems).toBeNull();

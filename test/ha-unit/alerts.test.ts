@@ -2,8 +2,14 @@ import type { MessageBase } from "home-assistant-js-websocket";
 import { describe, expect, it } from "vitest";
 import type { App } from "../../src/app.js";
 import type { AlertAction } from "../../src/core/alerts.js";
+import type { ClusterReport } from "../../src/core/status.js";
 import { InputError } from "../../src/errors.js";
-import { createHaAlertChannel, listenForAlertActions } from "../../src/ha/alerts.js";
+import {
+  createHaAlertChannel,
+  listenForAlertActions,
+  startStatusEvents,
+  watchForOtherAlerters,
+} from "../../src/ha/alerts.js";
 import { HaCommandError, type HaLink } from "../../src/ha/connection.js";
 import { createServiceHandlers } from "../../src/ha/services.js";
 import { silentLogger } from "../../src/log.js";
@@ -201,5 +207,112 @@ describe("the pve_backup.snooze service", () => {
     await expect(createServiceHandlers(base).serviceCall("snooze", { guests: ["101"] })).rejects.toThrow(
       "set 'alerts' with a target in the add-on options first",
     );
+  });
+});
+
+describe("status events", () => {
+  it("fire pve_backup_status_changed for each guest whose status changed, and shrug off a failure", async () => {
+    let listener: ((r: readonly ClusterReport[]) => unknown) | undefined;
+    const fired: [string, Readonly<Record<string, unknown>>][] = [];
+    let down = false;
+    const debug: string[] = [];
+    startStatusEvents({
+      runtime: {
+        onReports: (l) => {
+          listener = l;
+        },
+      },
+      fire: async (type, data) => {
+        if (down) throw new Error("not connected");
+        fired.push([type, data]);
+      },
+      log: { ...silentLogger, debug: (m) => debug.push(m) },
+    });
+    const report = (status: string) =>
+      [
+        {
+          cluster: "home",
+          reachable: true,
+          problems: [],
+          guests: [{ cluster: "home", vmid: 101, name: "immich", tier: "P1", status, reason: `${status}!` }],
+        },
+      ] as unknown as ClusterReport[];
+    listener?.(report("ok"));
+    listener?.(report("late"));
+    listener?.(report("late"));
+    expect(fired).toEqual([
+      [
+        "pve_backup_status_changed",
+        {
+          cluster: "home",
+          vmid: 101,
+          name: "immich",
+          tier: "P1",
+          status: "late",
+          previous_status: "ok",
+          reason: "late!",
+        },
+      ],
+    ]);
+    down = true;
+    listener?.(report("failed"));
+    await new Promise((r) => setImmediate(r));
+    expect(debug).toEqual(["could not fire pve_backup_status_changed: not connected"]);
+  });
+});
+
+describe("two add-ons alerting through one Home Assistant", () => {
+  /** Two links on one event bus: a fired event reaches every subscription, as in Home Assistant. */
+  function bus() {
+    const links: FakeLink[] = [];
+    const link = () => {
+      const l: FakeLink = new FakeLink(async (msg) => {
+        if (msg.type === "fire_event")
+          for (const other of links)
+            for (const h of other.handlers) h({ event_type: msg.event_type, data: msg.event_data });
+        return null;
+      });
+      links.push(l);
+      return l;
+    };
+    return { link };
+  }
+  const notes = (l: FakeLink) =>
+    l.sent.filter(
+      (m) => m.type === "call_service" && (m as { domain?: string }).domain === "persistent_notification",
+    );
+  const settle = () => new Promise((r) => setTimeout(r, 10));
+
+  it("find each other whichever starts first, and warn once about the clusters both alert about", async () => {
+    const b = bus();
+    const first = b.link();
+    const second = b.link();
+    const warnings: string[] = [];
+    const log = { ...silentLogger, warn: (m: string) => warnings.push(m) };
+    watchForOtherAlerters({ link: first, log, clusters: ["home", "lab"], instanceId: "a" });
+    await settle();
+    expect(warnings).toEqual([]);
+    watchForOtherAlerters({ link: second, log, clusters: ["home"], instanceId: "b" });
+    await settle();
+    expect(warnings).toHaveLength(2);
+    expect(warnings[0]).toMatch(
+      /Another PVE Backup add-on also sends alerts about home to this Home Assistant/,
+    );
+    expect(notes(first)).toHaveLength(1);
+    expect(notes(second)).toHaveLength(1);
+    // A reconnection announces again: no new warning.
+    first.ready();
+    await settle();
+    expect(warnings).toHaveLength(2);
+  });
+
+  it("stay quiet when their clusters differ, or about their own announcement", async () => {
+    const b = bus();
+    const warnings: string[] = [];
+    const log = { ...silentLogger, warn: (m: string) => warnings.push(m) };
+    watchForOtherAlerters({ link: b.link(), log, clusters: ["home"], instanceId: "a" });
+    watchForOtherAlerters({ link: b.link(), log, clusters: ["lab"], instanceId: "b" });
+    await settle();
+    expect(warnings).toEqual([]);
   });
 });

@@ -118,7 +118,7 @@ describe.sequential("quiet hours and the digest", () => {
     await waitFor(async () => (await add.bridge()).refreshes >= start + 3, 60_000, "no more refreshes");
     expect(pushes.map((p) => p.data?.tag).sort()).toEqual(["pve_backup_digest", "pve_backup_home_100"]);
     const digest = pushes.find((p) => p.data?.tag === "pve_backup_digest") as Push;
-    expect(digest.title).toBe("PVE Backup: 3 guests need attention");
+    expect(digest.title).toBe("PVE Backup: 3 problems need attention");
     const lines = digest.message.split("\n");
     expect(lines).toHaveLength(3);
     for (const name of ["homeassistant", "immich", "download-home"])

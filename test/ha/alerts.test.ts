@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
@@ -153,6 +153,7 @@ beforeAll(async () => {
       alerts: {
         targets: ["notify.mobile_app_pixel_test", "persistent_notification"],
         dashboard_path: "/pve-backup",
+        archived: ["103: retired, data moved to the NAS"],
       },
     },
     hass,
@@ -185,25 +186,41 @@ describe.sequential("alerts on a phone registered with a real Home Assistant", (
     expect(await persistent(TAG_101)).toBe(true);
   });
 
-  it("ships a blueprint that imports and fires on the late guest", async () => {
+  it("shows why an archived guest is archived on its backup-status sensor", async () => {
+    const entities = await hass.ws<{ entity_id: string; unique_id: string }[]>({
+      type: "config/entity_registry/list",
+    });
+    const id = entities.find((e) => e.unique_id === "pve_backup_home_103_backup_status")?.entity_id;
+    const r = await hass.rest<{ attributes: Record<string, unknown> }>("GET", `/api/states/${id}`);
+    expect(r.body.attributes).toMatchObject({
+      archived: true,
+      archived_reason: "retired, data moved to the NAS",
+    });
+    const status = (await (await fetch(`${add.apiUrl}/api/status`)).json()) as {
+      guests: { vmid: number; alert?: Record<string, unknown> }[];
+    };
+    expect(status.guests.find((g) => g.vmid === 103)?.alert).toEqual({
+      snoozedUntil: null,
+      archived: true,
+      archivedReason: "retired, data moved to the NAS",
+    });
+  });
+
+  it("ships a blueprint that imports and fires on the late guest, picked by its tier", async () => {
     const PATH = "pve_backup/backup_stale_or_failed.yaml";
     const blueprints = await hass.ws<Record<string, unknown>>({
       type: "blueprint/list",
       domain: "automation",
     });
     expect(Object.keys(blueprints)).toContain(PATH);
-    const entities = await hass.ws<{ entity_id: string; unique_id: string }[]>({
-      type: "config/entity_registry/list",
-    });
-    const status = entities.find((e) => e.unique_id === "pve_backup_home_101_backup_status")?.entity_id;
-    expect(status).toBeDefined();
-    // The daily summary a few seconds from now (Home Assistant runs on UTC here).
+    // The daily summary a few seconds from now (Home Assistant runs on UTC here); no guest picked:
+    // every guest of tier P1 (immich, 101, is one).
     const at = new Date(Date.now() + 8_000).toISOString().slice(11, 19);
     const created = await hass.rest("POST", "/api/config/automation/config/pve_backup_alerts_test", {
       alias: "PVE Backup problems",
       use_blueprint: {
         path: PATH,
-        input: { guests: [status], notify_action: "persistent_notification.create", hour: at },
+        input: { tiers: "P1", notify_action: "persistent_notification.create", hour: at },
       },
     });
     expect(created.status).toBe(200);
@@ -234,6 +251,15 @@ describe.sequential("alerts on a phone registered with a real Home Assistant", (
     // Same tag: the phone replaces the first message with this one.
     expect(second.data?.tag).toBe(TAG_101);
     expect(add.log()).toMatch(/already being backed up/);
+    // The blueprint's automation, watching tier P1, is told by pve_backup_status_changed.
+    await waitFor(
+      async () =>
+        (await hass.ws<{ title: string; message: string }[]>({ type: "persistent_notification/get" })).some(
+          (n) => n.title === "Backup failed: immich" && n.message.startsWith("immich (P1): backup on "),
+        ),
+      30_000,
+      "the blueprint did not tell the tier's guest that failed",
+    );
   });
 
   it("clears the notification when the guest recovers", async () => {
@@ -281,6 +307,42 @@ describe.sequential("alerts on a phone registered with a real Home Assistant", (
     expect(g105?.status).toBe("failed");
     expect(Date.parse(g105?.alert?.snoozedUntil ?? "")).toBeGreaterThan(Date.now() + 23 * 3_600_000);
     expect(g105?.alert?.archived).toBe(false);
+  });
+
+  it("alerts on a failed check of a guest's newest archive, and clears once a check passes", async () => {
+    const TAG_102 = "pve_backup_home_102";
+    const ledger = (result: "ok" | "failed") =>
+      writeFileSync(
+        join(dirname(add.logFile), "pve-backup-verify.json"),
+        JSON.stringify({
+          version: 1,
+          lastVerified: {
+            home_102: {
+              time: new Date().toISOString(),
+              depth: "full",
+              result,
+              durationMs: 1200,
+              message: result === "ok" ? "archive reads back" : "zstd stream truncated",
+              volid: "nas-backups:backup/vzdump-qemu-102.vma.zst",
+            },
+          },
+          lastTestRestore: {},
+          run: null,
+        }),
+      );
+    ledger("failed");
+    await waitFor(() => forTag(TAG_102).length > 0, 60_000, "no notification for the failed check");
+    const [p] = forTag(TAG_102) as [Push];
+    expect(p.title).toMatch(/ \(102\): archive check failed$/);
+    expect(p.message).toMatch(/^[^:]+: the newest archive failed its check — zstd stream truncated$/);
+    expect(p.data?.actions?.map((a) => a.title)).toEqual(["Back up now", "Snooze 24 h", "Open dashboard"]);
+    ledger("ok");
+    await waitFor(
+      () => forTag(TAG_102).some((x) => x.message === "clear_notification"),
+      60_000,
+      "the notification stayed after the check passed",
+    );
+    expect(forTag(TAG_102)).toHaveLength(2);
   });
 
   it("shows a Repair for a job that points at a missing storage, gone once the job is fixed", async () => {

@@ -131,3 +131,30 @@ async def test_setup_adds_the_blueprint_once_and_keeps_an_edited_copy(
     await async_install_blueprint(hass)
 
     assert target.read_text() == "# edited by the user\n"
+
+
+async def test_setup_updates_an_unedited_earlier_copy_of_the_blueprint(
+    hass: HomeAssistant, no_blueprints: Path
+) -> None:
+    from custom_components.pve_backup.blueprint import SHIPPED, async_install_blueprint
+
+    earlier = Path(__file__).parent / "fixtures" / "backup_stale_or_failed.v1.yaml"
+    target = Path(hass.config.path("blueprints", "automation", DOMAIN, SHIPPED.name))
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(earlier.read_bytes())
+    await async_install_blueprint(hass)
+
+    assert target.read_text() == SHIPPED.read_text()
+
+
+def test_the_shipped_blueprint_passes_home_assistants_blueprint_schema() -> None:
+    from homeassistant.components.automation.config import AUTOMATION_BLUEPRINT_SCHEMA
+    from homeassistant.components.blueprint.models import Blueprint
+    from homeassistant.util.yaml import load_yaml_dict
+
+    from custom_components.pve_backup.blueprint import SHIPPED
+
+    blueprint = Blueprint(
+        load_yaml_dict(str(SHIPPED)), expected_domain="automation", schema=AUTOMATION_BLUEPRINT_SCHEMA
+    )
+    assert set(blueprint.inputs) == {"guests", "tiers", "statuses", "notify_action", "hour"}
