@@ -70,8 +70,8 @@ commands:
   --demo     run against the built-in simulated lab (scenario: seed, the default, or tiered, …)
   --cluster  which configured cluster (when there are several)
 
-status exits 0 when every guest is ok, 1 when some guest has a problem, 2 when the state could
-not be determined; plan exits 0 in sync, 1 changes pending, 2 policy errors. Every command exits
+status exits 0 when every guest is ok (or archived on purpose: alerts.archived), 1 when some
+guest has a problem, 2 when the state could not be determined; plan exits 0 in sync, 1 changes pending, 2 policy errors. Every command exits
 64 on bad usage, 78 on bad or missing options, 2 when PVE could not be asked. PVE_BACKUP_NOW (ISO-8601) sets the clock.
 `;
 

@@ -132,10 +132,16 @@ function toGuestJson(g: GuestReport): GuestJson {
   };
 }
 
-/** 0: every guest is fine; 1: some guest has a problem; 2: some state could not be determined. */
-export function statusExitCode(reports: readonly ClusterReport[]): 0 | 1 | 2 {
+/**
+ * 0: every guest is fine; 1: some guest has a problem; 2: some state could not be determined.
+ * `excused` guests (archived on purpose) are not counted as problems.
+ */
+export function statusExitCode(
+  reports: readonly ClusterReport[],
+  excused: (g: GuestReport) => boolean = () => false,
+): 0 | 1 | 2 {
   const guests = reports.flatMap((r) => r.guests);
-  if (guests.some((g) => isProblem(g.status))) return 1;
+  if (guests.some((g) => isProblem(g.status) && !excused(g))) return 1;
   if (
     reports.some((r) => !r.reachable || r.problems.length > 0) ||
     guests.some((g) => g.status === "unknown")

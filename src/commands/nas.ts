@@ -5,9 +5,9 @@ import { nasExitCode, renderNasText, statusWithNas, toCopiesJson, toNasJsonAll }
 import { type ClusterNasView, readNasViews } from "../dsm/view.js";
 import { InputError } from "../errors.js";
 import type { PveApi } from "../pve/api.js";
-import { renderStatusTable, type StatusExtras, statusExitCode, toStatusJson } from "../report.js";
+import type { StatusExtras } from "../report.js";
 import { type CommandContext, pickCluster, requireStorage } from "./context.js";
-import { haBackupsOf } from "./status.js";
+import { printStatus } from "./status.js";
 
 /** The DSM client for the options' `nas` block. */
 /** How many archives the tiers keep of a guest. */
@@ -111,14 +111,9 @@ export async function statusWithNasCommand(
   const reports = await ctx.app.monitor.refresh(ctx.nowMs);
   // Without a backup storage there is no NAS folder to judge: the plain status.
   const nas = ctx.config.storage ? await nasViews(ctx, dsm) : undefined;
-  const haBackups = haBackupsOf(ctx);
-  if (!ctx.json) {
-    ctx.out(renderStatusTable(reports, ctx.config.timeZone, ctx.config.clusters, haBackups));
-    for (const f of toNasJsonAll(nas ?? [])?.findings ?? []) ctx.out(`! NAS: ${f.message}\n`);
-    return statusExitCode(reports);
-  }
-  const plain = toStatusJson(reports, { ...extras, haBackups });
-  const out = nas ? statusWithNas(plain, true, nas) : { ...plain, nas: null };
-  ctx.out(`${JSON.stringify(out, null, 2)}\n`);
-  return statusExitCode(reports);
+  const code = printStatus(ctx, reports, extras, (plain) =>
+    nas ? (statusWithNas(plain, true, nas) ?? plain) : { ...plain, nas: null },
+  );
+  if (!ctx.json) for (const f of toNasJsonAll(nas ?? [])?.findings ?? []) ctx.out(`! NAS: ${f.message}\n`);
+  return code;
 }

@@ -18,7 +18,7 @@ const NOW = Date.parse("2026-02-11T10:00:00Z");
 const H = 3_600_000;
 const env = { PVE_BACKUP_NOW: new Date(NOW).toISOString() };
 
-async function setup() {
+async function setup(more: Record<string, unknown> = {}) {
   const lab = await startSimLab({ scenario: tieredLab(), clock: "manual" });
   labs.push(lab);
   const { dsm, cert } = await startDsm({
@@ -41,11 +41,28 @@ async function setup() {
   });
   const file = optionsFileFor(lab, {
     nas: nasOptionsFor(dsm, cert),
-  });
+    ...more,
+  } as never);
   return { lab, dsm, file };
 }
 
 describe("pve-backup with nas options", () => {
+  it("status --json with the NAS read still carries each guest's alert info, and the table its archive note", async () => {
+    const { file } = await setup({
+      alerts: { targets: ["persistent_notification"], archived: ["103: kept by hand on a USB disk"] },
+    });
+    const r = await runCli(["status", "--json", "--options", file], env);
+    const json = JSON.parse(r.stdout) as { guests: { vmid: number; alert?: unknown; copies?: unknown }[] };
+    expect(json.guests.find((g) => g.vmid === 103)).toMatchObject({
+      alert: { archived: true, archivedReason: "kept by hand on a USB disk" },
+      copies: { offNas: "yes" },
+    });
+    const table = await runCli(["status", "--options", file], env);
+    expect(table.stdout.split("\n").find((l) => l.startsWith("103 "))).toMatch(
+      /; archived: kept by hand on a USB disk$/,
+    );
+  });
+
   it("status --json adds the nas key and each guest's copies", async () => {
     const { file } = await setup();
     const r = await runCli(["status", "--json", "--options", file], env);
@@ -68,6 +85,7 @@ describe("pve-backup with nas options", () => {
       offNasReason: null,
     });
     expect(r.stdout).not.toContain(NAS_USER.password);
+    expect(json.guests.find((g) => g.vmid === 100)).not.toHaveProperty("alert");
   });
 
   it("export carries each guest's copies off the NAS from DSM, and unknown when DSM cannot be read", async () => {

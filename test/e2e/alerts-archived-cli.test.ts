@@ -54,5 +54,35 @@ describe("pve-backup status with archived guests", () => {
     expect(row(105)).toMatch(/not_in_job .*; archived: retired, data moved to the NAS 🪦$/);
     expect(row(103)).toMatch(/; archived$/);
     expect(row(100)).not.toMatch(/archived/);
+    // The others are not_in_job without a reason to be: still a problem.
+    expect(table.code).toBe(1);
+  });
+
+  it("does not fail the exit code for guests archived on purpose", async () => {
+    lab = await startSimLab({ scenario: seed(), clock: "manual" });
+    const env = { PVE_BACKUP_NOW: new Date(lab.nowMs()).toISOString() };
+    const all = await runCli(
+      [
+        "status",
+        "--options",
+        optionsFileFor(lab, {
+          alerts: { targets: ["persistent_notification"], archived: ["100", "101", "102", "103", "105"] },
+        } as never),
+      ],
+      env,
+    );
+    expect(all.stdout).toMatch(/^100 .*not_in_job/m);
+    expect(all.code).toBe(0);
+    const some = await runCli(
+      [
+        "status",
+        "--options",
+        optionsFileFor(lab, {
+          alerts: { targets: ["persistent_notification"], archived: ["100", "101", "102", "103"] },
+        } as never),
+      ],
+      env,
+    );
+    expect(some.code).toBe(1);
   });
 });
