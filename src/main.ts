@@ -3,6 +3,7 @@ import { parseArgs } from "node:util";
 import { startAddonSurface } from "./addon.js";
 import { ADDON_OPTIONS_PATH, createApp, loadConfig } from "./app.js";
 import { busyFromTiers, haBackupDepsFor } from "./commands/ha-backup.js";
+import { dumpOpener } from "./commands/verify.js";
 import { type Config, parseOptions } from "./config/schema.js";
 import { statusWithNas, toNasEntities } from "./dsm/report.js";
 import { createNasWatch } from "./dsm/watch.js";
@@ -23,9 +24,10 @@ import type { BackupEvent } from "./service/backups.js";
 import { relayFinishedEvents } from "./service/events.js";
 import { createHaBackupWatch, haBackupStatePath } from "./service/ha-backup-watch.js";
 import { createRuntime } from "./service/runtime.js";
+import { createVerifyService, type VerificationResult, verificationEvent } from "./service/verify.js";
 import type { SimLab } from "./sim/lab.js";
 import { parseCommandLine, UsageError } from "./usage.js";
-import { ledgerPathBeside, loadLedger } from "./verify/ledger-file.js";
+import { fileLedgerStore, ledgerPathBeside, memoryLedgerStore } from "./verify/ledger-file.js";
 import { VERSION } from "./version.js";
 
 const USAGE = `usage: node dist/main.js [--options FILE | --demo [SCENARIO]] [--port PORT]
@@ -132,14 +134,29 @@ async function main(): Promise<void> {
     onChange: () => runtime.soon(),
   });
   const ledgerPath = lab ? undefined : ledgerPathBeside(args.optionsPath ?? ADDON_OPTIONS_PATH);
+  // The verification ledger: beside the options (the demo keeps it in memory).
+  const ledger = ledgerPath ? fileLedgerStore(ledgerPath) : memoryLedgerStore();
   const runtime = createRuntime({
     app,
     log,
     nowMs,
     minGapMs: refreshGapFromEnv(process.env),
-    // lastVerified / lastTestRestore per guest, from what `pve-backup verify` wrote.
-    statusExtras: ledgerPath ? () => ({ ledger: loadLedger(ledgerPath) }) : undefined,
+    // lastVerified / lastTestRestore per guest, from what `pve-backup verify` and the service wrote.
+    statusExtras: () => ({ ledger: ledger.load() }),
   });
+  // Verification in the service (pve_backup.verify, the verify buttons, the schedule).
+  const verify = config.storage
+    ? createVerifyService({
+        config,
+        apis: app.apis,
+        ledger,
+        log,
+        nowMs,
+        openDump: dumpOpener(config, log),
+        onResult: (r) => void announceVerification(r),
+        onChange: () => runtime.soon(0),
+      })
+    : undefined;
   const events = relayFinishedEvents({
     runtime,
     app,
@@ -174,6 +191,14 @@ async function main(): Promise<void> {
       .catch((err) =>
         log.warn(`could not fire ${type}: ${err instanceof Error ? err.message : String(err)}`),
       );
+  }
+
+  /** `pve_backup_verification_finished` / `_failed`, one per archive checked. */
+  async function announceVerification(r: VerificationResult): Promise<void> {
+    const e = verificationEvent(r);
+    await bridge
+      ?.fireEvent(e.type, e.data)
+      .catch((err) => log.warn(`could not fire ${e.type}: ${String(err)}`));
   }
 
   // Home Assistant's own backups on the NAS, checked once Home Assistant is connected.
@@ -216,7 +241,8 @@ async function main(): Promise<void> {
         ? (cluster) =>
             cluster === config.clusters[0]?.name ? toNasEntities(nasWatch.latest()?.view) : undefined
         : undefined,
-      lastVerified: ledgerPath ? () => loadLedger(ledgerPath).lastVerified : undefined,
+      lastVerified: () => ledger.load().lastVerified,
+      verify,
     });
     bridge = ha.bridge;
     alerts = ha.alerts;
@@ -262,6 +288,7 @@ async function main(): Promise<void> {
       throw err;
     });
   await runtime.start();
+  verify?.resumeInterrupted();
 
   let stopping = false;
   const stop = async (signal: string) => {
@@ -269,6 +296,7 @@ async function main(): Promise<void> {
     stopping = true;
     log.info(`${signal}: stopping`);
     runtime.stop();
+    verify?.stop();
     haWatch?.stop();
     await bridge?.close();
     closeHa();

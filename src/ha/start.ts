@@ -14,6 +14,7 @@ import {
 import type { Logger } from "../log.js";
 import type { AlertService } from "../service/alerts.js";
 import type { Runtime } from "../service/runtime.js";
+import type { VerifyService } from "../service/verify.js";
 import { startAlerts } from "./alerts.js";
 import { startRepairs } from "./alerts-repairs.js";
 import { createHaBridge, type HaBridge } from "./bridge.js";
@@ -46,6 +47,8 @@ export interface HomeAssistantDeps {
   readonly nasEntities?: (cluster: string) => NasEntities | null | undefined;
   /** Home Assistant's backups on the NAS, for the hub's entities; undefined without `ha_backups`. */
   readonly haBackups?: () => HaBackupsJson;
+  /** `pve_backup.verify` and the per-guest `verify` buttons; undefined without `storage`. */
+  readonly verify?: VerifyService;
 }
 
 /**
@@ -79,6 +82,7 @@ export function startHomeAssistant(deps: HomeAssistantDeps): {
       onPveNotification: deps.onPveNotification,
       haBackup: deps.haBackup?.(wsPortOf(link), (type, data) => bridge.fireEvent(type, data)),
       snooze: alerts ? (guests, hours) => alerts.snooze(guests, hours * 3_600_000) : undefined,
+      verify: deps.verify,
     }),
   });
   startRepairs({

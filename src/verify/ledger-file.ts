@@ -32,3 +32,23 @@ export function loadLedger(path: string): VerifyLedger {
 export function saveLedger(path: string, ledger: VerifyLedger): void {
   writeJsonFile(path, ledger);
 }
+
+/** Where the service keeps the ledger: the file beside the options, or memory (the demo). */
+export interface LedgerStore {
+  load(): VerifyLedger;
+  save(ledger: VerifyLedger): void;
+}
+
+export function fileLedgerStore(path: string): LedgerStore {
+  return { load: () => loadLedger(path), save: (l) => saveLedger(path, l) };
+}
+
+export function memoryLedgerStore(initial: VerifyLedger = EMPTY_LEDGER): LedgerStore {
+  let held = initial;
+  return {
+    load: () => held,
+    save: (l) => {
+      held = l;
+    },
+  };
+}
