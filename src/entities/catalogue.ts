@@ -141,6 +141,8 @@ export interface CatalogueInput {
   readonly haBackups?: HaBackupsJson;
   /** Verification results per guest key (`<cluster>_<vmid>`): attributes of the last-backup sensor. */
   readonly lastVerified?: Readonly<Record<string, Pick<LastVerified, "time" | "result" | "depth">>>;
+  /** Verification is available (a backup storage is set): a `verify` button per guest. */
+  readonly verifyButtons?: boolean;
 }
 
 /** Keys are `[a-z0-9_]+`; cluster names allow `-` too. */
@@ -342,6 +344,17 @@ export function declare(input: CatalogueInput): Declaration {
           entity_category: "config",
         }),
       );
+      if (input.verifyButtons)
+        entities.push(
+          entity({
+            key: `${dk}_verify`,
+            device: dk,
+            platform: "button",
+            name: "Verify backup",
+            translation_key: "verify",
+            icon: "mdi:shield-check-outline",
+          }),
+        );
     }
   }
   const hub = haBackupsHub(input);
@@ -457,7 +470,11 @@ export function states(input: CatalogueInput): EntityState[] {
     if (c.nas !== undefined) out.push(...nasStates(ck, c.nas));
     if (c.calendar !== undefined)
       out.push({ key: `${ck}_backup_calendar`, state: null, attributes: { events: c.calendar } });
-    for (const g of guests) out.push(...withCopies(guestStates(g, input.lastVerified), g, c.nas));
+    for (const g of guests) {
+      out.push(...withCopies(guestStates(g, input.lastVerified), g, c.nas));
+      if (input.verifyButtons)
+        out.push({ key: `${guestKey(g.cluster, g.vmid)}_verify`, state: null, attributes: {} });
+    }
   }
   const hub = haBackupsHub(input);
   if (hub !== undefined && input.haBackups) out.push(...haBackupStates(hub, input.haBackups));

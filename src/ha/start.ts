@@ -115,6 +115,7 @@ export function startHomeAssistant(deps: HomeAssistantDeps): {
       tiers: config.tiers.map((t) => t.name),
       haBackups: deps.haBackups?.(),
       lastVerified: deps.lastVerified?.(),
+      verifyButtons: deps.verify !== undefined,
     };
     const next = toPublish(input, lastDeclaration);
     if (!next) return;

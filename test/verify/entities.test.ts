@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { GuestReport } from "../../src/core/status.js";
-import { states } from "../../src/entities/catalogue.js";
+import { declare, states } from "../../src/entities/catalogue.js";
 
 const guest = (vmid: number): GuestReport => ({
   cluster: "home",
@@ -39,5 +39,24 @@ describe("last verification on the last-backup sensor", () => {
   });
   it("leaves the attributes out where verification is not wired", () => {
     expect(attrs(input(), "home_100_last_backup")).not.toHaveProperty("last_verified");
+  });
+});
+
+describe("the verify button", () => {
+  it("is declared per guest, translated as verify, when verification is available", () => {
+    const decl = declare({ ...input(), verifyButtons: true });
+    expect(decl.entities.filter((e) => e.translation_key === "verify")).toEqual([
+      expect.objectContaining({ key: "home_100_verify", device: "home_100", platform: "button" }),
+      expect.objectContaining({ key: "home_101_verify", device: "home_101", platform: "button" }),
+    ]);
+    expect(states({ ...input(), verifyButtons: true }).find((s) => s.key === "home_100_verify")).toEqual({
+      key: "home_100_verify",
+      state: null,
+      attributes: {},
+    });
+  });
+  it("is not declared without a backup storage", () => {
+    expect(declare(input()).entities.some((e) => e.key.endsWith("_verify"))).toBe(false);
+    expect(states(input()).some((s) => s.key.endsWith("_verify"))).toBe(false);
   });
 });
