@@ -25,6 +25,7 @@ import { relayFinishedEvents } from "./service/events.js";
 import { createHaBackupWatch, haBackupStatePath } from "./service/ha-backup-watch.js";
 import { createRuntime } from "./service/runtime.js";
 import { createVerifyService, type VerificationResult, verificationEvent } from "./service/verify.js";
+import { createVerifySchedule } from "./service/verify-schedule.js";
 import type { SimLab } from "./sim/lab.js";
 import { parseCommandLine, UsageError } from "./usage.js";
 import { fileLedgerStore, ledgerPathBeside, memoryLedgerStore } from "./verify/ledger-file.js";
@@ -287,8 +288,36 @@ async function main(): Promise<void> {
       await addon?.close();
       throw err;
     });
+  if (verify) {
+    // A run a restart interrupted resumes once PVE can be read; then the schedule, if any.
+    let resumed = false;
+    const schedule =
+      config.verify.schedule.length > 0
+        ? createVerifySchedule({
+            clusters: config.clusters,
+            tiers: config.tiers,
+            entries: config.verify.schedule,
+            verify,
+            monitor: app.monitor,
+            ledger,
+            nowMs,
+            log,
+          })
+        : undefined;
+    let checking = false;
+    // Not awaited: a refresh never waits for PVE reads the verification makes.
+    runtime.onReports(() => {
+      if (checking) return;
+      checking = true;
+      void (async () => {
+        if (!resumed) resumed = (await verify.resumeInterrupted()) !== "later";
+        await schedule?.check();
+      })().finally(() => {
+        checking = false;
+      });
+    });
+  }
   await runtime.start();
-  verify?.resumeInterrupted();
 
   let stopping = false;
   const stop = async (signal: string) => {

@@ -90,8 +90,11 @@ export interface VerifyService {
   requestAll(reqs: readonly VerifyRequest[]): Promise<AcceptedRun[]>;
   /** The run on now, if any. */
   busy(): { cluster: string; trigger: VerifyTrigger; done: number; total: number } | undefined;
-  /** Resume the run a restart interrupted (the ledger's), in the background. */
-  resumeInterrupted(): void;
+  /**
+   * Queue the run a restart interrupted (the ledger's): `later` when PVE cannot be read now (call
+   * again), `dropped` when it cannot continue (its guests or the NAS login are gone).
+   */
+  resumeInterrupted(): Promise<"none" | "resumed" | "dropped" | "later">;
   /** Stop after the archive being checked; the ledger keeps the rest for the next start. */
   stop(): void;
   /** Resolves when nothing runs or waits. */
@@ -267,31 +270,37 @@ export function createVerifyService(deps: VerifyServiceDeps): VerifyService {
         done: active.progress,
         total: active.targets.length,
       },
-    resumeInterrupted() {
+    async resumeInterrupted() {
       const run = deps.ledger.load().run;
-      if (!run || run.targets.length === 0) return;
+      if (!run || run.targets.length === 0) return "none";
       const cluster = clusterOfRun(run, config.clusters);
-      if (cluster === undefined) {
-        log.warn("the interrupted verification names no configured cluster: dropped");
+      const drop = (why: string) => {
+        log.warn(`the interrupted verification cannot resume (${why}): dropped`);
         deps.ledger.save({ ...deps.ledger.load(), run: null });
-        return;
-      }
+        return "dropped" as const;
+      };
+      if (cluster === undefined) return drop("it names no configured cluster");
       const vmids = run.targets.map((t) => t.vmid);
-      log.info(
-        `resuming the verification a restart interrupted (${run.done.length} of ${vmids.length} checked)`,
-      );
-      self
-        .request({ cluster, selection: { vmids }, full: run.depth === "full", trigger: "resume" })
-        .catch((err: unknown) => {
-          // Guests gone, NAS login removed: the old run cannot continue; forget it.
-          if (err instanceof InputError) {
-            log.warn(`the interrupted verification cannot resume (${err.message}): dropped`);
-            deps.ledger.save({ ...deps.ledger.load(), run: null });
-          } else
-            log.warn(
-              `the interrupted verification cannot resume now: ${err instanceof Error ? err.message : String(err)}`,
-            );
+      try {
+        const accepted = await self.request({
+          cluster,
+          selection: { vmids },
+          full: run.depth === "full",
+          trigger: "resume",
         });
+        log.info(
+          `resuming the verification a restart interrupted (${run.done.length} of ${vmids.length} checked)`,
+        );
+        accepted.done.catch(() => undefined);
+        return "resumed";
+      } catch (err) {
+        // Guests gone, the NAS login removed: the old run cannot continue.
+        if (err instanceof InputError) return drop(err.message);
+        log.warn(
+          `the interrupted verification cannot resume now: ${err instanceof Error ? err.message : String(err)}`,
+        );
+        return "later";
+      }
     },
     stop() {
       stopped = true;

@@ -220,7 +220,7 @@ describe("pve_backup.verify", () => {
       log: silentLogger,
       nowMs: () => s.lab.nowMs(),
     });
-    next.resumeInterrupted();
+    expect(await next.resumeInterrupted()).toBe("resumed");
     await until(() => ledger.load().run === null);
     await next.idle();
     expect(s.extracts() - before).toBe(total - 1);
