@@ -25,6 +25,7 @@ import { relayFinishedEvents } from "./service/events.js";
 import { createHaBackupWatch, haBackupStatePath } from "./service/ha-backup-watch.js";
 import { createRuntime } from "./service/runtime.js";
 import { createVerifyService, type VerificationResult, verificationEvent } from "./service/verify.js";
+import { createVerifyRepairs } from "./service/verify-repairs.js";
 import { createVerifySchedule } from "./service/verify-schedule.js";
 import type { SimLab } from "./sim/lab.js";
 import { parseCommandLine, UsageError } from "./usage.js";
@@ -145,6 +146,19 @@ async function main(): Promise<void> {
     // lastVerified / lastTestRestore per guest, from what `pve-backup verify` and the service wrote.
     statusExtras: () => ({ ledger: ledger.load() }),
   });
+  // Repairs from the consistency findings, read hourly and after each verification.
+  const verifyRepairs = config.storage
+    ? createVerifyRepairs({
+        config,
+        apis: app.apis,
+        ledger,
+        monitor: app.monitor,
+        log,
+        nowMs: Date.now,
+        onChange: () => runtime.soon(0),
+      })
+    : undefined;
+  if (verifyRepairs) runtime.onReports(() => verifyRepairs.afterRefresh());
   // Verification in the service (pve_backup.verify, the verify buttons, the schedule).
   const verify = config.storage
     ? createVerifyService({
@@ -156,6 +170,7 @@ async function main(): Promise<void> {
         openDump: dumpOpener(config, log),
         onResult: (r) => void announceVerification(r),
         onChange: () => runtime.soon(0),
+        onRunEnd: () => verifyRepairs?.soon(),
       })
     : undefined;
   const events = relayFinishedEvents({
@@ -244,6 +259,8 @@ async function main(): Promise<void> {
         : undefined,
       lastVerified: () => ledger.load().lastVerified,
       verify,
+      verifyLedger: verify && (() => ledger.load()),
+      verifyRepairs: verifyRepairs && (() => verifyRepairs.issues()),
     });
     bridge = ha.bridge;
     alerts = ha.alerts;

@@ -2,6 +2,7 @@ import { type HaBackupsJson, haBackupsProblem } from "../core/ha-backup.js";
 import type { ClusterFacts, GuestStatusKind } from "../core/model.js";
 import { type Finding, planJobs, type TierPolicy } from "../core/policy.js";
 import { type ClusterReport, type GuestReport, isProblem } from "../core/status.js";
+import type { VerificationProblem } from "../core/verify-problems.js";
 import type { LastVerified } from "../core/verify-run.js";
 
 /**
@@ -143,6 +144,11 @@ export interface CatalogueInput {
   readonly lastVerified?: Readonly<Record<string, Pick<LastVerified, "time" | "result" | "depth">>>;
   /** Verification is available (a backup storage is set): a `verify` button per guest. */
   readonly verifyButtons?: boolean;
+  /**
+   * Guests whose latest verification or test restore failed (core/verify-problems.ts): with
+   * them, each cluster has a `verification_problem` binary sensor; undefined: none.
+   */
+  readonly verificationProblems?: readonly VerificationProblem[];
 }
 
 /** Keys are `[a-z0-9_]+`; cluster names allow `-` too. */
@@ -277,6 +283,18 @@ export function declare(input: CatalogueInput): Declaration {
     if (c.calendar !== undefined)
       entities.push(
         entity({ key: `${ck}_backup_calendar`, device: ck, platform: "calendar", name: "Backup calendar" }),
+      );
+    if (input.verificationProblems !== undefined)
+      entities.push(
+        entity({
+          key: `${ck}_verification_problem`,
+          device: ck,
+          platform: "binary_sensor",
+          name: "Backup verification problem",
+          translation_key: "verification_problem",
+          device_class: "problem",
+          icon: "mdi:shield-alert-outline",
+        }),
       );
     const report = input.reports.find((r) => r.cluster === c.cluster);
     for (const g of report?.guests ?? []) {
@@ -470,6 +488,22 @@ export function states(input: CatalogueInput): EntityState[] {
     if (c.nas !== undefined) out.push(...nasStates(ck, c.nas));
     if (c.calendar !== undefined)
       out.push({ key: `${ck}_backup_calendar`, state: null, attributes: { events: c.calendar } });
+    if (input.verificationProblems !== undefined) {
+      const mine = input.verificationProblems.filter((p) => p.cluster === c.cluster);
+      out.push({
+        key: `${ck}_verification_problem`,
+        state: mine.length > 0,
+        attributes: {
+          guests: mine.map((p) => ({
+            vmid: p.vmid,
+            name: guests.find((g) => g.vmid === p.vmid)?.name ?? null,
+            check: p.check,
+            time: p.time,
+            message: p.message,
+          })),
+        },
+      });
+    }
     for (const g of guests) {
       out.push(...withCopies(guestStates(g, input.lastVerified), g, c.nas));
       if (input.verifyButtons)

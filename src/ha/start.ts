@@ -3,6 +3,10 @@ import type { App } from "../app.js";
 import { calendarEventsFor } from "../commands/calendar.js";
 import type { Config } from "../config/schema.js";
 import type { HaBackupsJson } from "../core/ha-backup.js";
+import type { RepairIssue } from "../core/repairs.js";
+import type { ClusterReport } from "../core/status.js";
+import { type VerificationProblem, verificationProblems } from "../core/verify-problems.js";
+import type { VerifyLedger } from "../core/verify-run.js";
 import {
   type CalendarEventWire,
   type CatalogueInput,
@@ -49,6 +53,25 @@ export interface HomeAssistantDeps {
   readonly haBackups?: () => HaBackupsJson;
   /** `pve_backup.verify` and the per-guest `verify` buttons; undefined without `storage`. */
   readonly verify?: VerifyService;
+  /** Repairs from the verification's consistency findings (service/verify-repairs.ts). */
+  readonly verifyRepairs?: () => readonly RepairIssue[];
+  /** The verification ledger: the clusters' `verification_problem` sensors; undefined: none. */
+  readonly verifyLedger?: () => Pick<VerifyLedger, "lastVerified" | "lastTestRestore">;
+}
+
+/** The failed results of guests that still exist (any, on a cluster that cannot be read). */
+function problemsOf(
+  ledger: Pick<VerifyLedger, "lastVerified" | "lastTestRestore">,
+  reports: readonly ClusterReport[],
+): VerificationProblem[] {
+  return verificationProblems(
+    ledger,
+    reports.map((r) => r.cluster),
+    (cluster, vmid) => {
+      const r = reports.find((x) => x.cluster === cluster);
+      return !r?.reachable || r.guests.some((g) => g.vmid === vmid);
+    },
+  );
 }
 
 /**
@@ -92,6 +115,7 @@ export function startHomeAssistant(deps: HomeAssistantDeps): {
     log,
     addonVersion: deps.addonVersion,
     integrationReady: () => bridge.stats().mode === "integration",
+    extraIssues: deps.verifyRepairs,
   });
   let lastDeclaration: Declaration | undefined;
   const calendars = new Map<string, readonly CalendarEventWire[]>();
@@ -116,6 +140,7 @@ export function startHomeAssistant(deps: HomeAssistantDeps): {
       haBackups: deps.haBackups?.(),
       lastVerified: deps.lastVerified?.(),
       verifyButtons: deps.verify !== undefined,
+      verificationProblems: deps.verifyLedger && problemsOf(deps.verifyLedger(), reports),
     };
     const next = toPublish(input, lastDeclaration);
     if (!next) return;

@@ -67,6 +67,8 @@ export interface VerifyServiceDeps {
   readonly onResult?: (r: VerificationResult) => void;
   /** The ledger changed: publish again. */
   readonly onChange?: () => void;
+  /** A run ended (finished, stopped or failed). */
+  readonly onRunEnd?: () => void;
 }
 
 /** A run that was accepted: its archives, and promises for its start (the NAS opened) and end. */
@@ -207,6 +209,7 @@ export function createVerifyService(deps: VerifyServiceDeps): VerifyService {
     } finally {
       active = undefined;
       deps.onChange?.();
+      deps.onRunEnd?.();
       void pump();
     }
   }

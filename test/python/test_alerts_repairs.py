@@ -131,3 +131,31 @@ async def test_setup_adds_the_blueprint_once_and_keeps_an_edited_copy(
     await async_install_blueprint(hass)
 
     assert target.read_text() == "# edited by the user\n"
+
+
+async def test_takes_the_verification_kinds_with_their_severities(
+    hass: HomeAssistant, new_addon: Callable[[], Awaitable[FakeAddon]]
+) -> None:
+    fake = await new_addon()
+    placeholders = {"cluster": "home", "vmid": "102", "name": "vaultwarden", "message": "m"}
+    reply = await fake.command(
+        repairs(
+            [
+                {
+                    "issue_id": "verification_failed_home_102",
+                    "translation_key": "verification_failed",
+                    "placeholders": placeholders,
+                },
+                {
+                    "issue_id": "crash_consistent_home_100",
+                    "translation_key": "crash_consistent",
+                    "placeholders": placeholders,
+                },
+            ]
+        )
+    )
+
+    assert reply["success"] is True
+    issues = ours(hass)
+    assert issues["verification_failed_home_102"].severity == ir.IssueSeverity.ERROR
+    assert issues["crash_consistent_home_100"].severity == ir.IssueSeverity.WARNING

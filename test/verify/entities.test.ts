@@ -60,3 +60,48 @@ describe("the verify button", () => {
     expect(states(input()).some((s) => s.key.endsWith("_verify"))).toBe(false);
   });
 });
+
+describe("the cluster's verification problem sensor", () => {
+  const problem = {
+    cluster: "home",
+    vmid: 101,
+    check: "test_restore" as const,
+    time: "2026-12-06T03:10:00.000Z",
+    message: "the agent did not answer",
+    volid: "nas:backup/x",
+  };
+  it("is declared as a problem when verification is wired, on with the guests and messages", () => {
+    const decl = declare({ ...input(), verificationProblems: [problem] });
+    expect(decl.entities.find((e) => e.key === "home_verification_problem")).toMatchObject({
+      device: "home",
+      platform: "binary_sensor",
+      device_class: "problem",
+      translation_key: "verification_problem",
+    });
+    expect(
+      states({ ...input(), verificationProblems: [problem, { ...problem, cluster: "other" }] }).find(
+        (s) => s.key === "home_verification_problem",
+      ),
+    ).toEqual({
+      key: "home_verification_problem",
+      state: true,
+      attributes: {
+        guests: [
+          { vmid: 101, name: "g101", check: "test_restore", time: problem.time, message: problem.message },
+        ],
+      },
+    });
+  });
+  it("is off without failures, names an unknown guest null, and is absent when not wired", () => {
+    expect(
+      states({ ...input(), verificationProblems: [] }).find((s) => s.key === "home_verification_problem")
+        ?.state,
+    ).toBe(false);
+    expect(
+      states({ ...input(), verificationProblems: [{ ...problem, vmid: 999 }] }).find(
+        (s) => s.key === "home_verification_problem",
+      )?.attributes,
+    ).toMatchObject({ guests: [{ vmid: 999, name: null }] });
+    expect(declare(input()).entities.some((e) => e.key === "home_verification_problem")).toBe(false);
+  });
+});
