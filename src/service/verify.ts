@@ -107,6 +107,9 @@ export interface VerifyService {
 export const FULL_NEEDS_NAS =
   "a full check reads the archives from the NAS: set verify.dump_path and the NAS login in ha_backups (host, username, key or password, host_key_fingerprint)";
 
+/** A second press of a guest's button within this time after its check ended does not check again. */
+export const BUTTON_REPEAT_MS = 10_000;
+
 interface Job extends AcceptedRun {
   readonly signature: string;
   readonly resolveStart: () => void;
@@ -257,6 +260,28 @@ export function createVerifyService(deps: VerifyServiceDeps): VerifyService {
       if (stopped) throw new InputError("the add-on is stopping");
       const prepared = [];
       for (const r of reqs) prepared.push(await prepare(r));
+      // A press right after the same archive was checked (a double press that came after the
+      // first check ended) answers with that check instead of running it again.
+      if (reqs.every((r) => r.trigger === "button")) {
+        const last = deps.ledger.load().lastVerified;
+        const fresh = prepared.every((p) =>
+          p.targets.every((t) => {
+            const v = last[t.key];
+            return v?.volid === t.volid && deps.nowMs() - Date.parse(v.time) < BUTTON_REPEAT_MS;
+          }),
+        );
+        if (fresh && !prepared.some((p) => same(p.signature)))
+          return prepared.map((p) => {
+            p.resolveStart();
+            p.resolveDone({
+              rows: [],
+              alreadyChecked: p.targets.length,
+              finished: true,
+              ledger: deps.ledger.load(),
+            });
+            return { ...p, joined: true };
+          });
+      }
       const fromUser = reqs.some((r) => r.trigger === "service" || r.trigger === "button");
       const joins = prepared.map((p) => same(p.signature));
       if (fromUser && (active || waiting.length > 0) && joins.some((j) => j === undefined))

@@ -165,9 +165,15 @@ describe("pve_backup.verify", () => {
     await Promise.all([first, second]);
     expect(s.extracts()).toBe(1);
     expect(s.events.map((e) => [e.vmid, e.trigger])).toEqual([[101, "button"]]);
+    // A third press right after the check ended answers with it; later, it checks again.
+    await s.handlers.buttonPress("home_101_verify");
+    expect(s.extracts()).toBe(1);
+    await s.lab.advance(10_000);
+    await s.handlers.buttonPress("home_101_verify");
+    expect(s.extracts()).toBe(2);
     // Free again.
     await s.handlers.serviceCall("verify", { guests: ["103"] });
-    expect(s.extracts()).toBe(2);
+    expect(s.extracts()).toBe(3);
   });
 
   it("answers with what is done after its wait and tells the rest by events", async () => {
