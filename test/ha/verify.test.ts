@@ -1,3 +1,5 @@
+import { readFileSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { demoOptions } from "../../src/demo.js";
 import { type SimLab, startSimLab } from "../../src/sim/lab.js";
@@ -29,6 +31,8 @@ beforeAll(async () => {
   hass = await startHass({ components: ["repairs"] });
   const now = Date.now() - (Date.now() % 60_000);
   lab = await startSimLab({ scenario: tieredLab({ now: new Date(now).toISOString() }), clock: "manual" });
+  // Guest 100 runs in snapshot mode with its guest agent off: crash-consistent backups.
+  restoreFaults(lab.state).agentOff.add(100);
   // A NAS login that leads nowhere: the full check must say so, not call an archive broken.
   const closedPort = await freePort();
   add = addon(
@@ -251,5 +255,69 @@ describe.sequential("verification from Home Assistant", () => {
       60_000,
       "the Repair did not go",
     );
+  });
+
+  it("raises a Repair for a VM backed up without its guest agent, gone once the agent is on", async () => {
+    await waitFor(
+      async () => (await issues()).some((i) => i.issue_id === "crash_consistent_home_100"),
+      60_000,
+      "no Repair for the crash-consistent backups",
+    );
+    expect(
+      (await issues()).find((i) => i.issue_id === "crash_consistent_home_100")?.translation_placeholders,
+    ).toMatchObject({
+      name: "homeassistant",
+      message: expect.stringMatching(/snapshot mode with its QEMU guest agent off/),
+    });
+    restoreFaults(lab.state).agentOff.delete(100);
+    // The findings are read again after a verification (and hourly).
+    await verify({ guests: ["103"] });
+    await waitFor(
+      async () => !(await issues()).some((i) => i.issue_id === "crash_consistent_home_100"),
+      60_000,
+      "the Repair did not go",
+    );
+  });
+
+  it("resumes a run a restart interrupted with the archives it had not reached", async () => {
+    await add.stop();
+    // As a kill mid-run leaves it: 100 checked, 101 and 105 not yet.
+    const path = join(dirname(add.logFile), "pve-backup-verify.json");
+    const ledger = JSON.parse(readFileSync(path, "utf8")) as Record<string, unknown>;
+    const target = (vmid: number) => ({
+      key: `home_${vmid}`,
+      vmid,
+      volid: newest(vmid),
+      node: "pve",
+      sizeBytes: 1,
+    });
+    writeFileSync(
+      path,
+      JSON.stringify({
+        ...ledger,
+        run: {
+          depth: "api",
+          startedMs: lab.nowMs(),
+          targets: [100, 101, 105].map(target),
+          done: [newest(100)],
+        },
+      }),
+    );
+    const events = await collectEvents(hass.url, hass.token, "pve_backup_verification_finished");
+    try {
+      await add.start();
+      await waitFor(() => events.events.length >= 2, 60_000, "the interrupted run did not resume");
+      expect(events.events.map((e) => [e.data.vmid, e.data.trigger])).toEqual([
+        [101, "resume"],
+        [105, "resume"],
+      ]);
+      await waitFor(
+        () => (JSON.parse(readFileSync(path, "utf8")) as { run: unknown }).run === null,
+        10_000,
+        "the resumed run was not closed",
+      );
+    } finally {
+      events.close();
+    }
   });
 });
