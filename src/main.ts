@@ -24,7 +24,8 @@ import type { BackupEvent } from "./service/backups.js";
 import { relayFinishedEvents } from "./service/events.js";
 import { createHaBackupWatch, haBackupStatePath } from "./service/ha-backup-watch.js";
 import { createRuntime } from "./service/runtime.js";
-import { createVerifyService, type VerificationResult, verificationEvent } from "./service/verify.js";
+import { createVerifyService, type VerificationResult } from "./service/verify.js";
+import { createVerificationEvents } from "./service/verify-events.js";
 import { createVerifyRepairs } from "./service/verify-repairs.js";
 import { createVerifySchedule } from "./service/verify-schedule.js";
 import type { SimLab } from "./sim/lab.js";
@@ -209,13 +210,18 @@ async function main(): Promise<void> {
       );
   }
 
-  /** `pve_backup_verification_finished` / `_failed`, one per archive checked. */
+  /** `pve_backup_verification_finished` / `_failed`, one per archive checked; kept while HA is away. */
+  const verificationEvents = createVerificationEvents({
+    fire: (type, data) =>
+      bridge
+        ? bridge.fireEvent(type, data)
+        : Promise.reject(new Error("Home Assistant is not connected yet")),
+    log,
+  });
   async function announceVerification(r: VerificationResult): Promise<void> {
-    const e = verificationEvent(r);
-    await bridge
-      ?.fireEvent(e.type, e.data)
-      .catch((err) => log.warn(`could not fire ${e.type}: ${String(err)}`));
+    if (haTargetFromEnv(process.env)) await verificationEvents.tell(r);
   }
+  runtime.onReports(() => void verificationEvents.flush());
 
   // Home Assistant's own backups on the NAS, checked once Home Assistant is connected.
   const haBackups = config.haBackups;
