@@ -113,16 +113,23 @@ export function createServiceHandlers(deps: ServiceDeps): BridgeHandlers {
     for (const c of app.config.clusters) {
       const vmids = groups.get(c.name);
       const everything = refs.length === 0 || wholeClusters.has(c.name);
-      if (vmids === undefined && !everything && tier === undefined) continue;
+      // A tier spans every cluster, unless cluster devices narrow it to theirs.
+      const tierHere = tier !== undefined && (wholeClusters.size === 0 || wholeClusters.has(c.name));
+      if (vmids === undefined && !everything && !tierHere) continue;
       reqs.push({
         cluster: c.name,
-        // A whole cluster is asked for: the tier and vmids add nothing to it.
-        selection: everything && tier === undefined ? {} : { vmids: everything ? [] : (vmids ?? []), tier },
+        // A whole cluster, unless a tier narrows it.
+        selection:
+          everything && !tierHere
+            ? {}
+            : { vmids: everything ? [] : (vmids ?? []), tier: tierHere ? tier : undefined },
         full,
         trigger,
       });
     }
-    const runs = await service.requestAll(reqs);
+    // Guests named one by one must all be there; "all" or a tier takes the clusters that have them.
+    const skipped: { cluster: string; reason: string }[] = [];
+    const runs = await service.requestAll(reqs, guestRefs.length === 0 ? { skipped } : undefined);
     // The NAS is opened as a run begins: that error reaches the caller.
     await Promise.all(runs.slice(0, 1).map((r) => r.started));
     const within = deps.verifyAnswerWithinMs ?? 45_000;
@@ -160,6 +167,7 @@ export function createServiceHandlers(deps: ServiceDeps): BridgeHandlers {
       joined: runs.some((r) => r.joined),
       archives: runs.reduce((n, r) => n + r.targets.length, 0),
       results,
+      skipped,
       pending: runs.flatMap((r) =>
         r.targets
           .filter((t) => !told.has(`${r.cluster} ${t.volid}`))

@@ -89,7 +89,16 @@ export interface VerifyService {
   /** Check a request and queue it; throws InputError for bad input or a busy verifier. */
   request(req: VerifyRequest): Promise<AcceptedRun>;
   /** Check several (one per cluster) and queue them all, or none. */
-  requestAll(reqs: readonly VerifyRequest[]): Promise<AcceptedRun[]>;
+  requestAll(
+    reqs: readonly VerifyRequest[],
+    opts?: {
+      /**
+       * Leave out a cluster whose request cannot be met (no archive of the tier there, the
+       * cluster unreachable) as long as one can; `skipped` gets why. Otherwise one failure fails all.
+       */
+      readonly skipped?: { cluster: string; reason: string }[];
+    },
+  ): Promise<AcceptedRun[]>;
   /** The run on now, if any. */
   busy(): { cluster: string; trigger: VerifyTrigger; done: number; total: number } | undefined;
   /**
@@ -256,10 +265,20 @@ export function createVerifyService(deps: VerifyServiceDeps): VerifyService {
     async request(req) {
       return (await self.requestAll([req]))[0] as AcceptedRun;
     },
-    async requestAll(reqs) {
+    async requestAll(reqs, opts) {
       if (stopped) throw new InputError("the add-on is stopping");
-      const prepared = [];
-      for (const r of reqs) prepared.push(await prepare(r));
+      const prepared: Omit<Job, "joined">[] = [];
+      let firstError: unknown;
+      for (const r of reqs) {
+        try {
+          prepared.push(await prepare(r));
+        } catch (err) {
+          if (!opts?.skipped) throw err;
+          firstError ??= err;
+          opts.skipped.push({ cluster: r.cluster, reason: err instanceof Error ? err.message : String(err) });
+        }
+      }
+      if (prepared.length === 0 && firstError !== undefined) throw firstError;
       // A press right after the same archive was checked (a double press that came after the
       // first check ended) answers with that check instead of running it again.
       if (reqs.every((r) => r.trigger === "button")) {

@@ -234,6 +234,64 @@ describe("pve_backup.verify", () => {
   });
 });
 
+describe("several clusters", () => {
+  it("verifies a tier on every cluster that can be read and says which it left out; guests by device stay on their cluster", async () => {
+    const lab = await startSimLab({ scenario: tieredLab(), clock: "manual" });
+    const opts = demoOptions(lab);
+    const home = opts.clusters[0] as NonNullable<(typeof opts.clusters)[0]>;
+    const config = parseOptions(
+      {
+        ...opts,
+        clusters: [
+          home,
+          { ...home, name: "lab" },
+          { ...home, name: "attic", token_secret: "00000000-0000-0000-0000-000000000000" },
+        ],
+      },
+      { defaultTimeZone: "UTC" },
+    );
+    const app = createApp(config, silentLogger, { nowMs: () => lab.nowMs() });
+    running.push({ lab, app });
+    const verify = createVerifyService({
+      config,
+      apis: app.apis,
+      ledger: memoryLedgerStore(),
+      log: silentLogger,
+      nowMs: () => lab.nowMs(),
+    });
+    const handlers = createServiceHandlers({
+      app,
+      nowMs: () => lab.nowMs(),
+      refreshNow: async () => {},
+      onPveNotification: () => {},
+      verify,
+    });
+    type Answer = {
+      results: { cluster: string; vmid: number }[];
+      skipped: { cluster: string; reason: string }[];
+    };
+    const tier = (await handlers.serviceCall("verify", { tier: "P0" })) as Answer;
+    expect(tier.results.map((r) => [r.cluster, r.vmid])).toEqual([
+      ["home", 100],
+      ["home", 102],
+      ["lab", 100],
+      ["lab", 102],
+    ]);
+    expect(tier.skipped).toEqual([{ cluster: "attic", reason: expect.stringMatching(/401/) }]);
+    const narrowed = (await handlers.serviceCall("verify", { tier: "P0", guests: ["lab"] })) as Answer;
+    expect(narrowed.results.map((r) => [r.cluster, r.vmid])).toEqual([
+      ["lab", 100],
+      ["lab", 102],
+    ]);
+    const one = (await handlers.serviceCall("verify", { guests: ["lab_101"] })) as Answer;
+    expect(one.results.map((r) => [r.cluster, r.vmid])).toEqual([["lab", 101]]);
+    await expect(handlers.serviceCall("verify", { guests: ["attic_101"] })).rejects.toThrow(/401/);
+    await expect(handlers.serviceCall("verify", { guests: ["101"] })).rejects.toThrow(
+      /several clusters are configured/,
+    );
+  });
+});
+
 describe("the full check and the NAS", () => {
   const withNas = { ha_backups: undefined, verify: { dump_path: "/volume1/pve/dump" } };
 
