@@ -4,6 +4,7 @@ import { startAddonSurface } from "./addon.js";
 import { ADDON_OPTIONS_PATH, createApp, loadConfig } from "./app.js";
 import { hyperBackupRuns, msOf } from "./commands/calendar.js";
 import { busyFromTiers, haBackupDepsFor } from "./commands/ha-backup.js";
+import { dumpOpener } from "./commands/verify.js";
 import { type Config, parseOptions } from "./config/schema.js";
 import { statusWithNas, toNasEntities } from "./dsm/report.js";
 import { createNasWatch } from "./dsm/watch.js";
@@ -24,9 +25,13 @@ import type { BackupEvent } from "./service/backups.js";
 import { relayFinishedEvents } from "./service/events.js";
 import { createHaBackupWatch, haBackupStatePath } from "./service/ha-backup-watch.js";
 import { createRuntime } from "./service/runtime.js";
+import { createVerifyService, type VerificationResult } from "./service/verify.js";
+import { createVerificationEvents } from "./service/verify-events.js";
+import { createVerifyRepairs } from "./service/verify-repairs.js";
+import { createVerifySchedule } from "./service/verify-schedule.js";
 import type { SimLab } from "./sim/lab.js";
 import { parseCommandLine, UsageError } from "./usage.js";
-import { ledgerPathBeside, loadLedger } from "./verify/ledger-file.js";
+import { fileLedgerStore, ledgerPathBeside, memoryLedgerStore } from "./verify/ledger-file.js";
 import { VERSION } from "./version.js";
 
 const USAGE = `usage: node dist/main.js [--options FILE | --demo [SCENARIO]] [--port PORT]
@@ -133,14 +138,43 @@ async function main(): Promise<void> {
     onChange: () => runtime.soon(),
   });
   const ledgerPath = lab ? undefined : ledgerPathBeside(args.optionsPath ?? ADDON_OPTIONS_PATH);
+  // The verification ledger: beside the options (the demo keeps it in memory).
+  const ledger = ledgerPath ? fileLedgerStore(ledgerPath) : memoryLedgerStore();
   const runtime = createRuntime({
     app,
     log,
     nowMs,
     minGapMs: refreshGapFromEnv(process.env),
-    // lastVerified / lastTestRestore per guest, from what `pve-backup verify` wrote.
-    statusExtras: ledgerPath ? () => ({ ledger: loadLedger(ledgerPath) }) : undefined,
+    // lastVerified / lastTestRestore per guest, from what `pve-backup verify` and the service wrote.
+    statusExtras: () => ({ ledger: ledger.load() }),
   });
+  // Repairs from the consistency findings, read hourly and after each verification.
+  const verifyRepairs = config.storage
+    ? createVerifyRepairs({
+        config,
+        apis: app.apis,
+        ledger,
+        monitor: app.monitor,
+        log,
+        nowMs: Date.now,
+        onChange: () => runtime.soon(0),
+      })
+    : undefined;
+  if (verifyRepairs) runtime.onReports(() => verifyRepairs.afterRefresh());
+  // Verification in the service (pve_backup.verify, the verify buttons, the schedule).
+  const verify = config.storage
+    ? createVerifyService({
+        config,
+        apis: app.apis,
+        ledger,
+        log,
+        nowMs,
+        openDump: dumpOpener(config, log),
+        onResult: (r) => void announceVerification(r),
+        onChange: () => runtime.soon(0),
+        onRunEnd: () => verifyRepairs?.soon(),
+      })
+    : undefined;
   const events = relayFinishedEvents({
     runtime,
     app,
@@ -176,6 +210,19 @@ async function main(): Promise<void> {
         log.warn(`could not fire ${type}: ${err instanceof Error ? err.message : String(err)}`),
       );
   }
+
+  /** `pve_backup_verification_finished` / `_failed`, one per archive checked; kept while HA is away. */
+  const verificationEvents = createVerificationEvents({
+    fire: (type, data) =>
+      bridge
+        ? bridge.fireEvent(type, data)
+        : Promise.reject(new Error("Home Assistant is not connected yet")),
+    log,
+  });
+  async function announceVerification(r: VerificationResult): Promise<void> {
+    if (haTargetFromEnv(process.env)) await verificationEvents.tell(r);
+  }
+  runtime.onReports(() => void verificationEvents.flush());
 
   // Home Assistant's own backups on the NAS, checked once Home Assistant is connected.
   const haBackups = config.haBackups;
@@ -217,7 +264,7 @@ async function main(): Promise<void> {
       nasEntities: nasWatch
         ? (cluster) => toNasEntities(nasWatch.views().find((v) => v.cluster === cluster)?.view)
         : undefined,
-      lastVerified: ledgerPath ? () => loadLedger(ledgerPath).lastVerified : undefined,
+      lastVerified: () => ledger.load().lastVerified,
       // Hyper Backup's next runs on the calendars of clusters whose storage is on the NAS (kept
       // through a DSM outage); Home Assistant's next automatic backup as its watch last saw it.
       calendarExtras: (cluster) => ({
@@ -226,6 +273,9 @@ async function main(): Promise<void> {
           : undefined,
         haNextAutomaticMs: msOf(haWatch?.status().nextAutomatic),
       }),
+      verify,
+      verifyLedger: verify && (() => ledger.load()),
+      verifyRepairs: verifyRepairs && (() => verifyRepairs.issues()),
     });
     bridge = ha.bridge;
     alerts = ha.alerts;
@@ -270,6 +320,35 @@ async function main(): Promise<void> {
       await addon?.close();
       throw err;
     });
+  if (verify) {
+    // A run a restart interrupted resumes once PVE can be read; then the schedule, if any.
+    let resumed = false;
+    const schedule =
+      config.verify.schedule.length > 0
+        ? createVerifySchedule({
+            clusters: config.clusters,
+            tiers: config.tiers,
+            entries: config.verify.schedule,
+            verify,
+            monitor: app.monitor,
+            ledger,
+            nowMs,
+            log,
+          })
+        : undefined;
+    let checking = false;
+    // Not awaited: a refresh never waits for PVE reads the verification makes.
+    runtime.onReports(() => {
+      if (checking) return;
+      checking = true;
+      void (async () => {
+        if (!resumed) resumed = (await verify.resumeInterrupted()) !== "later";
+        await schedule?.check();
+      })().finally(() => {
+        checking = false;
+      });
+    });
+  }
   await runtime.start();
 
   let stopping = false;
@@ -278,6 +357,7 @@ async function main(): Promise<void> {
     stopping = true;
     log.info(`${signal}: stopping`);
     runtime.stop();
+    verify?.stop();
     haWatch?.stop();
     await bridge?.close();
     closeHa();

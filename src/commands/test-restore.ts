@@ -2,7 +2,7 @@ import { recordTestRestore } from "../core/verify-run.js";
 import { InputError } from "../errors.js";
 import type { Logger } from "../log.js";
 import { loadLedger, saveLedger } from "../verify/ledger-file.js";
-import { newestArchives } from "../verify/targets.js";
+import { readArchives } from "../verify/targets.js";
 import { runTestRestore } from "../verify/test-restore.js";
 import { type CommandContext, pickCluster, requireStorage } from "./context.js";
 
@@ -34,6 +34,8 @@ export async function testRestoreCommand(
     throw new InputError(
       "test-restore takes one vmid: pve-backup test-restore VMID --spare-vmid N --node NODE",
     );
+  if (flags.spareVmid !== undefined && !/^\d+$/.test(flags.spareVmid))
+    throw new InputError(`'${flags.spareVmid}' is not a VMID: --spare-vmid takes a free VMID such as 9000`);
   const spareText =
     flags.spareVmid ??
     (ctx.config.verify.spareVmid === undefined ? undefined : String(ctx.config.verify.spareVmid));
@@ -44,8 +46,14 @@ export async function testRestoreCommand(
   const { cluster, api } = pickCluster(ctx);
   const storage = requireStorage(ctx);
   const vmid = Number(vmidText);
-  const archive = (await newestArchives(api, cluster.name, storage)).find((a) => a.vmid === vmid);
-  if (!archive) throw new InputError(`guest ${vmid} has no archive on ${storage} to restore`);
+  const read = await readArchives(api, cluster.name, storage);
+  const archive = read.archives.find((a) => a.vmid === vmid);
+  if (!archive)
+    throw new InputError(
+      read.guests.includes(vmid)
+        ? `guest ${vmid} has no archive on ${storage} to restore`
+        : `guest ${vmid} does not exist on cluster ${cluster.name}`,
+    );
   const clock = deps.clockMs ?? Date.now;
   const r = await runTestRestore(
     {

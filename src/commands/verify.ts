@@ -1,12 +1,14 @@
 import type { Config } from "../config/schema.js";
-import { judgeExtractedConfig, type VerifyOutcome } from "../core/verify-archive.js";
-import { beginRun, finishRun, recordVerification, type VerifyDepth } from "../core/verify-run.js";
-import { InputError, UpstreamError } from "../errors.js";
+import { beginRun, type VerifyDepth } from "../core/verify-run.js";
+import { selectArchives, type VerifySelection } from "../core/verify-select.js";
+import { InputError } from "../errors.js";
 import type { Logger } from "../log.js";
+import { FULL_NEEDS_NAS } from "../service/verify.js";
 import { type NasSession, openNas } from "../ssh/nas.js";
-import { type DumpSource, fullCheckArchive } from "../verify/full-check.js";
-import { loadLedger, saveLedger } from "../verify/ledger-file.js";
-import { type ArchiveTarget, newestArchives } from "../verify/targets.js";
+import type { DumpSource } from "../verify/full-check.js";
+import { fileLedgerStore } from "../verify/ledger-file.js";
+import { type DumpDir, runVerification, type VerifyRunResult } from "../verify/run.js";
+import { type ArchiveTarget, readArchives } from "../verify/targets.js";
 import { type CommandContext, pickCluster, requireStorage } from "./context.js";
 
 /**
@@ -26,35 +28,24 @@ export interface VerifyCommandDeps {
   readonly clockMs?: () => number;
 }
 
-export interface VerifyRow {
-  readonly vmid: number;
-  readonly name: string;
-  readonly volid: string;
-  readonly depth: VerifyDepth;
-  readonly result: "ok" | "failed";
-  readonly durationMs: number;
-  readonly message: string;
+export type { VerifyRow } from "../verify/run.js";
+
+/** `vmid` or tier name → the selection (undefined: every guest with an archive). */
+export function selectionOf(selector: string | undefined): VerifySelection {
+  if (selector === undefined) return {};
+  return /^\d+$/.test(selector) ? { vmids: [Number(selector)] } : { tier: selector };
 }
 
-/** Which guests a selector names: a vmid, a tier's guests, or every guest with an archive. */
+/** The archives a selection names, or an InputError saying why none. */
 export function selectTargets(
   config: Pick<Config, "tiers">,
-  all: readonly ArchiveTarget[],
-  selector: string | undefined,
-): ArchiveTarget[] {
-  if (selector === undefined) return [...all];
-  if (/^\d+$/.test(selector)) {
-    const vmid = Number(selector);
-    const t = all.filter((a) => a.vmid === vmid);
-    if (t.length === 0) throw new InputError(`guest ${vmid} has no archive on the backup storage to verify`);
-    return t;
-  }
-  const tier = config.tiers.find((x) => x.name.toLowerCase() === selector.toLowerCase());
-  if (!tier)
-    throw new InputError(
-      `'${selector}' is neither a vmid nor a tier (tiers: ${config.tiers.map((x) => x.name).join(", ") || "none"})`,
-    );
-  return all.filter((a) => tier.guests.includes(a.vmid));
+  read: { archives: readonly ArchiveTarget[]; guests?: readonly number[] },
+  selection: VerifySelection,
+  where: { cluster: string; storage: string },
+): readonly ArchiveTarget[] {
+  const r = selectArchives({ ...read, tiers: config.tiers, ...where }, selection);
+  if (r.kind === "error") throw new InputError(r.message);
+  return r.targets;
 }
 
 export async function verifyCommand(
@@ -67,95 +58,78 @@ export async function verifyCommand(
   const storage = requireStorage(ctx);
   const clock = deps.clockMs ?? Date.now;
   const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
-  const targets = selectTargets(ctx.config, await newestArchives(api, cluster.name, storage), selector);
-  if (targets.length === 0) throw new InputError("no archive to verify for that selection");
+  if (
+    selector !== undefined &&
+    !/^\d+$/.test(selector) &&
+    !ctx.config.tiers.some((t) => t.name.toLowerCase() === selector.toLowerCase())
+  )
+    throw new InputError(
+      `'${selector}' is neither a vmid nor a tier (tiers: ${ctx.config.tiers.map((x) => x.name).join(", ") || "none"})`,
+    );
+  const targets = selectTargets(
+    ctx.config,
+    await readArchives(api, cluster.name, storage),
+    selectionOf(selector),
+    { cluster: cluster.name, storage },
+  );
   const depth: VerifyDepth = full ? "full" : "api";
   let dump: (DumpSource & { close(): void }) | undefined;
   if (full) {
-    if (!deps.openDump)
-      throw new InputError(
-        "a full check reads the archives from the NAS: set verify.dump_path and the NAS login in ha_backups (host, username, key or password, host_key_fingerprint)",
-      );
+    if (!deps.openDump) throw new InputError(FULL_NEEDS_NAS);
     dump = await deps.openDump();
   }
-  const started = beginRun(loadLedger(deps.ledgerPath), depth, targets, ctx.nowMs);
-  let ledger = started.ledger;
-  saveLedger(deps.ledgerPath, ledger);
-  if (started.resumed && !ctx.json)
-    ctx.out(`resuming: ${targets.length - started.pending.length} of ${targets.length} already checked\n`);
-  const rows: VerifyRow[] = [];
+  const ledger = fileLedgerStore(deps.ledgerPath);
+  const pending = beginRun(ledger.load(), depth, targets, ctx.nowMs);
+  if (pending.resumed && !ctx.json)
+    ctx.out(`resuming: ${targets.length - pending.pending.length} of ${targets.length} already checked\n`);
+  const startedMs = clock();
+  let run: VerifyRunResult;
   try {
-    for (const t of started.pending as ArchiveTarget[]) {
-      const t0 = clock();
-      let outcome: VerifyOutcome;
-      if (dump) {
-        outcome = (
-          await fullCheckArchive(
-            dump,
-            { name: t.fileName, sizeBytes: t.sizeBytes },
-            {
-              bytesPerSec: ctx.config.verify.maxBytesPerSec,
-              nowMs: clock,
-              sleep,
-            },
-          )
-        ).outcome;
-      } else {
-        let result: { text: string } | { error: string };
-        try {
-          const text = await api.get(`/nodes/${t.node}/vzdump/extractconfig`, { volume: t.volid });
-          result = typeof text === "string" ? { text } : { error: "PVE answered without a config" };
-        } catch (err) {
-          // A 500 is PVE's `die` while reading the archive: that is the verdict. Anything else (no
-          // answer, a node down, a missing privilege) says nothing about the archive.
-          if (!(err instanceof UpstreamError && err.details.status === 500)) throw err;
-          result = {
-            error: err.message
-              .replace(/^GET \S+: 500 /, "")
-              .replace(/\s+/g, " ")
-              .trim(),
-          };
-        }
-        outcome = judgeExtractedConfig(t.guestType, result);
-      }
-      const durationMs = clock() - t0;
-      ledger = recordVerification(ledger, t, depth, outcome, ctx.nowMs + (clock() - t0), durationMs);
-      saveLedger(deps.ledgerPath, ledger);
-      rows.push({
-        vmid: t.vmid,
-        name: t.name,
-        volid: t.volid,
-        depth,
-        result: outcome.result,
-        durationMs,
-        message: outcome.message,
-      });
-      if (!ctx.json)
-        ctx.out(
-          `${t.vmid} ${t.name}: ${outcome.result} (${depth}, ${(durationMs / 1000).toFixed(1)} s) ${outcome.message}\n`,
-        );
-    }
-    ledger = finishRun(ledger);
-    saveLedger(deps.ledgerPath, ledger);
+    run = await runVerification(
+      {
+        api,
+        ledger,
+        dump,
+        bytesPerSec: ctx.config.verify.maxBytesPerSec,
+        nowMs: () => ctx.nowMs + (clock() - startedMs),
+        clockMs: clock,
+        sleep,
+        onResult: (row) => {
+          if (!ctx.json)
+            ctx.out(
+              `${row.vmid} ${row.name}: ${row.result} (${depth}, ${(row.durationMs / 1000).toFixed(1)} s) ${row.message}\n`,
+            );
+        },
+      },
+      targets,
+      depth,
+    );
   } finally {
     dump?.close();
   }
   // Archives a resumed run had already checked count too.
-  const all = targets.map((t) => ledger.lastVerified[t.key]);
+  const all = targets.map((t) => run.ledger.lastVerified[t.key]);
   if (ctx.json)
     ctx.out(
-      `${JSON.stringify({ results: rows, lastVerified: Object.fromEntries(targets.map((t) => [t.vmid, ledger.lastVerified[t.key] ?? null])) }, null, 2)}\n`,
+      `${JSON.stringify({ results: run.rows, lastVerified: Object.fromEntries(targets.map((t) => [t.vmid, run.ledger.lastVerified[t.key] ?? null])) }, null, 2)}\n`,
     );
   return all.some((v) => v === undefined || v.result === "failed") ? 1 : 0;
 }
 
-/** The NAS's dump directory over SFTP, with the `ha_backups` login and pinned host key. */
-export function dumpOpener(config: Config, log: Logger): (() => Promise<NasSession>) | undefined {
+/**
+ * The NAS's dump directory over SFTP, with the `ha_backups` login and pinned host key. `alive`
+ * asks the NAS for its free space: a read that failed on a connection that still answers is the
+ * file's fault, one on a dead connection is the NAS's.
+ */
+export function dumpOpener(
+  config: Config,
+  log: Logger,
+): (() => Promise<DumpDir & { close(): void }>) | undefined {
   const nas = config.haBackups;
   const dumpPath = config.verify.dumpPath;
   if (!nas || !dumpPath) return undefined;
-  return () =>
-    openNas(
+  return async () => {
+    const s: NasSession = await openNas(
       {
         host: nas.host,
         port: nas.port,
@@ -167,4 +141,14 @@ export function dumpOpener(config: Config, log: Logger): (() => Promise<NasSessi
       },
       log,
     );
+    return {
+      read: (name, onChunk) => s.read(name, onChunk),
+      close: () => s.close(),
+      alive: () =>
+        s.freeBytes().then(
+          () => true,
+          () => false,
+        ),
+    };
+  };
 }

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { ALERT_STATUSES, type AlertStatus } from "../core/alerts.js";
+import type { VerifyScheduleEntry } from "../core/verify-schedule.js";
 import { ConfigError } from "../errors.js";
 
 /**
@@ -116,6 +117,9 @@ const NasOptions = z.strictObject({
  * `ha_backups` logs in to (same host, user and pinned host key), in the backup storage's `dump/`
  * directory; test restores go to a spare VMID. `{}` (the Supervisor's empty block) is the defaults.
  */
+/** One scheduled verification: tier, when (after its job's run, or every N days), and `full`. */
+export const VERIFY_SCHEDULE_RE = /^(\S+) (after_run|every ([1-9]\d{0,2}) days?)( full)?$/;
+
 const VerifyOptions = z.strictObject({
   dump_path: z
     .string()
@@ -131,6 +135,17 @@ const VerifyOptions = z.strictObject({
     .regex(STORAGE_ID_RE, "must be a PVE storage id for disks, e.g. local-lvm")
     .default("local-lvm"),
   boot_timeout_s: z.number().int().min(10).max(3600).default(300),
+  /** Scheduled verification per tier: `P0 after_run`, `P2 every 7 days full` (core/verify-schedule.ts). */
+  schedule: z
+    .array(
+      z
+        .string()
+        .regex(
+          VERIFY_SCHEDULE_RE,
+          "must be '<tier> after_run' or '<tier> every <N> days', optionally followed by ' full', e.g. 'P0 after_run' or 'P2 every 7 days full'",
+        ),
+    )
+    .default([]),
 });
 
 const TierOptions = z.strictObject({
@@ -318,6 +333,22 @@ export const OptionsSchema = TopOptions.superRefine((o, ctx) => {
         message: `no tier named '${t}' (the tiers are ${o.tiers.map((u) => u.name).join(", ") || "not set"})`,
       });
   });
+  o.verify?.schedule.forEach((entry, i) => {
+    const m = VERIFY_SCHEDULE_RE.exec(entry);
+    if (m && !o.tiers.some((u) => u.name === m[1]))
+      ctx.addIssue({
+        code: "custom",
+        path: ["verify", "schedule", i],
+        message: `no tier named '${m[1]}' (the tiers are ${o.tiers.map((u) => u.name).join(", ") || "not set"})`,
+      });
+    if (m?.[4] && (!o.verify?.dump_path || !o.ha_backups?.host))
+      ctx.addIssue({
+        code: "custom",
+        path: ["verify", "schedule", i],
+        message:
+          "a full check reads the archives from the NAS: set verify.dump_path and the NAS login in ha_backups",
+      });
+  });
   alerts?.archived.forEach((g, i) => {
     const { cluster } = archivedEntry(g);
     if (cluster === undefined ? o.clusters.length > 1 : !o.clusters.some((c) => c.name === cluster))
@@ -410,6 +441,8 @@ export interface VerifyConfig {
   readonly spareVmid?: number;
   readonly restoreStorage: string;
   readonly bootTimeoutMs: number;
+  /** Scheduled verification per tier (options `verify.schedule`). */
+  readonly schedule: readonly VerifyScheduleEntry[];
 }
 
 export interface AlertsConfig {
@@ -664,6 +697,15 @@ function verifyOf(v: z.infer<typeof VerifyOptions> | undefined): VerifyConfig {
     spareVmid: o.spare_vmid,
     restoreStorage: o.restore_storage,
     bootTimeoutMs: o.boot_timeout_s * 1000,
+    schedule: o.schedule.map((entry) => {
+      const m = VERIFY_SCHEDULE_RE.exec(entry) as RegExpExecArray;
+      return {
+        tier: m[1] as string,
+        afterRun: m[2] === "after_run",
+        everyDays: m[3] === undefined ? undefined : Number(m[3]),
+        full: m[4] !== undefined,
+      };
+    }),
   };
 }
 

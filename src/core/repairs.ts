@@ -1,5 +1,6 @@
 import { type Capability, checkCapabilities, pveumCommands } from "./doctor.js";
 import type { ClusterFacts } from "./model.js";
+import type { Finding } from "./verify-findings.js";
 
 /**
  * Lasting conditions the owner should fix in PVE, shown as Home Assistant Repairs by the
@@ -8,7 +9,12 @@ import type { ClusterFacts } from "./model.js";
  * integration creates it once and deletes it when the condition ends. Pure.
  */
 
-export type RepairKind = "job_missing_storage" | "token_privilege" | "storage_inactive";
+export type RepairKind =
+  | "job_missing_storage"
+  | "token_privilege"
+  | "storage_inactive"
+  | "verification_failed"
+  | "crash_consistent";
 
 export interface RepairIssue {
   /** Stable, `[a-z0-9_]`: the issue id in Home Assistant. */
@@ -89,5 +95,40 @@ export function findRepairs(facts: ClusterFacts | undefined, ctx: RepairContext)
       placeholders: { cluster: facts.cluster, storage, nodes: nodes.join(", ") },
       learnMoreUrl: ctx.baseUrl,
     });
+  return out;
+}
+
+/**
+ * The consistency findings that are Repairs: a guest none of whose archives is known to restore
+ * (`verification_failed`), and a VM backed up in snapshot mode with its guest agent off
+ * (`crash_consistent`). The others stay in `doctor` and `plan`.
+ */
+export function findingRepairs(
+  cluster: string,
+  findings: readonly Finding[],
+  names: ReadonlyMap<number, string>,
+  baseUrl: string,
+): RepairIssue[] {
+  const out: RepairIssue[] = [];
+  for (const f of findings) {
+    const kind: RepairKind | undefined =
+      f.kind === "no_good_archive"
+        ? "verification_failed"
+        : f.kind === "crash_consistent"
+          ? f.kind
+          : undefined;
+    if (kind === undefined) continue;
+    out.push({
+      id: `${kind}_${slug(cluster)}_${f.vmid}`,
+      kind,
+      placeholders: {
+        cluster,
+        vmid: String(f.vmid),
+        name: names.get(f.vmid) || String(f.vmid),
+        message: f.message,
+      },
+      learnMoreUrl: baseUrl,
+    });
+  }
   return out;
 }

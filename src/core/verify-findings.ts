@@ -19,13 +19,20 @@ export interface ConsistencyFacts {
   /** `agent` in the guest's config; undefined when unknown. */
   readonly agentEnabled?: boolean;
   /** The guest's archives on the backup storage. */
-  readonly archives: readonly { readonly protected: boolean }[];
+  readonly archives: readonly { readonly protected: boolean; readonly volid?: string }[];
   /** The tier's keep_last; undefined when the guest is in no tier. */
   readonly promisedCopies?: number;
   readonly lastVerified?: Pick<LastVerified, "result" | "message" | "time">;
+  /** Each checked archive's verdict (the ledger's `verdicts` of the guest), by volid. */
+  readonly verdicts?: Readonly<Record<string, "ok" | "failed">>;
 }
 
-export type FindingKind = "crash_consistent" | "never_backed_up" | "fewer_copies" | "verification_failed";
+export type FindingKind =
+  | "crash_consistent"
+  | "never_backed_up"
+  | "fewer_copies"
+  | "verification_failed"
+  | "no_good_archive";
 
 export interface Finding {
   readonly vmid: number;
@@ -62,6 +69,17 @@ export function consistencyFindings(guests: readonly ConsistencyFacts[]): Findin
         vmid: g.vmid,
         kind: "verification_failed",
         message: `${who}: its newest archive failed verification at ${g.lastVerified.time}: ${g.lastVerified.message}`,
+      });
+    // No archive of the guest is known to restore: the newest failed and none passed.
+    if (
+      g.lastVerified?.result === "failed" &&
+      g.archives.length > 0 &&
+      !g.archives.some((a) => a.volid !== undefined && g.verdicts?.[a.volid] === "ok")
+    )
+      out.push({
+        vmid: g.vmid,
+        kind: "no_good_archive",
+        message: `${who}: none of its ${g.archives.length} archive(s) is known to restore: the newest failed verification (${g.lastVerified.message}) and none passed. Find out why (the storage, the NAS, the guest's disks), back it up again and verify the new archive`,
       });
   }
   return out;

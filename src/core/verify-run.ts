@@ -49,7 +49,15 @@ export interface VerifyLedger {
   readonly lastVerified: Readonly<Record<string, LastVerified>>;
   readonly lastTestRestore: Readonly<Record<string, LastTestRestore>>;
   readonly run: VerifyRun | null;
+  /**
+   * Per guest key, the verdict of each archive checked (newest last, at most VERDICTS_KEPT): tells
+   * whether any of a guest's archives is known to be good.
+   */
+  readonly verdicts?: Readonly<Record<string, Readonly<Record<string, "ok" | "failed">>>>;
 }
+
+/** Verdicts kept per guest (more than any tier keeps archives). */
+export const VERDICTS_KEPT = 30;
 
 export const EMPTY_LEDGER: VerifyLedger = { version: 1, lastVerified: {}, lastTestRestore: {}, run: null };
 
@@ -92,7 +100,13 @@ export function recordVerification(
     volid: target.volid,
   };
   const run = ledger.run && { ...ledger.run, done: [...ledger.run.done, target.volid] };
-  return { ...ledger, lastVerified: { ...ledger.lastVerified, [target.key]: entry }, run };
+  const { [target.volid]: _old, ...earlier } = ledger.verdicts?.[target.key] ?? {};
+  const kept = Object.entries(earlier).slice(-(VERDICTS_KEPT - 1));
+  const verdicts = {
+    ...ledger.verdicts,
+    [target.key]: Object.fromEntries([...kept, [target.volid, outcome.result]]),
+  };
+  return { ...ledger, lastVerified: { ...ledger.lastVerified, [target.key]: entry }, run, verdicts };
 }
 
 /** The run is over: nothing left to resume. */
@@ -115,5 +129,6 @@ export function ledgerFrom(value: unknown): VerifyLedger {
     lastTestRestore:
       typeof v.lastTestRestore === "object" && v.lastTestRestore !== null ? v.lastTestRestore : {},
     run: v.run && Array.isArray(v.run.targets) && Array.isArray(v.run.done) ? v.run : null,
+    ...(typeof v.verdicts === "object" && v.verdicts !== null ? { verdicts: v.verdicts } : {}),
   };
 }

@@ -2,6 +2,7 @@ import { type HaBackupsJson, haBackupsProblem } from "../core/ha-backup.js";
 import type { ClusterFacts, GuestStatusKind } from "../core/model.js";
 import { type Finding, planJobs, type TierPolicy } from "../core/policy.js";
 import { type ClusterReport, type GuestReport, isProblem } from "../core/status.js";
+import type { VerificationProblem } from "../core/verify-problems.js";
 import type { LastVerified } from "../core/verify-run.js";
 
 /**
@@ -142,12 +143,19 @@ export interface CatalogueInput {
   /** Home Assistant's own backups on the NAS; undefined when `ha_backups` is not configured. */
   readonly haBackups?: HaBackupsJson;
   /** Verification results per guest key (`<cluster>_<vmid>`): attributes of the last-backup sensor. */
-  readonly lastVerified?: Readonly<Record<string, Pick<LastVerified, "time" | "result" | "depth">>>;
+  readonly lastVerified?: Readonly<Record<string, Pick<LastVerified, "time" | "result" | "depth" | "message">>>;
   /**
    * Archived guests (`cluster/vmid` → why, or null when the entry does not say), when alerts are
    * configured: attributes `archived` and `archived_reason` of the backup-status sensor.
    */
   readonly archived?: ReadonlyMap<string, string | null>;
+  /** Verification is available (a backup storage is set): a `verify` button per guest. */
+  readonly verifyButtons?: boolean;
+  /**
+   * Guests whose latest verification or test restore failed (core/verify-problems.ts): with
+   * them, each cluster has a `verification_problem` binary sensor; undefined: none.
+   */
+  readonly verificationProblems?: readonly VerificationProblem[];
 }
 
 /** Keys are `[a-z0-9_]+`; cluster names allow `-` too. */
@@ -283,6 +291,18 @@ export function declare(input: CatalogueInput): Declaration {
       entities.push(
         entity({ key: `${ck}_backup_calendar`, device: ck, platform: "calendar", name: "Backup calendar" }),
       );
+    if (input.verificationProblems !== undefined)
+      entities.push(
+        entity({
+          key: `${ck}_verification_problem`,
+          device: ck,
+          platform: "binary_sensor",
+          name: "Backup verification problem",
+          translation_key: "verification_problem",
+          device_class: "problem",
+          icon: "mdi:shield-alert-outline",
+        }),
+      );
     const report = input.reports.find((r) => r.cluster === c.cluster);
     for (const g of report?.guests ?? []) {
       const dk = guestKey(c.cluster, g.vmid);
@@ -349,6 +369,17 @@ export function declare(input: CatalogueInput): Declaration {
           entity_category: "config",
         }),
       );
+      if (input.verifyButtons)
+        entities.push(
+          entity({
+            key: `${dk}_verify`,
+            device: dk,
+            platform: "button",
+            name: "Verify backup",
+            translation_key: "verify",
+            icon: "mdi:shield-check-outline",
+          }),
+        );
     }
   }
   const hub = haBackupsHub(input);
@@ -464,8 +495,27 @@ export function states(input: CatalogueInput): EntityState[] {
     if (c.nas !== undefined) out.push(...nasStates(ck, c.nas));
     if (c.calendar !== undefined)
       out.push({ key: `${ck}_backup_calendar`, state: null, attributes: { events: c.calendar } });
-    for (const g of guests)
+    if (input.verificationProblems !== undefined) {
+      const mine = input.verificationProblems.filter((p) => p.cluster === c.cluster);
+      out.push({
+        key: `${ck}_verification_problem`,
+        state: mine.length > 0,
+        attributes: {
+          guests: mine.map((p) => ({
+            vmid: p.vmid,
+            name: guests.find((g) => g.vmid === p.vmid)?.name ?? null,
+            check: p.check,
+            time: p.time,
+            message: p.message,
+          })),
+        },
+      });
+    }
+    for (const g of guests) {
       out.push(...withCopies(withArchived(guestStates(g, input.lastVerified), g, input.archived), g, c.nas));
+      if (input.verifyButtons)
+        out.push({ key: `${guestKey(g.cluster, g.vmid)}_verify`, state: null, attributes: {} });
+    }
   }
   const hub = haBackupsHub(input);
   if (hub !== undefined && input.haBackups) out.push(...haBackupStates(hub, input.haBackups));
@@ -494,6 +544,7 @@ function guestStates(g: GuestReport, verified?: CatalogueInput["lastVerified"]):
               last_verified: v?.time ?? null,
               last_verified_result: v?.result ?? null,
               last_verified_depth: v?.depth ?? null,
+              last_verified_message: v?.message ?? null,
             }
           : {}),
       },

@@ -26,6 +26,8 @@ export function startRepairs(deps: {
   readonly integrationReady: () => boolean;
   /** The version of the integration this add-on ships (default: read from its bundled copy). */
   readonly shippedIntegrationVersion?: string;
+  /** Issues found elsewhere (the verification's consistency findings), sent with these. */
+  readonly extraIssues?: () => readonly RepairIssue[];
 }): void {
   const { link, app, log } = deps;
   const shipped = deps.shippedIntegrationVersion ?? shippedVersion();
@@ -35,6 +37,10 @@ export function startRepairs(deps: {
   let again = false;
 
   function collect(): RepairIssue[] {
+    return [...clusterIssues(), ...(deps.extraIssues?.() ?? [])];
+  }
+
+  function clusterIssues(): RepairIssue[] {
     return app.config.clusters.flatMap((c) =>
       findRepairs(app.monitor.facts(c.name), {
         baseUrl: c.baseUrl,

@@ -3,6 +3,7 @@ import { isProblem } from "../core/status.js";
 import { clusterKey, parseGuestRef } from "../entities/catalogue.js";
 import { InputError } from "../errors.js";
 import { applyPolicy as applyPolicyNow, planPolicy } from "../service/policy.js";
+import type { VerifyRequest, VerifyService } from "../service/verify.js";
 import type { BridgeHandlers } from "./bridge.js";
 
 /**
@@ -20,6 +21,10 @@ export interface ServiceDeps {
   readonly haBackup?: (data: Readonly<Record<string, unknown>>) => Promise<unknown>;
   /** `snooze`, when alerts are configured: guests as `cluster/vmid`, for `hours`. */
   readonly snooze?: (guests: readonly string[], hours: number) => Promise<unknown>;
+  /** `verify` and the per-guest `verify` button (service/verify.ts). */
+  readonly verify?: VerifyService;
+  /** How long `verify` waits for results before answering with what is done (default 45 s). */
+  readonly verifyAnswerWithinMs?: number;
 }
 
 export function createServiceHandlers(deps: ServiceDeps): BridgeHandlers {
@@ -83,6 +88,94 @@ export function createServiceHandlers(deps: ServiceDeps): BridgeHandlers {
     return { dry_run: dryRun, clusters };
   }
 
+  /**
+   * `verify`: guests (vmids, guest devices, or a cluster's device for all its guests) and/or a
+   * tier; none = every guest of every cluster. Answers with the results in once the runs are over
+   * or after `verifyAnswerWithinMs`; what is still pending is told by events and entities.
+   */
+  async function verify(data: Readonly<Record<string, unknown>>, trigger: VerifyRequest["trigger"]) {
+    const service = deps.verify;
+    if (!service) throw new InputError("verification is not available: set 'storage' in the add-on options");
+    if (data.full !== undefined && typeof data.full !== "boolean")
+      throw new InputError("full must be true or false");
+    const full = data.full === true;
+    const tier = typeof data.tier === "string" && data.tier.trim() !== "" ? data.tier.trim() : undefined;
+    const refs = Array.isArray(data.guests) ? data.guests.map(String) : [];
+    const wholeClusters = new Set<string>();
+    const guestRefs: string[] = [];
+    for (const ref of refs) {
+      const c = app.config.clusters.find((x) => clusterKey(x.name) === ref.trim());
+      if (c) wholeClusters.add(c.name);
+      else guestRefs.push(ref);
+    }
+    const groups = byCluster(guestRefs);
+    const reqs: VerifyRequest[] = [];
+    for (const c of app.config.clusters) {
+      const vmids = groups.get(c.name);
+      const everything = refs.length === 0 || wholeClusters.has(c.name);
+      // A tier spans every cluster, unless cluster devices narrow it to theirs.
+      const tierHere = tier !== undefined && (wholeClusters.size === 0 || wholeClusters.has(c.name));
+      if (vmids === undefined && !everything && !tierHere) continue;
+      reqs.push({
+        cluster: c.name,
+        // A whole cluster, unless a tier narrows it.
+        selection:
+          everything && !tierHere
+            ? {}
+            : { vmids: everything ? [] : (vmids ?? []), tier: tierHere ? tier : undefined },
+        full,
+        trigger,
+      });
+    }
+    // Guests named one by one must all be there; "all" or a tier takes the clusters that have them.
+    const skipped: { cluster: string; reason: string }[] = [];
+    const runs = await service.requestAll(reqs, guestRefs.length === 0 ? { skipped } : undefined);
+    // The NAS is opened as a run begins: that error reaches the caller.
+    await Promise.all(runs.slice(0, 1).map((r) => r.started));
+    const within = deps.verifyAnswerWithinMs ?? 45_000;
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<void>((r) => {
+      timer = setTimeout(r, within);
+    });
+    const results: Record<string, unknown>[] = [];
+    try {
+      await Promise.race([
+        deadline,
+        (async () => {
+          for (const run of runs) {
+            const r = await run.done;
+            for (const row of r.rows)
+              results.push({
+                cluster: run.cluster,
+                vmid: row.vmid,
+                name: row.name,
+                volid: row.volid,
+                depth: row.depth,
+                result: row.result,
+                message: row.message,
+                duration_ms: row.durationMs,
+              });
+          }
+        })(),
+      ]);
+    } finally {
+      clearTimeout(timer);
+    }
+    const told = new Set(results.map((r) => `${r.cluster} ${r.volid}`));
+    return {
+      depth: full ? "full" : "api",
+      joined: runs.some((r) => r.joined),
+      archives: runs.reduce((n, r) => n + r.targets.length, 0),
+      results,
+      skipped,
+      pending: runs.flatMap((r) =>
+        r.targets
+          .filter((t) => !told.has(`${r.cluster} ${t.volid}`))
+          .map((t) => ({ cluster: r.cluster, vmid: t.vmid })),
+      ),
+    };
+  }
+
   const notYet = (what: string): never => {
     throw new InputError(`${what} is not available in this version of the add-on`);
   };
@@ -111,7 +204,7 @@ export function createServiceHandlers(deps: ServiceDeps): BridgeHandlers {
           if (!deps.haBackup) throw new InputError("set 'ha_backups' in the add-on options first");
           return deps.haBackup(data);
         case "verify":
-          return notYet("verifying archives on the NAS");
+          return verify(data, "service");
         case "snooze": {
           if (!deps.snooze) throw new InputError("set 'alerts' with a target in the add-on options first");
           const hours = typeof data.hours === "number" ? data.hours : 24;
@@ -126,6 +219,11 @@ export function createServiceHandlers(deps: ServiceDeps): BridgeHandlers {
       }
     },
     async buttonPress(key) {
+      const v = /^(.+)_verify$/.exec(key);
+      if (v) {
+        await verify({ guests: [v[1]] }, "button");
+        return;
+      }
       const m = /^(.+)_backup_now$/.exec(key);
       if (!m) throw new InputError(`unknown button ${key}`);
       await backupNow({ guests: [m[1]] });

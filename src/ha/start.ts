@@ -3,6 +3,10 @@ import type { App } from "../app.js";
 import { type CalendarExtras, calendarEventsFor, DEFAULT_CALENDAR_DAYS } from "../commands/calendar.js";
 import type { Config } from "../config/schema.js";
 import type { HaBackupsJson } from "../core/ha-backup.js";
+import type { RepairIssue } from "../core/repairs.js";
+import type { ClusterReport } from "../core/status.js";
+import { type VerificationProblem, verificationProblems } from "../core/verify-problems.js";
+import type { VerifyLedger } from "../core/verify-run.js";
 import {
   type CalendarEventWire,
   type CatalogueInput,
@@ -14,6 +18,7 @@ import {
 import type { Logger } from "../log.js";
 import type { AlertService } from "../service/alerts.js";
 import type { Runtime } from "../service/runtime.js";
+import type { VerifyService } from "../service/verify.js";
 import { startAlerts, startStatusEvents } from "./alerts.js";
 import { startRepairs } from "./alerts-repairs.js";
 import { createHaBridge, type HaBridge } from "./bridge.js";
@@ -48,6 +53,27 @@ export interface HomeAssistantDeps {
   readonly haBackups?: () => HaBackupsJson;
   /** What a cluster's backup calendar shows beside PVE (Hyper Backup's and HA's next runs). */
   readonly calendarExtras?: (cluster: string) => CalendarExtras;
+  /** `pve_backup.verify` and the per-guest `verify` buttons; undefined without `storage`. */
+  readonly verify?: VerifyService;
+  /** Repairs from the verification's consistency findings (service/verify-repairs.ts). */
+  readonly verifyRepairs?: () => readonly RepairIssue[];
+  /** The verification ledger: the clusters' `verification_problem` sensors; undefined: none. */
+  readonly verifyLedger?: () => Pick<VerifyLedger, "lastVerified" | "lastTestRestore">;
+}
+
+/** The failed results of guests that still exist (any, on a cluster that cannot be read). */
+function problemsOf(
+  ledger: Pick<VerifyLedger, "lastVerified" | "lastTestRestore">,
+  reports: readonly ClusterReport[],
+): VerificationProblem[] {
+  return verificationProblems(
+    ledger,
+    reports.map((r) => r.cluster),
+    (cluster, vmid) => {
+      const r = reports.find((x) => x.cluster === cluster);
+      return !r?.reachable || r.guests.some((g) => g.vmid === vmid);
+    },
+  );
 }
 
 /**
@@ -90,6 +116,7 @@ export function startHomeAssistant(deps: HomeAssistantDeps): {
       onPveNotification: deps.onPveNotification,
       haBackup: deps.haBackup?.(wsPortOf(link), (type, data) => bridge.fireEvent(type, data)),
       snooze: alerts ? (guests, hours) => alerts.snooze(guests, hours * 3_600_000) : undefined,
+      verify: deps.verify,
     }),
   });
   startRepairs({
@@ -99,6 +126,7 @@ export function startHomeAssistant(deps: HomeAssistantDeps): {
     log,
     addonVersion: deps.addonVersion,
     integrationReady: () => bridge.stats().mode === "integration",
+    extraIssues: deps.verifyRepairs,
   });
   let lastDeclaration: Declaration | undefined;
   const calendars = new Map<string, readonly CalendarEventWire[]>();
@@ -136,6 +164,8 @@ export function startHomeAssistant(deps: HomeAssistantDeps): {
       haBackups: deps.haBackups?.(),
       lastVerified: deps.lastVerified?.(),
       archived,
+      verifyButtons: deps.verify !== undefined,
+      verificationProblems: deps.verifyLedger && problemsOf(deps.verifyLedger(), reports),
     };
     const next = toPublish(input, lastDeclaration);
     if (!next) return;

@@ -40,7 +40,7 @@ export async function readFindings(
   api: PveApi,
   config: Pick<Config, "storage" | "tiers">,
   cluster: string,
-  ledger: Pick<VerifyLedger, "lastVerified">,
+  ledger: Pick<VerifyLedger, "lastVerified" | "verdicts">,
 ): Promise<Finding[]> {
   const [resources, jobs, nodes] = await Promise.all([
     api.get("/cluster/resources", { type: "vm" }).then((d) => Resources.parse(d)),
@@ -49,7 +49,7 @@ export async function readFindings(
   ]);
   const online = nodes.find((n) => n.status === "online")?.node;
   const storage = config.storage;
-  const archives = new Map<number, { protected: boolean }[]>();
+  const archives = new Map<number, { protected: boolean; volid: string }[]>();
   if (online !== undefined && storage !== undefined) {
     const rows = Content.parse(
       await api.get(`/nodes/${online}/storage/${storage}/content`, { content: "backup" }),
@@ -59,7 +59,7 @@ export async function readFindings(
       const vmid = v?.kind === "file" ? v.name.vmid : v?.vmid;
       if (vmid === undefined) continue;
       const list = archives.get(vmid) ?? [];
-      list.push({ protected: r.protected === 1 || r.protected === true });
+      list.push({ protected: r.protected === 1 || r.protected === true, volid: r.volid });
       archives.set(vmid, list);
     }
   }
@@ -98,6 +98,7 @@ export async function readFindings(
       archives: archives.get(g.vmid) ?? [],
       promisedCopies: config.tiers.find((t) => t.guests.includes(g.vmid))?.keepLast,
       lastVerified: ledger.lastVerified[`${cluster}_${g.vmid}`],
+      verdicts: ledger.verdicts?.[`${cluster}_${g.vmid}`],
     });
   }
   return consistencyFindings(facts);

@@ -33,7 +33,7 @@ export async function fullCheckArchive(
   source: DumpSource,
   file: { readonly name: string; readonly sizeBytes: number },
   opts: FullCheckOptions,
-): Promise<{ outcome: VerifyOutcome; facts?: FullCheckFacts }> {
+): Promise<{ outcome: VerifyOutcome; facts?: FullCheckFacts; readError?: string }> {
   const layers = archiveLayers(file.name);
   if (layers === undefined)
     return {
@@ -83,6 +83,7 @@ export async function fullCheckArchive(
   return {
     outcome: { ...outcome, result: "failed", message, problems: [message, ...outcome.problems] },
     facts,
+    readError,
   };
 }
 

@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { EMPTY_LEDGER, ledgerFrom, type VerifyLedger } from "../core/verify-run.js";
 import { writeJsonFile } from "../state-file.js";
@@ -31,4 +31,51 @@ export function loadLedger(path: string): VerifyLedger {
 
 export function saveLedger(path: string, ledger: VerifyLedger): void {
   writeJsonFile(path, ledger);
+}
+
+/** Where the service keeps the ledger: the file beside the options, or memory (the demo). */
+export interface LedgerStore {
+  load(): VerifyLedger;
+  save(ledger: VerifyLedger): void;
+}
+
+/**
+ * The ledger file, read again only when it changed (its size or modification time): the service
+ * looks at it several times a refresh, and the CLI may write it meanwhile.
+ */
+export function fileLedgerStore(path: string): LedgerStore {
+  let cached: { stamp: string; ledger: VerifyLedger } | undefined;
+  const stampOf = (): string => {
+    try {
+      const st = statSync(path);
+      return `${st.ino} ${st.size} ${st.mtimeMs}`;
+    } catch {
+      // No file (yet, or any more): the empty ledger, never cached.
+      return "";
+    }
+  };
+  return {
+    load() {
+      const stamp = stampOf();
+      if (stamp !== "" && cached?.stamp === stamp) return cached.ledger;
+      const ledger = loadLedger(path);
+      cached = stamp === "" ? undefined : { stamp, ledger };
+      return ledger;
+    },
+    save(l) {
+      saveLedger(path, l);
+      const stamp = stampOf();
+      cached = stamp === "" ? undefined : { stamp, ledger: l };
+    },
+  };
+}
+
+export function memoryLedgerStore(initial: VerifyLedger = EMPTY_LEDGER): LedgerStore {
+  let held = initial;
+  return {
+    load: () => held,
+    save: (l) => {
+      held = l;
+    },
+  };
 }

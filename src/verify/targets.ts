@@ -29,6 +29,15 @@ export async function newestArchives(
   cluster: string,
   storage: string,
 ): Promise<ArchiveTarget[]> {
+  return (await readArchives(api, cluster, storage)).archives;
+}
+
+/** The newest archive of each guest, and every guest of the cluster (vmids), archive or not. */
+export async function readArchives(
+  api: PveApi,
+  cluster: string,
+  storage: string,
+): Promise<{ archives: ArchiveTarget[]; guests: number[] }> {
   const nodes = Nodes.parse(await api.get("/nodes"));
   const node = nodes.find((n) => n.status === "online")?.node;
   if (node === undefined)
@@ -58,5 +67,8 @@ export async function newestArchives(
       ctime,
     });
   }
-  return [...newest.values()].sort((a, b) => a.vmid - b.vmid).map(({ ctime: _c, ...t }) => t);
+  return {
+    archives: [...newest.values()].sort((a, b) => a.vmid - b.vmid).map(({ ctime: _c, ...t }) => t),
+    guests: guests.flatMap((g) => (g.vmid === undefined ? [] : [g.vmid])),
+  };
 }

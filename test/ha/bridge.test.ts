@@ -113,7 +113,10 @@ describe.sequential("the add-on in a real Home Assistant", () => {
         expect(ids).toContain(`pve_backup_home_${v}_${suffix}`);
     expect(ids).toContain("pve_backup_home_policy_drift");
     expect(ids).toContain("pve_backup_home_backup_calendar");
-    expect(ids).toHaveLength(6 + GUESTS.length * 6);
+    // With a backup storage: a verify button per guest and the cluster's verification problem.
+    for (const v of GUESTS) expect(ids).toContain(`pve_backup_home_${v}_verify`);
+    expect(ids).toContain("pve_backup_home_verification_problem");
+    expect(ids).toHaveLength(7 + GUESTS.length * 7);
   });
 
   it("shows the same status as pve-backup status", async () => {

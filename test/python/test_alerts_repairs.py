@@ -158,3 +158,31 @@ def test_the_shipped_blueprint_passes_home_assistants_blueprint_schema() -> None
         load_yaml_dict(str(SHIPPED)), expected_domain="automation", schema=AUTOMATION_BLUEPRINT_SCHEMA
     )
     assert set(blueprint.inputs) == {"guests", "tiers", "statuses", "notify_action", "hour"}
+
+
+async def test_takes_the_verification_kinds_with_their_severities(
+    hass: HomeAssistant, new_addon: Callable[[], Awaitable[FakeAddon]]
+) -> None:
+    fake = await new_addon()
+    placeholders = {"cluster": "home", "vmid": "102", "name": "vaultwarden", "message": "m"}
+    reply = await fake.command(
+        repairs(
+            [
+                {
+                    "issue_id": "verification_failed_home_102",
+                    "translation_key": "verification_failed",
+                    "placeholders": placeholders,
+                },
+                {
+                    "issue_id": "crash_consistent_home_100",
+                    "translation_key": "crash_consistent",
+                    "placeholders": placeholders,
+                },
+            ]
+        )
+    )
+
+    assert reply["success"] is True
+    issues = ours(hass)
+    assert issues["verification_failed_home_102"].severity == ir.IssueSeverity.ERROR
+    assert issues["crash_consistent_home_100"].severity == ir.IssueSeverity.WARNING

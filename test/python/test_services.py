@@ -109,6 +109,24 @@ async def test_an_entity_target_resolves_to_its_device(
     assert await task == {}
 
 
+async def test_verify_forwards_the_targeted_guest_tier_and_depth(
+    hass: HomeAssistant, addon: FakeAddon
+) -> None:
+    task = _call(hass, "verify", {"tier": "P0"}, target={"device_id": _guest_device_id(hass)})
+
+    event = await addon.next_event()
+    assert event["service"] == "verify"
+    assert event["data"] == {"tier": "P0", "full": False, "guests": ["home_100"]}
+    await addon.answer(event["call_id"], success=True, response={"results": []})
+    assert await task == {"results": []}
+
+    task = _call(hass, "verify", {"full": True})
+    event = await addon.next_event()
+    assert event["data"] == {"tier": None, "full": True, "guests": []}
+    await addon.answer(event["call_id"], success=True)
+    await task
+
+
 async def test_services_without_a_response_return_none(
     hass: HomeAssistant, addon: FakeAddon
 ) -> None:

@@ -15,6 +15,7 @@ import {
   ledgerFrom,
   recordTestRestore,
   recordVerification,
+  VERDICTS_KEPT,
   type VerifyTarget,
 } from "../../src/core/verify-run.js";
 import { QEMU_CONF } from "./vma-fixture.js";
@@ -318,6 +319,20 @@ describe("verification ledger", () => {
       volid: "v",
     });
     expect(r.lastTestRestore.lab_100?.durationMs).toBe(5);
+  });
+
+  it("keeps each archive's verdict per guest, the newest last, a bounded number of them", () => {
+    const failed = { ...ok, result: "failed" as const };
+    let l = recordVerification(EMPTY_LEDGER, t(100, "a"), "api", failed, 0, 1);
+    l = recordVerification(l, t(100, "b"), "api", ok, 0, 1);
+    l = recordVerification(l, t(100, "a"), "full", ok, 0, 1);
+    expect(l.verdicts?.lab_100).toEqual({ b: "ok", a: "ok" });
+    expect(Object.keys(l.verdicts?.lab_100 ?? {})).toEqual(["b", "a"]);
+    for (let i = 0; i < VERDICTS_KEPT + 5; i++) l = recordVerification(l, t(100, `v${i}`), "api", ok, 0, 1);
+    const kept = Object.keys(l.verdicts?.lab_100 ?? {});
+    expect(kept).toHaveLength(VERDICTS_KEPT);
+    expect(kept.at(-1)).toBe(`v${VERDICTS_KEPT + 4}`);
+    expect(ledgerFrom(JSON.parse(JSON.stringify(l))).verdicts).toEqual(l.verdicts);
   });
 
   it.each([null, 3, { version: 2 }, { version: 1 }, { version: 1, lastVerified: null }])(

@@ -12,6 +12,13 @@ const vm: ConsistencyFacts = {
   promisedCopies: 3,
 };
 
+const FAILED = {
+  result: "failed" as const,
+  message: "wrong VMA header checksum",
+  time: "2026-12-06T03:00:00Z",
+};
+const a = (volid: string, p: boolean) => ({ protected: p, volid });
+
 describe("consistencyFindings", () => {
   it("finds nothing in a well-kept guest", () => {
     expect(consistencyFindings([vm])).toEqual([]);
@@ -48,13 +55,11 @@ describe("consistencyFindings", () => {
       /has 1 of the 3 copies its tier promises$/,
     ],
     [
-      "a failed verification",
+      "a failed verification while an older archive passed",
       {
-        lastVerified: {
-          result: "failed",
-          message: "wrong VMA header checksum",
-          time: "2026-12-06T03:00:00Z",
-        },
+        lastVerified: FAILED,
+        archives: [a("old", false), a("mid", false), a("new", false)],
+        verdicts: { old: "ok", new: "failed" },
       },
       "verification_failed",
       /failed verification at 2026-12-06T03:00:00Z: wrong VMA header checksum/,
@@ -63,6 +68,41 @@ describe("consistencyFindings", () => {
     expect(consistencyFindings([{ ...vm, ...over }])).toEqual([
       { vmid: 100, kind, message: expect.stringMatching(message) },
     ]);
+  });
+  it.each<[string, Partial<ConsistencyFacts>]>([
+    ["no verdicts kept", { lastVerified: FAILED }],
+    ["archives without volids", { lastVerified: FAILED, verdicts: { x: "ok" } }],
+    [
+      "only failed verdicts",
+      {
+        lastVerified: FAILED,
+        archives: [a("x", false), a("y", false), a("z", false)],
+        verdicts: { y: "failed", z: "failed" },
+      },
+    ],
+    [
+      "a passed archive that is gone",
+      {
+        lastVerified: FAILED,
+        archives: [a("x", false), a("y", false), a("z", false)],
+        verdicts: { gone: "ok", z: "failed" },
+      },
+    ],
+  ])("reports no archive known to restore with %s", (_n, over) => {
+    expect(consistencyFindings([{ ...vm, ...over }]).map((f) => f.kind)).toEqual([
+      "verification_failed",
+      "no_good_archive",
+    ]);
+    expect(consistencyFindings([{ ...vm, ...over }])[1]?.message).toMatch(
+      /^100 \(immich\): none of its 3 archive\(s\) is known to restore: the newest failed verification \(wrong VMA header checksum\)/,
+    );
+  });
+  it("does not call a guest without archives unrestorable", () => {
+    expect(
+      consistencyFindings([{ ...vm, lastVerified: FAILED, archives: [], promisedCopies: undefined }]).map(
+        (f) => f.kind,
+      ),
+    ).toEqual(["verification_failed"]);
   });
   it.each<[string, Partial<ConsistencyFacts>]>([
     ["an unknown agent", { agentEnabled: undefined }],

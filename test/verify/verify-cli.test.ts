@@ -141,6 +141,25 @@ describe("pve-backup verify", () => {
     expect(findings.filter((f) => f.vmid === 101)).toEqual([]);
   });
 
+  it("says a vmid that names no guest does not exist, and a spare VMID that is not a number is not a VMID", async () => {
+    lab = await startSimLab({ scenario: tieredLab(), clock: "manual" });
+    const options = optionsFileFor(lab);
+    expect(await runCli(["verify", "99999", "--options", options])).toMatchObject({
+      code: 64,
+      stderr: expect.stringMatching(/guest 99999 does not exist on cluster home/),
+    });
+    expect(
+      await runCli(["test-restore", "99999", "--spare-vmid", "990", "--options", options]),
+    ).toMatchObject({
+      code: 64,
+      stderr: expect.stringMatching(/guest 99999 does not exist on cluster home/),
+    });
+    expect(await runCli(["test-restore", "100", "--spare-vmid", "abc", "--options", options])).toMatchObject({
+      code: 64,
+      stderr: expect.stringMatching(/'abc' is not a VMID/),
+    });
+  });
+
   it("test-restore refuses a spare VMID that exists, before changing anything", async () => {
     lab = await startSimLab({ scenario: tieredLab(), clock: "manual" });
     const before = lab.state.guests.length;

@@ -1,0 +1,77 @@
+import type { ClusterReport } from "../core/status.js";
+import { dueVerifications, type VerifyScheduleEntry } from "../core/verify-schedule.js";
+import { InputError } from "../errors.js";
+import type { Logger } from "../log.js";
+import type { LedgerStore } from "../verify/ledger-file.js";
+import type { Monitor } from "./monitor.js";
+import type { VerifyService } from "./verify.js";
+
+/**
+ * Scheduled verification (options `verify.schedule`): after each refresh, what
+ * `dueVerifications` finds due on each cluster is queued on the verification service (behind a
+ * run from Home Assistant, never beside it). An entry is tried at most every `retryMs`, so a NAS
+ * that is down is tried again later, not hammered; the failure is logged as what it is.
+ */
+
+export interface VerifyScheduleDeps {
+  readonly clusters: readonly { readonly name: string }[];
+  readonly tiers: readonly { readonly name: string; readonly guests: readonly number[] }[];
+  readonly entries: readonly VerifyScheduleEntry[];
+  readonly verify: Pick<VerifyService, "request">;
+  readonly monitor: Pick<Monitor, "facts">;
+  readonly ledger: Pick<LedgerStore, "load">;
+  readonly nowMs: () => number;
+  readonly log: Logger;
+  /** Default 30 minutes. */
+  readonly retryMs?: number;
+}
+
+export interface VerifySchedule {
+  /** Look at the newest facts and queue what is due; resolves once queued (not run). */
+  check(reports?: readonly ClusterReport[]): Promise<void>;
+}
+
+export const SCHEDULE_RETRY_MS = 30 * 60_000;
+
+export function createVerifySchedule(deps: VerifyScheduleDeps): VerifySchedule {
+  const { log } = deps;
+  const tried = new Map<string, Record<number, number>>();
+  return {
+    async check() {
+      const lastVerified = deps.ledger.load().lastVerified;
+      for (const c of deps.clusters) {
+        const triedMs = tried.get(c.name) ?? {};
+        tried.set(c.name, triedMs);
+        const due = dueVerifications({
+          entries: deps.entries,
+          tiers: deps.tiers,
+          facts: deps.monitor.facts(c.name),
+          lastVerified,
+          nowMs: deps.nowMs(),
+          triedMs,
+          retryMs: deps.retryMs ?? SCHEDULE_RETRY_MS,
+        });
+        for (const d of due) {
+          triedMs[d.entry] = deps.nowMs();
+          const what = `scheduled ${d.full ? "full " : ""}verification of tier ${d.tier} on ${c.name} (${d.reason === "after_run" ? "after its run" : "periodic"})`;
+          try {
+            const run = await deps.verify.request({
+              cluster: c.name,
+              selection: { tier: d.tier },
+              full: d.full,
+              trigger: "schedule",
+            });
+            log.info(`${what}: ${run.joined ? "already on" : `queued, ${run.targets.length} archive(s)`}`);
+            run.done.catch((err: unknown) =>
+              log.warn(`${what} stopped: ${err instanceof Error ? err.message : String(err)}`),
+            );
+          } catch (err) {
+            const message = err instanceof Error ? err.message : String(err);
+            if (err instanceof InputError) log.info(`${what}: nothing to do (${message})`);
+            else log.warn(`${what} could not start: ${message}; tried again later`);
+          }
+        }
+      }
+    },
+  };
+}
