@@ -3,38 +3,47 @@ import { createRequire as __pvebCreateRequire } from 'node:module';
 const require = __pvebCreateRequire(import.meta.url); const __dirname = import.meta.dirname;
 import {
   ADDON_OPTIONS_PATH,
+  DEFAULT_CALENDAR_DAYS,
   DEFAULT_LIMITS,
   HA_CALL_TIMEOUT_MS,
   HaCommandError,
   ListenError,
   UsageError,
   VERSION,
+  alertOptionsOf,
   allowOnly,
   applyPolicy,
   busyFromTiers,
   calendarEventsFor,
   checkCapabilities,
   connectToHa,
+  createAlertService,
   createApp,
   createGuardedServer,
   createHaBackupWatch,
   createSupervisorClient,
+  createVerifyService,
   diagnoseToken,
   dsmClientFor,
+  dumpOpener,
+  fileLedgerStore,
   guestArchives,
   haBackupDepsFor,
   haBackupStatePath,
   haTargetFromEnv,
+  hyperBackupRuns,
   ledgerPathBeside,
   listen,
   loadConfig,
-  loadLedger,
+  memoryLedgerStore,
+  msOf,
   panelOverview,
   parseCommandLine,
   parseUpid,
   planPolicy,
   pveumCommands,
-  readNasView,
+  readFindings,
+  readNasViews,
   renderStatusTable,
   startWebhookServer,
   statusWithNas,
@@ -42,29 +51,27 @@ import {
   taskLog,
   toNasEntities,
   toStatusJson,
+  verificationEvent,
+  withAlertInfo,
   withHaBackups,
   writeJsonFile,
   wsPortOf
-} from "./chunks/chunk-C3BS2AMU.js";
+} from "./chunks/chunk-4H5JX7DW.js";
 import {
   haBackupsProblem
 } from "./chunks/chunk-4LAGW3RO.js";
+import "./chunks/chunk-RS2T5GLY.js";
 import {
   require_safer
-} from "./chunks/chunk-ZKTBRRJX.js";
-import "./chunks/chunk-CY4WYHY7.js";
+} from "./chunks/chunk-5S6S4M3N.js";
+import "./chunks/chunk-ISIJSSFU.js";
 import {
-  EMPTY_ALERT_STATE,
   actionId,
-  alertKey,
-  alertTag,
-  guestAlertInfo,
   isProblem,
   parseActionId,
   parseOptions,
-  planAlerts,
-  snoozeGuests
-} from "./chunks/chunk-UOHORELR.js";
+  statusChanges
+} from "./chunks/chunk-FCDNAHD2.js";
 import {
   createConsoleLogger
 } from "./chunks/chunk-YQWVOA7C.js";
@@ -19510,10 +19517,10 @@ var require_view = __commonJS({
     var debug = require_src()("express:view");
     var path = __require("node:path");
     var fs = __require("node:fs");
-    var dirname4 = path.dirname;
+    var dirname3 = path.dirname;
     var basename = path.basename;
     var extname = path.extname;
-    var join4 = path.join;
+    var join3 = path.join;
     var resolve = path.resolve;
     module.exports = View;
     function View(name, options) {
@@ -19549,7 +19556,7 @@ var require_view = __commonJS({
       for (var i = 0; i < roots.length && !path2; i++) {
         var root = roots[i];
         var loc = resolve(root, name);
-        var dir = dirname4(loc);
+        var dir = dirname3(loc);
         var file = basename(loc);
         path2 = this.resolve(dir, file);
       }
@@ -19575,12 +19582,12 @@ var require_view = __commonJS({
     };
     View.prototype.resolve = function resolve2(dir, file) {
       var ext = this.ext;
-      var path2 = join4(dir, file);
+      var path2 = join3(dir, file);
       var stat = tryStat(path2);
       if (stat && stat.isFile()) {
         return path2;
       }
-      path2 = join4(dir, basename(file, ext), "index" + ext);
+      path2 = join3(dir, basename(file, ext), "index" + ext);
       stat = tryStat(path2);
       if (stat && stat.isFile()) {
         return path2;
@@ -23569,7 +23576,7 @@ var require_send = __commonJS({
     var Stream = __require("stream");
     var util = __require("util");
     var extname = path.extname;
-    var join4 = path.join;
+    var join3 = path.join;
     var normalize = path.normalize;
     var resolve = path.resolve;
     var sep = path.sep;
@@ -23741,7 +23748,7 @@ var require_send = __commonJS({
           return res;
         }
         parts = path2.split(sep);
-        path2 = normalize(join4(root, path2));
+        path2 = normalize(join3(root, path2));
       } else {
         if (UP_PATH_REGEXP.test(path2)) {
           debug('malicious path "%s"', path2);
@@ -23874,7 +23881,7 @@ var require_send = __commonJS({
           if (err) return self.onStatError(err);
           return self.error(404);
         }
-        var p = join4(path2, self._index[i]);
+        var p = join3(path2, self._index[i]);
         debug('stat "%s"', p);
         fs.stat(p, function(err2, stat) {
           if (err2) return next(err2);
@@ -24759,6 +24766,23 @@ import { createHash } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 
+// src/server/panel/overview.ts
+function withStatusChecks(o, status) {
+  if (!status) return o;
+  const byGuest = new Map(status.guests.map((g) => [`${g.cluster}/${g.vmid}`, g]));
+  const guests = o.guests.map((g) => {
+    const s = byGuest.get(`${g.cluster}/${g.vmid}`);
+    if (!s) return g;
+    return {
+      ...g,
+      ...s.copies !== void 0 ? { copies: s.copies } : {},
+      ...s.lastVerified !== void 0 ? { lastVerified: s.lastVerified } : {},
+      ...s.lastTestRestore !== void 0 ? { lastTestRestore: s.lastTestRestore } : {}
+    };
+  });
+  return { ...o, guests, ...status.nas !== void 0 ? { nas: status.nas } : {} };
+}
+
 // src/server/panel/page.ts
 function renderPanelPage(opts) {
   const base = escapeAttr(opts.base);
@@ -24808,7 +24832,7 @@ function createPanelRouter(deps, baseOf = () => "") {
   });
   router.use("/api/panel", sameSiteWrites);
   router.get("/api/panel/overview", (req, res) => {
-    const { now, ...rest } = panelOverview(deps.app, deps.nowMs());
+    const { now, ...rest } = withStatusChecks(panelOverview(deps.app, deps.nowMs()), deps.status?.());
     const body = JSON.stringify(rest);
     const etag = `"${createHash("sha256").update(body).digest("base64url").slice(0, 27)}"`;
     res.setHeader("etag", etag);
@@ -25080,38 +25104,44 @@ var NAS_READ_INTERVAL_MS = 15 * 6e4;
 function createNasWatch(deps) {
   const { config, log } = deps;
   const nas = config.nas;
-  const cluster = config.clusters[0];
-  if (!nas || !config.storage || !cluster) return void 0;
+  if (!nas || !config.storage || config.clusters.length === 0) return void 0;
   const storage = config.storage;
   const dsm = deps.dsm ?? dsmClientFor(config, log);
   const intervalMs = deps.intervalMs ?? NAS_READ_INTERVAL_MS;
-  let last;
+  let last = [];
+  let tasks;
   let lastReadAt = Number.NEGATIVE_INFINITY;
   let reading;
   let closed = false;
   async function read() {
-    const api = deps.app.apis.get(cluster?.name ?? "");
-    if (!api || !cluster) return;
+    const clusters = config.clusters.flatMap((c) => {
+      const api = deps.app.apis.get(c.name);
+      return api ? [{ cluster: c.name, api, facts: deps.app.monitor.facts(c.name) }] : [];
+    });
     try {
-      const view = await readNasView({
+      const views = await readNasViews({
         dsm,
-        api,
-        facts: deps.app.monitor.facts(cluster.name),
+        clusters,
         storage,
         nas,
         haBackupsPath: config.haBackups?.sharePath,
         keepOf: (vmid) => config.tiers.find((t) => t.guests.includes(vmid))?.keepLast,
         nowMs: deps.nowMs()
       });
-      if (view.error) log.warn(`NAS: ${view.error}`);
-      last = { cluster: cluster.name, view };
+      const first = views[0]?.view;
+      if (first?.error) log.warn(`NAS: ${first.error}`);
+      if (first?.tasks) tasks = first.tasks;
+      else if (first?.hyperBackup === "not_installed") tasks = [];
+      last = views;
       if (!closed) deps.onChange();
     } catch (err) {
       log.warn(`NAS: reading failed: ${err instanceof Error ? err.message : String(err)}`);
     }
   }
   return {
-    latest: () => last,
+    latest: () => last[0],
+    views: () => last,
+    lastTasks: () => tasks,
     afterRefresh() {
       if (closed || reading || performance.now() - lastReadAt < intervalMs) return;
       lastReadAt = performance.now();
@@ -25139,6 +25169,29 @@ function installFatalHandlers(proc, log, exit) {
 
 // src/ha/start.ts
 import { fileURLToPath as fileURLToPath2 } from "node:url";
+
+// src/core/verify-problems.ts
+function verificationProblems(ledger, clusters, exists = () => true) {
+  const out = [];
+  const sources = [
+    ["verification", ledger.lastVerified],
+    ["test_restore", ledger.lastTestRestore]
+  ];
+  for (const [check, entries] of sources)
+    for (const [key, v] of Object.entries(entries)) {
+      if (v.result !== "failed") continue;
+      const cluster = clusterOfKey(key, clusters);
+      if (cluster === void 0) continue;
+      const vmid = Number(key.slice(cluster.length + 1));
+      if (!exists(cluster, vmid)) continue;
+      out.push({ cluster, vmid, check, time: v.time, message: v.message, volid: v.volid });
+    }
+  const rank = (p) => p.check === "verification" ? 0 : 1;
+  return out.sort((a, b) => a.vmid - b.vmid || rank(a) - rank(b));
+}
+function clusterOfKey(key, clusters) {
+  return clusters.find((c) => key.startsWith(`${c}_`) && /^\d+$/.test(key.slice(c.length + 1)));
+}
 
 // src/entities/catalogue.ts
 var STATUSES = [
@@ -25273,6 +25326,18 @@ function declare(input) {
       entities.push(
         entity({ key: `${ck}_backup_calendar`, device: ck, platform: "calendar", name: "Backup calendar" })
       );
+    if (input.verificationProblems !== void 0)
+      entities.push(
+        entity({
+          key: `${ck}_verification_problem`,
+          device: ck,
+          platform: "binary_sensor",
+          name: "Backup verification problem",
+          translation_key: "verification_problem",
+          device_class: "problem",
+          icon: "mdi:shield-alert-outline"
+        })
+      );
     const report = input.reports.find((r) => r.cluster === c.cluster);
     for (const g of report?.guests ?? []) {
       const dk = guestKey(c.cluster, g.vmid);
@@ -25339,6 +25404,17 @@ function declare(input) {
           entity_category: "config"
         })
       );
+      if (input.verifyButtons)
+        entities.push(
+          entity({
+            key: `${dk}_verify`,
+            device: dk,
+            platform: "button",
+            name: "Verify backup",
+            translation_key: "verify",
+            icon: "mdi:shield-check-outline"
+          })
+        );
     }
   }
   const hub = haBackupsHub(input);
@@ -25445,7 +25521,27 @@ function states(input) {
     if (c.nas !== void 0) out.push(...nasStates(ck, c.nas));
     if (c.calendar !== void 0)
       out.push({ key: `${ck}_backup_calendar`, state: null, attributes: { events: c.calendar } });
-    for (const g of guests) out.push(...withCopies(guestStates(g, input.lastVerified), g, c.nas));
+    if (input.verificationProblems !== void 0) {
+      const mine = input.verificationProblems.filter((p) => p.cluster === c.cluster);
+      out.push({
+        key: `${ck}_verification_problem`,
+        state: mine.length > 0,
+        attributes: {
+          guests: mine.map((p) => ({
+            vmid: p.vmid,
+            name: guests.find((g) => g.vmid === p.vmid)?.name ?? null,
+            check: p.check,
+            time: p.time,
+            message: p.message
+          }))
+        }
+      });
+    }
+    for (const g of guests) {
+      out.push(...withCopies(withArchived(guestStates(g, input.lastVerified), g, input.archived), g, c.nas));
+      if (input.verifyButtons)
+        out.push({ key: `${guestKey(g.cluster, g.vmid)}_verify`, state: null, attributes: {} });
+    }
   }
   const hub = haBackupsHub(input);
   if (hub !== void 0 && input.haBackups) out.push(...haBackupStates(hub, input.haBackups));
@@ -25471,7 +25567,8 @@ function guestStates(g, verified) {
         ...verified ? {
           last_verified: v?.time ?? null,
           last_verified_result: v?.result ?? null,
-          last_verified_depth: v?.depth ?? null
+          last_verified_depth: v?.depth ?? null,
+          last_verified_message: v?.message ?? null
         } : {}
       }
     },
@@ -25523,6 +25620,13 @@ function nasStates(ck, nas) {
     }
   ];
 }
+function withArchived(states2, g, archived) {
+  if (archived === void 0) return states2;
+  const key = `${g.cluster}/${g.vmid}`;
+  const attrs = { archived: archived.has(key), archived_reason: archived.get(key) ?? null };
+  const status = `${guestKey(g.cluster, g.vmid)}_backup_status`;
+  return states2.map((s) => s.key === status ? { ...s, attributes: { ...s.attributes, ...attrs } } : s);
+}
 function withCopies(list, g, nas) {
   if (nas === void 0) return list;
   const c = nas?.copies.get(g.vmid);
@@ -25535,7 +25639,8 @@ function withCopies(list, g, nas) {
         copies_pve: c?.pve ?? null,
         copies_nas: c?.nas ?? null,
         off_nas: c?.offNas ?? "unknown",
-        off_nas_time: iso(c?.offNasMs)
+        off_nas_time: iso(c?.offNasMs),
+        off_nas_reason: c ? c.offNasReason ?? null : "the NAS has not been read yet"
       }
     } : s
   );
@@ -25603,172 +25708,8 @@ function toPublish(input, last) {
   return declaration && { declaration, states: states(input) };
 }
 
-// src/service/alerts.ts
-import { readFileSync as readFileSync2 } from "node:fs";
-import { dirname, join } from "node:path";
-var ALERTS_STATE_FILE = "pve-backup-alerts.json";
-var SNOOZE_MS = 24 * 36e5;
-function createAlertService(deps) {
-  const { log, options } = deps;
-  const statePath = deps.optionsPath === void 0 ? void 0 : join(dirname(deps.optionsPath), ALERTS_STATE_FILE);
-  let state = loadState(statePath, log) ?? EMPTY_ALERT_STATE;
-  let saved = JSON.stringify(state);
-  let saveFailed = false;
-  let chain = Promise.resolve();
-  const warned = /* @__PURE__ */ new Set();
-  function serial(step) {
-    const run = chain.then(step, step);
-    chain = run.catch(() => void 0);
-    return run;
-  }
-  async function deliver(deliveries, before) {
-    for (const d of deliveries) {
-      try {
-        if (d.kind === "send") await deps.channel.send(d.note);
-        else await deps.channel.clear(d.tag);
-      } catch (err) {
-        const line = `alerts: could not ${d.kind === "send" ? `send ${d.note.tag}` : `clear ${d.tag}`}: ${describe2(err)}`;
-        if (warned.has(line)) log.debug(line);
-        else {
-          warned.add(line);
-          log.warn(`${line} (trying again with each refresh)`);
-        }
-        state = d.kind === "send" ? unsend(state, before, d.note) : unclear(state, before, d.tag);
-        if (warned.size > 1e3) warned.clear();
-      }
-    }
-  }
-  function save() {
-    const text2 = JSON.stringify(state);
-    if (statePath === void 0 || text2 === saved) return;
-    try {
-      writeJsonFile(statePath, { version: 1, ...state });
-      saved = text2;
-      saveFailed = false;
-    } catch (err) {
-      if (!saveFailed)
-        log.warn(`cannot write ${statePath} (${describe2(err)}): snoozes are forgotten on a restart`);
-      saveFailed = true;
-    }
-  }
-  function guestsOf(reports) {
-    return reports.flatMap(
-      (r) => r.guests.map((g) => ({
-        cluster: g.cluster,
-        vmid: g.vmid,
-        name: g.name,
-        tier: g.tier,
-        status: g.status,
-        reason: g.reason,
-        lastBackupMs: g.lastBackup?.timeMs ?? null
-      }))
-    );
-  }
-  return {
-    /** A refresh's reports: decide and deliver. Resolves once delivered. */
-    onReports(reports) {
-      return serial(async () => {
-        const before = state;
-        const plan = planAlerts({ previous: state, guests: guestsOf(reports), options, nowMs: deps.nowMs() });
-        state = plan.state;
-        if (plan.held.length > 0) log.debug(`alerts: quiet hours, holding ${plan.held.join(", ")}`);
-        await deliver(plan.deliveries, before);
-        save();
-      });
-    },
-    /** Silence guests (`cluster/vmid`) for `ms`. */
-    snooze(keys, ms) {
-      return serial(async () => {
-        const untilMs = deps.nowMs() + ms;
-        const before = state;
-        const r = snoozeGuests(state, keys, untilMs);
-        state = r.state;
-        save();
-        log.info(`alerts: ${keys.join(", ")} snoozed until ${new Date(untilMs).toISOString()}`);
-        await deliver(r.deliveries, before);
-        return { snoozed_until: new Date(untilMs).toISOString() };
-      });
-    },
-    /** A tapped notification button. */
-    async onAction(action) {
-      const key = alertKey(action.cluster, action.vmid);
-      if (action.kind === "snooze") {
-        await this.snooze([key], deps.snoozeMs ?? SNOOZE_MS);
-        return;
-      }
-      log.info(`alerts: "Back up now" tapped for ${key}`);
-      try {
-        await deps.backupNow(action.cluster, action.vmid);
-      } catch (err) {
-        if (err instanceof InputError) log.info(`alerts: back up ${key}: ${err.message}`);
-        else log.warn(`alerts: back up ${key}: ${describe2(err)}`);
-      }
-    },
-    /** The per-guest `alert` of the status JSON. */
-    info(cluster, vmid) {
-      return guestAlertInfo(state, alertKey(cluster, vmid), options.archived, deps.nowMs());
-    },
-    /** Resolves once every step asked for so far is done. */
-    idle: () => chain.then(() => void 0)
-  };
-}
-function withAlertInfo(status, alerts) {
-  if (!status || !alerts) return status;
-  return { ...status, guests: status.guests.map((g) => ({ ...g, alert: alerts.info(g.cluster, g.vmid) })) };
-}
-function unsend(state, before, note) {
-  if (!note.guest) {
-    const { digestDay: _drop, ...rest2 } = state;
-    return before.digestDay === void 0 ? rest2 : { ...rest2, digestDay: before.digestDay };
-  }
-  const key = alertKey(note.guest.cluster, note.guest.vmid);
-  const current = state.guests[key];
-  const { sent: _sent, ...rest } = current;
-  const sent = before.guests[key]?.sent;
-  return { ...state, guests: { ...state.guests, [key]: sent === void 0 ? rest : { ...rest, sent } } };
-}
-function unclear(state, before, tag) {
-  for (const [key, was] of Object.entries(before.guests)) {
-    const at = key.lastIndexOf("/");
-    if (was.sent === void 0 || alertTag(key.slice(0, at), Number(key.slice(at + 1))) !== tag) continue;
-    return { ...state, guests: { ...state.guests, [key]: { ...state.guests[key], sent: was.sent } } };
-  }
-  return state;
-}
-function loadState(path, log) {
-  if (path === void 0) return void 0;
-  let text2;
-  try {
-    text2 = readFileSync2(path, "utf8");
-  } catch {
-    return void 0;
-  }
-  try {
-    const raw = JSON.parse(text2);
-    if (raw.version === 1 && isGuests(raw.guests))
-      return {
-        guests: raw.guests,
-        ...typeof raw.digestDay === "string" ? { digestDay: raw.digestDay } : {}
-      };
-  } catch {
-  }
-  log.warn(`${path} is not what this version writes: alerts start afresh (snoozes are forgotten)`);
-  return void 0;
-}
-function isGuests(raw) {
-  if (typeof raw !== "object" || raw === null) return false;
-  return Object.values(raw).every((g) => {
-    if (typeof g !== "object" || g === null) return false;
-    const { sinceMs, sent, snoozedUntilMs } = g;
-    const num = (v) => v === void 0 || typeof v === "number" && Number.isFinite(v);
-    return num(sinceMs) && num(snoozedUntilMs) && (sent === void 0 || typeof sent === "string");
-  });
-}
-function describe2(err) {
-  return err instanceof Error ? err.message : String(err);
-}
-
 // src/ha/alerts.ts
+import { randomUUID } from "node:crypto";
 var PERSISTENT_TARGET = "persistent_notification";
 function notifyService(target) {
   return target.replace(/^notify\./, "");
@@ -25839,37 +25780,102 @@ function listenForAlertActions(link, log, onAction) {
   link.onReady(subscribe);
   if (link.connected) subscribe();
 }
+var ALERTS_INSTANCE_EVENT = "pve_backup_alerts_instance";
+var DUPLICATE_ALERTS_ID = "pve_backup_alerts_duplicate";
+function watchForOtherAlerters(deps) {
+  const { link, log } = deps;
+  const told = /* @__PURE__ */ new Set();
+  const announce = (reply) => link.send({
+    type: "fire_event",
+    event_type: ALERTS_INSTANCE_EVENT,
+    event_data: { id: deps.instanceId, clusters: deps.clusters, reply }
+  }).catch(
+    (err) => log.debug(`alerts: cannot announce this add-on: ${err instanceof Error ? err.message : String(err)}`)
+  );
+  const onEvent = (event) => {
+    const d = event.data ?? {};
+    if (typeof d.id !== "string" || d.id === deps.instanceId) return;
+    if (d.reply !== true) void announce(true);
+    const theirs = Array.isArray(d.clusters) ? d.clusters.filter((c) => typeof c === "string") : [];
+    const shared = deps.clusters.filter((c) => theirs.includes(c));
+    if (shared.length === 0 || told.has(d.id)) return;
+    told.add(d.id);
+    const message = `Another PVE Backup add-on also sends alerts about ${shared.join(", ")} to this Home Assistant: every alert comes twice, and one tap on Back up now starts a backup from each. Turn alerts off (empty alerts.targets) in one of them.`;
+    log.warn(`alerts: ${message}`);
+    void link.send({
+      type: "call_service",
+      domain: "persistent_notification",
+      service: "create",
+      service_data: { notification_id: DUPLICATE_ALERTS_ID, title: "PVE Backup: alerts twice", message }
+    }).catch(() => void 0);
+  };
+  const start = () => {
+    link.subscribe(onEvent, { type: "subscribe_events", event_type: ALERTS_INSTANCE_EVENT }).then(() => announce(false)).catch(
+      (err) => log.debug(
+        `alerts: cannot look for other add-ons: ${err instanceof Error ? err.message : String(err)}`
+      )
+    );
+  };
+  link.onReady(start);
+  if (link.connected) start();
+}
 function startAlerts(deps) {
   const a = deps.config.alerts;
   if (!a) return void 0;
-  const { link, log } = deps;
+  const { link, log, haBackups } = deps;
   const alerts = createAlertService({
-    options: {
-      statuses: a.statuses,
-      graceMin: a.graceMin,
-      quietHours: a.quietHours,
-      digestMin: a.digestMin,
-      immediateTiers: a.immediateTiers,
-      archived: new Set(a.archived),
-      timeZone: deps.config.timeZone
-    },
+    options: alertOptionsOf(a, deps.config.timeZone),
     channel: createHaAlertChannel({ link, targets: a.targets, dashboardPath: a.dashboardPath, log }),
     // The same path as the button and the service: the per-guest guard makes a double tap one backup.
     backupNow: (cluster, vmid) => deps.app.backups.backupNow({ cluster, vmids: [vmid], tiers: [] }),
     log,
     nowMs: deps.nowMs,
-    optionsPath: deps.optionsPath
+    optionsPath: deps.optionsPath,
+    // Each guest's last verification and test restore, from the refresh's status.
+    status: () => deps.runtime.status(),
+    haBackups: haBackups && { cluster: deps.config.clusters[0]?.name, status: haBackups }
   });
   deps.runtime.onReports((reports) => {
     void alerts.onReports(reports);
   });
   listenForAlertActions(link, log, (action) => alerts.onAction(action));
+  watchForOtherAlerters({
+    link,
+    log,
+    clusters: deps.config.clusters.map((c) => c.name),
+    instanceId: randomUUID()
+  });
   log.info(`alerts: to ${a.targets.join(", ")}`);
   return alerts;
 }
+var STATUS_CHANGED_EVENT = "pve_backup_status_changed";
+function startStatusEvents(deps) {
+  let statuses = /* @__PURE__ */ new Map();
+  deps.runtime.onReports((reports) => {
+    const next = statusChanges(
+      statuses,
+      reports.flatMap((r) => r.guests)
+    );
+    statuses = next.statuses;
+    for (const c of next.changes)
+      void deps.fire(STATUS_CHANGED_EVENT, {
+        cluster: c.cluster,
+        vmid: c.vmid,
+        name: c.name,
+        tier: c.tier,
+        status: c.status,
+        previous_status: c.previousStatus,
+        reason: c.reason
+      }).catch(
+        (err) => deps.log.debug(
+          `could not fire ${STATUS_CHANGED_EVENT}: ${err instanceof Error ? err.message : String(err)}`
+        )
+      );
+  });
+}
 
 // src/ha/alerts-repairs.ts
-import { readFileSync as readFileSync3 } from "node:fs";
+import { readFileSync as readFileSync2 } from "node:fs";
 
 // src/core/repairs.ts
 var slug = (s) => s.toLowerCase().replace(/[^a-z0-9]+/g, "_");
@@ -25930,6 +25936,25 @@ function findRepairs(facts, ctx) {
     });
   return out;
 }
+function findingRepairs(cluster, findings, names, baseUrl) {
+  const out = [];
+  for (const f of findings) {
+    const kind = f.kind === "no_good_archive" ? "verification_failed" : f.kind === "crash_consistent" ? f.kind : void 0;
+    if (kind === void 0) continue;
+    out.push({
+      id: `${kind}_${slug(cluster)}_${f.vmid}`,
+      kind,
+      placeholders: {
+        cluster,
+        vmid: String(f.vmid),
+        name: names.get(f.vmid) || String(f.vmid),
+        message: f.message
+      },
+      learnMoreUrl: baseUrl
+    });
+  }
+  return out;
+}
 
 // src/ha/alerts-repairs.ts
 function startRepairs(deps) {
@@ -25940,6 +25965,9 @@ function startRepairs(deps) {
   let sending = false;
   let again = false;
   function collect() {
+    return [...clusterIssues(), ...deps.extraIssues?.() ?? []];
+  }
+  function clusterIssues() {
     return app.config.clusters.flatMap(
       (c) => findRepairs(app.monitor.facts(c.name), {
         baseUrl: c.baseUrl,
@@ -25997,7 +26025,7 @@ function startRepairs(deps) {
 function shippedVersion() {
   try {
     const manifest = new URL("../custom_components/pve_backup/manifest.json", import.meta.url);
-    const v = JSON.parse(readFileSync3(manifest, "utf8")).version;
+    const v = JSON.parse(readFileSync2(manifest, "utf8")).version;
     return typeof v === "string" ? v : void 0;
   } catch {
     return void 0;
@@ -26011,17 +26039,17 @@ import {
   existsSync as existsSync2,
   mkdirSync,
   readdirSync,
-  readFileSync as readFileSync4,
+  readFileSync as readFileSync3,
   renameSync,
   rmSync,
   writeFileSync
 } from "node:fs";
-import { dirname as dirname2, join as join2 } from "node:path";
+import { dirname, join } from "node:path";
 var RECORD = ".pve_backup_install.json";
 var MANIFEST = "manifest.json";
 function versionAt(dir) {
   try {
-    const v = JSON.parse(readFileSync4(join2(dir, MANIFEST), "utf8")).version;
+    const v = JSON.parse(readFileSync3(join(dir, MANIFEST), "utf8")).version;
     return typeof v === "string" ? v : void 0;
   } catch {
     return void 0;
@@ -26030,7 +26058,7 @@ function versionAt(dir) {
 function filesUnder(dir, prefix = "") {
   let entries;
   try {
-    entries = readdirSync(join2(dir, prefix), { withFileTypes: true });
+    entries = readdirSync(join(dir, prefix), { withFileTypes: true });
   } catch {
     return [];
   }
@@ -26049,7 +26077,7 @@ function hashOf(dir, files) {
     h.update(f);
     h.update("\0");
     try {
-      h.update(readFileSync4(join2(dir, f)));
+      h.update(readFileSync3(join(dir, f)));
     } catch {
       h.update("\0missing");
     }
@@ -26089,7 +26117,7 @@ function compareVersions(a, b) {
 }
 function recordedFiles(dir) {
   try {
-    const r = JSON.parse(readFileSync4(join2(dir, RECORD), "utf8"));
+    const r = JSON.parse(readFileSync3(join(dir, RECORD), "utf8"));
     return new Set(Array.isArray(r.files) ? r.files.map(String) : []);
   } catch {
     return /* @__PURE__ */ new Set();
@@ -26105,10 +26133,10 @@ function reasonOf(err) {
   return err instanceof Error ? err.message : String(err);
 }
 function installIntegration(source, configDirs) {
-  const configDir = configDirs.find((d) => existsSync2(join2(d, "configuration.yaml")));
+  const configDir = configDirs.find((d) => existsSync2(join(d, "configuration.yaml")));
   if (!configDir) return { kind: "no_config_dir", tried: configDirs };
-  const parent = join2(configDir, "custom_components");
-  const target = join2(parent, "pve_backup");
+  const parent = join(configDir, "custom_components");
+  const target = join(parent, "pve_backup");
   const shipped = versionAt(source);
   if (!shipped)
     return { kind: "failed", path: target, reason: `the add-on's copy at ${source} has no manifest` };
@@ -26120,20 +26148,20 @@ function installIntegration(source, configDirs) {
     return { kind: "current", version: shipped, path: target };
   const ours = /* @__PURE__ */ new Set([...shippedFiles, ...recordedFiles(target), RECORD]);
   const kept = filesUnder(target).filter((f) => !ours.has(f));
-  const temp = join2(parent, `.pve_backup.new-${process.pid}`);
-  const aside = join2(parent, `.pve_backup.old-${process.pid}`);
+  const temp = join(parent, `.pve_backup.new-${process.pid}`);
+  const aside = join(parent, `.pve_backup.old-${process.pid}`);
   let movedAside = false;
   try {
     mkdirSync(parent, { recursive: true });
     rmSync(temp, { recursive: true, force: true });
     rmSync(aside, { recursive: true, force: true });
     const copy = (from, rel) => {
-      mkdirSync(dirname2(join2(temp, rel)), { recursive: true });
-      copyFileSync(join2(from, rel), join2(temp, rel));
+      mkdirSync(dirname(join(temp, rel)), { recursive: true });
+      copyFileSync(join(from, rel), join(temp, rel));
     };
     for (const f of shippedFiles) if (f !== MANIFEST) copy(source, f);
     for (const f of kept) copy(target, f);
-    writeFileSync(join2(temp, RECORD), `${JSON.stringify({ version: shipped, files: shippedFiles })}
+    writeFileSync(join(temp, RECORD), `${JSON.stringify({ version: shipped, files: shippedFiles })}
 `);
     copy(source, MANIFEST);
     if (existsSync2(target)) {
@@ -26233,15 +26261,15 @@ function createHaBridge(deps) {
       else await sendStates();
     } catch (err) {
       if (!link.connected) {
-        log.debug(`Home Assistant bridge: ${describe3(err)}`);
+        log.debug(`Home Assistant bridge: ${describe2(err)}`);
         return;
       }
       if (mode === "connecting") {
-        log.warn(`Home Assistant bridge: ${describe3(err)}; trying again in ${retryMs / 1e3} s`);
+        log.warn(`Home Assistant bridge: ${describe2(err)}; trying again in ${retryMs / 1e3} s`);
         later(retryMs);
         retryMs = Math.min(retryMs * 2, timing.retryMaxMs);
       } else {
-        log.warn(`publishing to Home Assistant: ${describe3(err)}; sending again with the next refresh`);
+        log.warn(`publishing to Home Assistant: ${describe2(err)}; sending again with the next refresh`);
       }
     }
   }
@@ -26332,10 +26360,10 @@ function createHaBridge(deps) {
         void answerServiceCall(e.call_id, e.service, e.data ?? {});
         return;
       case "button_press":
-        deps.handlers.buttonPress(e.key).catch((err) => log.error(`button ${e.key}: ${describe3(err)}`));
+        deps.handlers.buttonPress(e.key).catch((err) => log.error(`button ${e.key}: ${describe2(err)}`));
         return;
       case "select_option":
-        deps.handlers.selectOption(e.key, e.option).catch((err) => log.error(`select ${e.key}: ${describe3(err)}`));
+        deps.handlers.selectOption(e.key, e.option).catch((err) => log.error(`select ${e.key}: ${describe2(err)}`));
         return;
       case "webhook":
         deps.handlers.webhook(e.payload, e.headers ?? {});
@@ -26362,14 +26390,14 @@ function createHaBridge(deps) {
     } catch (err) {
       answer = {
         success: false,
-        error: describe3(err),
+        error: describe2(err),
         error_kind: err instanceof InputError ? "input" : "upstream"
       };
     }
     try {
       await link.send({ type: "pve_backup/service_result", call_id: callId, ...answer });
     } catch (err) {
-      log.warn(`could not answer service call ${service}: ${describe3(err)}`);
+      log.warn(`could not answer service call ${service}: ${describe2(err)}`);
     }
   }
   async function enterFallback(outdated) {
@@ -26409,7 +26437,7 @@ function createHaBridge(deps) {
     if (notified) {
       await callService("persistent_notification", "dismiss", { notification_id: INSTALL_NOTIFICATION }).then(() => {
         notified = false;
-      }).catch((err) => log.warn(`could not dismiss the install notification: ${describe3(err)}`));
+      }).catch((err) => log.warn(`could not dismiss the install notification: ${describe2(err)}`));
     }
     for (const entityId of [...fallbackIds]) {
       const registered = await link.send({ type: "config/entity_registry/get", entity_id: entityId }).then(
@@ -26449,7 +26477,7 @@ function createHaBridge(deps) {
         body: JSON.stringify({ state: String(state), attributes }),
         signal: AbortSignal.timeout(timing.callTimeoutMs)
       }).catch((err) => {
-        throw new Error(`POST /api/states/${entityId}: ${describe3(err)}`);
+        throw new Error(`POST /api/states/${entityId}: ${describe2(err)}`);
       });
       if (epoch !== sentEpoch) return;
       if (res.ok) {
@@ -26467,10 +26495,10 @@ function createHaBridge(deps) {
         await callService("persistent_notification", "create", { notification_id: id, ...note });
       } catch (err) {
         if (!(err instanceof HaCommandError)) {
-          log.debug(`notification ${id} not posted yet: ${describe3(err)}`);
+          log.debug(`notification ${id} not posted yet: ${describe2(err)}`);
           continue;
         }
-        log.warn(`Home Assistant refused the notification ${id}: ${describe3(err)}`);
+        log.warn(`Home Assistant refused the notification ${id}: ${describe2(err)}`);
       }
       if (pendingNotes.get(id) === note) pendingNotes.delete(id);
     }
@@ -26516,7 +26544,7 @@ function createHaBridge(deps) {
     }
   };
 }
-function describe3(err) {
+function describe2(err) {
   if (err instanceof Error) return err.message;
   if (typeof err === "object" && err !== null && "message" in err)
     return String(err.message);
@@ -26576,6 +26604,80 @@ function createServiceHandlers(deps) {
     if (!dryRun) await deps.refreshNow();
     return { dry_run: dryRun, clusters };
   }
+  async function verify(data, trigger) {
+    const service = deps.verify;
+    if (!service) throw new InputError("verification is not available: set 'storage' in the add-on options");
+    if (data.full !== void 0 && typeof data.full !== "boolean")
+      throw new InputError("full must be true or false");
+    const full = data.full === true;
+    const tier = typeof data.tier === "string" && data.tier.trim() !== "" ? data.tier.trim() : void 0;
+    const refs = Array.isArray(data.guests) ? data.guests.map(String) : [];
+    const wholeClusters = /* @__PURE__ */ new Set();
+    const guestRefs = [];
+    for (const ref of refs) {
+      const c = app.config.clusters.find((x) => clusterKey(x.name) === ref.trim());
+      if (c) wholeClusters.add(c.name);
+      else guestRefs.push(ref);
+    }
+    const groups = byCluster(guestRefs);
+    const reqs = [];
+    for (const c of app.config.clusters) {
+      const vmids = groups.get(c.name);
+      const everything = refs.length === 0 || wholeClusters.has(c.name);
+      const tierHere = tier !== void 0 && (wholeClusters.size === 0 || wholeClusters.has(c.name));
+      if (vmids === void 0 && !everything && !tierHere) continue;
+      reqs.push({
+        cluster: c.name,
+        // A whole cluster, unless a tier narrows it.
+        selection: everything && !tierHere ? {} : { vmids: everything ? [] : vmids ?? [], tier: tierHere ? tier : void 0 },
+        full,
+        trigger
+      });
+    }
+    const skipped = [];
+    const runs = await service.requestAll(reqs, guestRefs.length === 0 ? { skipped } : void 0);
+    await Promise.all(runs.slice(0, 1).map((r) => r.started));
+    const within = deps.verifyAnswerWithinMs ?? 45e3;
+    let timer;
+    const deadline = new Promise((r) => {
+      timer = setTimeout(r, within);
+    });
+    const results = [];
+    try {
+      await Promise.race([
+        deadline,
+        (async () => {
+          for (const run of runs) {
+            const r = await run.done;
+            for (const row of r.rows)
+              results.push({
+                cluster: run.cluster,
+                vmid: row.vmid,
+                name: row.name,
+                volid: row.volid,
+                depth: row.depth,
+                result: row.result,
+                message: row.message,
+                duration_ms: row.durationMs
+              });
+          }
+        })()
+      ]);
+    } finally {
+      clearTimeout(timer);
+    }
+    const told = new Set(results.map((r) => `${r.cluster} ${r.volid}`));
+    return {
+      depth: full ? "full" : "api",
+      joined: runs.some((r) => r.joined),
+      archives: runs.reduce((n, r) => n + r.targets.length, 0),
+      results,
+      skipped,
+      pending: runs.flatMap(
+        (r) => r.targets.filter((t) => !told.has(`${r.cluster} ${t.volid}`)).map((t) => ({ cluster: r.cluster, vmid: t.vmid }))
+      )
+    };
+  }
   const notYet = (what) => {
     throw new InputError(`${what} is not available in this version of the add-on`);
   };
@@ -26603,7 +26705,7 @@ function createServiceHandlers(deps) {
           if (!deps.haBackup) throw new InputError("set 'ha_backups' in the add-on options first");
           return deps.haBackup(data);
         case "verify":
-          return notYet("verifying archives on the NAS");
+          return verify(data, "service");
         case "snooze": {
           if (!deps.snooze) throw new InputError("set 'alerts' with a target in the add-on options first");
           const hours = typeof data.hours === "number" ? data.hours : 24;
@@ -26618,6 +26720,11 @@ function createServiceHandlers(deps) {
       }
     },
     async buttonPress(key) {
+      const v = /^(.+)_verify$/.exec(key);
+      if (v) {
+        await verify({ guests: [v[1]] }, "button");
+        return;
+      }
       const m = /^(.+)_backup_now$/.exec(key);
       if (!m) throw new InputError(`unknown button ${key}`);
       await backupNow({ guests: [m[1]] });
@@ -26632,10 +26739,29 @@ function createServiceHandlers(deps) {
 }
 
 // src/ha/start.ts
+function problemsOf(ledger, reports) {
+  return verificationProblems(
+    ledger,
+    reports.map((r) => r.cluster),
+    (cluster, vmid) => {
+      const r = reports.find((x) => x.cluster === cluster);
+      return !r?.reachable || r.guests.some((g) => g.vmid === vmid);
+    }
+  );
+}
 function startHomeAssistant(deps) {
   const { config, app, runtime, log, nowMs } = deps;
   const link = connectToHa(deps.target, log);
-  const alerts = startAlerts({ link, config, app, runtime, log, nowMs, optionsPath: deps.optionsPath });
+  const alerts = startAlerts({
+    link,
+    config,
+    app,
+    runtime,
+    log,
+    nowMs,
+    optionsPath: deps.optionsPath,
+    haBackups: deps.haBackups
+  });
   const bridge = createHaBridge({
     link,
     target: deps.target,
@@ -26651,7 +26777,8 @@ function startHomeAssistant(deps) {
       },
       onPveNotification: deps.onPveNotification,
       haBackup: deps.haBackup?.(wsPortOf(link), (type, data) => bridge.fireEvent(type, data)),
-      snooze: alerts ? (guests, hours) => alerts.snooze(guests, hours * 36e5) : void 0
+      snooze: alerts ? (guests, hours) => alerts.snooze(guests, hours * 36e5) : void 0,
+      verify: deps.verify
     })
   });
   startRepairs({
@@ -26660,30 +26787,44 @@ function startHomeAssistant(deps) {
     runtime,
     log,
     addonVersion: deps.addonVersion,
-    integrationReady: () => bridge.stats().mode === "integration"
+    integrationReady: () => bridge.stats().mode === "integration",
+    extraIssues: deps.verifyRepairs
   });
   let lastDeclaration;
   const calendars = /* @__PURE__ */ new Map();
   const policy = () => config.storage && config.tiers.length > 0 ? { tiers: config.tiers, storage: config.storage, timeZone: config.timeZone, nowMs: nowMs() } : void 0;
+  const a = config.alerts;
+  const archived = a && new Map(a.archived.map((k) => [k, a.archivedReasons[k] ?? null]));
   runtime.onReports((reports) => {
     const input = {
       reports,
       clusters: config.clusters.map((c) => {
         const facts = app.monitor.facts(c.name);
         const context = clusterContext(c.name, c.baseUrl, facts, config.storage, policy());
-        const events = calendarEventsFor(config, reports, facts, nowMs()) ?? calendars.get(c.name) ?? [];
+        const events = calendarEventsFor(
+          config,
+          reports,
+          facts,
+          nowMs(),
+          DEFAULT_CALENDAR_DAYS,
+          deps.calendarExtras?.(c.name)
+        ) ?? calendars.get(c.name) ?? [];
         calendars.set(c.name, events);
         return { ...context, nas: deps.nasEntities?.(c.name), calendar: events };
       }),
       tiers: config.tiers.map((t) => t.name),
       haBackups: deps.haBackups?.(),
-      lastVerified: deps.lastVerified?.()
+      lastVerified: deps.lastVerified?.(),
+      archived,
+      verifyButtons: deps.verify !== void 0,
+      verificationProblems: deps.verifyLedger && problemsOf(deps.verifyLedger(), reports)
     };
     const next = toPublish(input, lastDeclaration);
     if (!next) return;
     lastDeclaration = next.declaration;
     bridge.publish(next.declaration, next.states);
   });
+  startStatusEvents({ runtime, fire: (type, data) => bridge.fireEvent(type, data), log });
   if (config.installIntegration) install(deps, bridge);
   return {
     bridge,
@@ -26795,8 +26936,8 @@ function loopbackOnly(req, res, next) {
 }
 
 // src/service/events.ts
-import { readFileSync as readFileSync5 } from "node:fs";
-import { dirname as dirname3, join as join3 } from "node:path";
+import { readFileSync as readFileSync4 } from "node:fs";
+import { dirname as dirname2, join as join2 } from "node:path";
 
 // src/core/finished.ts
 function resultKey(r) {
@@ -26847,8 +26988,8 @@ function archiveSize(facts, a) {
 var EVENTS_STATE_FILE = "pve-backup-events.json";
 function relayFinishedEvents(deps) {
   const { log } = deps;
-  const statePath = deps.optionsPath === void 0 ? void 0 : join3(dirname3(deps.optionsPath), EVENTS_STATE_FILE);
-  const marks = new Map(Object.entries(loadState2(statePath, log)?.clusters ?? {}));
+  const statePath = deps.optionsPath === void 0 ? void 0 : join2(dirname2(deps.optionsPath), EVENTS_STATE_FILE);
+  const marks = new Map(Object.entries(loadState(statePath, log)?.clusters ?? {}));
   let seen = /* @__PURE__ */ new Set();
   let saved = JSON.stringify(Object.fromEntries(marks));
   let saveFailed = false;
@@ -26890,11 +27031,11 @@ function relayFinishedEvents(deps) {
     }
   };
 }
-function loadState2(path, log) {
+function loadState(path, log) {
   if (path === void 0) return void 0;
   let text2;
   try {
-    text2 = readFileSync5(path, "utf8");
+    text2 = readFileSync4(path, "utf8");
   } catch {
     return void 0;
   }
@@ -27013,6 +27154,196 @@ ${renderStatusTable(reports, app.config.timeZone, app.config.clusters)}`);
   };
 }
 
+// src/service/verify-events.ts
+function createVerificationEvents(deps) {
+  const cap = deps.cap ?? 500;
+  const queue = [];
+  let sending;
+  let warned = false;
+  async function drain() {
+    while (queue.length > 0) {
+      const e = queue[0];
+      try {
+        await deps.fire(e.type, e.data);
+      } catch (err) {
+        if (!warned)
+          deps.log.warn(
+            `could not fire ${e.type} (${err instanceof Error ? err.message : String(err)}): ${queue.length} event(s) wait for Home Assistant`
+          );
+        warned = true;
+        return;
+      }
+      queue.shift();
+      warned = false;
+    }
+  }
+  function flush() {
+    sending ??= drain().finally(() => {
+      sending = void 0;
+    });
+    return sending;
+  }
+  return {
+    tell(r) {
+      queue.push(verificationEvent(r));
+      if (queue.length > cap) {
+        queue.splice(0, queue.length - cap);
+        deps.log.warn(`more than ${cap} verification events wait for Home Assistant: the oldest are dropped`);
+      }
+      return flush();
+    },
+    flush,
+    waiting: () => queue.length
+  };
+}
+
+// src/service/verify-repairs.ts
+function createVerifyRepairs(deps) {
+  const intervalMs = deps.intervalMs ?? 36e5;
+  const latest = /* @__PURE__ */ new Map();
+  let readMs = Number.NEGATIVE_INFINITY;
+  let reading;
+  let again = false;
+  async function readAll() {
+    do {
+      again = false;
+      readMs = deps.nowMs();
+      const before = JSON.stringify([...latest]);
+      for (const c of deps.config.clusters) {
+        const api = deps.apis.get(c.name);
+        if (!api) continue;
+        try {
+          const findings = await readFindings(api, deps.config, c.name, deps.ledger.load());
+          const facts = deps.monitor.facts(c.name);
+          const names = new Map(facts?.reachable ? facts.guests.map((g) => [g.vmid, g.name]) : []);
+          latest.set(c.name, findingRepairs(c.name, findings, names, c.baseUrl));
+        } catch (err) {
+          deps.log.debug(
+            `consistency findings of ${c.name} not read: ${err instanceof Error ? err.message : String(err)}`
+          );
+        }
+      }
+      if (JSON.stringify([...latest]) !== before) deps.onChange();
+    } while (again);
+  }
+  function start() {
+    if (reading) {
+      again = true;
+      return;
+    }
+    reading = readAll().finally(() => {
+      reading = void 0;
+    });
+  }
+  return {
+    issues: () => [...latest.values()].flat(),
+    soon: start,
+    afterRefresh() {
+      if (deps.nowMs() - readMs >= intervalMs) start();
+    },
+    async idle() {
+      while (reading) await reading;
+    }
+  };
+}
+
+// src/core/verify-schedule.ts
+var BACKUP_WINDOW_MS = 36e5;
+var DAY_MS = 864e5;
+function dueVerifications(input) {
+  const facts = input.facts;
+  if (!facts?.reachable) return [];
+  const backupRunning = facts.attempts.some((a) => a.outcome === "running" || a.outcome === "waiting");
+  const windowNear = facts.jobs.some(
+    (j) => j.enabled && j.nextRunMs !== void 0 && j.nextRunMs - input.nowMs < BACKUP_WINDOW_MS
+  );
+  const withArchive = new Set(facts.archives.map((a) => a.vmid));
+  const out = [];
+  input.entries.forEach((e, i) => {
+    const tier = input.tiers.find((t) => t.name === e.tier);
+    const tried = input.triedMs[i];
+    if (!tier || tried !== void 0 && input.nowMs - tried < input.retryMs) return;
+    if (e.full && backupRunning) return;
+    const verifiedMs = (vmid, full) => {
+      const v = input.lastVerified[`${facts.cluster}_${vmid}`];
+      return v === void 0 || full && v.depth !== "full" ? void 0 : Date.parse(v.time);
+    };
+    if (e.afterRun) {
+      const run = lastGoodRun(facts, tier.guests);
+      const endMs = run?.endMs ?? Number.POSITIVE_INFINITY;
+      if (run?.vmids.some((g) => withArchive.has(g) && !((verifiedMs(g, e.full) ?? -1) >= endMs))) {
+        out.push({ entry: i, tier: e.tier, full: e.full, reason: "after_run" });
+        return;
+      }
+    }
+    if (e.everyDays !== void 0 && !backupRunning && !windowNear) {
+      const guests = tier.guests.filter((g) => withArchive.has(g));
+      const stale = guests.some((g) => {
+        const ms = verifiedMs(g, e.full);
+        return ms === void 0 || input.nowMs - ms >= e.everyDays * DAY_MS;
+      });
+      if (stale) out.push({ entry: i, tier: e.tier, full: e.full, reason: "periodic" });
+    }
+  });
+  return out;
+}
+function lastGoodRun(facts, guests) {
+  const mine = facts.attempts.filter((a) => guests.includes(a.vmid));
+  const newest = mine.reduce(
+    (best, a) => best === void 0 || a.startMs > best.startMs ? a : best,
+    void 0
+  );
+  if (!newest) return void 0;
+  const task = mine.filter((a) => a.upid === newest.upid);
+  if (!task.every((a) => a.outcome === "ok" || a.outcome === "warnings")) return void 0;
+  return { endMs: Math.max(...task.map((a) => a.endMs ?? a.startMs)), vmids: task.map((a) => a.vmid) };
+}
+
+// src/service/verify-schedule.ts
+var SCHEDULE_RETRY_MS = 30 * 6e4;
+function createVerifySchedule(deps) {
+  const { log } = deps;
+  const tried = /* @__PURE__ */ new Map();
+  return {
+    async check() {
+      const lastVerified = deps.ledger.load().lastVerified;
+      for (const c of deps.clusters) {
+        const triedMs = tried.get(c.name) ?? {};
+        tried.set(c.name, triedMs);
+        const due = dueVerifications({
+          entries: deps.entries,
+          tiers: deps.tiers,
+          facts: deps.monitor.facts(c.name),
+          lastVerified,
+          nowMs: deps.nowMs(),
+          triedMs,
+          retryMs: deps.retryMs ?? SCHEDULE_RETRY_MS
+        });
+        for (const d of due) {
+          triedMs[d.entry] = deps.nowMs();
+          const what = `scheduled ${d.full ? "full " : ""}verification of tier ${d.tier} on ${c.name} (${d.reason === "after_run" ? "after its run" : "periodic"})`;
+          try {
+            const run = await deps.verify.request({
+              cluster: c.name,
+              selection: { tier: d.tier },
+              full: d.full,
+              trigger: "schedule"
+            });
+            log.info(`${what}: ${run.joined ? "already on" : `queued, ${run.targets.length} archive(s)`}`);
+            run.done.catch(
+              (err) => log.warn(`${what} stopped: ${err instanceof Error ? err.message : String(err)}`)
+            );
+          } catch (err) {
+            const message = err instanceof Error ? err.message : String(err);
+            if (err instanceof InputError) log.info(`${what}: nothing to do (${message})`);
+            else log.warn(`${what} could not start: ${message}; tried again later`);
+          }
+        }
+      }
+    }
+  };
+}
+
 // src/main.ts
 var USAGE = `usage: node dist/main.js [--options FILE | --demo [SCENARIO]] [--port PORT]
 
@@ -27091,14 +27422,36 @@ async function main() {
     onChange: () => runtime.soon()
   });
   const ledgerPath = lab ? void 0 : ledgerPathBeside(args.optionsPath ?? ADDON_OPTIONS_PATH);
+  const ledger = ledgerPath ? fileLedgerStore(ledgerPath) : memoryLedgerStore();
   const runtime = createRuntime({
     app,
     log,
     nowMs,
     minGapMs: refreshGapFromEnv(process.env),
-    // lastVerified / lastTestRestore per guest, from what `pve-backup verify` wrote.
-    statusExtras: ledgerPath ? () => ({ ledger: loadLedger(ledgerPath) }) : void 0
+    // lastVerified / lastTestRestore per guest, from what `pve-backup verify` and the service wrote.
+    statusExtras: () => ({ ledger: ledger.load() })
   });
+  const verifyRepairs = config.storage ? createVerifyRepairs({
+    config,
+    apis: app.apis,
+    ledger,
+    monitor: app.monitor,
+    log,
+    nowMs: Date.now,
+    onChange: () => runtime.soon(0)
+  }) : void 0;
+  if (verifyRepairs) runtime.onReports(() => verifyRepairs.afterRefresh());
+  const verify = config.storage ? createVerifyService({
+    config,
+    apis: app.apis,
+    ledger,
+    log,
+    nowMs,
+    openDump: dumpOpener(config, log),
+    onResult: (r) => void announceVerification(r),
+    onChange: () => runtime.soon(0),
+    onRunEnd: () => verifyRepairs?.soon()
+  }) : void 0;
   const events = relayFinishedEvents({
     runtime,
     app,
@@ -27129,6 +27482,14 @@ async function main() {
       (err) => log.warn(`could not fire ${type}: ${err instanceof Error ? err.message : String(err)}`)
     );
   }
+  const verificationEvents = createVerificationEvents({
+    fire: (type, data) => bridge ? bridge.fireEvent(type, data) : Promise.reject(new Error("Home Assistant is not connected yet")),
+    log
+  });
+  async function announceVerification(r) {
+    if (haTargetFromEnv(process.env)) await verificationEvents.tell(r);
+  }
+  runtime.onReports(() => void verificationEvents.flush());
   const haBackups = config.haBackups;
   const haWatch = haBackups ? createHaBackupWatch({
     cfg: haBackups,
@@ -27142,7 +27503,7 @@ async function main() {
   const status = () => statusWithNas(
     withHaBackups(runtime.status(), haWatch?.status() ?? null),
     nasWatch !== void 0,
-    nasWatch?.latest()
+    nasWatch?.views() ?? []
   );
   const target = haTargetFromEnv(process.env);
   let closeHa = () => {
@@ -27160,14 +27521,24 @@ async function main() {
       optionsPath: lab ? void 0 : args.optionsPath ?? ADDON_OPTIONS_PATH,
       haBackup: (ws, fire) => haBackups && haWatch?.attach(haBackupDepsFor(haBackups, ws, log, fire)),
       haBackups: haWatch && (() => haWatch.status()),
-      nasEntities: nasWatch ? (cluster) => cluster === config.clusters[0]?.name ? toNasEntities(nasWatch.latest()?.view) : void 0 : void 0,
-      lastVerified: ledgerPath ? () => loadLedger(ledgerPath).lastVerified : void 0
+      // Every cluster its own view of the NAS: its storage on it (judged), or not (copies unknown).
+      nasEntities: nasWatch ? (cluster) => toNasEntities(nasWatch.views().find((v) => v.cluster === cluster)?.view) : void 0,
+      lastVerified: () => ledger.load().lastVerified,
+      // Hyper Backup's next runs on the calendars of clusters whose storage is on the NAS (kept
+      // through a DSM outage); Home Assistant's next automatic backup as its watch last saw it.
+      calendarExtras: (cluster) => ({
+        hyperBackup: nasWatch?.views().find((v) => v.cluster === cluster)?.view.placement.onNas ? hyperBackupRuns(nasWatch.lastTasks()) : void 0,
+        haNextAutomaticMs: msOf(haWatch?.status().nextAutomatic)
+      }),
+      verify,
+      verifyLedger: verify && (() => ledger.load()),
+      verifyRepairs: verifyRepairs && (() => verifyRepairs.issues())
     });
     bridge = ha.bridge;
     alerts = ha.alerts;
     closeHa = ha.close;
   }
-  const panel = { app, nowMs, refreshNow: () => runtime.refreshNow(), log };
+  const panel = { app, nowMs, refreshNow: () => runtime.refreshNow(), log, status };
   const addon = process.env.SUPERVISOR_TOKEN ? await startAddonSurface({
     env: process.env,
     log,
@@ -27199,6 +27570,30 @@ async function main() {
       await addon?.close();
       throw err;
     });
+  if (verify) {
+    let resumed = false;
+    const schedule = config.verify.schedule.length > 0 ? createVerifySchedule({
+      clusters: config.clusters,
+      tiers: config.tiers,
+      entries: config.verify.schedule,
+      verify,
+      monitor: app.monitor,
+      ledger,
+      nowMs,
+      log
+    }) : void 0;
+    let checking = false;
+    runtime.onReports(() => {
+      if (checking) return;
+      checking = true;
+      void (async () => {
+        if (!resumed) resumed = await verify.resumeInterrupted() !== "later";
+        await schedule?.check();
+      })().finally(() => {
+        checking = false;
+      });
+    });
+  }
   await runtime.start();
   let stopping = false;
   const stop = async (signal) => {
@@ -27206,6 +27601,7 @@ async function main() {
     stopping = true;
     log.info(`${signal}: stopping`);
     runtime.stop();
+    verify?.stop();
     haWatch?.stop();
     await bridge?.close();
     closeHa();

@@ -20,13 +20,21 @@ from .const import DOMAIN
 from .protocol import KEY
 
 #: Translation keys (strings.json `issues`) the add-on may send.
-REPAIR_KINDS: Final = ("job_missing_storage", "token_privilege", "storage_inactive")
+REPAIR_KINDS: Final = (
+    "job_missing_storage",
+    "token_privilege",
+    "storage_inactive",
+    "verification_failed",
+    "crash_consistent",
+)
 VERSION_MISMATCH: Final = "version_mismatch"
 
 _SEVERITY: Final = {
     "job_missing_storage": ir.IssueSeverity.WARNING,
     "token_privilege": ir.IssueSeverity.ERROR,
     "storage_inactive": ir.IssueSeverity.ERROR,
+    "verification_failed": ir.IssueSeverity.ERROR,
+    "crash_consistent": ir.IssueSeverity.WARNING,
 }
 
 ISSUE_SCHEMA: Final = vol.Schema(

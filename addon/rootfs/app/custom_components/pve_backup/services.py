@@ -79,7 +79,14 @@ SERVICES: Final[dict[str, ServiceSpec]] = {
             vol.Optional("configure"): cv.boolean,
         }
     ),
-    "verify": ServiceSpec({vol.Optional("guests", default=list): GUESTS}, target=True),
+    "verify": ServiceSpec(
+        {
+            vol.Optional("guests", default=list): GUESTS,
+            vol.Optional("tier", default=None): OPTIONAL_TEXT,
+            vol.Optional("full", default=False): cv.boolean,
+        },
+        target=True,
+    ),
     "snooze": ServiceSpec(
         {
             vol.Optional("hours", default=24): vol.All(vol.Coerce(int), vol.Range(min=1, max=168)),

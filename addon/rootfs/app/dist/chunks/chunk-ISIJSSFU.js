@@ -5,7 +5,7 @@ import {
   assessCluster,
   formatWall,
   isNewer
-} from "./chunk-UOHORELR.js";
+} from "./chunk-FCDNAHD2.js";
 
 // src/service/monitor.ts
 function createMonitor(deps) {
@@ -83,4 +83,4 @@ export {
   createMonitor,
   policyFromConfig
 };
-//# sourceMappingURL=chunk-CY4WYHY7.js.map
+//# sourceMappingURL=chunk-ISIJSSFU.js.map

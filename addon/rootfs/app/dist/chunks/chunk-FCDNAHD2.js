@@ -274,11 +274,21 @@ function formatWall(ms, timeZone) {
 }
 
 // src/core/alerts.ts
-var ALERT_STATUSES = ["failed", "late", "never", "not_in_job", "unknown"];
+var ALERT_STATUSES = [
+  "failed",
+  "late",
+  "never",
+  "not_in_job",
+  "unknown",
+  "verify_failed",
+  "ha_backup"
+];
 var EMPTY_ALERT_STATE = { guests: {} };
 var DIGEST_TAG = "pve_backup_digest";
 var alertKey = (cluster, vmid) => `${cluster}/${vmid}`;
 var alertTag = (cluster, vmid) => `pve_backup_${cluster}_${vmid}`;
+var haBackupKey = (cluster) => `${cluster}/ha_backup`;
+var tagOfKey = (key) => `pve_backup_${key.replace("/", "_")}`;
 function localTime(nowMs, timeZone) {
   const wall = formatWall(nowMs, timeZone);
   return { day: wall.slice(0, 10), minute: Number(wall.slice(11, 13)) * 60 + Number(wall.slice(14, 16)) };
@@ -287,11 +297,52 @@ function inQuietHours(minute, quiet) {
   if (!quiet || quiet.startMin === quiet.endMin) return false;
   return quiet.startMin < quiet.endMin ? minute >= quiet.startMin && minute < quiet.endMin : minute >= quiet.startMin || minute < quiet.endMin;
 }
-function isAlerting(g, opts) {
-  return opts.statuses.includes(g.status) && !opts.archived.has(alertKey(g.cluster, g.vmid));
+function guestSubject(g, opts) {
+  const key = alertKey(g.cluster, g.vmid);
+  const chosen = (s) => opts.statuses.includes(s);
+  const check = chosen(g.status) || !chosen("verify_failed") ? void 0 : g.failedCheck;
+  const status = check ? "verify_failed" : g.status;
+  const reason = check ? checkReason(check) : g.reason;
+  const line = (nowMs) => check ? `${g.name}: ${reason}` : problemLine(g, nowMs);
+  return {
+    key,
+    status,
+    alerting: chosen(status) && !opts.archived.has(key),
+    problem: `${status}: ${reason}`,
+    immediate: opts.immediateTiers.length === 0 || g.tier !== null && opts.immediateTiers.includes(g.tier),
+    note: (nowMs) => ({
+      tag: alertTag(g.cluster, g.vmid),
+      group: `pve_backup_${g.cluster}`,
+      title: `${g.name} (${g.vmid}): ${check ? CHECK_WORDS[check.kind] : STATUS_WORDS[g.status]}`,
+      message: line(nowMs),
+      guest: { cluster: g.cluster, vmid: g.vmid },
+      key
+    }),
+    line
+  };
+}
+function haBackupSubject(h, opts) {
+  const key = haBackupKey(h.cluster);
+  const line = `Home Assistant backup: ${h.problems.join("; ")}`;
+  return {
+    key,
+    status: "ha_backup",
+    alerting: h.problems.length > 0 && opts.statuses.includes("ha_backup"),
+    problem: `ha_backup: ${h.problems.join("; ")}`,
+    // Not a guest, so in no tier: told at once.
+    immediate: true,
+    note: () => ({
+      tag: tagOfKey(key),
+      group: `pve_backup_${h.cluster}`,
+      title: "Home Assistant backup needs attention",
+      message: line,
+      key
+    }),
+    line: () => line
+  };
 }
 function planAlerts(input) {
-  const { previous, guests, options: opts, nowMs } = input;
+  const { previous, guests, options: opts, nowMs, haBackup } = input;
   const local = localTime(nowMs, opts.timeZone);
   const quiet = inQuietHours(local.minute, opts.quietHours);
   const next = {};
@@ -299,41 +350,52 @@ function planAlerts(input) {
   const held = [];
   const problems = [];
   const seen = /* @__PURE__ */ new Set();
-  for (const g of guests) {
+  const subjects = guests.flatMap((g) => {
     const key = alertKey(g.cluster, g.vmid);
+    seen.add(key);
+    if (g.status !== "running") return [guestSubject(g, opts)];
+    const before = previous.guests[key];
+    if (before) next[key] = before;
+    return [];
+  });
+  if (haBackup) subjects.push(haBackupSubject(haBackup, opts));
+  else if (haBackup === void 0) {
+    for (const [key, before] of Object.entries(previous.guests))
+      if (key.endsWith("/ha_backup")) {
+        seen.add(key);
+        next[key] = before;
+      }
+  }
+  for (const subject of subjects) {
+    const { key } = subject;
     seen.add(key);
     const before = previous.guests[key] ?? {};
     const snoozed = before.snoozedUntilMs !== void 0 && before.snoozedUntilMs > nowMs;
     const snooze = snoozed ? { snoozedUntilMs: before.snoozedUntilMs } : {};
-    if (g.status === "running") {
-      if (previous.guests[key]) next[key] = before;
-      continue;
-    }
-    if (!isAlerting(g, opts)) {
-      if (before.sent !== void 0) deliveries.push({ kind: "clear", tag: alertTag(g.cluster, g.vmid) });
+    if (!subject.alerting) {
+      if (before.sent !== void 0) deliveries.push({ kind: "clear", tag: tagOfKey(key) });
       if (snoozed) next[key] = snooze;
       continue;
     }
     const sinceMs = before.sinceMs ?? nowMs;
-    const problem = `${g.status}: ${g.reason}`;
-    const due = g.status !== "unknown" || nowMs - sinceMs >= opts.graceMin * 6e4;
-    if (!snoozed && due) problems.push(g);
-    const immediate = opts.immediateTiers.length === 0 || g.tier !== null && opts.immediateTiers.includes(g.tier);
+    const due = subject.status !== "unknown" || nowMs - sinceMs >= opts.graceMin * 6e4;
+    if (!snoozed && due) problems.push(subject);
     let sent = before.sent;
-    if (!snoozed && due && immediate && sent !== problem) {
+    if (snoozed && sent !== void 0) {
+      deliveries.push({ kind: "clear", tag: tagOfKey(key) });
+      sent = void 0;
+    }
+    if (!snoozed && due && subject.immediate && sent !== subject.problem) {
       if (quiet) held.push(key);
       else {
-        deliveries.push({ kind: "send", note: guestMessage(g, nowMs) });
-        sent = problem;
+        deliveries.push({ kind: "send", note: subject.note(nowMs) });
+        sent = subject.problem;
       }
     }
     next[key] = { sinceMs, ...sent === void 0 ? {} : { sent }, ...snooze };
   }
   for (const [key, before] of Object.entries(previous.guests))
-    if (!seen.has(key) && before.sent !== void 0) {
-      const [cluster, vmid] = splitKey(key);
-      deliveries.push({ kind: "clear", tag: alertTag(cluster, vmid) });
-    }
+    if (!seen.has(key) && before.sent !== void 0) deliveries.push({ kind: "clear", tag: tagOfKey(key) });
   let digestDay = previous.digestDay;
   if (opts.digestMin !== void 0 && !quiet && local.minute >= opts.digestMin && digestDay !== local.day) {
     digestDay = local.day;
@@ -354,20 +416,51 @@ function snoozeGuests(state, keys, untilMs) {
   const deliveries = [];
   for (const key of keys) {
     const { sent: _sent, ...rest } = guests[key] ?? {};
-    if (_sent !== void 0) {
-      const [cluster, vmid] = splitKey(key);
-      deliveries.push({ kind: "clear", tag: alertTag(cluster, vmid) });
-    }
+    if (_sent !== void 0) deliveries.push({ kind: "clear", tag: tagOfKey(key) });
     guests[key] = { ...rest, snoozedUntilMs: untilMs };
   }
   return { state: { ...state, guests }, deliveries };
 }
-function guestAlertInfo(state, key, archived, nowMs) {
+function guestAlertInfo(state, key, archive, nowMs) {
   const until = state.guests[key]?.snoozedUntilMs;
+  const archived = archive.archived.has(key);
   return {
     snoozedUntil: until !== void 0 && until > nowMs ? new Date(until).toISOString() : null,
-    archived: archived.has(key)
+    archived,
+    archivedReason: archived && archive.archivedReasons?.[key] || null
   };
+}
+function archiveNote(key, archive) {
+  if (!archive.archived.has(key)) return void 0;
+  const why = archive.archivedReasons?.[key];
+  return why ? `archived: ${why}` : "archived";
+}
+function withArchiveNotes(reports, archive) {
+  return reports.map((r) => ({
+    ...r,
+    guests: r.guests.map((g) => {
+      const note = archiveNote(alertKey(g.cluster, g.vmid), archive);
+      return note === void 0 ? g : { ...g, reason: `${g.reason}; ${note}` };
+    })
+  }));
+}
+function unknownArchived(archived, clusters) {
+  return [...archived].filter((key) => {
+    const [cluster, vmid] = splitKey(key);
+    const c = clusters.find((r) => r.cluster === cluster);
+    return c?.reachable === true && !c.guests.some((g) => g.vmid === vmid);
+  });
+}
+function statusChanges(previous, guests) {
+  const statuses = new Map(previous);
+  const changes = [];
+  for (const g of guests) {
+    const key = alertKey(g.cluster, g.vmid);
+    const before = previous.get(key);
+    statuses.set(key, g.status);
+    if (before !== void 0 && before !== g.status) changes.push({ ...g, previousStatus: before });
+  }
+  return { changes, statuses };
 }
 var ACTION_PREFIX = { backup_now: "PVE_BACKUP_NOW", snooze: "PVE_BACKUP_SNOOZE" };
 function actionId(a) {
@@ -397,25 +490,24 @@ function ago(ms) {
   if (h < 48) return `${h} hour${h === 1 ? "" : "s"} ago`;
   return `${Math.floor(h / 24)} days ago`;
 }
+var CHECK_WORDS = {
+  verify: "archive check failed",
+  test_restore: "test restore failed"
+};
+function checkReason(c) {
+  return `the newest archive failed its ${c.kind === "verify" ? "check" : "test restore"} \u2014 ${c.message}`;
+}
 function problemLine(g, nowMs) {
   const last = g.lastBackupMs === null ? "no backup yet" : `last backup ${ago(nowMs - g.lastBackupMs)}`;
   return `${g.name}: ${last} \u2014 ${g.reason}`;
 }
-function guestMessage(g, nowMs) {
-  return {
-    tag: alertTag(g.cluster, g.vmid),
-    group: `pve_backup_${g.cluster}`,
-    title: `${g.name} (${g.vmid}): ${STATUS_WORDS[g.status]}`,
-    message: problemLine(g, nowMs),
-    guest: { cluster: g.cluster, vmid: g.vmid }
-  };
-}
 function digestMessage(problems, nowMs) {
+  const n = problems.length;
   return {
     tag: DIGEST_TAG,
     group: "pve_backup",
-    title: `PVE Backup: ${problems.length} guest${problems.length === 1 ? "" : "s"} need${problems.length === 1 ? "s" : ""} attention`,
-    message: problems.map((g) => `\u2022 ${problemLine(g, nowMs)}`).join("\n")
+    title: `PVE Backup: ${n} problem${n === 1 ? " needs" : "s need"} attention`,
+    message: problems.map((p) => `\u2022 ${p.line(nowMs)}`).join("\n")
   };
 }
 
@@ -482,8 +574,10 @@ var NasOptions = external_exports.strictObject({
     "must be an IANA time zone like Europe/Berlin (the NAS's zone in DSM's Regional Options)"
   ).optional(),
   min_free_gb: external_exports.number().min(0).default(100),
-  fill_warn_days: external_exports.number().int().min(0).default(30)
+  fill_warn_days: external_exports.number().int().min(0).default(30),
+  nfs_server: external_exports.string().optional()
 });
+var VERIFY_SCHEDULE_RE = /^(\S+) (after_run|every ([1-9]\d{0,2}) days?)( full)?$/;
 var VerifyOptions = external_exports.strictObject({
   dump_path: external_exports.string().regex(
     /^\//,
@@ -492,7 +586,14 @@ var VerifyOptions = external_exports.strictObject({
   max_mb_per_s: external_exports.number().min(0, "must be 0 (unlimited) or more").default(20),
   spare_vmid: external_exports.number().int().min(100, "must be a vmid (100 or more)").max(999999999).optional(),
   restore_storage: external_exports.string().regex(STORAGE_ID_RE, "must be a PVE storage id for disks, e.g. local-lvm").default("local-lvm"),
-  boot_timeout_s: external_exports.number().int().min(10).max(3600).default(300)
+  boot_timeout_s: external_exports.number().int().min(10).max(3600).default(300),
+  /** Scheduled verification per tier: `P0 after_run`, `P2 every 7 days full` (core/verify-schedule.ts). */
+  schedule: external_exports.array(
+    external_exports.string().regex(
+      VERIFY_SCHEDULE_RE,
+      "must be '<tier> after_run' or '<tier> every <N> days', optionally followed by ' full', e.g. 'P0 after_run' or 'P2 every 7 days full'"
+    )
+  ).default([])
 });
 var TierOptions = external_exports.strictObject({
   name: external_exports.string().min(1, "must not be empty"),
@@ -510,6 +611,12 @@ var PushOptions = external_exports.strictObject({
   secret: external_exports.string().min(16, "must be at least 16 characters").optional()
 });
 var CLOCK_RE = /^([01]\d|2[0-3]):[0-5]\d$/;
+var ARCHIVED_RE = /^\s*(?:([a-z0-9][a-z0-9_-]*)\/)?(\d{3,9})\s*(?::([\s\S]*))?$/i;
+var ARCHIVED_REASON_MAX = 200;
+function archivedEntry(entry) {
+  const m = ARCHIVED_RE.exec(entry) ?? [];
+  return { cluster: m[1], vmid: m[2] ?? "", reason: (m[3] ?? "").replace(/\s+/g, " ").trim() };
+}
 var AlertsOptions = external_exports.strictObject({
   targets: external_exports.array(
     external_exports.string().regex(
@@ -532,8 +639,11 @@ var AlertsOptions = external_exports.strictObject({
   immediate_tiers: external_exports.array(external_exports.string().min(1, "must be a tier name")).default([]),
   archived: external_exports.array(
     external_exports.string().regex(
-      /^([a-z0-9][a-z0-9_-]*\/)?\d{3,9}$/i,
-      "must be a guest's vmid like 105, or cluster/vmid like home/105"
+      ARCHIVED_RE,
+      "must be a guest's vmid like 105 or cluster/vmid like home/105, optionally with a reason: 105: retired, data moved to the NAS"
+    ).refine(
+      (s) => archivedEntry(s).reason.length <= ARCHIVED_REASON_MAX,
+      `the reason must be at most ${ARCHIVED_REASON_MAX} characters`
     )
   ).default([]),
   dashboard_path: external_exports.string().regex(/^\/\S*$/, "must be a path in Home Assistant, like /lovelace/backups").default("/lovelace")
@@ -622,13 +732,40 @@ var OptionsSchema = TopOptions.superRefine((o, ctx) => {
         message: `no tier named '${t}' (the tiers are ${o.tiers.map((u) => u.name).join(", ") || "not set"})`
       });
   });
+  o.verify?.schedule.forEach((entry, i) => {
+    const m = VERIFY_SCHEDULE_RE.exec(entry);
+    if (m && !o.tiers.some((u) => u.name === m[1]))
+      ctx.addIssue({
+        code: "custom",
+        path: ["verify", "schedule", i],
+        message: `no tier named '${m[1]}' (the tiers are ${o.tiers.map((u) => u.name).join(", ") || "not set"})`
+      });
+    if (m?.[4] && (!o.verify?.dump_path || !o.ha_backups?.host))
+      ctx.addIssue({
+        code: "custom",
+        path: ["verify", "schedule", i],
+        message: "a full check reads the archives from the NAS: set verify.dump_path and the NAS login in ha_backups"
+      });
+  });
   alerts?.archived.forEach((g, i) => {
-    const cluster = g.includes("/") ? g.slice(0, g.indexOf("/")) : void 0;
+    const { cluster } = archivedEntry(g);
     if (cluster === void 0 ? o.clusters.length > 1 : !o.clusters.some((c) => c.name === cluster))
       ctx.addIssue({
         code: "custom",
         path: ["alerts", "archived", i],
         message: cluster === void 0 ? "several clusters are configured: write cluster/vmid, like home/105" : `no cluster named '${cluster}'`
+      });
+  });
+  const archivedKeys = (alerts?.archived ?? []).map((g) => {
+    const e = archivedEntry(g);
+    return `${e.cluster ?? o.clusters[0]?.name}/${Number(e.vmid)}`;
+  });
+  archivedKeys.forEach((key, i) => {
+    if (archivedKeys.indexOf(key) !== i)
+      ctx.addIssue({
+        code: "custom",
+        path: ["alerts", "archived", i],
+        message: `guest ${key} is archived twice: keep one entry`
       });
   });
 });
@@ -790,7 +927,8 @@ function nasOf(n, timeZone) {
     fingerprint: n.fingerprint ? normaliseFingerprint(n.fingerprint) : void 0,
     timeZone: n.timezone ?? timeZone,
     minFreeBytes: Math.round(n.min_free_gb * 1e9),
-    fillWarnDays: n.fill_warn_days
+    fillWarnDays: n.fill_warn_days,
+    nfsServers: (n.nfs_server ?? "").split(",").map((h) => h.trim()).filter((h) => h !== "")
   };
 }
 function verifyOf(v) {
@@ -800,13 +938,26 @@ function verifyOf(v) {
     maxBytesPerSec: Math.round(o.max_mb_per_s * 1e6),
     spareVmid: o.spare_vmid,
     restoreStorage: o.restore_storage,
-    bootTimeoutMs: o.boot_timeout_s * 1e3
+    bootTimeoutMs: o.boot_timeout_s * 1e3,
+    schedule: o.schedule.map((entry) => {
+      const m = VERIFY_SCHEDULE_RE.exec(entry);
+      return {
+        tier: m[1],
+        afterRun: m[2] === "after_run",
+        everyDays: m[3] === void 0 ? void 0 : Number(m[3]),
+        full: m[4] !== void 0
+      };
+    })
   };
 }
 var minuteOf = (clock) => Number(clock.slice(0, 2)) * 60 + Number(clock.slice(3, 5));
 function alertsOf(a, firstCluster) {
   if (!a || a.targets.length === 0) return void 0;
   const [start, end] = a.quiet_hours ? a.quiet_hours.split("-") : [];
+  const archived = a.archived.map((g) => {
+    const e = archivedEntry(g);
+    return { key: `${e.cluster ?? firstCluster}/${Number(e.vmid)}`, reason: e.reason };
+  });
   return {
     targets: [...new Set(a.targets)],
     statuses: a.statuses,
@@ -815,8 +966,9 @@ function alertsOf(a, firstCluster) {
     digestMin: a.digest_time ? minuteOf(a.digest_time) : void 0,
     immediateTiers: a.immediate_tiers,
     // A bare vmid belongs to the only cluster (checked in OptionsSchema).
-    archived: a.archived.map((g) => g.includes("/") ? g : `${firstCluster}/${g}`),
-    dashboardPath: a.dashboard_path
+    archived: archived.map((e) => e.key),
+    dashboardPath: a.dashboard_path,
+    archivedReasons: Object.fromEntries(archived.flatMap((e) => e.reason ? [[e.key, e.reason]] : []))
   };
 }
 function normaliseFingerprint(fp) {
@@ -2125,10 +2277,13 @@ export {
   formatWall,
   EMPTY_ALERT_STATE,
   alertKey,
-  alertTag,
+  tagOfKey,
   planAlerts,
   snoozeGuests,
   guestAlertInfo,
+  withArchiveNotes,
+  unknownArchived,
+  statusChanges,
   actionId,
   parseActionId,
   parseOptions,
@@ -2153,4 +2308,4 @@ export {
   PermissionMap,
   createPveReader
 };
-//# sourceMappingURL=chunk-UOHORELR.js.map
+//# sourceMappingURL=chunk-FCDNAHD2.js.map

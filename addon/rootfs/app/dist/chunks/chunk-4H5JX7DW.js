@@ -10,13 +10,20 @@ import {
   verifyHaBackup
 } from "./chunk-4LAGW3RO.js";
 import {
-  NasError
-} from "./chunk-ZKTBRRJX.js";
+  fullCheckArchive,
+  judgeExtractedConfig,
+  parseBackupVolid
+} from "./chunk-RS2T5GLY.js";
+import {
+  NasError,
+  openNas
+} from "./chunk-5S6S4M3N.js";
 import {
   createMonitor,
   policyFromConfig
-} from "./chunk-CY4WYHY7.js";
+} from "./chunk-ISIJSSFU.js";
 import {
+  EMPTY_ALERT_STATE,
   Jobs,
   LogLines,
   NO_ANSWER_STATUS,
@@ -25,6 +32,7 @@ import {
   PermissionMap,
   Resources,
   Tasks,
+  alertKey,
   canSeeBackups,
   checkContentRow,
   createPveApi,
@@ -32,16 +40,21 @@ import {
   createTransport,
   describeFailure,
   formatWall,
+  guestAlertInfo,
   hasPrivilege,
   isProblem,
   logLineText,
   parseOptions,
   parseTaskLog,
+  planAlerts,
+  snoozeGuests,
+  tagOfKey,
   toArchive,
   toGuests,
   toNodes,
-  toStorageView
-} from "./chunk-UOHORELR.js";
+  toStorageView,
+  unknownArchived
+} from "./chunk-FCDNAHD2.js";
 import {
   planErrors,
   planIsEmpty,
@@ -2316,8 +2329,8 @@ async function connectHaBackupDeps(cfg, env, log) {
   };
 }
 async function openNasLazily(target, log) {
-  const { openNas } = await import("./nas-FG65TPFN.js");
-  return openNas(target, log);
+  const { openNas: openNas2 } = await import("./nas-LMBFERB7.js");
+  return openNas2(target, log);
 }
 function nasTargetOf(cfg) {
   return {
@@ -2390,1043 +2403,6 @@ function haBackupsJsonOf(r, previous, nowMs) {
     problems: [...r.problems, ...keptProblems],
     checkedAt: iso4(nowMs)
   };
-}
-
-// src/core/ics.ts
-var SCHEDULED_RUN_MS = 30 * 6e4;
-var MAX_PER_SCHEDULE = 2e3;
-var stamp = (ms) => new Date(ms).toISOString().replace(/[-:]/g, "").replace(/\.\d{3}/, "");
-var uidPart = (s) => s.replace(/[^A-Za-z0-9._:-]/g, "_");
-function occurrences(schedule, fromMs, toMs, timeZone) {
-  const parsed = parseCalendarEvent(schedule);
-  if (!parsed.ok) return [];
-  const out = [];
-  let at = nextOccurrence(parsed.event, fromMs - 1, timeZone);
-  while (at !== void 0 && at <= toMs && out.length < MAX_PER_SCHEDULE) {
-    out.push(at);
-    at = nextOccurrence(parsed.event, at, timeZone);
-  }
-  return out;
-}
-var OUTCOME_STATUS = {
-  ok: "CONFIRMED",
-  warnings: "CONFIRMED",
-  failed: "CONFIRMED",
-  running: "CONFIRMED",
-  waiting: "TENTATIVE"
-};
-var SEVERITY = ["failed", "warnings", "running", "waiting", "ok"];
-function planCalendarEvents(input) {
-  const events = [];
-  const from = Math.max(input.nowMs, input.fromMs);
-  for (const j of input.jobs) {
-    if (!j.enabled || !j.schedule) continue;
-    for (const at of occurrences(j.schedule, from, input.toMs, input.timeZone))
-      events.push({
-        uid: `pve-job-${uidPart(j.cluster)}-${uidPart(j.id)}-${stamp(at)}@pve-backup`,
-        startMs: at,
-        endMs: at + SCHEDULED_RUN_MS,
-        summary: `Backup ${j.id}`,
-        description: `Scheduled PVE backup job ${j.id} on cluster ${j.cluster} (${j.schedule})${j.storage ? ` to ${j.storage}` : ""}; guests ${j.guests.join(", ") || "none"}.`,
-        status: "TENTATIVE",
-        categories: ["scheduled", "pve"]
-      });
-  }
-  if (input.haBackup) {
-    const ha = occurrences(input.haBackup.schedule, from, input.toMs, input.timeZone);
-    const next = input.haBackup.nextAutomaticMs;
-    if (next !== void 0 && next >= from && next <= input.toMs && !ha.includes(next)) ha.push(next);
-    for (const at of ha)
-      events.push({
-        uid: `ha-backup-${stamp(at)}@pve-backup`,
-        startMs: at,
-        endMs: at + SCHEDULED_RUN_MS,
-        summary: "Home Assistant backup",
-        description: `Home Assistant's automatic backup to the NAS (${input.haBackup.schedule}).`,
-        status: "TENTATIVE",
-        categories: ["scheduled", "home-assistant"]
-      });
-  }
-  for (const h of input.hyperBackup ?? []) {
-    if (h.nextRunMs < from || h.nextRunMs > input.toMs) continue;
-    events.push({
-      uid: `hyper-backup-${uidPart(h.task)}-${stamp(h.nextRunMs)}@pve-backup`,
-      startMs: h.nextRunMs,
-      endMs: h.nextRunMs + SCHEDULED_RUN_MS,
-      summary: `Hyper Backup ${h.task}`,
-      description: `Next run of the Hyper Backup task ${h.task} on the NAS.`,
-      status: "TENTATIVE",
-      categories: ["scheduled", "hyper-backup"]
-    });
-  }
-  events.push(...pastRuns(input));
-  return events.sort((a, b) => a.startMs - b.startMs || (a.uid < b.uid ? -1 : 1));
-}
-function pastRuns(input) {
-  const tasks = /* @__PURE__ */ new Map();
-  for (const a of input.attempts) {
-    if (a.startMs < input.fromMs || a.startMs > input.nowMs) continue;
-    const key = `${a.cluster}
-${a.upid}`;
-    tasks.set(key, [...tasks.get(key) ?? [], a]);
-  }
-  return [...tasks.values()].map((list) => {
-    const first = list[0];
-    const outcome = SEVERITY.find((o) => list.some((a) => a.outcome === o));
-    const startMs = Math.min(...list.map((a) => a.startMs));
-    const endMs = Math.max(startMs + 6e4, ...list.map((a) => a.endMs ?? input.nowMs));
-    const guests = [...list].sort((a, b) => a.vmid - b.vmid);
-    const lines = guests.map((a) => `${a.vmid}: ${a.outcome}${a.error ? ` (${a.error})` : ""}`);
-    return {
-      uid: `pve-task-${uidPart(first.cluster)}-${uidPart(first.upid)}@pve-backup`,
-      startMs,
-      endMs,
-      summary: `Backup ${outcome}: ${guests.map((a) => a.vmid).join(", ")}`,
-      description: `PVE backup task on cluster ${first.cluster}, ${first.upid}
-${lines.join("\n")}`,
-      status: OUTCOME_STATUS[outcome],
-      categories: ["run", outcome]
-    };
-  });
-}
-function escapeText(text) {
-  return text.replace(/\\/g, "\\\\").replace(/;/g, "\\;").replace(/,/g, "\\,").replace(/\r\n|\r|\n/g, "\\n");
-}
-var utf8 = new TextEncoder();
-function foldLine(line) {
-  const parts = [];
-  let current = "";
-  let octets = 0;
-  for (const ch of line) {
-    const n = utf8.encode(ch).length;
-    if (octets + n > 75) {
-      parts.push(current);
-      current = " ";
-      octets = 1;
-    }
-    current += ch;
-    octets += n;
-  }
-  parts.push(current);
-  return parts.join("\r\n");
-}
-function offsetMinAt(ms, timeZone) {
-  const w = wallClockAt(ms, timeZone);
-  if (!w) return 0;
-  const wallMs2 = Date.UTC(w.year, w.month - 1, w.day, w.hour, w.minute, w.second);
-  return Math.round((wallMs2 - Math.floor(ms / 1e3) * 1e3) / 6e4);
-}
-var HOUR_MS = 36e5;
-function zoneTransitions(timeZone, fromMs, toMs) {
-  const out = [];
-  let before = offsetMinAt(fromMs, timeZone);
-  for (let t = fromMs; t < toMs; t += HOUR_MS) {
-    const end = Math.min(t + HOUR_MS, toMs);
-    const after = offsetMinAt(end, timeZone);
-    if (after === before) continue;
-    let lo = t;
-    let hi = end;
-    while (hi - lo > 1e3) {
-      const mid = lo + Math.floor((hi - lo) / 2e3) * 1e3;
-      if (offsetMinAt(mid, timeZone) === before) lo = mid;
-      else hi = mid;
-    }
-    out.push({ atMs: hi, fromMin: before, toMin: after });
-    before = after;
-  }
-  return out;
-}
-var offsetText = (min) => {
-  const a = Math.abs(min);
-  return `${min < 0 ? "-" : "+"}${String(Math.floor(a / 60)).padStart(2, "0")}${String(a % 60).padStart(2, "0")}`;
-};
-function localStamp(ms, offsetMin) {
-  return stamp(ms + offsetMin * 6e4).replace(/Z$/, "");
-}
-function vtimezone(timeZone, fromMs, toMs) {
-  const changes = zoneTransitions(timeZone, fromMs, toMs);
-  const first = offsetMinAt(fromMs, timeZone);
-  const firstChange = changes[0];
-  const part = (from, to, atMs, daylight) => [
-    `BEGIN:${daylight ? "DAYLIGHT" : "STANDARD"}`,
-    `DTSTART:${localStamp(atMs, from)}`,
-    `TZOFFSETFROM:${offsetText(from)}`,
-    `TZOFFSETTO:${offsetText(to)}`,
-    `END:${daylight ? "DAYLIGHT" : "STANDARD"}`
-  ];
-  return [
-    "BEGIN:VTIMEZONE",
-    `TZID:${timeZone}`,
-    // Before the first change: summer time if the clocks then go back.
-    ...part(first, first, fromMs, firstChange !== void 0 && firstChange.toMin < first),
-    ...changes.flatMap((c) => part(c.fromMin, c.toMin, c.atMs, c.toMin > c.fromMin)),
-    "END:VTIMEZONE"
-  ];
-}
-function zoned(timeZone, fromMs, toMs) {
-  return offsetMinAt(fromMs, timeZone) !== 0 || zoneTransitions(timeZone, fromMs, toMs).length > 0;
-}
-function dateTime(name, ms, timeZone, useZone) {
-  if (!useZone) return `${name}:${stamp(ms)}`;
-  const offset = offsetMinAt(ms, timeZone);
-  const wall = ms + offset * 6e4;
-  const passes = [ms - 864e5, ms + 864e5].map((t) => wall - offsetMinAt(t, timeZone) * 6e4);
-  const twice = passes.some((t) => t !== ms && t + offsetMinAt(t, timeZone) * 6e4 === wall);
-  return twice ? `${name}:${stamp(ms)}` : `${name};TZID=${timeZone}:${localStamp(ms, offset)}`;
-}
-function renderIcs(events, opts) {
-  const fromMs = Math.min(opts.fromMs, ...events.map((e) => e.startMs)) - 864e5;
-  const toMs = Math.max(opts.toMs, ...events.map((e) => e.endMs)) + 864e5;
-  const useZone = zoned(opts.timeZone, fromMs, toMs);
-  const lines = [
-    "BEGIN:VCALENDAR",
-    "VERSION:2.0",
-    "PRODID:-//pve-backup//backup calendar//EN",
-    "CALSCALE:GREGORIAN",
-    "METHOD:PUBLISH",
-    `X-WR-CALNAME:${escapeText(opts.calendarName)}`,
-    `X-WR-TIMEZONE:${opts.timeZone}`,
-    ...useZone ? vtimezone(opts.timeZone, fromMs, toMs) : []
-  ];
-  for (const e of events) {
-    lines.push(
-      "BEGIN:VEVENT",
-      `UID:${e.uid}`,
-      `DTSTAMP:${stamp(opts.dtstampMs)}`,
-      dateTime("DTSTART", e.startMs, opts.timeZone, useZone),
-      dateTime("DTEND", e.endMs, opts.timeZone, useZone),
-      `SUMMARY:${escapeText(e.summary)}`
-    );
-    if (e.description !== void 0) lines.push(`DESCRIPTION:${escapeText(e.description)}`);
-    if (e.status !== void 0) lines.push(`STATUS:${e.status}`);
-    if (e.categories && e.categories.length > 0)
-      lines.push(`CATEGORIES:${e.categories.map(escapeText).join(",")}`);
-    lines.push("END:VEVENT");
-  }
-  lines.push("END:VCALENDAR");
-  return `${lines.map(foldLine).join("\r\n")}\r
-`;
-}
-
-// src/commands/calendar.ts
-var DEFAULT_CALENDAR_DAYS = 14;
-var DAY_MS = 864e5;
-var HA_PREFERRED_MIN = 4 * 60 + 45;
-var HA_BACKUP_MIN2 = 60;
-function haBackupSchedule(config) {
-  const ha = config.haBackups;
-  if (!ha || ha.schedule.recurrence === "never") return void 0;
-  const minute = chooseBackupMinute(busyFromTiers(config.tiers), HA_PREFERRED_MIN, HA_BACKUP_MIN2);
-  if (minute === void 0) return void 0;
-  return ha.schedule.recurrence === "daily" ? formatMinute(minute) : `${ha.schedule.days.join(",")} ${formatMinute(minute)}`;
-}
-function calendarInput(config, reports, facts, nowMs, days, extra = {}) {
-  const guestsOf = (cluster, job) => reports.filter((r) => r.cluster === cluster).flatMap((r) => r.guests.filter((g) => g.jobs.includes(job)).map((g) => g.vmid));
-  const ha = haBackupSchedule(config);
-  return {
-    jobs: facts.flatMap(
-      (f) => f.jobs.map((j) => ({
-        cluster: f.cluster,
-        id: j.id,
-        enabled: j.enabled,
-        schedule: j.schedule,
-        storage: j.storage,
-        guests: guestsOf(f.cluster, j.id)
-      }))
-    ),
-    attempts: facts.flatMap((f) => f.attempts.map((a) => ({ ...a, cluster: f.cluster }))),
-    haBackup: ha === void 0 ? void 0 : { schedule: ha, nextAutomaticMs: extra.haNextAutomaticMs },
-    hyperBackup: extra.hyperBackup,
-    timeZone: config.timeZone,
-    nowMs,
-    fromMs: nowMs - days * DAY_MS,
-    toMs: nowMs + days * DAY_MS
-  };
-}
-function calendarEventsFor(config, reports, facts, nowMs, days = DEFAULT_CALENDAR_DAYS) {
-  if (!facts?.reachable) return void 0;
-  const input = calendarInput(config, reports, [facts], nowMs, days);
-  return planCalendarEvents(input).map((e) => ({
-    uid: e.uid,
-    summary: e.summary,
-    start: new Date(e.startMs).toISOString(),
-    end: new Date(e.endMs).toISOString(),
-    description: e.description ?? null
-  }));
-}
-function calendarIcs(input, events, name) {
-  return renderIcs(events, {
-    timeZone: input.timeZone,
-    calendarName: name,
-    dtstampMs: input.nowMs,
-    fromMs: input.fromMs,
-    toMs: input.toMs
-  });
-}
-function parseDays(text) {
-  if (text === void 0) return DEFAULT_CALENDAR_DAYS;
-  const n = Number(text);
-  if (!/^\d+$/.test(text) || n < 1 || n > 366)
-    throw new InputError(`--days must be a whole number of days from 1 to 366, not '${text}'`);
-  return n;
-}
-async function calendarCommand(ctx, flags) {
-  const days = parseDays(flags.days);
-  const reports = await ctx.app.monitor.refresh(ctx.nowMs);
-  const facts = ctx.config.clusters.map((c) => ctx.app.monitor.facts(c.name)).filter((f) => f?.reachable === true);
-  const input = calendarInput(ctx.config, reports, facts, ctx.nowMs, days);
-  const events = planCalendarEvents(input);
-  if (flags.ics) ctx.out(calendarIcs(input, events, "PVE Backup"));
-  else if (ctx.json)
-    ctx.out(
-      `${JSON.stringify(
-        events.map((e) => ({
-          ...e,
-          start: new Date(e.startMs).toISOString(),
-          end: new Date(e.endMs).toISOString()
-        })),
-        null,
-        2
-      )}
-`
-    );
-  else {
-    const tz = ctx.config.timeZone;
-    const head = `START (${tz})`.padEnd(16);
-    ctx.out(`${head}  END    EVENT
-`);
-    for (const e of events)
-      ctx.out(
-        `${formatWall(e.startMs, tz).padEnd(head.length)}  ${formatWall(e.endMs, tz).slice(11)}  ${e.summary}
-`
-      );
-    if (events.length === 0) ctx.out("(no backup runs in this span)\n");
-  }
-  return reports.some((r) => !r.reachable) ? 2 : 0;
-}
-
-// src/core/coverage.ts
-function destinationKindOf(type) {
-  const transfer = type.includes(":") ? type.slice(type.indexOf(":") + 1) : type;
-  if (transfer === "image_local" || transfer === "local") return "local";
-  if (transfer === "image_remote" || transfer === "rsync" || transfer === "remote") return "remote";
-  if (/drive|s3|c2|azure|dropbox|swift|hicloud|cloud|box|webdav|openstack/i.test(transfer)) return "cloud";
-  return "unknown";
-}
-var BROKEN_STATES = /* @__PURE__ */ new Set(["restore_only", "error_detect", "broken", "unauth", "endofservice", "error"]);
-var RUNNING_STATUSES = /* @__PURE__ */ new Set([
-  "backup",
-  "detect",
-  "version_deleting",
-  "preparing_version_delete",
-  "waiting"
-]);
-function taskHealth(t) {
-  if (BROKEN_STATES.has(t.state) || t.lastError !== "") return "failed";
-  if (t.state !== "backupable") return "unknown";
-  if (RUNNING_STATUSES.has(t.status) || t.lastResult === "backingup" || t.lastResult === "resuming")
-    return "running";
-  if (t.lastResult === "none") return "never";
-  if (t.lastResult === "done")
-    return t.lastSuccessMs !== null && t.lastRunMs !== null && t.lastSuccessMs < t.lastRunMs ? "failed" : "ok";
-  if (t.lastResult === "suspend" || t.lastResult === "error" || t.lastResult === "failed") return "failed";
-  return "unknown";
-}
-function lastSuccessOf(t) {
-  if (t.lastSuccessMs !== null) return t.lastSuccessMs;
-  return t.lastResult === "done" && t.lastError === "" ? t.lastRunMs : null;
-}
-function isWithin(path, folder) {
-  const p = trimSlash(path);
-  const f = trimSlash(folder);
-  return p === f || p.startsWith(f === "" ? "/" : `${f}/`);
-}
-var trimSlash = (p) => p.replace(/\/+$/, "");
-function tasksCovering(tasks, folder) {
-  return tasks.filter(
-    (t) => t.folders.some((f) => !f.missing && isWithin(folder, f.path)) && !t.excludes.some((x) => isWithin(folder, x))
-  );
-}
-function assessCoverage(tasks, folders, nowMs) {
-  return folders.map((w) => {
-    const covering = tasksCovering(tasks, w.path).sort(
-      (a, b) => rank(b) - rank(a) || (lastSuccessOf(b) ?? -1) - (lastSuccessOf(a) ?? -1)
-    );
-    const t = covering[0];
-    if (!t)
-      return {
-        label: w.label,
-        folder: w.path,
-        task: null,
-        lastSuccessMs: null,
-        nextRunMs: null,
-        covered: "no",
-        finding: {
-          kind: "no_task",
-          folder: w.path,
-          task: null,
-          message: `no Hyper Backup task covers ${w.path} (${w.label}): nothing there has a copy off the NAS; add that folder or a parent to a Hyper Backup task`
-        }
-      };
-    const health = taskHealth(t);
-    const success = lastSuccessOf(t);
-    const base = {
-      label: w.label,
-      folder: w.path,
-      task: { id: t.id, name: t.name, health },
-      lastSuccessMs: success,
-      nextRunMs: t.nextRunMs
-    };
-    if (health === "failed")
-      return {
-        ...base,
-        covered: success === null ? "no" : "yes",
-        finding: {
-          kind: "failed",
-          folder: w.path,
-          task: t.name,
-          message: `Hyper Backup task '${t.name}' covering ${w.path} did not succeed (state ${t.state}, last result ${t.lastResult}${t.lastError ? `, error ${t.lastError}` : ""}); check it in Hyper Backup`
-        }
-      };
-    const pending = t.nextRunMs !== null && t.nextRunMs > nowMs && (t.lastRunMs ?? -1) < (w.newestMs ?? -1);
-    if (w.newestMs !== null && (success === null || success < w.newestMs) && !pending && health !== "running")
-      return {
-        ...base,
-        covered: "no",
-        finding: {
-          kind: health === "unknown" ? "unknown" : "stale",
-          folder: w.path,
-          task: t.name,
-          message: health === "unknown" ? `Hyper Backup task '${t.name}' covering ${w.path} reports state ${t.state}, result ${t.lastResult}: whether it copied the newest archive is unknown` : `Hyper Backup task '${t.name}' covering ${w.path} last succeeded ${success === null ? "never" : "before"} the newest archive there and is not scheduled to run again; run it (pve-backup nas run '${t.name}') or give it a schedule`
-        }
-      };
-    return {
-      ...base,
-      covered: health === "unknown" ? "unknown" : success === null ? "no" : "yes",
-      finding: health === "unknown" ? {
-        kind: "unknown",
-        folder: w.path,
-        task: t.name,
-        message: `Hyper Backup task '${t.name}' covering ${w.path} reports state ${t.state}, result ${t.lastResult}: not known to be good`
-      } : null
-    };
-  });
-}
-var rank = (t) => {
-  const h = taskHealth(t);
-  return h === "ok" ? 3 : h === "running" ? 2 : h === "unknown" ? 1 : 0;
-};
-function guestCopies(vmids, archives, nasStorage, coverage) {
-  const out = /* @__PURE__ */ new Map();
-  for (const vmid of vmids) {
-    const mine = archives.filter((a) => a.vmid === vmid);
-    const onNas = nasStorage === null ? [] : mine.filter((a) => a.storage === nasStorage);
-    const success = coverage?.lastSuccessMs ?? null;
-    const carried = success !== null && onNas.some((a) => a.timeMs <= success);
-    const offNas = coverage === null || nasStorage === null || coverage.task?.health === "unknown" ? "unknown" : carried ? "yes" : "no";
-    out.set(vmid, {
-      pve: mine.length,
-      nas: nasStorage === null ? null : onNas.length,
-      offNas,
-      offNasMs: offNas === "yes" ? success : null
-    });
-  }
-  return out;
-}
-
-// src/dsm/mapper.ts
-var DAY_MS2 = 864e5;
-function parseDsmTime(text, timeZone) {
-  const m = /^(\d{4})\/(\d{2})\/(\d{2}) (\d{2}):(\d{2})(?::(\d{2}))?$/.exec((text ?? "").trim());
-  if (!m) return null;
-  const [year, month, day, hour, minute, second] = m.slice(1).map((v) => Number(v ?? 0));
-  const nominal = Date.UTC(year, month - 1, day, hour, minute, second);
-  for (const probe of [nominal - DAY_MS2, nominal + DAY_MS2]) {
-    const at = wallClockAt(probe, timeZone);
-    if (!at) return null;
-    const candidate = nominal - (wallMs(at) - probe);
-    const back = wallClockAt(candidate, timeZone);
-    if (back && wallMs(back) === nominal) return candidate;
-  }
-  return null;
-}
-var wallMs = (w) => Date.UTC(w.year, w.month - 1, w.day, w.hour, w.minute, w.second);
-function toHyperBackupTask(row, status, timeZone) {
-  const type = row.type ?? "";
-  const folders = [...row.source?.file_list ?? [], ...row.source?.folder_list ?? []].filter((f) => typeof f.fullPath === "string").map((f) => ({ path: f.fullPath, missing: f.missing ?? false }));
-  return {
-    id: row.task_id,
-    name: row.name,
-    state: status?.state ?? row.state ?? "",
-    status: status?.status ?? row.status ?? "",
-    lastResult: status?.last_bkp_result ?? row.last_bkp_result ?? "",
-    lastError: status?.last_bkp_error ?? "",
-    lastRunMs: parseDsmTime(status?.last_bkp_time ?? row.last_bkp_time, timeZone),
-    lastEndMs: parseDsmTime(status?.last_bkp_end_time ?? row.last_bkp_end_time, timeZone),
-    lastSuccessMs: parseDsmTime(status?.last_bkp_success_time, timeZone),
-    nextRunMs: parseDsmTime(status?.next_bkp_time ?? row.next_bkp_time, timeZone),
-    destination: type,
-    destinationKind: destinationKindOf(type),
-    folders,
-    excludes: (row.source?.backup_filter?.exclude_list ?? []).filter(
-      (x) => typeof x === "string"
-    )
-  };
-}
-
-// src/dsm/wire.ts
-var Envelope2 = external_exports.union([
-  external_exports.looseObject({ success: external_exports.literal(true), data: external_exports.unknown().optional() }),
-  external_exports.looseObject({ success: external_exports.literal(false), error: external_exports.looseObject({ code: external_exports.number() }) })
-]);
-var ApiInfo = external_exports.record(
-  external_exports.string(),
-  external_exports.looseObject({ path: external_exports.string(), minVersion: external_exports.number(), maxVersion: external_exports.number() })
-);
-var Login = external_exports.looseObject({
-  sid: external_exports.string().min(1),
-  synotoken: external_exports.string().optional(),
-  did: external_exports.string().optional(),
-  device_id: external_exports.string().optional()
-});
-var Time2 = external_exports.string().nullish();
-var FileEntry = external_exports.looseObject({
-  folderPath: external_exports.string().optional(),
-  fullPath: external_exports.string().optional(),
-  missing: external_exports.boolean().optional()
-});
-var TaskSource = external_exports.looseObject({
-  file_list: external_exports.array(FileEntry).optional(),
-  folder_list: external_exports.array(FileEntry).optional(),
-  backup_filter: external_exports.looseObject({ exclude_list: external_exports.array(external_exports.unknown()).optional() }).optional()
-});
-var TaskRow = external_exports.looseObject({
-  // DSMCTL tolerates a string id.
-  task_id: external_exports.union([external_exports.number(), external_exports.string().regex(/^\d+$/).transform(Number)]),
-  name: external_exports.string(),
-  state: external_exports.string().optional(),
-  status: external_exports.string().optional(),
-  type: external_exports.string().optional(),
-  last_bkp_result: external_exports.string().nullish(),
-  last_bkp_time: Time2,
-  last_bkp_end_time: Time2,
-  next_bkp_time: Time2,
-  source: TaskSource.optional()
-});
-var TaskList = external_exports.looseObject({ task_list: external_exports.array(TaskRow) });
-var TaskStatus2 = external_exports.looseObject({
-  state: external_exports.string().optional(),
-  status: external_exports.string().optional(),
-  last_bkp_result: external_exports.string().nullish(),
-  last_bkp_error: external_exports.string().nullish(),
-  last_bkp_time: Time2,
-  last_bkp_end_time: Time2,
-  last_bkp_success_time: Time2,
-  next_bkp_time: Time2
-});
-var ShareList = external_exports.looseObject({
-  shares: external_exports.array(
-    external_exports.looseObject({
-      name: external_exports.string(),
-      additional: external_exports.looseObject({
-        real_path: external_exports.string().optional(),
-        volume_status: external_exports.looseObject({ freespace: external_exports.coerce.number(), totalspace: external_exports.coerce.number() }).optional()
-      }).optional()
-    })
-  )
-});
-
-// src/dsm/client.ts
-var SESSION_ERRORS = /* @__PURE__ */ new Set([106, 107, 119]);
-var SESSION_NAME = "PveBackup";
-var ERROR_TEXT = {
-  102: "the API is not available (is the package installed?)",
-  103: "the method is not available",
-  104: "the API version is not supported",
-  105: "the NAS user lacks the privilege: Hyper Backup needs a user in the administrators group",
-  106: "the session timed out",
-  107: "the session was ended by a login elsewhere",
-  119: "the session is not known",
-  120: "a parameter was rejected",
-  150: "the NAS saw this request come from another address than the login (NAT or several interfaces in between): use the address the NAS sees",
-  160: "the NAS user may not use this application (Control Panel > Application Privileges)",
-  400: "the user name or password is wrong: check nas.username and nas.password",
-  401: "the NAS account is disabled or a guest account",
-  402: "the NAS user may not log in (permission denied)",
-  403: "the NAS account has two-step verification on: use a user without it, or set nas.device_token",
-  404: "the two-step verification code is wrong",
-  406: "the NAS requires two-step verification for this account: use a user exempt from it, or set nas.device_token",
-  407: "the NAS blocked this address after too many failed logins (Control Panel > Security > Account)",
-  408: "the NAS account's password expired and cannot be changed",
-  409: "the NAS account's password expired: change it in DSM",
-  410: "the NAS account must change its password first: log in to DSM once",
-  411: "the NAS account is locked"
-};
-var DsmApiError = class extends UpstreamError {
-  constructor(code, what) {
-    const text = ERROR_TEXT[code] ?? // Hyper Backup's own codes are 44xx; their meanings are not documented (reference §2.4).
-    (code >= 4400 && code < 4500 ? "Hyper Backup refused: the task may be running, or not in a state to back up" : void 0);
-    super(`NAS: ${what} failed: DSM error ${code}${text ? ` (${text})` : ""}`, {
-      retryable: SESSION_ERRORS.has(code) || code === 117
-    });
-    this.code = code;
-  }
-  code;
-};
-function createDsmClient(opts, deps) {
-  const base = new URL(opts.baseUrl);
-  const origin = `${base.protocol}//${base.host}`;
-  const transport = createTransport({
-    fingerprint: opts.fingerprint,
-    verifyTls: true,
-    timeoutMs: opts.timeoutMs,
-    maxConnections: 2
-  });
-  let apis;
-  let session;
-  let loggingIn;
-  async function post(cgi, form, what, token) {
-    const answer = await transport.request({
-      method: "POST",
-      url: new URL(`${origin}/webapi/${cgi}`),
-      headers: {
-        "Content-Type": "application/x-www-form-urlencoded",
-        Accept: "application/json",
-        ...token ? { "X-SYNO-TOKEN": token } : {}
-      },
-      body: form.toString()
-    });
-    if (answer.status === NO_ANSWER_STATUS || answer.status === OUTCOME_UNKNOWN_STATUS) {
-      let reason = answer.statusText;
-      try {
-        reason = String(JSON.parse(answer.text).message ?? reason).trim();
-      } catch {
-      }
-      throw new UpstreamError(`NAS ${base.host}: ${what}: no answer: ${reason}`, { retryable: true });
-    }
-    if (answer.status !== 200)
-      throw new UpstreamError(`NAS ${base.host}: ${what}: HTTP ${answer.status} ${answer.statusText}`, {
-        retryable: answer.status >= 500,
-        status: answer.status
-      });
-    let body;
-    try {
-      body = JSON.parse(answer.text);
-    } catch {
-      throw new UpstreamError(
-        `NAS ${base.host}: ${what}: the answer is not JSON (is nas.url the DSM address, https://\u2026:5001?)`,
-        {
-          retryable: false
-        }
-      );
-    }
-    const env = Envelope2.safeParse(body);
-    if (!env.success)
-      throw new UpstreamError(`NAS ${base.host}: ${what}: not a DSM answer`, { retryable: false });
-    if (!env.data.success) throw new DsmApiError(env.data.error.code, what);
-    return env.data.data;
-  }
-  async function discover() {
-    if (apis) return apis;
-    const form = new URLSearchParams({
-      api: "SYNO.API.Info",
-      version: "1",
-      method: "query",
-      query: "SYNO.API.Auth,SYNO.Backup.Task,SYNO.FileStation.List"
-    });
-    apis = ApiInfo.parse(await post("query.cgi", form, "API discovery"));
-    return apis;
-  }
-  async function login() {
-    const info = await discover();
-    const auth2 = info["SYNO.API.Auth"];
-    const version = Math.min(auth2?.maxVersion ?? 6, 7);
-    const form = new URLSearchParams({
-      api: "SYNO.API.Auth",
-      version: String(version),
-      method: "login",
-      account: opts.username,
-      passwd: opts.password,
-      session: SESSION_NAME,
-      format: "sid",
-      enable_syno_token: "yes"
-    });
-    if (opts.deviceToken) {
-      form.set("device_id", opts.deviceToken);
-      form.set("device_name", "pve-backup");
-    }
-    const data = Login.parse(await post(auth2?.path ?? "entry.cgi", form, "login"));
-    deps.log.debug(`NAS ${base.host}: logged in as ${opts.username}`);
-    return { sid: data.sid, token: data.synotoken };
-  }
-  async function currentSession() {
-    if (session) return session;
-    loggingIn ??= login().finally(() => {
-      loggingIn = void 0;
-    });
-    session = await loggingIn;
-    return session;
-  }
-  async function callOnce(api, version, method, params) {
-    const info = await discover();
-    const s = await currentSession();
-    const form = new URLSearchParams({ api, version: String(version), method, _sid: s.sid });
-    if (s.token) form.set("SynoToken", s.token);
-    for (const [k, v] of Object.entries(params)) if (v !== void 0) form.set(k, JSON.stringify(v));
-    return post(info[api]?.path ?? "entry.cgi", form, `${api} ${method}`, s.token);
-  }
-  async function call(api, version, method, params = {}) {
-    try {
-      return await callOnce(api, version, method, params);
-    } catch (err) {
-      if (!(err instanceof DsmApiError) || !SESSION_ERRORS.has(err.code)) throw err;
-      deps.log.info(`NAS ${base.host}: session ended (DSM error ${err.code}); logging in again`);
-      session = void 0;
-      return callOnce(api, version, method, params);
-    }
-  }
-  return {
-    async hyperBackupTasks() {
-      const info = await discover();
-      if (!info["SYNO.Backup.Task"]) return null;
-      const list = TaskList.parse(
-        await call("SYNO.Backup.Task", 1, "list", {
-          sort_by: "name",
-          additional: [
-            "last_bkp_time",
-            "next_bkp_time",
-            "last_bkp_result",
-            "is_modified",
-            "schedule",
-            "get_source"
-          ]
-        })
-      );
-      const tasks = [];
-      for (const row of list.task_list) {
-        const status = TaskStatus2.parse(
-          await call("SYNO.Backup.Task", 1, "status", {
-            task_id: row.task_id,
-            blOnline: false,
-            additional: [
-              "last_bkp_time",
-              "next_bkp_time",
-              "last_bkp_result",
-              "last_bkp_progress",
-              "last_bkp_error",
-              "last_bkp_success_time"
-            ]
-          })
-        );
-        tasks.push(toHyperBackupTask(row, status, opts.timeZone));
-      }
-      return tasks;
-    },
-    async runTask(taskId) {
-      await call("SYNO.Backup.Task", 1, "backup", { task_id: taskId });
-    },
-    async shareSpace(path) {
-      const list = ShareList.parse(
-        await call("SYNO.FileStation.List", 2, "list_share", {
-          offset: 0,
-          limit: -1,
-          additional: ["real_path", "volume_status"]
-        })
-      );
-      const hit = list.shares.filter((s) => s.additional?.real_path && isWithin(path, s.additional.real_path)).sort((a, b) => (b.additional?.real_path?.length ?? 0) - (a.additional?.real_path?.length ?? 0))[0];
-      const vs = hit?.additional?.volume_status;
-      if (!hit || !vs) return void 0;
-      return {
-        share: hit.name,
-        realPath: hit.additional?.real_path ?? "",
-        freeBytes: vs.freespace,
-        totalBytes: vs.totalspace
-      };
-    },
-    async close() {
-      const s = session;
-      session = void 0;
-      try {
-        if (s) {
-          const form = new URLSearchParams({
-            api: "SYNO.API.Auth",
-            version: "6",
-            method: "logout",
-            session: SESSION_NAME,
-            _sid: s.sid
-          });
-          await post(apis?.["SYNO.API.Auth"]?.path ?? "entry.cgi", form, "logout", s.token);
-        }
-      } catch (err) {
-        deps.log.debug(
-          `NAS ${base.host}: logout failed: ${err instanceof Error ? err.message : String(err)}`
-        );
-      } finally {
-        await transport.close();
-      }
-    }
-  };
-}
-function dsmClientFor(config, log) {
-  const nas = config.nas;
-  if (!nas) throw new InputError("set 'nas' in the options first (url, username, password, fingerprint)");
-  return createDsmClient(
-    {
-      baseUrl: nas.baseUrl,
-      username: nas.username,
-      password: nas.password,
-      deviceToken: nas.deviceToken,
-      fingerprint: nas.fingerprint,
-      timeZone: nas.timeZone,
-      timeoutMs: config.requestTimeoutMs
-    },
-    { log }
-  );
-}
-
-// src/dsm/report.ts
-var iso = (ms) => ms === null ? null : new Date(ms).toISOString();
-function toCopiesJson(c) {
-  return { pve: c.pve, nas: c.nas, offNas: c.offNas, offNasTime: iso(c.offNasMs) };
-}
-function toNasJson(v) {
-  return {
-    url: v.url,
-    reachable: v.error === null,
-    error: v.error,
-    hyperBackup: v.hyperBackup,
-    storage: v.storage,
-    tasks: v.tasks?.map((t) => ({
-      id: t.id,
-      name: t.name,
-      state: t.state,
-      status: t.status,
-      health: t.health,
-      lastResult: t.lastResult,
-      lastError: t.lastError || null,
-      lastRun: iso(t.lastRunMs),
-      lastEnd: iso(t.lastEndMs),
-      lastSuccess: iso(t.lastSuccessMs),
-      nextRun: iso(t.nextRunMs),
-      destination: t.destination,
-      destinationKind: t.destinationKind,
-      folders: t.folders.map((f) => f.path)
-    })) ?? null,
-    coverage: v.coverage.map((c) => ({
-      label: c.label,
-      folder: c.folder,
-      task: c.task?.name ?? null,
-      covered: c.covered,
-      lastSuccess: iso(c.lastSuccessMs),
-      nextRun: iso(c.nextRunMs)
-    })),
-    capacity: v.capacity ? {
-      share: v.capacity.share,
-      freeBytes: v.capacity.freeBytes,
-      totalBytes: v.capacity.totalBytes,
-      backupBytes: v.capacity.backupBytes,
-      steadyBytes: v.capacity.steadyBytes,
-      growthBytesPerWeek: v.capacity.growthBytesPerWeek,
-      fillDate: v.capacity.fillMs === null ? null : new Date(v.capacity.fillMs).toISOString().slice(0, 10)
-    } : null,
-    findings: v.findings.map((f) => ({ kind: f.kind, folder: f.folder, task: f.task, message: f.message }))
-  };
-}
-function nasExitCode(v) {
-  if (v.findings.some((f) => f.kind !== "unknown")) return 1;
-  return v.findings.length > 0 ? 2 : 0;
-}
-function renderNasText(v, guests, timeZone) {
-  const at = (ms) => ms === null ? "-" : formatWall(ms, timeZone);
-  const out = [
-    `NAS ${v.url}${v.error ? " (not readable)" : ""}; storage ${v.storage.id}${v.storage.export ? ` = ${v.storage.server}:${v.storage.export}` : ""}`
-  ];
-  if (v.tasks === null)
-    out.push(v.hyperBackup === "not_installed" ? "Hyper Backup: not installed" : "Hyper Backup: unknown");
-  else if (v.tasks.length === 0) out.push("Hyper Backup: no tasks");
-  else {
-    out.push(`Hyper Backup tasks (${timeZone}):`);
-    for (const t of v.tasks)
-      out.push(
-        `  ${t.id}  ${t.name}  ${t.health}  last ${t.lastResult || "-"} ${at(t.lastRunMs)}  success ${at(t.lastSuccessMs)}  next ${at(t.nextRunMs)}  \u2192 ${t.destinationKind}  [${t.folders.map((f) => f.path).join(", ")}]`
-      );
-  }
-  for (const c of v.coverage)
-    out.push(`${c.label} ${c.folder}: covered ${c.covered}${c.task ? ` by '${c.task.name}'` : ""}`);
-  if (v.capacity) {
-    const gb = (n) => `${(n / 1e9).toFixed(1)} GB`;
-    out.push(
-      `share ${v.capacity.share}: ${gb(v.capacity.freeBytes)} free of ${gb(v.capacity.totalBytes)}; archives ${gb(v.capacity.backupBytes)}, ${gb(v.capacity.growthBytesPerWeek)}/week; fills ${v.capacity.fillMs === null ? "not at this rate" : new Date(v.capacity.fillMs).toISOString().slice(0, 10)}`
-    );
-  }
-  const rows = guests.flatMap((g) => {
-    const c = v.copies.get(g.vmid);
-    if (!c) return [];
-    const off = c.offNas === "yes" ? `yes, ${at(c.offNasMs)}` : c.offNas === "no" ? "no off-NAS copy" : "unknown";
-    return [[String(g.vmid), g.name, String(c.pve), c.nas === null ? "-" : String(c.nas), off]];
-  });
-  if (rows.length > 0) {
-    const table = [["VMID", "NAME", "ON PVE", "ON NAS", "OFF NAS"], ...rows];
-    const widths = table[0]?.map((_, i) => Math.max(...table.map((r) => (r[i] ?? "").length))) ?? [];
-    for (const r of table)
-      out.push(r.map((cell, i) => i === r.length - 1 ? cell : cell.padEnd(widths[i] ?? 0)).join("  "));
-  }
-  for (const f of v.findings) out.push(`! ${f.message}`);
-  return `${out.join("\n")}
-`;
-}
-function toNasEntities(v) {
-  if (!v) return null;
-  const offsite = v.findings.filter((f) => f.kind !== "capacity");
-  return {
-    freeBytes: v.capacity?.freeBytes ?? null,
-    totalBytes: v.capacity?.totalBytes ?? null,
-    share: v.capacity?.share ?? null,
-    growthBytesPerWeek: v.capacity?.growthBytesPerWeek ?? null,
-    fillDate: v.capacity?.fillMs == null ? null : new Date(v.capacity.fillMs).toISOString().slice(0, 10),
-    capacityProblems: v.capacity?.problems ?? [],
-    offsiteProblem: offsite.some((f) => f.kind !== "unknown") ? true : offsite.length > 0 ? null : false,
-    findings: v.findings.map((f) => f.message),
-    copies: v.copies
-  };
-}
-function statusWithNas(status, watching, latest) {
-  if (!status || !watching) return status;
-  return {
-    ...status,
-    guests: status.guests.map((g) => {
-      const c = g.cluster === latest?.cluster ? latest.view.copies.get(g.vmid) : void 0;
-      return c ? { ...g, copies: toCopiesJson(c) } : g;
-    }),
-    nas: latest ? toNasJson(latest.view) : null
-  };
-}
-
-// src/report.ts
-var iso2 = (ms) => new Date(ms).toISOString();
-function toStatusJson(reports, extras = {}) {
-  return {
-    guests: reports.flatMap(
-      (r) => r.guests.map((g) => extras.ledger ? withVerification(toGuestJson(g), extras.ledger) : toGuestJson(g))
-    ),
-    clusters: reports.map((r) => ({ cluster: r.cluster, reachable: r.reachable, problems: r.problems })),
-    haBackups: extras.haBackups ?? null
-  };
-}
-function withHaBackups(status, haBackups) {
-  return status && { ...status, haBackups };
-}
-function withVerification(g, ledger) {
-  const key = `${g.cluster}_${g.vmid}`;
-  const v = ledger.lastVerified[key];
-  const t = ledger.lastTestRestore[key];
-  return {
-    ...g,
-    lastVerified: v ? { time: v.time, depth: v.depth, result: v.result, durationMs: v.durationMs, message: v.message } : null,
-    lastTestRestore: t ? { time: t.time, result: t.result, durationMs: t.durationMs, message: t.message } : null
-  };
-}
-function toGuestJson(g) {
-  return {
-    cluster: g.cluster,
-    vmid: g.vmid,
-    name: g.name,
-    type: g.type,
-    node: g.node,
-    tier: g.tier,
-    status: g.status,
-    lastBackup: g.lastBackup ? {
-      time: iso2(g.lastBackup.timeMs),
-      volid: g.lastBackup.volid,
-      storage: g.lastBackup.storage,
-      size: g.lastBackup.sizeBytes
-    } : null,
-    lastAttempt: g.lastAttempt ? {
-      time: iso2(g.lastAttempt.startMs),
-      end: g.lastAttempt.endMs === void 0 ? null : iso2(g.lastAttempt.endMs),
-      upid: g.lastAttempt.upid,
-      outcome: g.lastAttempt.outcome,
-      error: g.lastAttempt.error ?? null
-    } : null,
-    expectedBy: g.expectedByMs === null ? null : iso2(g.expectedByMs),
-    reason: g.reason
-  };
-}
-function statusExitCode(reports) {
-  const guests = reports.flatMap((r) => r.guests);
-  if (guests.some((g) => isProblem(g.status))) return 1;
-  if (reports.some((r) => !r.reachable || r.problems.length > 0) || guests.some((g) => g.status === "unknown"))
-    return 2;
-  return 0;
-}
-function renderStatusTable(reports, timeZone, clusters = [], haBackups = null) {
-  const multi = reports.length > 1;
-  const header = [
-    ...multi ? ["CLUSTER"] : [],
-    "VMID",
-    "NAME",
-    "TYPE",
-    "NODE",
-    "TIER",
-    "STATUS",
-    `LAST BACKUP (${timeZone})`,
-    "SIZE",
-    "REASON"
-  ];
-  const rows = reports.flatMap(
-    (r) => r.guests.map((g) => [
-      ...multi ? [g.cluster] : [],
-      String(g.vmid),
-      g.name,
-      g.type,
-      g.node,
-      g.tier ?? "-",
-      g.status,
-      g.lastBackup ? formatWall(g.lastBackup.timeMs, timeZone) : "-",
-      g.lastBackup ? humanBytes(g.lastBackup.sizeBytes) : "-",
-      g.reason
-    ])
-  );
-  const widths = header.map(
-    (h, i) => Math.max(h.length, ...rows.map((r) => i === header.length - 1 ? 0 : (r[i] ?? "").length))
-  );
-  const line = (cells) => cells.map((c, i) => i === cells.length - 1 ? c : c.padEnd(widths[i] ?? 0)).join("  ").trimEnd();
-  const out = [line(header), ...rows.map(line)];
-  if (rows.length === 0) out.push("(no guests)");
-  for (const r of reports) {
-    for (const p of r.problems) out.push(`! ${r.cluster}: ${p}`);
-    const hint = r.reachable ? void 0 : connectionHint(clusters.find((c) => c.name === r.cluster));
-    if (hint) out.push(`  hint: ${hint}`);
-  }
-  if (haBackups) out.push("", ...haBackupRows(haBackups, timeZone));
-  return `${out.join("\n")}
-`;
-}
-function haBackupRows(h, timeZone) {
-  const wall = (iso4) => formatWall(Date.parse(iso4), timeZone);
-  if (h.checkedAt === null)
-    return ["HA BACKUP  not checked yet (the service checks once Home Assistant is connected)"];
-  const last = h.lastBackup ? `last ${wall(h.lastBackup.time)} ${humanBytes(h.lastBackup.sizeBytes)} on ${h.agent ?? "-"}` : `no backup on ${h.agent ?? "the NAS"}`;
-  const v = h.verification;
-  const verified = v ? `verification ${v.result} ${wall(v.time)}` : "not verified";
-  const next = h.nextAutomatic ? `next ${wall(h.nextAutomatic)}` : "no automatic backup";
-  const rows = [`HA BACKUP  ${last}  ${verified}  ${next}`];
-  for (const p of h.problems) rows.push(`! ha-backup: ${p}`);
-  return rows;
-}
-function connectionHint(cluster) {
-  if (!cluster || cluster.fingerprint || !cluster.verifyTls) return void 0;
-  return "PVE's own certificate is self-signed, so unless this machine trusts it, set fingerprint: \u2026 as shown by `pvenode cert info` or in the node's Certificates panel";
-}
-function humanBytes(n) {
-  const units = ["B", "KiB", "MiB", "GiB", "TiB"];
-  let v = n;
-  let u = 0;
-  while (v >= 1024 && u < units.length - 1) {
-    v /= 1024;
-    u++;
-  }
-  return `${u === 0 ? v : v.toFixed(1)} ${units[u]}`;
 }
 
 // src/service/ha-backup-watch.ts
@@ -3593,6 +2569,1377 @@ function createHaBackupWatch(deps) {
       timer = void 0;
     }
   };
+}
+
+// src/core/coverage.ts
+function destinationKindOf(type) {
+  const transfer = type.includes(":") ? type.slice(type.indexOf(":") + 1) : type;
+  if (transfer === "image_local" || transfer === "local") return "local";
+  if (transfer === "image_remote" || transfer === "rsync" || transfer === "remote") return "remote";
+  if (/drive|s3|c2|azure|dropbox|swift|hicloud|cloud|box|webdav|openstack/i.test(transfer)) return "cloud";
+  return "unknown";
+}
+var BROKEN_STATES = /* @__PURE__ */ new Set(["restore_only", "error_detect", "broken", "unauth", "endofservice", "error"]);
+var RUNNING_STATUSES = /* @__PURE__ */ new Set([
+  "backup",
+  "detect",
+  "version_deleting",
+  "preparing_version_delete",
+  "waiting"
+]);
+function taskHealth(t) {
+  if (BROKEN_STATES.has(t.state) || t.lastError !== "") return "failed";
+  if (t.state !== "backupable") return "unknown";
+  if (RUNNING_STATUSES.has(t.status) || t.lastResult === "backingup" || t.lastResult === "resuming")
+    return "running";
+  if (t.lastResult === "none") return "never";
+  if (t.lastResult === "done")
+    return t.lastSuccessMs !== null && t.lastRunMs !== null && t.lastSuccessMs < t.lastRunMs ? "failed" : "ok";
+  if (t.lastResult === "suspend" || t.lastResult === "error" || t.lastResult === "failed") return "failed";
+  return "unknown";
+}
+function lastSuccessOf(t) {
+  if (t.lastSuccessMs !== null) return t.lastSuccessMs;
+  return t.lastResult === "done" && t.lastError === "" ? t.lastRunMs : null;
+}
+function isWithin(path, folder) {
+  const p = trimSlash(path);
+  const f = trimSlash(folder);
+  return p === f || p.startsWith(f === "" ? "/" : `${f}/`);
+}
+var trimSlash = (p) => p.replace(/\/+$/, "");
+function tasksCovering(tasks, folder) {
+  return tasks.filter(
+    (t) => t.folders.some((f) => !f.missing && isWithin(folder, f.path)) && !t.excludes.some((x) => isWithin(folder, x))
+  );
+}
+function assessCoverage(tasks, folders, nowMs) {
+  return folders.map((w) => {
+    const covering = tasksCovering(tasks, w.path).sort(
+      (a, b) => rank(b) - rank(a) || (lastSuccessOf(b) ?? -1) - (lastSuccessOf(a) ?? -1)
+    );
+    const t = covering[0];
+    if (!t)
+      return {
+        label: w.label,
+        folder: w.path,
+        task: null,
+        lastSuccessMs: null,
+        nextRunMs: null,
+        covered: "no",
+        finding: {
+          kind: "no_task",
+          folder: w.path,
+          task: null,
+          message: `no Hyper Backup task covers ${w.path} (${w.label}): nothing there has a copy off the NAS; add that folder or a parent to a Hyper Backup task`
+        }
+      };
+    const health = taskHealth(t);
+    const success = lastSuccessOf(t);
+    const base = {
+      label: w.label,
+      folder: w.path,
+      task: { id: t.id, name: t.name, health },
+      lastSuccessMs: success,
+      nextRunMs: t.nextRunMs
+    };
+    if (health === "failed")
+      return {
+        ...base,
+        covered: success === null ? "no" : "yes",
+        finding: {
+          kind: "failed",
+          folder: w.path,
+          task: t.name,
+          message: `Hyper Backup task '${t.name}' covering ${w.path} did not succeed (state ${t.state}, last result ${t.lastResult}${t.lastError ? `, error ${t.lastError}` : ""}); check it in Hyper Backup`
+        }
+      };
+    const pending = t.nextRunMs !== null && t.nextRunMs > nowMs && (t.lastRunMs ?? -1) < (w.newestMs ?? -1);
+    if (w.newestMs !== null && (success === null || success < w.newestMs) && !pending && health !== "running")
+      return {
+        ...base,
+        covered: "no",
+        finding: {
+          kind: health === "unknown" ? "unknown" : "stale",
+          folder: w.path,
+          task: t.name,
+          message: health === "unknown" ? `Hyper Backup task '${t.name}' covering ${w.path} reports state ${t.state}, result ${t.lastResult}: whether it copied the newest archive is unknown` : `Hyper Backup task '${t.name}' covering ${w.path} last succeeded ${success === null ? "never" : "before"} the newest archive there and is not scheduled to run again; run it (pve-backup nas run '${t.name}') or give it a schedule`
+        }
+      };
+    return {
+      ...base,
+      covered: health === "unknown" ? "unknown" : success === null ? "no" : "yes",
+      finding: health === "unknown" ? {
+        kind: "unknown",
+        folder: w.path,
+        task: t.name,
+        message: `Hyper Backup task '${t.name}' covering ${w.path} reports state ${t.state}, result ${t.lastResult}: not known to be good`
+      } : null
+    };
+  });
+}
+var rank = (t) => {
+  const h = taskHealth(t);
+  return h === "ok" ? 3 : h === "running" ? 2 : h === "unknown" ? 1 : 0;
+};
+function guestCopies(vmids, archives, nasStorage, coverage, whyUnknown) {
+  const reason = whyUnknown ?? (nasStorage === null ? "the NAS folder the archives are written to is unknown" : coverage === null ? "the NAS's Hyper Backup tasks could not be read" : `the state of Hyper Backup task '${coverage.task?.name}' is not known to be good or bad`);
+  const out = /* @__PURE__ */ new Map();
+  for (const vmid of vmids) {
+    const mine = archives.filter((a) => a.vmid === vmid);
+    const onNas = nasStorage === null ? [] : mine.filter((a) => a.storage === nasStorage);
+    const success = coverage?.lastSuccessMs ?? null;
+    const carried = success !== null && onNas.some((a) => a.timeMs <= success);
+    const offNas = coverage === null || nasStorage === null || coverage.task?.health === "unknown" ? "unknown" : carried ? "yes" : "no";
+    out.set(vmid, {
+      pve: mine.length,
+      nas: nasStorage === null ? null : onNas.length,
+      offNas,
+      offNasMs: offNas === "yes" ? success : null,
+      offNasReason: offNas === "unknown" ? reason : null
+    });
+  }
+  return out;
+}
+function hyperBackupNextRuns(tasks) {
+  return tasks.filter((t) => t.nextRunMs !== null).map((t) => ({ taskId: t.id, name: t.name, startMs: t.nextRunMs })).sort((a, b) => a.startMs - b.startMs || a.taskId - b.taskId);
+}
+var hostKey = (h) => h.trim().toLowerCase().replace(/^\[|\]$/g, "");
+function placeStorage(input) {
+  const where = `storage '${input.storage}' of cluster '${input.cluster}'`;
+  if (input.server === null || input.export === null)
+    return {
+      onNas: false,
+      reason: `${where} is not an NFS export this token can read (Datastore.Allocate on /storage): whether its archives are on the NAS is unknown`
+    };
+  const server = hostKey(input.server);
+  const names = input.nasNames.map(hostKey);
+  const addresses = new Set(input.nasAddresses.map(hostKey));
+  if (names.includes(server) || input.serverAddresses.some((a) => addresses.has(hostKey(a))))
+    return { onNas: true };
+  return {
+    onNas: false,
+    reason: `${where} is an NFS export of ${input.server}, not of the NAS (${names.join(", ")}): its copies off the NAS are unknown; set nas.nfs_server to ${input.server} if that is the NAS`
+  };
+}
+
+// src/core/ics.ts
+var SCHEDULED_RUN_MS = 30 * 6e4;
+var MAX_PER_SCHEDULE = 2e3;
+var stamp = (ms) => new Date(ms).toISOString().replace(/[-:]/g, "").replace(/\.\d{3}/, "");
+var uidPart = (s) => s.replace(/[^A-Za-z0-9._:-]/g, "_");
+function occurrences(schedule, fromMs, toMs, timeZone) {
+  const parsed = parseCalendarEvent(schedule);
+  if (!parsed.ok) return [];
+  const out = [];
+  let at = nextOccurrence(parsed.event, fromMs - 1, timeZone);
+  while (at !== void 0 && at <= toMs && out.length < MAX_PER_SCHEDULE) {
+    out.push(at);
+    at = nextOccurrence(parsed.event, at, timeZone);
+  }
+  return out;
+}
+var OUTCOME_STATUS = {
+  ok: "CONFIRMED",
+  warnings: "CONFIRMED",
+  failed: "CONFIRMED",
+  running: "CONFIRMED",
+  waiting: "TENTATIVE"
+};
+var SEVERITY = ["failed", "warnings", "running", "waiting", "ok"];
+function planCalendarEvents(input) {
+  const events = [];
+  const from = Math.max(input.nowMs, input.fromMs);
+  for (const j of input.jobs) {
+    if (!j.enabled || !j.schedule) continue;
+    for (const at of occurrences(j.schedule, from, input.toMs, input.timeZone))
+      events.push({
+        uid: `pve-job-${uidPart(j.cluster)}-${uidPart(j.id)}-${stamp(at)}@pve-backup`,
+        startMs: at,
+        endMs: at + SCHEDULED_RUN_MS,
+        summary: `Backup ${j.id}`,
+        description: `Scheduled PVE backup job ${j.id} on cluster ${j.cluster} (${j.schedule})${j.storage ? ` to ${j.storage}` : ""}; guests ${j.guests.join(", ") || "none"}.`,
+        status: "TENTATIVE",
+        categories: ["scheduled", "pve"]
+      });
+  }
+  if (input.haBackup) events.push(...haBackupRuns(input.haBackup, from, input.toMs, input.timeZone));
+  for (const h of input.hyperBackup ?? []) {
+    if (h.nextRunMs < from || h.nextRunMs > input.toMs) continue;
+    events.push({
+      uid: `hyper-backup-${h.taskId}-${stamp(h.nextRunMs)}@pve-backup`,
+      startMs: h.nextRunMs,
+      endMs: h.nextRunMs + SCHEDULED_RUN_MS,
+      summary: `Hyper Backup: ${h.task}`,
+      description: `Next run of the Hyper Backup task ${h.task} (${h.taskId}) on the NAS, as DSM plans it.`,
+      status: "TENTATIVE",
+      categories: ["scheduled", "hyper-backup"]
+    });
+  }
+  events.push(...pastRuns(input));
+  return events.sort((a, b) => a.startMs - b.startMs || (a.uid < b.uid ? -1 : 1));
+}
+function localDate(ms, timeZone) {
+  const w = wallClockAt(ms, timeZone);
+  if (!w) return stamp(ms).slice(0, 8);
+  return `${w.year}${String(w.month).padStart(2, "0")}${String(w.day).padStart(2, "0")}`;
+}
+function haBackupRuns(ha, fromMs, toMs, timeZone) {
+  const planned = ha.schedule === void 0 ? [] : occurrences(ha.schedule, fromMs, toMs, timeZone);
+  const next = ha.nextAutomaticMs;
+  const known = next !== void 0 && next >= fromMs && next <= toMs ? next : void 0;
+  const day = known === void 0 ? void 0 : localDate(known, timeZone);
+  const runs = [
+    ...planned.filter((at) => localDate(at, timeZone) !== day).map((at) => ({ at, next: false })),
+    ...known === void 0 ? [] : [{ at: known, next: true }]
+  ];
+  return runs.map(({ at, next: next2 }) => ({
+    uid: `ha-backup-${localDate(at, timeZone)}@pve-backup`,
+    startMs: at,
+    endMs: at + SCHEDULED_RUN_MS,
+    summary: "Home Assistant automatic backup",
+    description: next2 ? "Home Assistant's next automatic backup, as Home Assistant plans it." : `Home Assistant's automatic backup to the NAS, planned ${ha.schedule}.`,
+    status: "TENTATIVE",
+    categories: ["scheduled", "home-assistant"]
+  }));
+}
+function pastRuns(input) {
+  const tasks = /* @__PURE__ */ new Map();
+  for (const a of input.attempts) {
+    if (a.startMs < input.fromMs || a.startMs > input.nowMs) continue;
+    const key = `${a.cluster}
+${a.upid}`;
+    tasks.set(key, [...tasks.get(key) ?? [], a]);
+  }
+  return [...tasks.values()].map((list) => {
+    const first = list[0];
+    const outcome = SEVERITY.find((o) => list.some((a) => a.outcome === o));
+    const startMs = Math.min(...list.map((a) => a.startMs));
+    const endMs = Math.max(startMs + 6e4, ...list.map((a) => a.endMs ?? input.nowMs));
+    const guests = [...list].sort((a, b) => a.vmid - b.vmid);
+    const lines = guests.map((a) => `${a.vmid}: ${a.outcome}${a.error ? ` (${a.error})` : ""}`);
+    return {
+      uid: `pve-task-${uidPart(first.cluster)}-${uidPart(first.upid)}@pve-backup`,
+      startMs,
+      endMs,
+      summary: `Backup ${outcome}: ${guests.map((a) => a.vmid).join(", ")}`,
+      description: `PVE backup task on cluster ${first.cluster}, ${first.upid}
+${lines.join("\n")}`,
+      status: OUTCOME_STATUS[outcome],
+      categories: ["run", outcome]
+    };
+  });
+}
+function escapeText(text) {
+  return text.replace(/\\/g, "\\\\").replace(/;/g, "\\;").replace(/,/g, "\\,").replace(/\r\n|\r|\n/g, "\\n");
+}
+var utf8 = new TextEncoder();
+function foldLine(line) {
+  const parts = [];
+  let current = "";
+  let octets = 0;
+  for (const ch of line) {
+    const n = utf8.encode(ch).length;
+    if (octets + n > 75) {
+      parts.push(current);
+      current = " ";
+      octets = 1;
+    }
+    current += ch;
+    octets += n;
+  }
+  parts.push(current);
+  return parts.join("\r\n");
+}
+function offsetMinAt(ms, timeZone) {
+  const w = wallClockAt(ms, timeZone);
+  if (!w) return 0;
+  const wallMs2 = Date.UTC(w.year, w.month - 1, w.day, w.hour, w.minute, w.second);
+  return Math.round((wallMs2 - Math.floor(ms / 1e3) * 1e3) / 6e4);
+}
+var HOUR_MS = 36e5;
+function zoneTransitions(timeZone, fromMs, toMs) {
+  const out = [];
+  let before = offsetMinAt(fromMs, timeZone);
+  for (let t = fromMs; t < toMs; t += HOUR_MS) {
+    const end = Math.min(t + HOUR_MS, toMs);
+    const after = offsetMinAt(end, timeZone);
+    if (after === before) continue;
+    let lo = t;
+    let hi = end;
+    while (hi - lo > 1e3) {
+      const mid = lo + Math.floor((hi - lo) / 2e3) * 1e3;
+      if (offsetMinAt(mid, timeZone) === before) lo = mid;
+      else hi = mid;
+    }
+    out.push({ atMs: hi, fromMin: before, toMin: after });
+    before = after;
+  }
+  return out;
+}
+var offsetText = (min) => {
+  const a = Math.abs(min);
+  return `${min < 0 ? "-" : "+"}${String(Math.floor(a / 60)).padStart(2, "0")}${String(a % 60).padStart(2, "0")}`;
+};
+function localStamp(ms, offsetMin) {
+  return stamp(ms + offsetMin * 6e4).replace(/Z$/, "");
+}
+function vtimezone(timeZone, fromMs, toMs) {
+  const changes = zoneTransitions(timeZone, fromMs, toMs);
+  const first = offsetMinAt(fromMs, timeZone);
+  const firstChange = changes[0];
+  const part = (from, to, atMs, daylight) => [
+    `BEGIN:${daylight ? "DAYLIGHT" : "STANDARD"}`,
+    `DTSTART:${localStamp(atMs, from)}`,
+    `TZOFFSETFROM:${offsetText(from)}`,
+    `TZOFFSETTO:${offsetText(to)}`,
+    `END:${daylight ? "DAYLIGHT" : "STANDARD"}`
+  ];
+  return [
+    "BEGIN:VTIMEZONE",
+    `TZID:${timeZone}`,
+    // Before the first change: summer time if the clocks then go back.
+    ...part(first, first, fromMs, firstChange !== void 0 && firstChange.toMin < first),
+    ...changes.flatMap((c) => part(c.fromMin, c.toMin, c.atMs, c.toMin > c.fromMin)),
+    "END:VTIMEZONE"
+  ];
+}
+function zoned(timeZone, fromMs, toMs) {
+  return offsetMinAt(fromMs, timeZone) !== 0 || zoneTransitions(timeZone, fromMs, toMs).length > 0;
+}
+function dateTime(name, ms, timeZone, useZone) {
+  if (!useZone) return `${name}:${stamp(ms)}`;
+  const offset = offsetMinAt(ms, timeZone);
+  const wall = ms + offset * 6e4;
+  const passes = [ms - 864e5, ms + 864e5].map((t) => wall - offsetMinAt(t, timeZone) * 6e4);
+  const twice = passes.some((t) => t !== ms && t + offsetMinAt(t, timeZone) * 6e4 === wall);
+  return twice ? `${name}:${stamp(ms)}` : `${name};TZID=${timeZone}:${localStamp(ms, offset)}`;
+}
+function renderIcs(events, opts) {
+  const fromMs = Math.min(opts.fromMs, ...events.map((e) => e.startMs)) - 864e5;
+  const toMs = Math.max(opts.toMs, ...events.map((e) => e.endMs)) + 864e5;
+  const useZone = zoned(opts.timeZone, fromMs, toMs);
+  const lines = [
+    "BEGIN:VCALENDAR",
+    "VERSION:2.0",
+    "PRODID:-//pve-backup//backup calendar//EN",
+    "CALSCALE:GREGORIAN",
+    "METHOD:PUBLISH",
+    `X-WR-CALNAME:${escapeText(opts.calendarName)}`,
+    `X-WR-TIMEZONE:${opts.timeZone}`,
+    ...useZone ? vtimezone(opts.timeZone, fromMs, toMs) : []
+  ];
+  for (const e of events) {
+    lines.push(
+      "BEGIN:VEVENT",
+      `UID:${e.uid}`,
+      `DTSTAMP:${stamp(opts.dtstampMs)}`,
+      dateTime("DTSTART", e.startMs, opts.timeZone, useZone),
+      dateTime("DTEND", e.endMs, opts.timeZone, useZone),
+      `SUMMARY:${escapeText(e.summary)}`
+    );
+    if (e.description !== void 0) lines.push(`DESCRIPTION:${escapeText(e.description)}`);
+    if (e.status !== void 0) lines.push(`STATUS:${e.status}`);
+    if (e.categories && e.categories.length > 0)
+      lines.push(`CATEGORIES:${e.categories.map(escapeText).join(",")}`);
+    lines.push("END:VEVENT");
+  }
+  lines.push("END:VCALENDAR");
+  return `${lines.map(foldLine).join("\r\n")}\r
+`;
+}
+
+// src/commands/calendar.ts
+var DEFAULT_CALENDAR_DAYS = 14;
+var DAY_MS = 864e5;
+var HA_PREFERRED_MIN = 4 * 60 + 45;
+var HA_BACKUP_MIN2 = 60;
+function haBackupSchedule(config) {
+  const ha = config.haBackups;
+  if (!ha || ha.schedule.recurrence === "never") return void 0;
+  const minute = chooseBackupMinute(busyFromTiers(config.tiers), HA_PREFERRED_MIN, HA_BACKUP_MIN2);
+  if (minute === void 0) return void 0;
+  return ha.schedule.recurrence === "daily" ? formatMinute(minute) : `${ha.schedule.days.join(",")} ${formatMinute(minute)}`;
+}
+function hyperBackupRuns(tasks) {
+  return hyperBackupNextRuns(tasks ?? []).map((r) => ({
+    task: r.name,
+    taskId: r.taskId,
+    nextRunMs: r.startMs
+  }));
+}
+function calendarInput(config, reports, facts, nowMs, days, extra = {}) {
+  const guestsOf = (cluster, job) => reports.filter((r) => r.cluster === cluster).flatMap((r) => r.guests.filter((g) => g.jobs.includes(job)).map((g) => g.vmid));
+  const ha = haBackupSchedule(config);
+  return {
+    jobs: facts.flatMap(
+      (f) => f.jobs.map((j) => ({
+        cluster: f.cluster,
+        id: j.id,
+        enabled: j.enabled,
+        schedule: j.schedule,
+        storage: j.storage,
+        guests: guestsOf(f.cluster, j.id)
+      }))
+    ),
+    attempts: facts.flatMap((f) => f.attempts.map((a) => ({ ...a, cluster: f.cluster }))),
+    haBackup: ha === void 0 && extra.haNextAutomaticMs === void 0 ? void 0 : { schedule: ha, nextAutomaticMs: extra.haNextAutomaticMs },
+    hyperBackup: extra.hyperBackup,
+    timeZone: config.timeZone,
+    nowMs,
+    fromMs: nowMs - days * DAY_MS,
+    toMs: nowMs + days * DAY_MS
+  };
+}
+function calendarEventsFor(config, reports, facts, nowMs, days = DEFAULT_CALENDAR_DAYS, extra = {}) {
+  if (!facts?.reachable) return void 0;
+  const input = calendarInput(config, reports, [facts], nowMs, days, extra);
+  return planCalendarEvents(input).map((e) => ({
+    uid: e.uid,
+    summary: e.summary,
+    start: new Date(e.startMs).toISOString(),
+    end: new Date(e.endMs).toISOString(),
+    description: e.description ?? null
+  }));
+}
+function calendarIcs(input, events, name) {
+  return renderIcs(events, {
+    timeZone: input.timeZone,
+    calendarName: name,
+    dtstampMs: input.nowMs,
+    fromMs: input.fromMs,
+    toMs: input.toMs
+  });
+}
+function parseDays(text) {
+  if (text === void 0) return DEFAULT_CALENDAR_DAYS;
+  const n = Number(text);
+  if (!/^\d+$/.test(text) || n < 1 || n > 366)
+    throw new InputError(`--days must be a whole number of days from 1 to 366, not '${text}'`);
+  return n;
+}
+async function calendarCommand(ctx, flags, sources = {}) {
+  const days = parseDays(flags.days);
+  const reports = await ctx.app.monitor.refresh(ctx.nowMs);
+  const facts = ctx.config.clusters.map((c) => ctx.app.monitor.facts(c.name)).filter((f) => f?.reachable === true);
+  let incomplete = false;
+  let hyperBackup;
+  if (sources.dsm)
+    try {
+      hyperBackup = hyperBackupRuns(await sources.dsm.hyperBackupTasks());
+    } catch (err) {
+      incomplete = true;
+      sources.warn?.(
+        `Hyper Backup's next runs are left out: ${err instanceof Error ? err.message : String(err)}`
+      );
+    }
+  const haNextAutomaticMs = await sources.haNextAutomaticMs?.();
+  const input = calendarInput(ctx.config, reports, facts, ctx.nowMs, days, {
+    hyperBackup,
+    haNextAutomaticMs
+  });
+  const events = planCalendarEvents(input);
+  if (flags.ics) ctx.out(calendarIcs(input, events, "PVE Backup"));
+  else if (ctx.json)
+    ctx.out(
+      `${JSON.stringify(
+        events.map((e) => ({
+          ...e,
+          start: new Date(e.startMs).toISOString(),
+          end: new Date(e.endMs).toISOString()
+        })),
+        null,
+        2
+      )}
+`
+    );
+  else {
+    const tz = ctx.config.timeZone;
+    const head = `START (${tz})`.padEnd(16);
+    ctx.out(`${head}  END    EVENT
+`);
+    for (const e of events)
+      ctx.out(
+        `${formatWall(e.startMs, tz).padEnd(head.length)}  ${formatWall(e.endMs, tz).slice(11)}  ${e.summary}
+`
+      );
+    if (events.length === 0) ctx.out("(no backup runs in this span)\n");
+  }
+  return incomplete || reports.some((r) => !r.reachable) ? 2 : 0;
+}
+async function haNextAutomaticFor(deps) {
+  const target = haTargetFromEnv(deps.env);
+  if (target) {
+    const link = connectToHa(target, deps.log);
+    try {
+      await whenConnected(link, target.wsUrl, deps.timeoutMs ?? 1e4);
+      return (await createHaBackupsApi(wsPortOf(link)).info()).nextAutomaticMs;
+    } catch (err) {
+      deps.log.warn(
+        `Home Assistant's next automatic backup not asked: ${err instanceof Error ? err.message : String(err)}; using the service's last look`
+      );
+    } finally {
+      link.close();
+    }
+  }
+  const saved = loadHaBackupState(deps.optionsPath && haBackupStatePath(deps.optionsPath), deps.log);
+  return msOf(saved.status.nextAutomatic);
+}
+function msOf(iso4) {
+  const ms = typeof iso4 === "string" ? Date.parse(iso4) : Number.NaN;
+  return Number.isFinite(ms) ? ms : void 0;
+}
+
+// src/dsm/mapper.ts
+var DAY_MS2 = 864e5;
+function parseDsmTime(text, timeZone) {
+  const m = /^(\d{4})\/(\d{2})\/(\d{2}) (\d{2}):(\d{2})(?::(\d{2}))?$/.exec((text ?? "").trim());
+  if (!m) return null;
+  const [year, month, day, hour, minute, second] = m.slice(1).map((v) => Number(v ?? 0));
+  const nominal = Date.UTC(year, month - 1, day, hour, minute, second);
+  for (const probe of [nominal - DAY_MS2, nominal + DAY_MS2]) {
+    const at = wallClockAt(probe, timeZone);
+    if (!at) return null;
+    const candidate = nominal - (wallMs(at) - probe);
+    const back = wallClockAt(candidate, timeZone);
+    if (back && wallMs(back) === nominal) return candidate;
+  }
+  return null;
+}
+var wallMs = (w) => Date.UTC(w.year, w.month - 1, w.day, w.hour, w.minute, w.second);
+function toHyperBackupTask(row, status, timeZone) {
+  const type = row.type ?? "";
+  const folders = [...row.source?.file_list ?? [], ...row.source?.folder_list ?? []].filter((f) => typeof f.fullPath === "string").map((f) => ({ path: f.fullPath, missing: f.missing ?? false }));
+  return {
+    id: row.task_id,
+    name: row.name,
+    state: status?.state ?? row.state ?? "",
+    status: status?.status ?? row.status ?? "",
+    lastResult: status?.last_bkp_result ?? row.last_bkp_result ?? "",
+    lastError: status?.last_bkp_error ?? "",
+    lastRunMs: parseDsmTime(status?.last_bkp_time ?? row.last_bkp_time, timeZone),
+    lastEndMs: parseDsmTime(status?.last_bkp_end_time ?? row.last_bkp_end_time, timeZone),
+    lastSuccessMs: parseDsmTime(status?.last_bkp_success_time, timeZone),
+    nextRunMs: parseDsmTime(status?.next_bkp_time ?? row.next_bkp_time, timeZone),
+    destination: type,
+    destinationKind: destinationKindOf(type),
+    folders,
+    excludes: (row.source?.backup_filter?.exclude_list ?? []).filter(
+      (x) => typeof x === "string"
+    )
+  };
+}
+
+// src/dsm/wire.ts
+var Envelope2 = external_exports.union([
+  external_exports.looseObject({ success: external_exports.literal(true), data: external_exports.unknown().optional() }),
+  external_exports.looseObject({ success: external_exports.literal(false), error: external_exports.looseObject({ code: external_exports.number() }) })
+]);
+var ApiInfo = external_exports.record(
+  external_exports.string(),
+  external_exports.looseObject({ path: external_exports.string(), minVersion: external_exports.number(), maxVersion: external_exports.number() })
+);
+var Login = external_exports.looseObject({
+  sid: external_exports.string().min(1),
+  synotoken: external_exports.string().optional(),
+  did: external_exports.string().optional(),
+  device_id: external_exports.string().optional()
+});
+var Time2 = external_exports.string().nullish();
+var FileEntry = external_exports.looseObject({
+  folderPath: external_exports.string().optional(),
+  fullPath: external_exports.string().optional(),
+  missing: external_exports.boolean().optional()
+});
+var TaskSource = external_exports.looseObject({
+  file_list: external_exports.array(FileEntry).optional(),
+  folder_list: external_exports.array(FileEntry).optional(),
+  backup_filter: external_exports.looseObject({ exclude_list: external_exports.array(external_exports.unknown()).optional() }).optional()
+});
+var TaskRow = external_exports.looseObject({
+  // DSMCTL tolerates a string id.
+  task_id: external_exports.union([external_exports.number(), external_exports.string().regex(/^\d+$/).transform(Number)]),
+  name: external_exports.string(),
+  state: external_exports.string().optional(),
+  status: external_exports.string().optional(),
+  type: external_exports.string().optional(),
+  last_bkp_result: external_exports.string().nullish(),
+  last_bkp_time: Time2,
+  last_bkp_end_time: Time2,
+  next_bkp_time: Time2,
+  source: TaskSource.optional()
+});
+var TaskList = external_exports.looseObject({ task_list: external_exports.array(TaskRow) });
+var TaskStatus2 = external_exports.looseObject({
+  state: external_exports.string().optional(),
+  status: external_exports.string().optional(),
+  last_bkp_result: external_exports.string().nullish(),
+  last_bkp_error: external_exports.string().nullish(),
+  last_bkp_time: Time2,
+  last_bkp_end_time: Time2,
+  last_bkp_success_time: Time2,
+  next_bkp_time: Time2
+});
+var ShareList = external_exports.looseObject({
+  shares: external_exports.array(
+    external_exports.looseObject({
+      name: external_exports.string(),
+      additional: external_exports.looseObject({
+        real_path: external_exports.string().optional(),
+        volume_status: external_exports.looseObject({ freespace: external_exports.coerce.number(), totalspace: external_exports.coerce.number() }).optional()
+      }).optional()
+    })
+  )
+});
+
+// src/dsm/client.ts
+var SESSION_ERRORS = /* @__PURE__ */ new Set([106, 107, 119]);
+var SESSION_NAME = "PveBackup";
+var ERROR_TEXT = {
+  102: "the API is not available (is the package installed?)",
+  103: "the method is not available",
+  104: "the API version is not supported",
+  105: "the NAS user lacks the privilege: Hyper Backup needs a user in the administrators group",
+  106: "the session timed out",
+  107: "the session was ended by a login elsewhere",
+  119: "the session is not known",
+  120: "a parameter was rejected",
+  150: "the NAS saw this request come from another address than the login (NAT or several interfaces in between): use the address the NAS sees",
+  160: "the NAS user may not use this application (Control Panel > Application Privileges)",
+  400: "the user name or password is wrong: check nas.username and nas.password",
+  401: "the NAS account is disabled or a guest account",
+  402: "the NAS user may not log in (permission denied)",
+  403: "the NAS account has two-step verification on: use a user without it, or set nas.device_token",
+  404: "the two-step verification code is wrong",
+  406: "the NAS requires two-step verification for this account: use a user exempt from it, or set nas.device_token",
+  407: "the NAS blocked this address after too many failed logins (Control Panel > Security > Account)",
+  408: "the NAS account's password expired and cannot be changed",
+  409: "the NAS account's password expired: change it in DSM",
+  410: "the NAS account must change its password first: log in to DSM once",
+  411: "the NAS account is locked"
+};
+var DsmApiError = class extends UpstreamError {
+  constructor(code, what) {
+    const text = ERROR_TEXT[code] ?? // Hyper Backup's own codes are 44xx; their meanings are not documented (reference §2.4).
+    (code >= 4400 && code < 4500 ? "Hyper Backup refused: the task may be running, or not in a state to back up" : void 0);
+    super(`NAS: ${what} failed: DSM error ${code}${text ? ` (${text})` : ""}`, {
+      retryable: SESSION_ERRORS.has(code) || code === 117
+    });
+    this.code = code;
+  }
+  code;
+};
+function createDsmClient(opts, deps) {
+  const base = new URL(opts.baseUrl);
+  const origin = `${base.protocol}//${base.host}`;
+  const transport = createTransport({
+    fingerprint: opts.fingerprint,
+    verifyTls: true,
+    timeoutMs: opts.timeoutMs,
+    maxConnections: 2
+  });
+  let apis;
+  const statuses = /* @__PURE__ */ new Map();
+  let session;
+  let loggingIn;
+  async function post(cgi, form, what, token) {
+    const answer = await transport.request({
+      method: "POST",
+      url: new URL(`${origin}/webapi/${cgi}`),
+      headers: {
+        "Content-Type": "application/x-www-form-urlencoded",
+        Accept: "application/json",
+        ...token ? { "X-SYNO-TOKEN": token } : {}
+      },
+      body: form.toString()
+    });
+    if (answer.status === NO_ANSWER_STATUS || answer.status === OUTCOME_UNKNOWN_STATUS) {
+      let reason = answer.statusText;
+      try {
+        reason = String(JSON.parse(answer.text).message ?? reason).trim();
+      } catch {
+      }
+      throw new UpstreamError(`NAS ${base.host}: ${what}: no answer: ${reason}`, { retryable: true });
+    }
+    if (answer.status !== 200)
+      throw new UpstreamError(`NAS ${base.host}: ${what}: HTTP ${answer.status} ${answer.statusText}`, {
+        retryable: answer.status >= 500,
+        status: answer.status
+      });
+    let body;
+    try {
+      body = JSON.parse(answer.text);
+    } catch {
+      throw new UpstreamError(
+        `NAS ${base.host}: ${what}: the answer is not JSON (is nas.url the DSM address, https://\u2026:5001?)`,
+        {
+          retryable: false
+        }
+      );
+    }
+    const env = Envelope2.safeParse(body);
+    if (!env.success)
+      throw new UpstreamError(`NAS ${base.host}: ${what}: not a DSM answer`, { retryable: false });
+    if (!env.data.success) throw new DsmApiError(env.data.error.code, what);
+    return env.data.data;
+  }
+  async function discover() {
+    if (apis) return apis;
+    const form = new URLSearchParams({
+      api: "SYNO.API.Info",
+      version: "1",
+      method: "query",
+      query: "SYNO.API.Auth,SYNO.Backup.Task,SYNO.FileStation.List"
+    });
+    apis = ApiInfo.parse(await post("query.cgi", form, "API discovery"));
+    return apis;
+  }
+  async function login() {
+    const info = await discover();
+    const auth2 = info["SYNO.API.Auth"];
+    const version = Math.min(auth2?.maxVersion ?? 6, 7);
+    const form = new URLSearchParams({
+      api: "SYNO.API.Auth",
+      version: String(version),
+      method: "login",
+      account: opts.username,
+      passwd: opts.password,
+      session: SESSION_NAME,
+      format: "sid",
+      enable_syno_token: "yes"
+    });
+    if (opts.deviceToken) {
+      form.set("device_id", opts.deviceToken);
+      form.set("device_name", "pve-backup");
+    }
+    const data = Login.parse(await post(auth2?.path ?? "entry.cgi", form, "login"));
+    deps.log.debug(`NAS ${base.host}: logged in as ${opts.username}`);
+    return { sid: data.sid, token: data.synotoken };
+  }
+  async function currentSession() {
+    if (session) return session;
+    loggingIn ??= login().finally(() => {
+      loggingIn = void 0;
+    });
+    session = await loggingIn;
+    return session;
+  }
+  async function callOnce(api, version, method, params) {
+    const info = await discover();
+    const s = await currentSession();
+    const form = new URLSearchParams({ api, version: String(version), method, _sid: s.sid });
+    if (s.token) form.set("SynoToken", s.token);
+    for (const [k, v] of Object.entries(params)) if (v !== void 0) form.set(k, JSON.stringify(v));
+    return post(info[api]?.path ?? "entry.cgi", form, `${api} ${method}`, s.token);
+  }
+  async function call(api, version, method, params = {}) {
+    try {
+      return await callOnce(api, version, method, params);
+    } catch (err) {
+      if (!(err instanceof DsmApiError) || !SESSION_ERRORS.has(err.code)) throw err;
+      deps.log.info(`NAS ${base.host}: session ended (DSM error ${err.code}); logging in again`);
+      session = void 0;
+      return callOnce(api, version, method, params);
+    }
+  }
+  return {
+    async hyperBackupTasks() {
+      const info = await discover();
+      if (!info["SYNO.Backup.Task"]) return null;
+      const list = TaskList.parse(
+        await call("SYNO.Backup.Task", 1, "list", {
+          sort_by: "name",
+          additional: [
+            "last_bkp_time",
+            "next_bkp_time",
+            "last_bkp_result",
+            "is_modified",
+            "schedule",
+            "get_source"
+          ]
+        })
+      );
+      const tasks = [];
+      const listed = new Set(list.task_list.map((row) => row.task_id));
+      for (const id of statuses.keys()) if (!listed.has(id)) statuses.delete(id);
+      for (const row of list.task_list) {
+        const key = JSON.stringify([
+          row.state,
+          row.status,
+          row.last_bkp_result,
+          row.last_bkp_time,
+          row.last_bkp_end_time,
+          row.next_bkp_time
+        ]);
+        const cached = statuses.get(row.task_id);
+        if (cached?.key === key && row.status === "none") {
+          tasks.push(toHyperBackupTask(row, cached.status, opts.timeZone));
+          continue;
+        }
+        const status = TaskStatus2.parse(
+          await call("SYNO.Backup.Task", 1, "status", {
+            task_id: row.task_id,
+            blOnline: false,
+            additional: [
+              "last_bkp_time",
+              "next_bkp_time",
+              "last_bkp_result",
+              "last_bkp_progress",
+              "last_bkp_error",
+              "last_bkp_success_time"
+            ]
+          })
+        );
+        statuses.set(row.task_id, { key, status });
+        tasks.push(toHyperBackupTask(row, status, opts.timeZone));
+      }
+      return tasks;
+    },
+    async runTask(taskId) {
+      await call("SYNO.Backup.Task", 1, "backup", { task_id: taskId });
+    },
+    async shareSpace(path) {
+      const list = ShareList.parse(
+        await call("SYNO.FileStation.List", 2, "list_share", {
+          offset: 0,
+          limit: -1,
+          additional: ["real_path", "volume_status"]
+        })
+      );
+      const hit = list.shares.filter((s) => s.additional?.real_path && isWithin(path, s.additional.real_path)).sort((a, b) => (b.additional?.real_path?.length ?? 0) - (a.additional?.real_path?.length ?? 0))[0];
+      const vs = hit?.additional?.volume_status;
+      if (!hit || !vs) return void 0;
+      return {
+        share: hit.name,
+        realPath: hit.additional?.real_path ?? "",
+        freeBytes: vs.freespace,
+        totalBytes: vs.totalspace
+      };
+    },
+    async close() {
+      const s = session;
+      session = void 0;
+      try {
+        if (s) {
+          const form = new URLSearchParams({
+            api: "SYNO.API.Auth",
+            version: "6",
+            method: "logout",
+            session: SESSION_NAME,
+            _sid: s.sid
+          });
+          await post(apis?.["SYNO.API.Auth"]?.path ?? "entry.cgi", form, "logout", s.token);
+        }
+      } catch (err) {
+        deps.log.debug(
+          `NAS ${base.host}: logout failed: ${err instanceof Error ? err.message : String(err)}`
+        );
+      } finally {
+        await transport.close();
+      }
+    }
+  };
+}
+function dsmClientFor(config, log) {
+  const nas = config.nas;
+  if (!nas) throw new InputError("set 'nas' in the options first (url, username, password, fingerprint)");
+  return createDsmClient(
+    {
+      baseUrl: nas.baseUrl,
+      username: nas.username,
+      password: nas.password,
+      deviceToken: nas.deviceToken,
+      fingerprint: nas.fingerprint,
+      timeZone: nas.timeZone,
+      timeoutMs: config.requestTimeoutMs
+    },
+    { log }
+  );
+}
+
+// src/dsm/report.ts
+var iso = (ms) => ms === null ? null : new Date(ms).toISOString();
+function toCopiesJson(c) {
+  return {
+    pve: c.pve,
+    nas: c.nas,
+    offNas: c.offNas,
+    offNasTime: iso(c.offNasMs),
+    offNasReason: c.offNasReason
+  };
+}
+function toNasJsonAll(views) {
+  const primary = views.find((v) => v.view.placement.onNas) ?? views[0];
+  if (!primary) return null;
+  const clusters = views.map(({ cluster, view }) => {
+    const json = toNasJson(view);
+    return {
+      cluster,
+      storage: json.storage,
+      onNas: view.placement.onNas ? "yes" : "unknown",
+      reason: view.placement.onNas ? null : view.placement.reason,
+      coverage: json.coverage,
+      findings: json.findings
+    };
+  });
+  const findings = [...new Map(clusters.flatMap((c) => c.findings).map((f) => [f.message, f])).values()];
+  return { ...toNasJson(primary.view), findings, clusters };
+}
+function toNasJson(v) {
+  return {
+    url: v.url,
+    reachable: v.error === null,
+    error: v.error,
+    hyperBackup: v.hyperBackup,
+    storage: v.storage,
+    tasks: v.tasks?.map((t) => ({
+      id: t.id,
+      name: t.name,
+      state: t.state,
+      status: t.status,
+      health: t.health,
+      lastResult: t.lastResult,
+      lastError: t.lastError || null,
+      lastRun: iso(t.lastRunMs),
+      lastEnd: iso(t.lastEndMs),
+      lastSuccess: iso(t.lastSuccessMs),
+      nextRun: iso(t.nextRunMs),
+      destination: t.destination,
+      destinationKind: t.destinationKind,
+      folders: t.folders.map((f) => f.path)
+    })) ?? null,
+    coverage: v.coverage.map((c) => ({
+      label: c.label,
+      folder: c.folder,
+      task: c.task?.name ?? null,
+      covered: c.covered,
+      lastSuccess: iso(c.lastSuccessMs),
+      nextRun: iso(c.nextRunMs)
+    })),
+    capacity: v.capacity ? {
+      share: v.capacity.share,
+      freeBytes: v.capacity.freeBytes,
+      totalBytes: v.capacity.totalBytes,
+      backupBytes: v.capacity.backupBytes,
+      steadyBytes: v.capacity.steadyBytes,
+      growthBytesPerWeek: v.capacity.growthBytesPerWeek,
+      fillDate: v.capacity.fillMs === null ? null : new Date(v.capacity.fillMs).toISOString().slice(0, 10)
+    } : null,
+    findings: v.findings.map((f) => ({ kind: f.kind, folder: f.folder, task: f.task, message: f.message }))
+  };
+}
+function nasExitCode(v) {
+  if (v.findings.some((f) => f.kind !== "unknown")) return 1;
+  return v.findings.length > 0 ? 2 : 0;
+}
+function renderNasText(v, guests, timeZone) {
+  const at = (ms) => ms === null ? "-" : formatWall(ms, timeZone);
+  const out = [
+    `NAS ${v.url}${v.error ? " (not readable)" : ""}; storage ${v.storage.id}${v.storage.export ? ` = ${v.storage.server}:${v.storage.export}` : ""}`
+  ];
+  if (v.tasks === null)
+    out.push(v.hyperBackup === "not_installed" ? "Hyper Backup: not installed" : "Hyper Backup: unknown");
+  else if (v.tasks.length === 0) out.push("Hyper Backup: no tasks");
+  else {
+    out.push(`Hyper Backup tasks (${timeZone}):`);
+    for (const t of v.tasks)
+      out.push(
+        `  ${t.id}  ${t.name}  ${t.health}  last ${t.lastResult || "-"} ${at(t.lastRunMs)}  success ${at(t.lastSuccessMs)}  next ${at(t.nextRunMs)}  \u2192 ${t.destinationKind}  [${t.folders.map((f) => f.path).join(", ")}]`
+      );
+  }
+  for (const c of v.coverage)
+    out.push(`${c.label} ${c.folder}: covered ${c.covered}${c.task ? ` by '${c.task.name}'` : ""}`);
+  if (v.capacity) {
+    const gb = (n) => `${(n / 1e9).toFixed(1)} GB`;
+    out.push(
+      `share ${v.capacity.share}: ${gb(v.capacity.freeBytes)} free of ${gb(v.capacity.totalBytes)}; archives ${gb(v.capacity.backupBytes)}, ${gb(v.capacity.growthBytesPerWeek)}/week; fills ${v.capacity.fillMs === null ? "not at this rate" : new Date(v.capacity.fillMs).toISOString().slice(0, 10)}`
+    );
+  }
+  const rows = guests.flatMap((g) => {
+    const c = v.copies.get(g.vmid);
+    if (!c) return [];
+    const off = c.offNas === "yes" ? `yes, ${at(c.offNasMs)}` : c.offNas === "no" ? "no off-NAS copy" : "unknown";
+    return [[String(g.vmid), g.name, String(c.pve), c.nas === null ? "-" : String(c.nas), off]];
+  });
+  if (rows.length > 0) {
+    const table = [["VMID", "NAME", "ON PVE", "ON NAS", "OFF NAS"], ...rows];
+    const widths = table[0]?.map((_, i) => Math.max(...table.map((r) => (r[i] ?? "").length))) ?? [];
+    for (const r of table)
+      out.push(r.map((cell, i) => i === r.length - 1 ? cell : cell.padEnd(widths[i] ?? 0)).join("  "));
+  }
+  for (const f of v.findings) out.push(`! ${f.message}`);
+  return `${out.join("\n")}
+`;
+}
+function toNasEntities(v) {
+  if (!v) return null;
+  const offsite = v.findings.filter((f) => f.kind !== "capacity");
+  return {
+    freeBytes: v.capacity?.freeBytes ?? null,
+    totalBytes: v.capacity?.totalBytes ?? null,
+    share: v.capacity?.share ?? null,
+    growthBytesPerWeek: v.capacity?.growthBytesPerWeek ?? null,
+    fillDate: v.capacity?.fillMs == null ? null : new Date(v.capacity.fillMs).toISOString().slice(0, 10),
+    capacityProblems: v.capacity?.problems ?? [],
+    offsiteProblem: offsite.some((f) => f.kind !== "unknown") ? true : offsite.length > 0 ? null : false,
+    findings: v.findings.map((f) => f.message),
+    copies: v.copies
+  };
+}
+function statusWithNas(status, watching, views) {
+  if (!status || !watching) return status;
+  return {
+    ...status,
+    guests: status.guests.map((g) => {
+      const c = views.find((v) => v.cluster === g.cluster)?.view.copies.get(g.vmid);
+      return c ? { ...g, copies: toCopiesJson(c) } : g;
+    }),
+    nas: toNasJsonAll(views)
+  };
+}
+
+// src/report.ts
+var iso2 = (ms) => new Date(ms).toISOString();
+function toStatusJson(reports, extras = {}) {
+  return {
+    guests: reports.flatMap(
+      (r) => r.guests.map((g) => extras.ledger ? withVerification(toGuestJson(g), extras.ledger) : toGuestJson(g))
+    ),
+    clusters: reports.map((r) => ({ cluster: r.cluster, reachable: r.reachable, problems: r.problems })),
+    haBackups: extras.haBackups ?? null
+  };
+}
+function withHaBackups(status, haBackups) {
+  return status && { ...status, haBackups };
+}
+function withVerification(g, ledger) {
+  const key = `${g.cluster}_${g.vmid}`;
+  const v = ledger.lastVerified[key];
+  const t = ledger.lastTestRestore[key];
+  return {
+    ...g,
+    lastVerified: v ? { time: v.time, depth: v.depth, result: v.result, durationMs: v.durationMs, message: v.message } : null,
+    lastTestRestore: t ? { time: t.time, result: t.result, durationMs: t.durationMs, message: t.message } : null
+  };
+}
+function toGuestJson(g) {
+  return {
+    cluster: g.cluster,
+    vmid: g.vmid,
+    name: g.name,
+    type: g.type,
+    node: g.node,
+    tier: g.tier,
+    status: g.status,
+    lastBackup: g.lastBackup ? {
+      time: iso2(g.lastBackup.timeMs),
+      volid: g.lastBackup.volid,
+      storage: g.lastBackup.storage,
+      size: g.lastBackup.sizeBytes
+    } : null,
+    lastAttempt: g.lastAttempt ? {
+      time: iso2(g.lastAttempt.startMs),
+      end: g.lastAttempt.endMs === void 0 ? null : iso2(g.lastAttempt.endMs),
+      upid: g.lastAttempt.upid,
+      outcome: g.lastAttempt.outcome,
+      error: g.lastAttempt.error ?? null
+    } : null,
+    expectedBy: g.expectedByMs === null ? null : iso2(g.expectedByMs),
+    reason: g.reason
+  };
+}
+function statusExitCode(reports, excused = () => false) {
+  const guests = reports.flatMap((r) => r.guests);
+  if (guests.some((g) => isProblem(g.status) && !excused(g))) return 1;
+  if (reports.some((r) => !r.reachable || r.problems.length > 0) || guests.some((g) => g.status === "unknown"))
+    return 2;
+  return 0;
+}
+function renderStatusTable(reports, timeZone, clusters = [], haBackups = null) {
+  const multi = reports.length > 1;
+  const header = [
+    ...multi ? ["CLUSTER"] : [],
+    "VMID",
+    "NAME",
+    "TYPE",
+    "NODE",
+    "TIER",
+    "STATUS",
+    `LAST BACKUP (${timeZone})`,
+    "SIZE",
+    "REASON"
+  ];
+  const rows = reports.flatMap(
+    (r) => r.guests.map((g) => [
+      ...multi ? [g.cluster] : [],
+      String(g.vmid),
+      g.name,
+      g.type,
+      g.node,
+      g.tier ?? "-",
+      g.status,
+      g.lastBackup ? formatWall(g.lastBackup.timeMs, timeZone) : "-",
+      g.lastBackup ? humanBytes(g.lastBackup.sizeBytes) : "-",
+      g.reason
+    ])
+  );
+  const widths = header.map(
+    (h, i) => Math.max(h.length, ...rows.map((r) => i === header.length - 1 ? 0 : (r[i] ?? "").length))
+  );
+  const line = (cells) => cells.map((c, i) => i === cells.length - 1 ? c : c.padEnd(widths[i] ?? 0)).join("  ").trimEnd();
+  const out = [line(header), ...rows.map(line)];
+  if (rows.length === 0) out.push("(no guests)");
+  for (const r of reports) {
+    for (const p of r.problems) out.push(`! ${r.cluster}: ${p}`);
+    const hint = r.reachable ? void 0 : connectionHint(clusters.find((c) => c.name === r.cluster));
+    if (hint) out.push(`  hint: ${hint}`);
+  }
+  if (haBackups) out.push("", ...haBackupRows(haBackups, timeZone));
+  return `${out.join("\n")}
+`;
+}
+function haBackupRows(h, timeZone) {
+  const wall = (iso4) => formatWall(Date.parse(iso4), timeZone);
+  if (h.checkedAt === null)
+    return ["HA BACKUP  not checked yet (the service checks once Home Assistant is connected)"];
+  const last = h.lastBackup ? `last ${wall(h.lastBackup.time)} ${humanBytes(h.lastBackup.sizeBytes)} on ${h.agent ?? "-"}` : `no backup on ${h.agent ?? "the NAS"}`;
+  const v = h.verification;
+  const verified = v ? `verification ${v.result} ${wall(v.time)}` : "not verified";
+  const next = h.nextAutomatic ? `next ${wall(h.nextAutomatic)}` : "no automatic backup";
+  const rows = [`HA BACKUP  ${last}  ${verified}  ${next}`];
+  for (const p of h.problems) rows.push(`! ha-backup: ${p}`);
+  return rows;
+}
+function connectionHint(cluster) {
+  if (!cluster || cluster.fingerprint || !cluster.verifyTls) return void 0;
+  return "PVE's own certificate is self-signed, so unless this machine trusts it, set fingerprint: \u2026 as shown by `pvenode cert info` or in the node's Certificates panel";
+}
+function humanBytes(n) {
+  const units = ["B", "KiB", "MiB", "GiB", "TiB"];
+  let v = n;
+  let u = 0;
+  while (v >= 1024 && u < units.length - 1) {
+    v /= 1024;
+    u++;
+  }
+  return `${u === 0 ? v : v.toFixed(1)} ${units[u]}`;
+}
+
+// src/service/alerts.ts
+import { readFileSync as readFileSync3 } from "node:fs";
+import { dirname as dirname3, join as join2 } from "node:path";
+var ALERTS_STATE_FILE = "pve-backup-alerts.json";
+var SNOOZE_MS = 24 * 36e5;
+function createAlertService(deps) {
+  const { log, options } = deps;
+  const statePath = deps.optionsPath === void 0 ? void 0 : join2(dirname3(deps.optionsPath), ALERTS_STATE_FILE);
+  let state = loadState(statePath, log) ?? EMPTY_ALERT_STATE;
+  let saved = JSON.stringify(state);
+  let saveFailed = false;
+  let chain = Promise.resolve();
+  const warned = /* @__PURE__ */ new Set();
+  const warnedArchived = /* @__PURE__ */ new Set();
+  function serial(step) {
+    const run = chain.then(step, step);
+    chain = run.catch(() => void 0);
+    return run;
+  }
+  async function deliver(deliveries, before) {
+    for (const d of deliveries) {
+      try {
+        if (d.kind === "send") await deps.channel.send(d.note);
+        else await deps.channel.clear(d.tag);
+      } catch (err) {
+        const line = `alerts: could not ${d.kind === "send" ? `send ${d.note.tag}` : `clear ${d.tag}`}: ${describe3(err)}`;
+        if (warned.has(line)) log.debug(line);
+        else {
+          warned.add(line);
+          log.warn(`${line} (trying again with each refresh)`);
+        }
+        state = d.kind === "send" ? unsend(state, before, d.note) : unclear(state, before, d.tag);
+        if (warned.size > 1e3) warned.clear();
+      }
+    }
+  }
+  function save() {
+    const text = JSON.stringify(state);
+    if (statePath === void 0 || text === saved) return;
+    try {
+      writeJsonFile(statePath, { version: 1, ...state });
+      saved = text;
+      saveFailed = false;
+    } catch (err) {
+      if (!saveFailed)
+        log.warn(`cannot write ${statePath} (${describe3(err)}): snoozes are forgotten on a restart`);
+      saveFailed = true;
+    }
+  }
+  function guestsOf(reports) {
+    const json = deps.status?.();
+    const checks = new Map(json?.guests.map((g) => [alertKey(g.cluster, g.vmid), g]));
+    return reports.flatMap(
+      (r) => r.guests.map((g) => {
+        const lastBackupMs = g.lastBackup?.timeMs ?? null;
+        const failedCheck = failedCheckOf(checks.get(alertKey(g.cluster, g.vmid)), lastBackupMs);
+        return {
+          cluster: g.cluster,
+          vmid: g.vmid,
+          name: g.name,
+          tier: g.tier,
+          status: g.status,
+          reason: g.reason,
+          lastBackupMs,
+          ...failedCheck ? { failedCheck } : {}
+        };
+      })
+    );
+  }
+  function haBackupOf() {
+    if (!deps.haBackups) return null;
+    const h = deps.haBackups.status();
+    if (h === null) return null;
+    return h.checkedAt === null ? void 0 : { cluster: deps.haBackups.cluster, problems: h.problems };
+  }
+  return {
+    /** A refresh's reports: decide and deliver. Resolves once delivered. */
+    onReports(reports) {
+      return serial(async () => {
+        const before = state;
+        const plan = planAlerts({
+          previous: state,
+          guests: guestsOf(reports),
+          options,
+          nowMs: deps.nowMs(),
+          haBackup: haBackupOf()
+        });
+        state = plan.state;
+        if (plan.held.length > 0) log.debug(`alerts: quiet hours, holding ${plan.held.join(", ")}`);
+        for (const key of unknownArchived(options.archived, reports))
+          if (!warnedArchived.has(key)) {
+            warnedArchived.add(key);
+            log.warn(`alerts: archived guest ${key} is not in PVE: check alerts.archived for a typo`);
+          }
+        await deliver(plan.deliveries, before);
+        save();
+      });
+    },
+    /** Silence guests (`cluster/vmid`) for `ms`. */
+    snooze(keys, ms) {
+      return serial(async () => {
+        const untilMs = deps.nowMs() + ms;
+        const before = state;
+        const r = snoozeGuests(state, keys, untilMs);
+        state = r.state;
+        save();
+        log.info(`alerts: ${keys.join(", ")} snoozed until ${new Date(untilMs).toISOString()}`);
+        await deliver(r.deliveries, before);
+        return { snoozed_until: new Date(untilMs).toISOString() };
+      });
+    },
+    /** A tapped notification button. */
+    async onAction(action) {
+      const key = alertKey(action.cluster, action.vmid);
+      if (action.kind === "snooze") {
+        await this.snooze([key], deps.snoozeMs ?? SNOOZE_MS);
+        return;
+      }
+      log.info(`alerts: "Back up now" tapped for ${key}`);
+      try {
+        await deps.backupNow(action.cluster, action.vmid);
+      } catch (err) {
+        if (err instanceof InputError) log.info(`alerts: back up ${key}: ${err.message}`);
+        else log.warn(`alerts: back up ${key}: ${describe3(err)}`);
+      }
+    },
+    /** The per-guest `alert` of the status JSON. */
+    info(cluster, vmid) {
+      return guestAlertInfo(state, alertKey(cluster, vmid), options, deps.nowMs());
+    },
+    /** Resolves once every step asked for so far is done. */
+    idle: () => chain.then(() => void 0)
+  };
+}
+function withAlertInfo(status, alerts) {
+  if (!status || !alerts) return status;
+  return { ...status, guests: status.guests.map((g) => ({ ...g, alert: alerts.info(g.cluster, g.vmid) })) };
+}
+function alertOptionsOf(a, timeZone) {
+  return {
+    statuses: a.statuses,
+    graceMin: a.graceMin,
+    quietHours: a.quietHours,
+    digestMin: a.digestMin,
+    immediateTiers: a.immediateTiers,
+    archived: new Set(a.archived),
+    archivedReasons: a.archivedReasons,
+    timeZone
+  };
+}
+function savedAlertInfo(a, timeZone, optionsPath, nowMs, log) {
+  if (!a) return void 0;
+  const options = alertOptionsOf(a, timeZone);
+  const state = loadState(optionsPath === void 0 ? void 0 : join2(dirname3(optionsPath), ALERTS_STATE_FILE), log) ?? EMPTY_ALERT_STATE;
+  return { info: (cluster, vmid) => guestAlertInfo(state, alertKey(cluster, vmid), options, nowMs) };
+}
+function failedCheckOf(g, lastBackupMs) {
+  const checks = [
+    { kind: "verify", check: g?.lastVerified },
+    { kind: "test_restore", check: g?.lastTestRestore }
+  ].flatMap(({ kind, check }) => check ? [{ kind, ...check, timeMs: Date.parse(check.time) }] : []);
+  const latest = checks.sort((a, b) => b.timeMs - a.timeMs)[0];
+  if (latest?.result !== "failed" || lastBackupMs !== null && lastBackupMs > latest.timeMs)
+    return void 0;
+  return { kind: latest.kind, message: latest.message };
+}
+function unsend(state, before, note) {
+  if (note.key === void 0) {
+    const { digestDay: _drop, ...rest2 } = state;
+    return before.digestDay === void 0 ? rest2 : { ...rest2, digestDay: before.digestDay };
+  }
+  const key = note.key;
+  const current = state.guests[key];
+  const { sent: _sent, ...rest } = current;
+  const sent = before.guests[key]?.sent;
+  return { ...state, guests: { ...state.guests, [key]: sent === void 0 ? rest : { ...rest, sent } } };
+}
+function unclear(state, before, tag) {
+  for (const [key, was] of Object.entries(before.guests)) {
+    if (was.sent === void 0 || tagOfKey(key) !== tag) continue;
+    return { ...state, guests: { ...state.guests, [key]: { ...state.guests[key], sent: was.sent } } };
+  }
+  return state;
+}
+function loadState(path, log) {
+  if (path === void 0) return void 0;
+  let text;
+  try {
+    text = readFileSync3(path, "utf8");
+  } catch {
+    return void 0;
+  }
+  try {
+    const raw = JSON.parse(text);
+    if (raw.version === 1 && isGuests(raw.guests))
+      return {
+        guests: raw.guests,
+        ...typeof raw.digestDay === "string" ? { digestDay: raw.digestDay } : {}
+      };
+  } catch {
+  }
+  log.warn(`${path} is not what this version writes: alerts start afresh (snoozes are forgotten)`);
+  return void 0;
+}
+function isGuests(raw) {
+  if (typeof raw !== "object" || raw === null) return false;
+  return Object.values(raw).every((g) => {
+    if (typeof g !== "object" || g === null) return false;
+    const { sinceMs, sent, snoozedUntilMs } = g;
+    const num = (v) => v === void 0 || typeof v === "number" && Number.isFinite(v);
+    return num(sinceMs) && num(snoozedUntilMs) && (sent === void 0 || typeof sent === "string");
+  });
+}
+function describe3(err) {
+  return err instanceof Error ? err.message : String(err);
 }
 
 // src/server/guard.ts
@@ -3803,10 +4150,11 @@ function readBody(req) {
 }
 
 // src/verify/ledger-file.ts
-import { readFileSync as readFileSync3 } from "node:fs";
-import { dirname as dirname3, join as join2 } from "node:path";
+import { readFileSync as readFileSync4, statSync } from "node:fs";
+import { dirname as dirname4, join as join3 } from "node:path";
 
 // src/core/verify-run.ts
+var VERDICTS_KEPT = 30;
 var EMPTY_LEDGER = { version: 1, lastVerified: {}, lastTestRestore: {}, run: null };
 function beginRun(ledger, depth, targets, nowMs) {
   const prev = ledger.run;
@@ -3825,7 +4173,13 @@ function recordVerification(ledger, target, depth, outcome, endMs, durationMs) {
     volid: target.volid
   };
   const run = ledger.run && { ...ledger.run, done: [...ledger.run.done, target.volid] };
-  return { ...ledger, lastVerified: { ...ledger.lastVerified, [target.key]: entry }, run };
+  const { [target.volid]: _old, ...earlier } = ledger.verdicts?.[target.key] ?? {};
+  const kept = Object.entries(earlier).slice(-(VERDICTS_KEPT - 1));
+  const verdicts = {
+    ...ledger.verdicts,
+    [target.key]: Object.fromEntries([...kept, [target.volid, outcome.result]])
+  };
+  return { ...ledger, lastVerified: { ...ledger.lastVerified, [target.key]: entry }, run, verdicts };
 }
 function finishRun(ledger) {
   return { ...ledger, run: null };
@@ -3841,18 +4195,19 @@ function ledgerFrom(value) {
     version: 1,
     lastVerified: v.lastVerified,
     lastTestRestore: typeof v.lastTestRestore === "object" && v.lastTestRestore !== null ? v.lastTestRestore : {},
-    run: v.run && Array.isArray(v.run.targets) && Array.isArray(v.run.done) ? v.run : null
+    run: v.run && Array.isArray(v.run.targets) && Array.isArray(v.run.done) ? v.run : null,
+    ...typeof v.verdicts === "object" && v.verdicts !== null ? { verdicts: v.verdicts } : {}
   };
 }
 
 // src/verify/ledger-file.ts
 function ledgerPathBeside(optionsPath) {
-  return join2(dirname3(optionsPath), "pve-backup-verify.json");
+  return join3(dirname4(optionsPath), "pve-backup-verify.json");
 }
 function loadLedger(path) {
   let text;
   try {
-    text = readFileSync3(path, "utf8");
+    text = readFileSync4(path, "utf8");
   } catch {
     return EMPTY_LEDGER;
   }
@@ -3864,6 +4219,563 @@ function loadLedger(path) {
 }
 function saveLedger(path, ledger) {
   writeJsonFile(path, ledger);
+}
+function fileLedgerStore(path) {
+  let cached;
+  const stampOf = () => {
+    try {
+      const st = statSync(path);
+      return `${st.ino} ${st.size} ${st.mtimeMs}`;
+    } catch {
+      return "";
+    }
+  };
+  return {
+    load() {
+      const stamp2 = stampOf();
+      if (stamp2 !== "" && cached?.stamp === stamp2) return cached.ledger;
+      const ledger = loadLedger(path);
+      cached = stamp2 === "" ? void 0 : { stamp: stamp2, ledger };
+      return ledger;
+    },
+    save(l) {
+      saveLedger(path, l);
+      const stamp2 = stampOf();
+      cached = stamp2 === "" ? void 0 : { stamp: stamp2, ledger: l };
+    }
+  };
+}
+function memoryLedgerStore(initial = EMPTY_LEDGER) {
+  let held = initial;
+  return {
+    load: () => held,
+    save: (l) => {
+      held = l;
+    }
+  };
+}
+
+// src/core/verify-select.ts
+function selectArchives(input, sel) {
+  const wanted = new Set(sel.vmids ?? []);
+  if (sel.tier !== void 0) {
+    const name = sel.tier;
+    const tier = input.tiers.find((t) => t.name.toLowerCase() === name.toLowerCase());
+    if (!tier)
+      return {
+        kind: "error",
+        message: `'${name}' is not a tier (tiers: ${input.tiers.map((t) => t.name).join(", ") || "none"})`
+      };
+    if (tier.guests.length === 0) return { kind: "error", message: `tier ${tier.name} has no guests` };
+    for (const v of tier.guests) wanted.add(v);
+  }
+  if (wanted.size === 0) {
+    if (input.archives.length === 0)
+      return { kind: "error", message: `no guest has an archive on ${input.storage} to verify` };
+    return { kind: "ok", targets: [...input.archives] };
+  }
+  const named = sel.vmids ?? [];
+  const hasArchive = (v) => input.archives.some((a) => a.vmid === v);
+  const unknown2 = input.guests ? named.filter((v) => !input.guests?.includes(v) && !hasArchive(v)) : [];
+  if (unknown2.length > 0)
+    return {
+      kind: "error",
+      message: `${unknown2.length === 1 ? "guest" : "guests"} ${unknown2.join(", ")} ${unknown2.length === 1 ? "does" : "do"} not exist on cluster ${input.cluster}`
+    };
+  const bare = named.filter((v) => !hasArchive(v));
+  if (bare.length > 0)
+    return {
+      kind: "error",
+      message: `${bare.length === 1 ? "guest" : "guests"} ${bare.join(", ")} ${bare.length === 1 ? "has" : "have"} no archive on ${input.storage} to verify`
+    };
+  const targets = input.archives.filter((a) => wanted.has(a.vmid));
+  if (targets.length === 0)
+    return {
+      kind: "error",
+      message: `tier ${sel.tier}'s guests have no archive on ${input.storage} to verify`
+    };
+  return { kind: "ok", targets };
+}
+
+// src/verify/run.ts
+async function runVerification(deps, targets, depth) {
+  if (depth === "full" && !deps.dump) throw new Error("a full check needs the NAS's dump directory");
+  const started = beginRun(deps.ledger.load(), depth, targets, deps.nowMs());
+  const alreadyChecked = targets.length - started.pending.length;
+  const update = (f) => {
+    const next = f(deps.ledger.load());
+    deps.ledger.save(next);
+    return next;
+  };
+  let ledger = update((l) => ({ ...l, run: started.ledger.run }));
+  const rows = [];
+  const byVolid = new Map(targets.map((t) => [t.volid, t]));
+  for (const pending of started.pending) {
+    if (deps.stopped?.()) return { rows, alreadyChecked, finished: false, ledger };
+    const t = byVolid.get(pending.volid);
+    const t0 = deps.clockMs();
+    const outcome = deps.dump ? await fullCheck(deps, deps.dump, t) : await apiCheck(deps.api, t);
+    const durationMs = deps.clockMs() - t0;
+    ledger = update(
+      (l) => recordVerification({ ...l, run: ledger.run }, t, depth, outcome, deps.nowMs(), durationMs)
+    );
+    const row = {
+      vmid: t.vmid,
+      name: t.name,
+      volid: t.volid,
+      depth,
+      result: outcome.result,
+      durationMs,
+      message: outcome.message
+    };
+    rows.push(row);
+    await deps.onResult?.(row);
+  }
+  ledger = update(finishRun);
+  return { rows, alreadyChecked, finished: true, ledger };
+}
+async function apiCheck(api, t) {
+  let result;
+  try {
+    const text = await api.get(`/nodes/${t.node}/vzdump/extractconfig`, { volume: t.volid });
+    result = typeof text === "string" ? { text } : { error: "PVE answered without a config" };
+  } catch (err) {
+    if (!(err instanceof UpstreamError && err.details.status === 500)) throw err;
+    result = {
+      error: err.message.replace(/^GET \S+: 500 /, "").replace(/\s+/g, " ").trim()
+    };
+  }
+  return judgeExtractedConfig(t.guestType, result);
+}
+async function fullCheck(deps, dump, t) {
+  const r = await fullCheckArchive(
+    dump,
+    { name: t.fileName, sizeBytes: t.sizeBytes },
+    { bytesPerSec: deps.bytesPerSec, nowMs: deps.clockMs, sleep: deps.sleep }
+  );
+  if (r.readError !== void 0 && dump.alive && !await dump.alive())
+    throw new UpstreamError(
+      `could not reach the NAS while reading ${t.fileName} (${r.readError}): nothing was recorded for it; the run resumes with it on the next try`,
+      { retryable: true }
+    );
+  return r.outcome;
+}
+
+// src/verify/targets.ts
+var Nodes = external_exports.array(external_exports.looseObject({ node: external_exports.string(), status: external_exports.string().optional() }));
+var Content = external_exports.array(
+  external_exports.looseObject({ volid: external_exports.string(), ctime: external_exports.number().optional(), size: external_exports.number().optional() })
+);
+var Resources2 = external_exports.array(
+  external_exports.looseObject({ vmid: external_exports.number().optional(), node: external_exports.string().optional(), name: external_exports.string().optional() })
+);
+async function readArchives(api, cluster, storage) {
+  const nodes = Nodes.parse(await api.get("/nodes"));
+  const node = nodes.find((n) => n.status === "online")?.node;
+  if (node === void 0)
+    throw new UpstreamError("no PVE node is online to list the backups", { retryable: true });
+  const rows = Content.parse(
+    await api.get(`/nodes/${node}/storage/${storage}/content`, { content: "backup" })
+  );
+  const guests = Resources2.parse(await api.get("/cluster/resources", { type: "vm" }));
+  const newest = /* @__PURE__ */ new Map();
+  for (const r of rows) {
+    const v = parseBackupVolid(r.volid);
+    if (v?.kind !== "file" || v.name.type === "openvz") continue;
+    const ctime = r.ctime ?? 0;
+    const prev = newest.get(v.name.vmid);
+    if (prev && prev.ctime >= ctime) continue;
+    const g = guests.find((x) => x.vmid === v.name.vmid);
+    newest.set(v.name.vmid, {
+      key: `${cluster}_${v.name.vmid}`,
+      vmid: v.name.vmid,
+      volid: r.volid,
+      node: g?.node ?? node,
+      sizeBytes: r.size ?? 0,
+      guestType: v.name.type,
+      fileName: v.fileName,
+      storage,
+      name: g?.name ?? "",
+      ctime
+    });
+  }
+  return {
+    archives: [...newest.values()].sort((a, b) => a.vmid - b.vmid).map(({ ctime: _c, ...t }) => t),
+    guests: guests.flatMap((g) => g.vmid === void 0 ? [] : [g.vmid])
+  };
+}
+
+// src/service/verify.ts
+function verificationEvent(r) {
+  return {
+    type: r.result === "ok" ? "pve_backup_verification_finished" : "pve_backup_verification_failed",
+    data: {
+      cluster: r.cluster,
+      vmid: r.vmid,
+      name: r.name,
+      volid: r.volid,
+      depth: r.depth,
+      result: r.result,
+      message: r.message,
+      duration_ms: r.durationMs,
+      trigger: r.trigger
+    }
+  };
+}
+var FULL_NEEDS_NAS = "a full check reads the archives from the NAS: set verify.dump_path and the NAS login in ha_backups (host, username, key or password, host_key_fingerprint)";
+var BUTTON_REPEAT_MS = 1e4;
+function createVerifyService(deps) {
+  const { config, log } = deps;
+  const clockMs = deps.clockMs ?? Date.now;
+  const sleep = deps.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
+  let active;
+  const waiting = [];
+  let stopped = false;
+  let idleWaiters = [];
+  async function prepare(req) {
+    const cluster = config.clusters.find((c) => c.name === req.cluster);
+    const api = deps.apis.get(req.cluster);
+    if (!cluster || !api) throw new InputError(`no cluster named '${req.cluster}'`);
+    const storage = config.storage;
+    if (!storage)
+      throw new InputError("set 'storage' in the add-on options (the PVE storage the backups go to) first");
+    if (req.full && (!deps.openDump || !config.verify.dumpPath)) throw new InputError(FULL_NEEDS_NAS);
+    const read = await readArchives(api, req.cluster, storage);
+    const picked = selectArchives(
+      { ...read, tiers: config.tiers, cluster: req.cluster, storage },
+      req.selection
+    );
+    if (picked.kind === "error") throw new InputError(picked.message);
+    const depth = req.full ? "full" : "api";
+    let resolveStart = () => {
+    };
+    let rejectStart = () => {
+    };
+    let resolveDone = () => {
+    };
+    let rejectDone = () => {
+    };
+    const started = new Promise((res, rej) => {
+      resolveStart = res;
+      rejectStart = rej;
+    });
+    const done = new Promise((res, rej) => {
+      resolveDone = res;
+      rejectDone = rej;
+    });
+    started.catch(() => void 0);
+    done.catch(() => void 0);
+    return {
+      cluster: req.cluster,
+      depth,
+      targets: picked.targets,
+      trigger: req.trigger,
+      signature: signatureOf(req.cluster, depth, picked.targets),
+      started,
+      done,
+      resolveStart,
+      rejectStart,
+      resolveDone,
+      rejectDone,
+      progress: 0
+    };
+  }
+  function same(signature) {
+    return [active, ...waiting].find((j) => j?.signature === signature);
+  }
+  function describeBusy() {
+    const j = active ?? waiting[0];
+    if (!j) return "";
+    const what = j.trigger === "schedule" ? "a scheduled" : j.trigger === "resume" ? "a resumed" : "a";
+    return `${what} verification of ${j.targets.length} archive(s) on ${j.cluster} is ${active ? `running (${j.progress} checked)` : "waiting"}: call again when it has finished`;
+  }
+  function enqueue(job) {
+    const j = { ...job, joined: false };
+    waiting.push(j);
+    void pump();
+    return j;
+  }
+  async function pump() {
+    if (active) return;
+    const next = waiting.shift();
+    if (!next) {
+      for (const w of idleWaiters) w();
+      idleWaiters = [];
+      return;
+    }
+    active = next;
+    try {
+      next.resolveDone(await execute(next));
+    } catch (err) {
+      next.rejectStart(err);
+      next.rejectDone(err);
+      log.warn(
+        `verification on ${next.cluster} stopped: ${err instanceof Error ? err.message : String(err)}`
+      );
+    } finally {
+      active = void 0;
+      deps.onChange?.();
+      deps.onRunEnd?.();
+      void pump();
+    }
+  }
+  async function execute(job) {
+    if (stopped) throw new InputError("the add-on is stopping");
+    const api = deps.apis.get(job.cluster);
+    const dump = job.depth === "full" ? await deps.openDump() : void 0;
+    job.resolveStart();
+    log.info(
+      `verifying ${job.targets.length} archive(s) on ${job.cluster} (${job.depth === "full" ? "full read from the NAS" : "through PVE"}, ${job.trigger})`
+    );
+    try {
+      return await runVerification(
+        {
+          api,
+          ledger: deps.ledger,
+          dump,
+          bytesPerSec: config.verify.maxBytesPerSec,
+          nowMs: deps.nowMs,
+          clockMs,
+          sleep,
+          stopped: () => stopped,
+          onResult: (row) => {
+            job.progress++;
+            if (row.result === "failed") log.warn(`verification of ${row.volid} failed: ${row.message}`);
+            deps.onResult?.({ ...row, cluster: job.cluster, trigger: job.trigger });
+            deps.onChange?.();
+          }
+        },
+        job.targets,
+        job.depth
+      );
+    } finally {
+      dump?.close();
+    }
+  }
+  const self = {
+    async request(req) {
+      return (await self.requestAll([req]))[0];
+    },
+    async requestAll(reqs, opts) {
+      if (stopped) throw new InputError("the add-on is stopping");
+      const prepared = [];
+      let firstError;
+      for (const r of reqs) {
+        try {
+          prepared.push(await prepare(r));
+        } catch (err) {
+          if (!opts?.skipped) throw err;
+          firstError ??= err;
+          opts.skipped.push({ cluster: r.cluster, reason: err instanceof Error ? err.message : String(err) });
+        }
+      }
+      if (prepared.length === 0 && firstError !== void 0) throw firstError;
+      if (reqs.every((r) => r.trigger === "button")) {
+        const last = deps.ledger.load().lastVerified;
+        const fresh = prepared.every(
+          (p) => p.targets.every((t) => {
+            const v = last[t.key];
+            return v?.volid === t.volid && deps.nowMs() - Date.parse(v.time) < BUTTON_REPEAT_MS;
+          })
+        );
+        if (fresh && !prepared.some((p) => same(p.signature)))
+          return prepared.map((p) => {
+            p.resolveStart();
+            p.resolveDone({
+              rows: [],
+              alreadyChecked: p.targets.length,
+              finished: true,
+              ledger: deps.ledger.load()
+            });
+            return { ...p, joined: true };
+          });
+      }
+      const fromUser = reqs.some((r) => r.trigger === "service" || r.trigger === "button");
+      const joins = prepared.map((p) => same(p.signature));
+      if (fromUser && (active || waiting.length > 0) && joins.some((j) => j === void 0))
+        throw new InputError(describeBusy());
+      return prepared.map((p, i) => {
+        const existing = joins[i];
+        return existing ? { ...existing, joined: true } : enqueue(p);
+      });
+    },
+    busy: () => active && {
+      cluster: active.cluster,
+      trigger: active.trigger,
+      done: active.progress,
+      total: active.targets.length
+    },
+    async resumeInterrupted() {
+      const run = deps.ledger.load().run;
+      if (!run || run.targets.length === 0) return "none";
+      const cluster = clusterOfRun(run, config.clusters);
+      const drop = (why) => {
+        log.warn(`the interrupted verification cannot resume (${why}): dropped`);
+        deps.ledger.save({ ...deps.ledger.load(), run: null });
+        return "dropped";
+      };
+      if (cluster === void 0) return drop("it names no configured cluster");
+      const vmids = run.targets.map((t) => t.vmid);
+      try {
+        const accepted = await self.request({
+          cluster,
+          selection: { vmids },
+          full: run.depth === "full",
+          trigger: "resume"
+        });
+        log.info(
+          `resuming the verification a restart interrupted (${run.done.length} of ${vmids.length} checked)`
+        );
+        accepted.done.catch(() => void 0);
+        return "resumed";
+      } catch (err) {
+        if (err instanceof InputError) return drop(err.message);
+        log.warn(
+          `the interrupted verification cannot resume now: ${err instanceof Error ? err.message : String(err)}`
+        );
+        return "later";
+      }
+    },
+    stop() {
+      stopped = true;
+      for (const j of waiting.splice(0)) {
+        const err = new InputError("the add-on is stopping");
+        j.rejectStart(err);
+        j.rejectDone(err);
+      }
+    },
+    idle() {
+      if (!active && waiting.length === 0) return Promise.resolve();
+      return new Promise((r) => idleWaiters.push(r));
+    }
+  };
+  return self;
+}
+function signatureOf(cluster, depth, targets) {
+  return JSON.stringify([cluster, depth, targets.map((t) => t.volid)]);
+}
+function clusterOfRun(run, clusters) {
+  const first = run.targets[0];
+  if (!first) return void 0;
+  const name = first.key.slice(0, first.key.length - String(first.vmid).length - 1);
+  return clusters.find((c) => c.name === name)?.name;
+}
+
+// src/commands/context.ts
+function pickCluster2(ctx) {
+  const clusters = ctx.config.clusters;
+  const cluster = ctx.cluster ? clusters.find((c) => c.name === ctx.cluster) : clusters.length === 1 ? clusters[0] : void 0;
+  if (!cluster) {
+    throw new InputError(
+      ctx.cluster ? `no cluster named '${ctx.cluster}'; configured: ${clusters.map((c) => c.name).join(", ")}` : `several clusters are configured: choose one with --cluster (${clusters.map((c) => c.name).join(", ")})`
+    );
+  }
+  return { cluster, api: ctx.app.apis.get(cluster.name) };
+}
+function requireStorage(ctx) {
+  if (!ctx.config.storage)
+    throw new InputError(
+      "no 'storage' in the options: name the PVE storage backups go to (e.g. nas-backups)"
+    );
+  return ctx.config.storage;
+}
+
+// src/commands/verify.ts
+function selectionOf(selector) {
+  if (selector === void 0) return {};
+  return /^\d+$/.test(selector) ? { vmids: [Number(selector)] } : { tier: selector };
+}
+function selectTargets(config, read, selection, where) {
+  const r = selectArchives({ ...read, tiers: config.tiers, ...where }, selection);
+  if (r.kind === "error") throw new InputError(r.message);
+  return r.targets;
+}
+async function verifyCommand(ctx, selector, full, deps) {
+  const { cluster, api } = pickCluster2(ctx);
+  const storage = requireStorage(ctx);
+  const clock = deps.clockMs ?? Date.now;
+  const sleep = deps.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
+  if (selector !== void 0 && !/^\d+$/.test(selector) && !ctx.config.tiers.some((t) => t.name.toLowerCase() === selector.toLowerCase()))
+    throw new InputError(
+      `'${selector}' is neither a vmid nor a tier (tiers: ${ctx.config.tiers.map((x) => x.name).join(", ") || "none"})`
+    );
+  const targets = selectTargets(
+    ctx.config,
+    await readArchives(api, cluster.name, storage),
+    selectionOf(selector),
+    { cluster: cluster.name, storage }
+  );
+  const depth = full ? "full" : "api";
+  let dump;
+  if (full) {
+    if (!deps.openDump) throw new InputError(FULL_NEEDS_NAS);
+    dump = await deps.openDump();
+  }
+  const ledger = fileLedgerStore(deps.ledgerPath);
+  const pending = beginRun(ledger.load(), depth, targets, ctx.nowMs);
+  if (pending.resumed && !ctx.json)
+    ctx.out(`resuming: ${targets.length - pending.pending.length} of ${targets.length} already checked
+`);
+  const startedMs = clock();
+  let run;
+  try {
+    run = await runVerification(
+      {
+        api,
+        ledger,
+        dump,
+        bytesPerSec: ctx.config.verify.maxBytesPerSec,
+        nowMs: () => ctx.nowMs + (clock() - startedMs),
+        clockMs: clock,
+        sleep,
+        onResult: (row) => {
+          if (!ctx.json)
+            ctx.out(
+              `${row.vmid} ${row.name}: ${row.result} (${depth}, ${(row.durationMs / 1e3).toFixed(1)} s) ${row.message}
+`
+            );
+        }
+      },
+      targets,
+      depth
+    );
+  } finally {
+    dump?.close();
+  }
+  const all = targets.map((t) => run.ledger.lastVerified[t.key]);
+  if (ctx.json)
+    ctx.out(
+      `${JSON.stringify({ results: run.rows, lastVerified: Object.fromEntries(targets.map((t) => [t.vmid, run.ledger.lastVerified[t.key] ?? null])) }, null, 2)}
+`
+    );
+  return all.some((v) => v === void 0 || v.result === "failed") ? 1 : 0;
+}
+function dumpOpener(config, log) {
+  const nas = config.haBackups;
+  const dumpPath = config.verify.dumpPath;
+  if (!nas || !dumpPath) return void 0;
+  return async () => {
+    const s = await openNas(
+      {
+        host: nas.host,
+        port: nas.port,
+        username: nas.username,
+        password: nas.password,
+        privateKey: nas.privateKey,
+        hostKeyFingerprint: nas.hostKeyFingerprint,
+        sharePath: dumpPath
+      },
+      log
+    );
+    return {
+      read: (name, onChunk) => s.read(name, onChunk),
+      close: () => s.close(),
+      alive: () => s.freeBytes().then(
+        () => true,
+        () => false
+      )
+    };
+  };
 }
 
 // src/usage.ts
@@ -4248,6 +5160,131 @@ function planFingerprint(plan) {
   return createHash("sha256").update(JSON.stringify(steps)).digest("hex").slice(0, 16);
 }
 
+// src/core/verify-findings.ts
+function consistencyFindings(guests) {
+  const out = [];
+  for (const g of guests) {
+    const who = `${g.vmid}${g.name ? ` (${g.name})` : ""}`;
+    if (g.type === "qemu" && g.running && g.backupMode === "snapshot" && g.agentEnabled === false)
+      out.push({
+        vmid: g.vmid,
+        kind: "crash_consistent",
+        message: `${who} is backed up in snapshot mode with its QEMU guest agent off: the archive is only crash-consistent (databases must recover on restore). Set agent: 1 and install qemu-guest-agent in the guest`
+      });
+    if (!g.running && g.archives.length === 0)
+      out.push({
+        vmid: g.vmid,
+        kind: "never_backed_up",
+        message: `${who} is stopped and has never been backed up: ${g.backupMode === void 0 ? "add it to a tier" : "its next run will be its first copy"}`
+      });
+    const kept = g.archives.filter((a) => !a.protected).length;
+    const pinned = g.archives.length - kept;
+    if (g.promisedCopies !== void 0 && g.archives.length > 0 && kept < g.promisedCopies)
+      out.push({
+        vmid: g.vmid,
+        kind: "fewer_copies",
+        message: `${who} has ${kept} of the ${g.promisedCopies} copies its tier promises${pinned > 0 ? ` (plus ${pinned} protected, which do not count)` : ""}`
+      });
+    if (g.lastVerified?.result === "failed")
+      out.push({
+        vmid: g.vmid,
+        kind: "verification_failed",
+        message: `${who}: its newest archive failed verification at ${g.lastVerified.time}: ${g.lastVerified.message}`
+      });
+    if (g.lastVerified?.result === "failed" && g.archives.length > 0 && !g.archives.some((a) => a.volid !== void 0 && g.verdicts?.[a.volid] === "ok"))
+      out.push({
+        vmid: g.vmid,
+        kind: "no_good_archive",
+        message: `${who}: none of its ${g.archives.length} archive(s) is known to restore: the newest failed verification (${g.lastVerified.message}) and none passed. Find out why (the storage, the NAS, the guest's disks), back it up again and verify the new archive`
+      });
+  }
+  return out;
+}
+
+// src/verify/findings.ts
+var Resources3 = external_exports.array(
+  external_exports.looseObject({
+    vmid: external_exports.number(),
+    name: external_exports.string().optional(),
+    type: external_exports.string(),
+    status: external_exports.string().optional(),
+    node: external_exports.string().optional(),
+    template: external_exports.number().optional()
+  })
+);
+var Jobs2 = external_exports.array(
+  external_exports.looseObject({
+    enabled: external_exports.union([external_exports.number(), external_exports.boolean()]).optional(),
+    vmid: external_exports.string().optional(),
+    all: external_exports.union([external_exports.number(), external_exports.boolean()]).optional(),
+    exclude: external_exports.string().optional(),
+    mode: external_exports.string().optional()
+  })
+);
+var Content2 = external_exports.array(
+  external_exports.looseObject({ volid: external_exports.string(), protected: external_exports.union([external_exports.number(), external_exports.boolean()]).optional() })
+);
+var Nodes2 = external_exports.array(external_exports.looseObject({ node: external_exports.string(), status: external_exports.string().optional() }));
+var VmConfig = external_exports.looseObject({ agent: external_exports.union([external_exports.string(), external_exports.number()]).optional() });
+async function readFindings(api, config, cluster, ledger) {
+  const [resources, jobs, nodes] = await Promise.all([
+    api.get("/cluster/resources", { type: "vm" }).then((d) => Resources3.parse(d)),
+    api.get("/cluster/backup").then((d) => Jobs2.parse(d)),
+    api.get("/nodes").then((d) => Nodes2.parse(d))
+  ]);
+  const online = nodes.find((n) => n.status === "online")?.node;
+  const storage = config.storage;
+  const archives = /* @__PURE__ */ new Map();
+  if (online !== void 0 && storage !== void 0) {
+    const rows = Content2.parse(
+      await api.get(`/nodes/${online}/storage/${storage}/content`, { content: "backup" })
+    );
+    for (const r of rows) {
+      const v = parseBackupVolid(r.volid);
+      const vmid = v?.kind === "file" ? v.name.vmid : v?.vmid;
+      if (vmid === void 0) continue;
+      const list = archives.get(vmid) ?? [];
+      list.push({ protected: r.protected === 1 || r.protected === true, volid: r.volid });
+      archives.set(vmid, list);
+    }
+  }
+  const enabled = jobs.filter((j) => j.enabled !== 0 && j.enabled !== false);
+  const modeOf = (vmid) => {
+    const job = enabled.find(
+      (j) => j.all === 1 || j.all === true ? !(j.exclude ?? "").split(",").includes(String(vmid)) : (j.vmid ?? "").split(",").includes(String(vmid))
+    );
+    if (!job) return void 0;
+    return job.mode === "stop" || job.mode === "suspend" ? job.mode : "snapshot";
+  };
+  const facts = [];
+  for (const g of resources) {
+    if (g.type !== "qemu" && g.type !== "lxc" || g.template === 1) continue;
+    const running = g.status === "running";
+    let agentEnabled;
+    if (g.type === "qemu" && running && g.node !== void 0) {
+      try {
+        const c = VmConfig.parse(await api.get(`/nodes/${g.node}/qemu/${g.vmid}/config`));
+        agentEnabled = /^(1|enabled=1)\b/.test(String(c.agent ?? "0"));
+      } catch {
+        agentEnabled = void 0;
+      }
+    }
+    facts.push({
+      vmid: g.vmid,
+      name: g.name ?? "",
+      type: g.type,
+      running,
+      backupMode: modeOf(g.vmid),
+      agentEnabled,
+      archives: archives.get(g.vmid) ?? [],
+      promisedCopies: config.tiers.find((t) => t.guests.includes(g.vmid))?.keepLast,
+      lastVerified: ledger.lastVerified[`${cluster}_${g.vmid}`],
+      verdicts: ledger.verdicts?.[`${cluster}_${g.vmid}`]
+    });
+  }
+  return consistencyFindings(facts);
+}
+
 // src/pve/panel-reads.ts
 async function listGuestArchives(api, storages, vmid) {
   const targets = [];
@@ -4432,6 +5469,9 @@ async function taskGuests(app, cluster, upid) {
   };
 }
 
+// src/dsm/view.ts
+import { lookup } from "node:dns/promises";
+
 // src/core/capacity.ts
 var WEEK_MS = 7 * 864e5;
 var DAY_MS3 = 864e5;
@@ -4488,6 +5528,34 @@ function slopePerWeek(list) {
 var formatGb = (bytes) => `${(bytes / 1e9).toFixed(1)} GB`;
 
 // src/dsm/view.ts
+var RESOLVE_TIMEOUT_MS = 3e3;
+async function resolveHost(host) {
+  let timer;
+  try {
+    return await Promise.race([
+      lookup(host.replace(/^\[|\]$/g, ""), { all: true }).then((list) => list.map((a) => a.address)),
+      new Promise((resolve) => {
+        timer = setTimeout(() => resolve([]), RESOLVE_TIMEOUT_MS);
+      })
+    ]);
+  } catch {
+    return [];
+  } finally {
+    clearTimeout(timer);
+  }
+}
+async function placementOf(deps, server, exportPath) {
+  const nasNames = [new URL(deps.nas.baseUrl).hostname, ...deps.nas.nfsServers];
+  const base = { cluster: deps.cluster, storage: deps.storage, server, export: exportPath, nasNames };
+  const byName = placeStorage({ ...base, nasAddresses: [], serverAddresses: [] });
+  if (byName.onNas || server === null || exportPath === null) return byName;
+  const resolve = deps.resolve ?? resolveHost;
+  const [nasAddresses, serverAddresses] = await Promise.all([
+    Promise.all(nasNames.map(resolve)).then((l) => l.flat()),
+    resolve(server)
+  ]);
+  return placeStorage({ ...base, nasAddresses, serverAddresses });
+}
 async function readNasView(deps) {
   const facts = deps.facts?.reachable ? deps.facts : void 0;
   const findings = [];
@@ -4506,14 +5574,11 @@ async function readNasView(deps) {
     );
   }
   const archives = facts ? await listArchives(deps.api, facts, findings) : [];
-  const dump = exportPath === null ? null : `${exportPath.replace(/\/+$/, "")}/dump`;
-  if (exportPath === null && findings.length === 0)
-    findings.push(
-      unknown(
-        deps.storage,
-        `storage '${deps.storage}' is not an NFS export PVE lets this token read (Datastore.Allocate on /storage): the NAS folder of the archives is unknown`
-      )
-    );
+  const placement = await placementOf(deps, server, exportPath);
+  const onNas = placement.onNas && exportPath !== null;
+  const dump = onNas ? `${exportPath.replace(/\/+$/, "")}/dump` : null;
+  if (!placement.onNas && (exportPath !== null || findings.length === 0))
+    findings.push(unknown(deps.storage, placement.reason));
   let tasks = null;
   let error2 = null;
   let hyperBackup = "unknown";
@@ -4524,7 +5589,7 @@ async function readNasView(deps) {
   } catch (err) {
     error2 = err instanceof Error ? err.message : String(err);
   }
-  if (exportPath !== null && !/fingerprint mismatch/.test(error2 ?? ""))
+  if (onNas && exportPath !== null && !/fingerprint mismatch/.test(error2 ?? ""))
     try {
       space = await deps.dsm.shareSpace(exportPath);
       if (!space)
@@ -4550,23 +5615,32 @@ async function readNasView(deps) {
       task: null,
       message: "Hyper Backup is not installed on the NAS: nothing is copied off it; install it in Package Center and add a task"
     });
-  const onNas = archives.filter((a) => a.storage === deps.storage);
-  const newestMs = onNas.reduce((m, a) => m === null || a.timeMs > m ? a.timeMs : m, null);
+  const nasArchives = onNas ? archives.filter((a) => a.storage === deps.storage) : [];
+  const newestMs = nasArchives.reduce(
+    (m, a) => m === null || a.timeMs > m ? a.timeMs : m,
+    null
+  );
   const watched = [
     ...dump ? [{ label: "PVE archives", path: dump, newestMs }] : [],
     ...deps.haBackupsPath ? [{ label: "Home Assistant backups", path: deps.haBackupsPath, newestMs: null }] : []
   ];
   const coverage = tasks === null ? [] : assessCoverage(tasks, watched, deps.nowMs);
   for (const c of coverage) if (c.finding) findings.push(c.finding);
-  const dumpCoverage = error2 !== null ? null : tasks === null ? noCoverage(dump ?? "") : coverage.find((c) => c.folder === dump) ?? null;
+  const dumpCoverage = error2 !== null || !onNas ? null : tasks === null ? noCoverage(dump ?? "") : coverage.find((c) => c.folder === dump) ?? null;
   const vmids = facts ? facts.guests.map((g) => g.vmid) : [];
-  const copies = guestCopies(vmids, archives, exportPath === null ? null : deps.storage, dumpCoverage);
+  const copies = guestCopies(
+    vmids,
+    archives,
+    onNas ? deps.storage : null,
+    dumpCoverage,
+    placement.onNas ? void 0 : placement.reason
+  );
   const capacity = space ? {
     share: space.share,
     ...assessCapacity({
       freeBytes: space.freeBytes,
       totalBytes: space.totalBytes,
-      archives: onNas,
+      archives: nasArchives,
       keepOf: deps.keepOf,
       nowMs: deps.nowMs,
       minFreeBytes: deps.nas.minFreeBytes,
@@ -4581,6 +5655,7 @@ async function readNasView(deps) {
     tasks: tasks === null ? null : tasks.map((t) => ({ ...t, health: taskHealth(t) })),
     hyperBackup,
     storage: { id: deps.storage, server, export: exportPath },
+    placement,
     coverage,
     capacity,
     findings,
@@ -4627,6 +5702,30 @@ async function listArchives(api, facts, findings) {
   }
   return out;
 }
+async function readNasViews(deps) {
+  const dsm = onceEach(deps.dsm);
+  const out = [];
+  for (const c of deps.clusters)
+    out.push({ cluster: c.cluster, view: await readNasView({ ...deps, ...c, dsm }) });
+  return out;
+}
+function onceEach(dsm) {
+  let tasks;
+  const spaces = /* @__PURE__ */ new Map();
+  return {
+    hyperBackupTasks: () => {
+      tasks ??= dsm.hyperBackupTasks();
+      return tasks;
+    },
+    shareSpace: (path) => {
+      const known = spaces.get(path) ?? dsm.shareSpace(path);
+      spaces.set(path, known);
+      return known;
+    },
+    runTask: (id) => dsm.runTask(id),
+    close: () => dsm.close()
+  };
+}
 
 export {
   parseUpid,
@@ -4647,21 +5746,29 @@ export {
   busyFromTiers,
   connectHaBackupDeps,
   haBackupDepsFor,
+  writeJsonFile,
+  haBackupStatePath,
+  loadHaBackupState,
+  createHaBackupWatch,
+  DEFAULT_CALENDAR_DAYS,
+  hyperBackupRuns,
   calendarEventsFor,
   calendarCommand,
+  haNextAutomaticFor,
+  msOf,
   EMPTY_LEDGER,
-  beginRun,
-  recordVerification,
-  finishRun,
   recordTestRestore,
   checkCapabilities,
   pveumCommands,
   planPolicy,
   applyPolicy,
   diagnoseToken,
+  readFindings,
+  pickCluster2 as pickCluster,
+  requireStorage,
   dsmClientFor,
   toCopiesJson,
-  toNasJson,
+  toNasJsonAll,
   nasExitCode,
   renderNasText,
   toNasEntities,
@@ -4674,11 +5781,11 @@ export {
   guestArchives,
   taskLog,
   taskGuests,
-  readNasView,
-  writeJsonFile,
-  haBackupStatePath,
-  loadHaBackupState,
-  createHaBackupWatch,
+  readNasViews,
+  createAlertService,
+  withAlertInfo,
+  alertOptionsOf,
+  savedAlertInfo,
   DEFAULT_LIMITS,
   createGuardedServer,
   ListenError,
@@ -4689,8 +5796,15 @@ export {
   ledgerPathBeside,
   loadLedger,
   saveLedger,
+  fileLedgerStore,
+  memoryLedgerStore,
+  readArchives,
+  verificationEvent,
+  createVerifyService,
+  verifyCommand,
+  dumpOpener,
   UsageError,
   parseCommandLine,
   VERSION
 };
-//# sourceMappingURL=chunk-C3BS2AMU.js.map
+//# sourceMappingURL=chunk-4H5JX7DW.js.map
