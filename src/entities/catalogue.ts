@@ -143,7 +143,9 @@ export interface CatalogueInput {
   /** Home Assistant's own backups on the NAS; undefined when `ha_backups` is not configured. */
   readonly haBackups?: HaBackupsJson;
   /** Verification results per guest key (`<cluster>_<vmid>`): attributes of the last-backup sensor. */
-  readonly lastVerified?: Readonly<Record<string, Pick<LastVerified, "time" | "result" | "depth" | "message">>>;
+  readonly lastVerified?: Readonly<
+    Record<string, Pick<LastVerified, "time" | "result" | "depth" | "message">>
+  >;
   /**
    * Archived guests (`cluster/vmid` → why, or null when the entry does not say), when alerts are
    * configured: attributes `archived` and `archived_reason` of the backup-status sensor.
