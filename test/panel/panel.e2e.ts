@@ -444,11 +444,11 @@ describe("the panel's 3-2-1 copies, last checks and the NAS side", () => {
         },
         { timeout: 20_000 },
       )
-      .toBe("3 on PVE · 3 on the NAS · off-NAS: unknown");
+      .toBe("3 on PVE · 3 on the NAS · off-NAS: unknown (the NAS's Hyper Backup tasks could not be read)");
     expect(polls).toContain(200);
     expect(await tones(103, "ok")).toEqual([]);
     expect(await tones(103, "muted")).toEqual([
-      ["off-NAS: unknown", rgb(vars.muted), "none"],
+      ["off-NAS: unknown (the NAS's Hyper Backup tasks could not be read)", rgb(vars.muted), "none"],
       ["Never verified", rgb(vars.muted), "none"],
     ]);
     expect(await nas.locator("[data-nas-error]").textContent()).toMatch(/^DSM could not be read/);
