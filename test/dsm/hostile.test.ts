@@ -3,7 +3,10 @@ import type { Socket } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import { createDsmClient } from "../../src/dsm/client.js";
 import { silentLogger } from "../../src/log.js";
-import { labCert, NAS_USER } from "./support.js";
+import { type SimLab, startSimLab } from "../../src/sim/lab.js";
+import { optionsFileFor, runCli } from "../support/cli.js";
+import { tieredLab } from "../support/scenarios.js";
+import { labCert, NAS_USER, nasOptionsFor } from "./support.js";
 
 /** What the hostile NAS answers a request: a body (JSON text or anything), or a raw handler. */
 type Answer = string | ((res: import("node:http").ServerResponse) => void);
@@ -23,7 +26,9 @@ const LOGIN = JSON.stringify({
 });
 
 const servers: { server: Server; sockets: Set<Socket> }[] = [];
+const labs: SimLab[] = [];
 afterEach(async () => {
+  for (const lab of labs.splice(0)) await lab.stop();
   for (const { server, sockets } of servers.splice(0)) {
     for (const s of sockets) s.destroy();
     await new Promise<void>((r) => server.close(() => r()));
@@ -78,7 +83,7 @@ async function hostileNas(answer: (api: string, method: string) => Answer) {
     },
     { log: log as typeof silentLogger },
   );
-  return { client, calls, logs };
+  return { client, calls, logs, url: `https://127.0.0.1:${port}` };
 }
 
 const ok = (data: unknown) => JSON.stringify({ success: true, data });
@@ -198,5 +203,41 @@ describe("DSM client against a NAS answering garbage", () => {
       totalBytes: 0,
     });
     await client.close();
+  });
+});
+
+describe("pve-backup status against a NAS answering garbage", () => {
+  it("says the off-NAS copies and the free space are unknown, never ok, never 0 free, and names no secret", async () => {
+    const lab = await startSimLab({ scenario: tieredLab(), clock: "manual" });
+    labs.push(lab);
+    const { url, client } = await hostileNas((api) =>
+      api === "SYNO.Backup.Task"
+        ? ok({ task_list: [{ task_id: 1, name: null }] })
+        : ok({
+            shares: [
+              {
+                name: "backups",
+                additional: { real_path: "/volume1/backups", volume_status: { freespace: null } },
+              },
+            ],
+          }),
+    );
+    await client.close();
+    const file = optionsFileFor(lab, { nas: nasOptionsFor({ url }, labCert()) });
+    const r = await runCli(["status", "--json", "--options", file], {
+      PVE_BACKUP_NOW: "2026-02-11T10:00:00.000Z",
+    });
+    for (const s of SECRETS) expect(r.stdout + r.stderr).not.toContain(s);
+    const json = JSON.parse(r.stdout) as {
+      guests: { vmid: number; copies?: { offNas: string } }[];
+      nas: { reachable: boolean; capacity: unknown; findings: { message: string }[] };
+    };
+    expect(json.nas.reachable).toBe(false);
+    expect(json.nas.capacity).toBeNull();
+    expect(json.guests.find((g) => g.vmid === 100)?.copies?.offNas).toBe("unknown");
+    const messages = json.nas.findings.map((f) => f.message).join("\n");
+    expect(messages).toMatch(/task_list\.0\.name/);
+    expect(messages).toMatch(/backups: DSM gave no usable size/);
+    expect(messages).not.toMatch(/GB free/);
   });
 });
