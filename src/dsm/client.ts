@@ -114,9 +114,15 @@ export function createDsmClient(opts: DsmClientOptions, deps: { readonly log: Lo
   const statuses = new Map<number, { readonly key: string; readonly status: TaskStatus }>();
   let session: { sid: string; token?: string } | undefined;
   let loggingIn: Promise<{ sid: string; token?: string }> | undefined;
+  /** Set by close(): a read still under way asks nothing more (and above all logs in no more). */
+  let closed = false;
 
   /** One POST; the form is in the body, so nothing secret lands in a URL or an access log. */
   async function post(cgi: string, form: URLSearchParams, what: string, token?: string): Promise<unknown> {
+    if (closed && what !== "logout")
+      throw new UpstreamError(`NAS ${base.host}: ${what}: not asked, the client is closing`, {
+        retryable: false,
+      });
     const answer = await transport.request({
       method: "POST",
       url: new URL(`${origin}/webapi/${cgi}`),
@@ -337,6 +343,7 @@ export function createDsmClient(opts: DsmClientOptions, deps: { readonly log: Lo
       };
     },
     async close() {
+      closed = true;
       const s = session;
       session = undefined;
       try {

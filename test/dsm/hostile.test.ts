@@ -155,6 +155,35 @@ describe("DSM client against a NAS answering garbage", () => {
       for (const s of SECRETS) expect(text).not.toContain(s);
   });
 
+  it("asks nothing more, and logs in no more, once closed while a read is under way", async () => {
+    let release: () => void = () => {};
+    const first = new Promise<void>((r) => {
+      release = r;
+    });
+    const { client, calls } = await hostileNas((api, method) =>
+      method === "list"
+        ? ok({ task_list: [1, 2, 3].map((id) => ({ task_id: id, name: `t${id}`, status: "none" })) })
+        : method === "logout"
+          ? ok({})
+          : (res) => {
+              // The first status hangs until the client closed; DSM then says the session is gone.
+              void first.then(() => {
+                res.writeHead(200, { "Content-Type": "application/json" });
+                res.end(JSON.stringify({ success: false, error: { code: 119 } }));
+              });
+            },
+    );
+    const reading = outcome(client.hyperBackupTasks());
+    await expect.poll(() => calls.includes("SYNO.Backup.Task status")).toBe(true);
+    const closing = client.close();
+    release();
+    await closing;
+    const { error } = await reading;
+    expect(error?.name).toBe("UpstreamError");
+    expect(calls.filter((c) => c === "SYNO.API.Auth login")).toHaveLength(1);
+    expect(calls.filter((c) => c === "SYNO.Backup.Task status")).toHaveLength(1);
+  });
+
   it.each<[string, unknown, unknown]>([
     ["missing", null, null],
     ["empty", "", "8000000000000"],
