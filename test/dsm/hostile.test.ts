@@ -160,7 +160,7 @@ describe("DSM client against a NAS answering garbage", () => {
     const first = new Promise<void>((r) => {
       release = r;
     });
-    const { client, calls } = await hostileNas((api, method) =>
+    const { client, calls } = await hostileNas((_api, method) =>
       method === "list"
         ? ok({ task_list: [1, 2, 3].map((id) => ({ task_id: id, name: `t${id}`, status: "none" })) })
         : method === "logout"
