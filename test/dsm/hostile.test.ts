@@ -6,7 +6,7 @@ import { silentLogger } from "../../src/log.js";
 import { type SimLab, startSimLab } from "../../src/sim/lab.js";
 import { optionsFileFor, runCli } from "../support/cli.js";
 import { tieredLab } from "../support/scenarios.js";
-import { labCert, NAS_USER, nasOptionsFor } from "./support.js";
+import { labCert, NAS_USER, nasOptionsFor, selfSignedCert } from "./support.js";
 
 /** What the hostile NAS answers a request: a body (JSON text or anything), or a raw handler. */
 type Answer = string | ((res: import("node:http").ServerResponse) => void);
@@ -36,7 +36,7 @@ afterEach(async () => {
 });
 
 /** A NAS on loopback: discovery and login as DSM, every other call answered by `answer(api, method)`. */
-async function hostileNas(answer: (api: string, method: string) => Answer) {
+async function hostileNas(answer: (api: string, method: string) => Answer, timeoutMs = 1500) {
   const cert = labCert();
   const sockets = new Set<Socket>();
   const calls: string[] = [];
@@ -79,11 +79,16 @@ async function hostileNas(answer: (api: string, method: string) => Answer) {
       password: NAS_USER.password,
       fingerprint: cert.fingerprint,
       timeZone: "Europe/Berlin",
-      timeoutMs: 1500,
+      timeoutMs,
     },
     { log: log as typeof silentLogger },
   );
-  return { client, calls, logs, url: `https://127.0.0.1:${port}` };
+  /** The NAS's certificate replaced (a new one installed in DSM); open connections dropped. */
+  const replaceCertificate = (cert: { cert: string; key: string }) => {
+    server.setSecureContext({ cert: cert.cert, key: cert.key });
+    for (const s of sockets) s.destroy();
+  };
+  return { client, calls, logs, url: `https://127.0.0.1:${port}`, replaceCertificate };
 }
 
 const ok = (data: unknown) => JSON.stringify({ success: true, data });
@@ -150,6 +155,21 @@ describe("DSM client against a NAS answering garbage", () => {
     const { error } = await outcome(client.hyperBackupTasks());
     expect(error?.message).toMatch(/DSM error 119/);
     expect(calls.filter((c) => c === "SYNO.API.Auth login")).toHaveLength(2);
+    await client.close();
+    for (const text of [error?.message ?? "", ...logs])
+      for (const s of SECRETS) expect(text).not.toContain(s);
+  });
+
+  it("refuses a NAS whose certificate changed under a live session, before asking anything again", async () => {
+    const { client, calls, logs, replaceCertificate } = await hostileNas(() => ok({ task_list: [] }));
+    expect(await client.hyperBackupTasks()).toEqual([]);
+    const before = calls.length;
+    replaceCertificate(selfSignedCert("impostor"));
+    // The client sees its kept-alive connections close (DSM restarts its web server on a new certificate).
+    await new Promise((r) => setTimeout(r, 200));
+    const { error } = await outcome(client.hyperBackupTasks());
+    expect(error?.message).toMatch(/fingerprint mismatch/);
+    expect(calls.length).toBe(before);
     await client.close();
     for (const text of [error?.message ?? "", ...logs])
       for (const s of SECRETS) expect(text).not.toContain(s);
