@@ -289,4 +289,25 @@ describe("pve-backup status against a NAS answering garbage", () => {
     expect(messages).toMatch(/backups: DSM gave no usable size/);
     expect(messages).not.toMatch(/GB free/);
   });
+
+  it("nas prints a DSM task name with an escape sequence and a line break harmlessly, on its own line", async () => {
+    const lab = await startSimLab({ scenario: tieredLab(), clock: "manual" });
+    labs.push(lab);
+    const evil = "evil\u001b[2J\n! all copies fine\u009b";
+    const { url, client } = await hostileNas((api, method) =>
+      api === "SYNO.Backup.Task"
+        ? ok(
+            method === "list"
+              ? { task_list: [{ task_id: 1, name: evil, status: "none" }] }
+              : { last_bkp_error: evil },
+          )
+        : ok({ shares: [] }),
+    );
+    await client.close();
+    const file = optionsFileFor(lab, { nas: nasOptionsFor({ url }, labCert()) });
+    const r = await runCli(["nas", "--options", file], { PVE_BACKUP_NOW: "2026-02-11T10:00:00.000Z" });
+    expect(r.stdout).toContain("evil\\x1b[2J\\x0a! all copies fine\\x9b");
+    expect(r.stdout).not.toMatch(/[\u001b\u009b]/);
+    expect(r.stdout).not.toMatch(/^! all copies fine/m);
+  });
 });
