@@ -219,11 +219,8 @@ export function renderNasText(
  * break or an escape sequence in one (clearing the screen, forging a line) is written as `\xNN`.
  */
 export function terminalSafe(line: string): string {
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: the control characters are the point.
-  return line.replace(
-    /[\u0000-\u001f\u007f-\u009f]/g,
-    (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`,
-  );
+  // \p{Cc}: C0, DEL and C1 (ESC and CSI among them).
+  return line.replace(/\p{Cc}/gu, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`);
 }
 
 /** The NAS entities' states (hub sensors, per guest copies) from a view; null before the first. */
