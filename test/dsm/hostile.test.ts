@@ -310,4 +310,24 @@ describe("pve-backup status against a NAS answering garbage", () => {
     expect(r.stdout).not.toMatch(/\p{Cc}(?<!\n)/u);
     expect(r.stdout).not.toMatch(/^! all copies fine/m);
   });
+
+  it("calendar prints a DSM task name with an escape sequence harmlessly", async () => {
+    const lab = await startSimLab({ scenario: tieredLab(), clock: "manual" });
+    labs.push(lab);
+    const row = {
+      task_id: 1,
+      name: "evil\u001b[2J\nforged",
+      status: "none",
+      next_bkp_time: "2026/02/12 03:00",
+    };
+    const { url, client } = await hostileNas((api, method) =>
+      api === "SYNO.Backup.Task" ? ok(method === "list" ? { task_list: [row] } : {}) : ok({ shares: [] }),
+    );
+    await client.close();
+    const file = optionsFileFor(lab, { nas: nasOptionsFor({ url }, labCert()) });
+    const r = await runCli(["calendar", "--options", file], { PVE_BACKUP_NOW: "2026-02-11T10:00:00.000Z" });
+    expect(r.stdout).toContain("Hyper Backup: evil\\x1b[2J\\x0aforged");
+    expect(r.stdout).not.toMatch(/\p{Cc}(?<!\n)/u);
+    expect(r.stdout).not.toMatch(/^forged/m);
+  });
 });
