@@ -4,10 +4,10 @@ import type { GuestReport } from "../../src/core/status.js";
 import {
   renderStrategy,
   restoreAsNewCommand,
-  shellWord,
   restoreCommand,
   rootfsStorage,
   type StrategyInput,
+  shellWord,
 } from "../../src/core/strategy.js";
 
 const T0 = Date.parse("2026-02-11T03:00:02Z");
