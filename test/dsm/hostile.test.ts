@@ -330,4 +330,21 @@ describe("pve-backup status against a NAS answering garbage", () => {
     expect(r.stdout).not.toMatch(/\p{Cc}(?<!\n)/u);
     expect(r.stdout).not.toMatch(/^forged/m);
   });
+
+  it("nas run names the NAS's tasks harmlessly when the one asked for is not there", async () => {
+    const lab = await startSimLab({ scenario: tieredLab(), clock: "manual" });
+    labs.push(lab);
+    const row = { task_id: 1, name: "evil\u001b]0;pwned\u0007", status: "none" };
+    const { url, client } = await hostileNas((api, method) =>
+      api === "SYNO.Backup.Task" ? ok(method === "list" ? { task_list: [row] } : {}) : ok({ shares: [] }),
+    );
+    await client.close();
+    const file = optionsFileFor(lab, { nas: nasOptionsFor({ url }, labCert()) });
+    const r = await runCli(["nas", "run", "nightly", "--options", file], {
+      PVE_BACKUP_NOW: "2026-02-11T10:00:00.000Z",
+    });
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toContain("'evil\\x1b]0;pwned\\x07' (1)");
+    expect(r.stderr).not.toMatch(/\p{Cc}(?<!\n)/u);
+  });
 });
