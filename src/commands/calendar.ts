@@ -5,6 +5,7 @@ import { type CalendarInput, type IcsEvent, planCalendarEvents, renderIcs } from
 import type { ClusterFacts } from "../core/model.js";
 import { type ClusterReport, formatWall } from "../core/status.js";
 import type { DsmClient } from "../dsm/client.js";
+import { terminalSafe } from "../dsm/report.js";
 import type { CalendarEventWire } from "../entities/catalogue.js";
 import { InputError } from "../errors.js";
 import { connectToHa, haTargetFromEnv } from "../ha/connection.js";
@@ -188,7 +189,7 @@ export async function calendarCommand(
     ctx.out(`${head}  END    EVENT\n`);
     for (const e of events)
       ctx.out(
-        `${formatWall(e.startMs, tz).padEnd(head.length)}  ${formatWall(e.endMs, tz).slice(11)}  ${e.summary}\n`,
+        `${formatWall(e.startMs, tz).padEnd(head.length)}  ${formatWall(e.endMs, tz).slice(11)}  ${terminalSafe(e.summary)}\n`,
       );
     if (events.length === 0) ctx.out("(no backup runs in this span)\n");
   }

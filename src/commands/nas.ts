@@ -1,7 +1,14 @@
 import type { Config } from "../config/schema.js";
 import type { GuestCopies } from "../core/coverage.js";
 import type { DsmClient } from "../dsm/client.js";
-import { nasExitCode, renderNasText, statusWithNas, toCopiesJson, toNasJsonAll } from "../dsm/report.js";
+import {
+  nasExitCode,
+  renderNasText,
+  statusWithNas,
+  terminalSafe,
+  toCopiesJson,
+  toNasJsonAll,
+} from "../dsm/report.js";
 import { type ClusterNasView, readNasViews } from "../dsm/view.js";
 import { InputError } from "../errors.js";
 import type { PveApi } from "../pve/api.js";
@@ -58,16 +65,20 @@ export async function nasCommand(
     const task = tasks.find((t) => t.name === wanted) ?? tasks.find((t) => String(t.id) === wanted);
     if (!task)
       throw new InputError(
-        `no Hyper Backup task '${wanted}'; the NAS has: ${tasks.map((t) => `'${t.name}' (${t.id})`).join(", ") || "none"}`,
+        terminalSafe(
+          `no Hyper Backup task '${wanted}'; the NAS has: ${tasks.map((t) => `'${t.name}' (${t.id})`).join(", ") || "none"}`,
+        ),
       );
     // A second click while it runs: DSM would refuse it anyway, with a bare error number.
     if (task.status !== "none" && task.status !== "")
-      throw new InputError(`Hyper Backup task '${task.name}' is busy (${task.status}); nothing was started`);
+      throw new InputError(
+        terminalSafe(`Hyper Backup task '${task.name}' is busy (${task.status}); nothing was started`),
+      );
     await dsm.runTask(task.id);
     ctx.out(
       ctx.json
         ? `${JSON.stringify({ started: { id: task.id, name: task.name } }, null, 2)}\n`
-        : `started Hyper Backup task '${task.name}' (${task.id})\n`,
+        : `${terminalSafe(`started Hyper Backup task '${task.name}' (${task.id})`)}\n`,
     );
     return 0;
   }
@@ -114,6 +125,9 @@ export async function statusWithNasCommand(
   const code = printStatus(ctx, reports, extras, (plain) =>
     nas ? (statusWithNas(plain, true, nas) ?? plain) : { ...plain, nas: null },
   );
-  if (!ctx.json) for (const f of toNasJsonAll(nas ?? [])?.findings ?? []) ctx.out(`! NAS: ${f.message}\n`);
+  if (!ctx.json)
+    for (const f of toNasJsonAll(nas ?? [])?.findings ?? [])
+      ctx.out(`${terminalSafe(`! NAS: ${f.message}`)}
+`);
   return code;
 }

@@ -60,8 +60,18 @@ export function rootfsStorage(rootfs: string | undefined): string | undefined {
   return /^(?:volume=)?([A-Za-z][A-Za-z0-9._-]*):/.exec(rootfs ?? "")?.[1];
 }
 
-function commandsFor(type: string, vmid: number, volid: string, newVmid: string, storage?: string) {
-  const to = storage ?? UNKNOWN_CT_STORAGE;
+/**
+ * One shell word: as is when it holds only characters no shell interprets (every real PVE volume
+ * and storage id), else single-quoted, so a mistyped or hostile id is an argument PVE refuses and
+ * never a second command.
+ */
+export function shellWord(text: string): string {
+  return /^[A-Za-z0-9._:/@%+=,-]+$/.test(text) ? text : `'${text.replace(/'/g, "'\\''")}'`;
+}
+
+function commandsFor(type: string, vmid: number, rawVolid: string, newVmid: string, storage?: string) {
+  const volid = shellWord(rawVolid);
+  const to = storage === undefined ? UNKNOWN_CT_STORAGE : shellWord(storage);
   return type === "lxc"
     ? {
         restore: `pct restore ${vmid} ${volid} --storage ${to} --force 1`,
@@ -98,7 +108,19 @@ export function restoreAsNewCommand(
     : commandsFor(row.type, row.vmid, row.lastVolid, newVmid, storage).asNew;
 }
 
-const code = (s: string) => `\`${s.replace(/`/g, "'")}\``;
+/**
+ * A Markdown code span holding `s` exactly (CommonMark: fenced by one backtick more than its
+ * longest run, padded when it starts or ends with one), on one line, so a command reads as is.
+ */
+const code = (s: string) => {
+  const t = oneLine(s);
+  const fence = "`".repeat(Math.max(0, ...(t.match(/`+/g) ?? []).map((r) => r.length)) + 1);
+  const pad = t.startsWith("`") || t.endsWith("`") ? " " : "";
+  return `${fence}${pad}${t}${pad}${fence}`;
+};
+
+/** Text on one line: a name with line breaks must not start a heading or a list of its own. */
+const oneLine = (s: string) => s.replace(/\s*[\r\n]+\s*/g, " ");
 
 export function renderStrategy(input: StrategyInput): string {
   const rows = input.register.guests;
@@ -173,7 +195,7 @@ export function renderStrategy(input: StrategyInput): string {
   out.push("## Retention", "");
   for (const r of rows)
     out.push(
-      `- ${r.vmid} ${r.name}: ${r.retention ? code(r.retention) : "none set (PVE keeps every archive, or the storage's own prune-backups applies)"}${
+      `- ${r.vmid} ${oneLine(r.name)}: ${r.retention ? code(r.retention) : "none set (PVE keeps every archive, or the storage's own prune-backups applies)"}${
         r.protectedCopies !== "unknown" && r.protectedCopies > 0
           ? `, plus ${r.protectedCopies} protected archive(s) kept until removed by hand`
           : ""
@@ -213,13 +235,13 @@ export function renderStrategy(input: StrategyInput): string {
   const gaps = rows.filter((r) => r.coverageGaps.length > 0);
   out.push("## Open gaps", "");
   if (gaps.length === 0) out.push("None.");
-  for (const r of gaps) out.push(`- ${r.vmid} ${r.name}: ${r.coverageGaps.join("; ")}`);
+  for (const r of gaps) out.push(`- ${r.vmid} ${oneLine(r.name)}: ${oneLine(r.coverageGaps.join("; "))}`);
   return `${out.join("\n")}\n`;
 }
 
 function restoreSection(r: RegisterRow, storage: string | undefined): string[] {
   const kind = r.type === "lxc" ? "container" : "VM";
-  const out = [`### ${r.vmid} ${r.name} (${kind}, cluster ${r.cluster})`, ""];
+  const out = [`### ${r.vmid} ${oneLine(r.name)} (${kind}, cluster ${oneLine(r.cluster)})`, ""];
   if (r.lastVolid === null) {
     out.push(
       `No archive of ${r.vmid} exists: it cannot be restored from a backup. Back it up first: ${code(`pve-backup backup ${r.vmid}`)}.`,
@@ -231,7 +253,7 @@ function restoreSection(r: RegisterRow, storage: string | undefined): string[] {
   out.push(
     `Newest archive: ${code(r.lastVolid)} (${r.lastOk}, ${r.sizeBytes} bytes).`,
     "",
-    `1. Check the archive is there: ${code(`pvesm list ${r.lastVolid.split(":")[0]} --vmid ${r.vmid}`)}`,
+    `1. Check the archive is there: ${code(`pvesm list ${shellWord(r.lastVolid.replace(/:.*/s, ""))} --vmid ${r.vmid}`)}`,
     `2. Stop the guest if it still runs: ${code(`${ct ? "pct" : "qm"} shutdown ${r.vmid}`)}`,
     `3. Restore it over the guest: ${code(commands.restore)}${
       !ct

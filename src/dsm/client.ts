@@ -1,3 +1,4 @@
+import type { z } from "zod";
 import type { Config } from "../config/schema.js";
 import type { HyperBackupTask } from "../core/coverage.js";
 import { isWithin } from "../core/coverage.js";
@@ -113,9 +114,15 @@ export function createDsmClient(opts: DsmClientOptions, deps: { readonly log: Lo
   const statuses = new Map<number, { readonly key: string; readonly status: TaskStatus }>();
   let session: { sid: string; token?: string } | undefined;
   let loggingIn: Promise<{ sid: string; token?: string }> | undefined;
+  /** Set by close(): a read still under way asks nothing more (and above all logs in no more). */
+  let closed = false;
 
   /** One POST; the form is in the body, so nothing secret lands in a URL or an access log. */
   async function post(cgi: string, form: URLSearchParams, what: string, token?: string): Promise<unknown> {
+    if (closed && what !== "logout")
+      throw new UpstreamError(`NAS ${base.host}: ${what}: not asked, the client is closing`, {
+        retryable: false,
+      });
     const answer = await transport.request({
       method: "POST",
       url: new URL(`${origin}/webapi/${cgi}`),
@@ -158,6 +165,23 @@ export function createDsmClient(opts: DsmClientOptions, deps: { readonly log: Lo
     return env.data.data;
   }
 
+  /**
+   * A DSM answer checked against its shape: one that lacks a field the product relies on (or has
+   * it of another type) is an upstream error naming the first such field, never a zod dump (which
+   * for 10,000 bad rows would be 10,000 issues long).
+   */
+  function parseAnswer<S extends z.ZodType>(schema: S, data: unknown, what: string): z.output<S> {
+    const parsed = schema.safeParse(data);
+    if (parsed.success) return parsed.data;
+    const issues = parsed.error.issues;
+    const first = issues[0];
+    const where = first && first.path.length > 0 ? first.path.join(".") : "the answer";
+    throw new UpstreamError(
+      `NAS ${base.host}: ${what}: DSM's answer is not as expected at ${where}: ${first?.message ?? "invalid"}${issues.length > 1 ? ` (and ${issues.length - 1} more)` : ""}`,
+      { retryable: false },
+    );
+  }
+
   async function discover() {
     if (apis) return apis;
     const form = new URLSearchParams({
@@ -166,7 +190,7 @@ export function createDsmClient(opts: DsmClientOptions, deps: { readonly log: Lo
       method: "query",
       query: "SYNO.API.Auth,SYNO.Backup.Task,SYNO.FileStation.List",
     });
-    apis = ApiInfo.parse(await post("query.cgi", form, "API discovery"));
+    apis = parseAnswer(ApiInfo, await post("query.cgi", form, "API discovery"), "API discovery");
     return apis;
   }
 
@@ -188,7 +212,7 @@ export function createDsmClient(opts: DsmClientOptions, deps: { readonly log: Lo
       form.set("device_id", opts.deviceToken);
       form.set("device_name", "pve-backup");
     }
-    const data = Login.parse(await post(auth?.path ?? "entry.cgi", form, "login"));
+    const data = parseAnswer(Login, await post(auth?.path ?? "entry.cgi", form, "login"), "login");
     deps.log.debug(`NAS ${base.host}: logged in as ${opts.username}`);
     return { sid: data.sid, token: data.synotoken };
   }
@@ -228,7 +252,8 @@ export function createDsmClient(opts: DsmClientOptions, deps: { readonly log: Lo
       const info = await discover();
       if (!info["SYNO.Backup.Task"]) return null;
       // list/status/get answer only on version 1, whatever is advertised (reference §3.1).
-      const list = TaskList.parse(
+      const list = parseAnswer(
+        TaskList,
         await call("SYNO.Backup.Task", 1, "list", {
           sort_by: "name",
           additional: [
@@ -240,6 +265,7 @@ export function createDsmClient(opts: DsmClientOptions, deps: { readonly log: Lo
             "get_source",
           ],
         }),
+        "SYNO.Backup.Task list",
       );
       const tasks: HyperBackupTask[] = [];
       const listed = new Set(list.task_list.map((row) => row.task_id));
@@ -259,7 +285,8 @@ export function createDsmClient(opts: DsmClientOptions, deps: { readonly log: Lo
           tasks.push(toHyperBackupTask(row, cached.status, opts.timeZone));
           continue;
         }
-        const status = TaskStatus.parse(
+        const status = parseAnswer(
+          TaskStatus,
           await call("SYNO.Backup.Task", 1, "status", {
             task_id: row.task_id,
             blOnline: false,
@@ -272,6 +299,7 @@ export function createDsmClient(opts: DsmClientOptions, deps: { readonly log: Lo
               "last_bkp_success_time",
             ],
           }),
+          "SYNO.Backup.Task status",
         );
         statuses.set(row.task_id, { key, status });
         tasks.push(toHyperBackupTask(row, status, opts.timeZone));
@@ -282,18 +310,31 @@ export function createDsmClient(opts: DsmClientOptions, deps: { readonly log: Lo
       await call("SYNO.Backup.Task", 1, "backup", { task_id: taskId });
     },
     async shareSpace(path) {
-      const list = ShareList.parse(
+      const list = parseAnswer(
+        ShareList,
         await call("SYNO.FileStation.List", 2, "list_share", {
           offset: 0,
           limit: -1,
           additional: ["real_path", "volume_status"],
         }),
+        "SYNO.FileStation.List list_share",
       );
       const hit = list.shares
         .filter((s) => s.additional?.real_path && isWithin(path, s.additional.real_path))
         .sort((a, b) => (b.additional?.real_path?.length ?? 0) - (a.additional?.real_path?.length ?? 0))[0];
       const vs = hit?.additional?.volume_status;
       if (!hit || !vs) return undefined;
+      // DSM sends sizes as strings; a missing, negative or non-numeric one (or more free than the
+      // whole) is not a size: the space is unknown, never "0 bytes free".
+      const sizes = [vs.freespace, vs.totalspace];
+      if (
+        sizes.some((n) => !Number.isFinite(n) || n < 0) ||
+        (vs.totalspace > 0 && vs.freespace > vs.totalspace)
+      )
+        throw new UpstreamError(
+          `NAS ${base.host}: share ${hit.name}: DSM gave no usable size (free ${vs.freespace}, total ${vs.totalspace} bytes)`,
+          { retryable: false },
+        );
       return {
         share: hit.name,
         realPath: hit.additional?.real_path ?? "",
@@ -302,6 +343,7 @@ export function createDsmClient(opts: DsmClientOptions, deps: { readonly log: Lo
       };
     },
     async close() {
+      closed = true;
       const s = session;
       session = undefined;
       try {

@@ -15,6 +15,18 @@ export function parseDsmTime(text: string | null | undefined, timeZone: string):
   if (!m) return null;
   const [year, month, day, hour, minute, second] = m.slice(1).map((v) => Number(v ?? 0)) as number[];
   const nominal = Date.UTC(year as number, (month as number) - 1, day, hour, minute, second);
+  // Date.UTC rolls 2026/02/30 over to March 2 and 24:00 to the next day: a date DSM never writes
+  // is no time at all, not another one.
+  const back = new Date(nominal);
+  if (
+    back.getUTCFullYear() !== year ||
+    back.getUTCMonth() + 1 !== month ||
+    back.getUTCDate() !== day ||
+    back.getUTCHours() !== hour ||
+    back.getUTCMinutes() !== minute ||
+    back.getUTCSeconds() !== second
+  )
+    return null;
   // The zone's offset a day before and a day after are the only candidates (one change a day at most).
   for (const probe of [nominal - DAY_MS, nominal + DAY_MS]) {
     const at = wallClockAt(probe, timeZone);

@@ -211,7 +211,16 @@ export function renderNasText(
       out.push(r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i] ?? 0))).join("  "));
   }
   for (const f of v.findings) out.push(`! ${f.message}`);
-  return `${out.join("\n")}\n`;
+  return `${out.map(terminalSafe).join("\n")}\n`;
+}
+
+/**
+ * A line as a terminal shows it harmlessly: DSM's task names and errors are free text, so a line
+ * break or an escape sequence in one (clearing the screen, forging a line) is written as `\xNN`.
+ */
+export function terminalSafe(line: string): string {
+  // \p{Cc}: C0, DEL and C1 (ESC and CSI among them).
+  return line.replace(/\p{Cc}/gu, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`);
 }
 
 /** The NAS entities' states (hub sensors, per guest copies) from a view; null before the first. */

@@ -90,8 +90,10 @@ export function createNasWatch(deps: {
     },
     async close() {
       closed = true;
-      await reading;
+      // The client first: a read under way on a slow NAS (a status request per task) then fails at
+      // its next request instead of holding the add-on's stop until every task was asked.
       await dsm.close();
+      await reading;
     },
   };
 }

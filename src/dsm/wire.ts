@@ -65,6 +65,17 @@ export const TaskStatus = z.looseObject({
 });
 export type TaskStatus = z.output<typeof TaskStatus>;
 
+/**
+ * A byte count as DSM sends it (a decimal string, or a number); anything else (missing, null, "",
+ * "N/A") is NaN, so the caller can say the size is unknown instead of reading it as 0.
+ */
+const Size = z
+  .unknown()
+  .optional()
+  .transform((v) =>
+    typeof v === "number" ? v : typeof v === "string" && /^\s*\d+\s*$/.test(v) ? Number(v) : Number.NaN,
+  );
+
 export const ShareList = z.looseObject({
   shares: z.array(
     z.looseObject({
@@ -72,9 +83,7 @@ export const ShareList = z.looseObject({
       additional: z
         .looseObject({
           real_path: z.string().optional(),
-          volume_status: z
-            .looseObject({ freespace: z.coerce.number(), totalspace: z.coerce.number() })
-            .optional(),
+          volume_status: z.looseObject({ freespace: Size, totalspace: Size }).optional(),
         })
         .optional(),
     }),

@@ -17,6 +17,13 @@ describe("parseDsmTime", () => {
     [undefined, "Europe/Berlin", null],
     ["2026-02-11 01:00", "Europe/Berlin", null],
     ["2026/02/11 01:00", "Mars/Olympus", null],
+    // Dates DSM never writes are no time, not one rolled over into another.
+    ["2026/02/30 10:00", "Europe/Berlin", null],
+    ["2026/13/45 99:99", "Europe/Berlin", null],
+    ["2026/02/11 24:00", "Europe/Berlin", null],
+    ["2026/02/11 01:00:60", "Europe/Berlin", null],
+    ["0000/00/00 00:00", "Europe/Berlin", null],
+    ["2028/02/29 12:00", "UTC", "2028-02-29T12:00:00.000Z"],
   ])("%s in %s → %s", (text, zone, iso) => {
     const ms = parseDsmTime(text, zone);
     expect(ms === null ? null : new Date(ms).toISOString()).toBe(iso);

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { parseOptions } from "../../src/config/schema.js";
 import { demoOptions } from "../../src/demo.js";
+import type { DsmClient } from "../../src/dsm/client.js";
 import { createNasWatch } from "../../src/dsm/watch.js";
 import { silentLogger } from "../../src/log.js";
 import { createPveReader } from "../../src/pve/reader.js";
@@ -79,4 +80,55 @@ describe("the service's NAS watch", () => {
     };
     expect(createNasWatch({ config, ...deps })).toBeUndefined();
   });
+
+  it("stops at once while a read hangs on a slow NAS: the client is closed first, the read then ends", async () => {
+    const { lab, api } = await startLab(tieredLab());
+    const config = parseOptions(
+      demoOptions(lab, {
+        nas: {
+          url: "https://127.0.0.1:5001",
+          username: NAS_USER.account,
+          password: NAS_USER.password,
+          nfs_server: "10.0.0.150",
+        },
+      }),
+      { defaultTimeZone: "UTC" },
+    );
+    const monitor = createMonitor({
+      readers: new Map([["home", createPveReader({ cluster: "home", api, log: silentLogger })]]),
+      policy: policyFromConfig(config),
+    });
+    await monitor.refresh(NOW);
+    // A NAS that answers nothing until its connections are closed, as the real client's transport does.
+    let abort: (err: Error) => void = () => {};
+    const asked: string[] = [];
+    const dsm: DsmClient = {
+      hyperBackupTasks: () => {
+        asked.push("tasks");
+        return new Promise((_resolve, reject) => {
+          abort = reject;
+        });
+      },
+      shareSpace: async () => undefined,
+      runTask: async () => {},
+      close: async () => {
+        asked.push("close");
+        abort(new Error("no answer: socket closed"));
+      },
+    };
+    let changes = 0;
+    const watch = createNasWatch({
+      config,
+      app: { monitor, apis: new Map([["home", api]]) },
+      log: silentLogger,
+      nowMs: () => NOW,
+      onChange: () => changes++,
+      dsm,
+    });
+    watch?.afterRefresh();
+    await expect.poll(() => asked).toEqual(["tasks"]);
+    await watch?.close();
+    expect(asked).toEqual(["tasks", "close"]);
+    expect(changes).toBe(0);
+  }, 10_000);
 });

@@ -359,3 +359,47 @@ describe("renderIcs", () => {
     ).toContain("TZOFFSETTO:-0500");
   });
 });
+
+describe("renderIcs in half-hour zones, with hostile task names", () => {
+  it.each([
+    // Kolkata: +05:30 all year; Adelaide: +10:30 in summer, back to +09:30 at 03:00 on 2026-04-05.
+    [
+      "Asia/Kolkata",
+      "2026-04-04T21:30:00Z",
+      "2026-04-05T03:00:00",
+      "2026-04-05T21:30:00Z",
+      "2026-04-06T03:00:00",
+    ],
+    [
+      "Australia/Adelaide",
+      "2026-04-03T16:30:00Z",
+      "2026-04-04T03:00:00",
+      "2026-04-05T17:30:00Z",
+      "2026-04-06T03:00:00",
+    ],
+  ])(
+    "%s: a Hyper Backup run at 03:00 wall time parses back at 03:00, to the instant",
+    (zone, a, aWall, b, bWall) => {
+      const name = "NAS → Cloud, daily; \\\\share\\ ü€😀".repeat(3);
+      const events: IcsEvent[] = [a, b].map((iso, i) => ({
+        uid: `hb-${i}@pve-backup`,
+        startMs: at(iso),
+        endMs: at(iso) + SCHEDULED_RUN_MS,
+        summary: `Hyper Backup: ${name}`,
+      }));
+      const text = renderIcs(events, {
+        timeZone: zone,
+        calendarName: "PVE Backup",
+        dtstampMs: at("2026-04-01T00:00:00Z"),
+        fromMs: at("2026-04-01T00:00:00Z"),
+        toMs: at("2026-04-08T00:00:00Z"),
+      });
+      expect(text.split("\r\n").every((l) => utf8(l) <= 75)).toBe(true);
+      const parsed = parseIcs(text);
+      expect(parsed.events.map((e) => [e.start, e.startZone, e.startWall, e.summary])).toEqual([
+        [new Date(at(a)).toISOString(), zone, aWall, `Hyper Backup: ${name}`],
+        [new Date(at(b)).toISOString(), zone, bWall, `Hyper Backup: ${name}`],
+      ]);
+    },
+  );
+});

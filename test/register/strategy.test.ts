@@ -7,6 +7,7 @@ import {
   restoreCommand,
   rootfsStorage,
   type StrategyInput,
+  shellWord,
 } from "../../src/core/strategy.js";
 
 const T0 = Date.parse("2026-02-11T03:00:02Z");
@@ -220,5 +221,61 @@ describe("renderStrategy", () => {
     expect(copied).toContain("| yes, 2026-02-11T05:00:00.000Z |");
     const unknown = renderStrategy(input({ storages: [] }));
     expect(unknown).toContain("- `nas-backups`: storage not found in PVE's configuration");
+  });
+});
+
+describe("the strategy document against hostile names and ids", () => {
+  it.each([
+    [
+      "nas-backups:backup/vzdump-qemu-100-2026_02_11-03_00_02.vma.zst",
+      "nas-backups:backup/vzdump-qemu-100-2026_02_11-03_00_02.vma.zst",
+    ],
+    ["nas backups:x; rm -rf /", "'nas backups:x; rm -rf /'"],
+    ["a$(reboot)", "'a$(reboot)'"],
+    ["it's", "'it'\\''s'"],
+    ["", "''"],
+  ])("shell word %j → %s", (text, word) => {
+    expect(shellWord(text)).toBe(word);
+  });
+
+  it("quotes a volume id or storage a shell would interpret, so a pasted command is one command", () => {
+    const row = { vmid: 100, type: "qemu", lastVolid: "nas;reboot:backup/x.vma.zst" } as const;
+    expect(restoreCommand(row)).toBe("qmrestore 'nas;reboot:backup/x.vma.zst' 100 --force 1");
+    expect(restoreAsNewCommand({ ...row, type: "lxc" }, "9100", "local lvm|x")).toBe(
+      "pct restore 9100 'nas;reboot:backup/x.vma.zst' --unique 1 --storage 'local lvm|x'",
+    );
+    const doc = renderStrategy(
+      input({}, [
+        guest(100, "qemu", {
+          lastBackup: {
+            timeMs: T0,
+            volid: "nas`x`;id:backup/a.vma.zst",
+            storage: "nas",
+            sizeBytes: 1,
+            notes: null,
+          },
+        }),
+      ]),
+    );
+    expect(doc).toContain("``pvesm list 'nas`x`;id' --vmid 100``");
+    expect(doc).toContain("``qmrestore 'nas`x`;id:backup/a.vma.zst' 100 --force 1``");
+  });
+
+  it("keeps a guest name with line breaks, '#' and '-' on its own heading and list line", () => {
+    const doc = renderStrategy(
+      input({}, [
+        guest(100, "qemu", { name: "web\n# Injected\n- item" }),
+        guest(105, "lxc", { name: "`tick`" }),
+      ]),
+    );
+    expect(doc).not.toMatch(/^# Injected/m);
+    expect(doc).not.toMatch(/^- item/m);
+    expect(doc).toContain("### 100 web # Injected - item (VM, cluster home)");
+    expect(doc).toContain("- 100 web # Injected - item: ");
+  });
+
+  it("writes a path starting with a backtick as a padded code span, exactly", () => {
+    const doc = renderStrategy(input({ haBackups: { schedule: "daily", copies: 3, sharePath: "`/x" } }));
+    expect(doc).toContain("the NAS share `` `/x ``, then Restore");
   });
 });
