@@ -116,7 +116,7 @@ export interface TestRestoreScheduleInput {
   /** Keyed `<cluster>_<vmid>`. */
   readonly lastTestRestore: Readonly<Record<string, Pick<LastTestRestore, "time" | "result">>>;
   readonly nowMs: number;
-  /** Per entry (its index), when it was last started in this process. */
+  /** Per entry (its index), when it was last started since the add-on started. */
   readonly triedMs: Readonly<Record<number, number>>;
   /** Least time between two tries of one entry (also counted from the tier's newest result). */
   readonly retryMs: number;
