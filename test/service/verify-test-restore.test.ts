@@ -121,6 +121,18 @@ describe("scheduled test restores", () => {
     expect(s.results).toHaveLength(1);
   });
 
+  it("waits for a verification the same look queued, and starts at the next look", async () => {
+    const s = await setup(["P0 after_run", "P0 test_restore every 30 days"]);
+    await s.tick();
+    expect(s.results).toEqual([]);
+    expect(s.logs.join("\n")).toMatch(
+      /scheduled test restore of 100 \(tier P0\) on home waits: a scheduled verification/,
+    );
+    expect(Object.keys(s.ledger.load().lastVerified)).toEqual(["home_100", "home_102"]);
+    await s.tick();
+    expect(s.results).toMatchObject([{ vmid: 100, result: "ok" }]);
+  });
+
   it("holds the verifier: a verification asked for meanwhile is refused with what runs", async () => {
     const s = await setup([]);
     const done = s.restores.start("home", 102);
