@@ -29,6 +29,11 @@ import { createVerifyService, type VerificationResult } from "./service/verify.j
 import { createVerificationEvents } from "./service/verify-events.js";
 import { createVerifyRepairs } from "./service/verify-repairs.js";
 import { createVerifySchedule } from "./service/verify-schedule.js";
+import {
+  createTestRestoreService,
+  type TestRestoreOutcome,
+  testRestoreEvent,
+} from "./service/verify-test-restore.js";
 import type { SimLab } from "./sim/lab.js";
 import { parseCommandLine, UsageError } from "./usage.js";
 import { fileLedgerStore, ledgerPathBeside, memoryLedgerStore } from "./verify/ledger-file.js";
@@ -175,6 +180,19 @@ async function main(): Promise<void> {
         onRunEnd: () => verifyRepairs?.soon(),
       })
     : undefined;
+  // Scheduled test restores (verify.schedule `test_restore` lines), holding the verifier meanwhile.
+  const testRestores =
+    verify &&
+    createTestRestoreService({
+      config,
+      apis: app.apis,
+      ledger,
+      log,
+      nowMs,
+      lock: verify,
+      onResult: (r) => void announceTestRestore(r),
+      onChange: () => runtime.soon(0),
+    });
   const events = relayFinishedEvents({
     runtime,
     app,
@@ -221,6 +239,10 @@ async function main(): Promise<void> {
   });
   async function announceVerification(r: VerificationResult): Promise<void> {
     if (haTargetFromEnv(process.env)) await verificationEvents.tell(r);
+  }
+  /** `pve_backup_test_restore_finished` / `_failed`, in the same queue. */
+  async function announceTestRestore(r: TestRestoreOutcome): Promise<void> {
+    if (haTargetFromEnv(process.env)) await verificationEvents.tellEvent(testRestoreEvent(r));
   }
   runtime.onReports(() => void verificationEvents.flush());
 
@@ -323,6 +345,7 @@ async function main(): Promise<void> {
   if (verify) {
     // A run a restart interrupted resumes once PVE can be read; then the schedule, if any.
     let resumed = false;
+    let cleaned = false;
     const schedule =
       config.verify.schedule.length > 0
         ? createVerifySchedule({
@@ -334,6 +357,7 @@ async function main(): Promise<void> {
             ledger,
             nowMs,
             log,
+            testRestore: testRestores,
           })
         : undefined;
     let checking = false;
@@ -342,6 +366,8 @@ async function main(): Promise<void> {
       if (checking) return;
       checking = true;
       void (async () => {
+        // A copy a restart left on the spare VMID goes first (it holds the verifier meanwhile).
+        if (!cleaned) cleaned = (await testRestores?.cleanUpInterrupted()) !== "later";
         if (!resumed) resumed = (await verify.resumeInterrupted()) !== "later";
         await schedule?.check();
       })().finally(() => {

@@ -119,6 +119,9 @@ const NasOptions = z.strictObject({
  */
 /** One scheduled verification: tier, when (after its job's run, or every N days), and `full`. */
 export const VERIFY_SCHEDULE_RE = /^(\S+) (after_run|every ([1-9]\d{0,2}) days?)( full)?$/;
+/** One scheduled test restore: tier, every N days, optionally the one guest to restore. */
+export const TEST_RESTORE_SCHEDULE_RE =
+  /^(\S+) test_restore every ([1-9]\d{0,2}) days?(?: guest ([1-9]\d{2,8}))?$/;
 
 const VerifyOptions = z.strictObject({
   dump_path: z
@@ -140,9 +143,9 @@ const VerifyOptions = z.strictObject({
     .array(
       z
         .string()
-        .regex(
-          VERIFY_SCHEDULE_RE,
-          "must be '<tier> after_run' or '<tier> every <N> days', optionally followed by ' full', e.g. 'P0 after_run' or 'P2 every 7 days full'",
+        .refine(
+          (entry) => VERIFY_SCHEDULE_RE.test(entry) || TEST_RESTORE_SCHEDULE_RE.test(entry),
+          "must be '<tier> after_run' or '<tier> every <N> days', optionally followed by ' full', e.g. 'P0 after_run' or 'P2 every 7 days full'; or '<tier> test_restore every <N> days', optionally followed by ' guest <vmid>'",
         ),
     )
     .default([]),
@@ -348,6 +351,21 @@ export const OptionsSchema = TopOptions.superRefine((o, ctx) => {
         message:
           "a full check reads the archives from the NAS: set verify.dump_path and the NAS login in ha_backups",
       });
+  });
+  o.verify?.schedule.forEach((entry, i) => {
+    const m = TEST_RESTORE_SCHEDULE_RE.exec(entry);
+    if (!m) return;
+    const tier = o.tiers.find((u) => u.name === m[1]);
+    const issue = (message: string) =>
+      ctx.addIssue({ code: "custom", path: ["verify", "schedule", i], message });
+    if (!tier)
+      issue(`no tier named '${m[1]}' (the tiers are ${o.tiers.map((u) => u.name).join(", ") || "not set"})`);
+    else if (m[3] !== undefined && !tier.guests.includes(Number(m[3])))
+      issue(`guest ${m[3]} is not in tier ${tier.name} (its guests are ${tier.guests.join(", ") || "none"})`);
+    if (o.verify?.spare_vmid === undefined)
+      issue(
+        "a test restore needs a spare VMID nothing else uses: set verify.spare_vmid (e.g. 9100), and verify.restore_storage if the disks should not go to local-lvm",
+      );
   });
   alerts?.archived.forEach((g, i) => {
     const { cluster } = archivedEntry(g);
@@ -698,6 +716,15 @@ function verifyOf(v: z.infer<typeof VerifyOptions> | undefined): VerifyConfig {
     restoreStorage: o.restore_storage,
     bootTimeoutMs: o.boot_timeout_s * 1000,
     schedule: o.schedule.map((entry) => {
+      const t = TEST_RESTORE_SCHEDULE_RE.exec(entry);
+      if (t)
+        return {
+          tier: t[1] as string,
+          afterRun: false,
+          everyDays: Number(t[2]),
+          full: false,
+          testRestore: t[3] === undefined ? {} : { guest: Number(t[3]) },
+        };
       const m = VERIFY_SCHEDULE_RE.exec(entry) as RegExpExecArray;
       return {
         tier: m[1] as string,

@@ -54,6 +54,24 @@ export interface VerifyLedger {
    * whether any of a guest's archives is known to be good.
    */
   readonly verdicts?: Readonly<Record<string, Readonly<Record<string, "ok" | "failed">>>>;
+  /**
+   * The test restore on now (written before the restore request, cleared after the copy is
+   * gone): after a restart, which spare VMID may hold a copy to clean up.
+   */
+  readonly testRestoreRun?: TestRestoreRun | null;
+}
+
+export interface TestRestoreRun {
+  readonly cluster: string;
+  /** The guest whose archive is restored (`<cluster>_<vmid>`). */
+  readonly key: string;
+  readonly vmid: number;
+  /** The guest's name, for the result after a restart. */
+  readonly name?: string;
+  readonly volid: string;
+  readonly spareVmid: number;
+  readonly guestType: "qemu" | "lxc";
+  readonly startedMs: number;
 }
 
 /** Verdicts kept per guest (more than any tier keeps archives). */
@@ -130,5 +148,17 @@ export function ledgerFrom(value: unknown): VerifyLedger {
       typeof v.lastTestRestore === "object" && v.lastTestRestore !== null ? v.lastTestRestore : {},
     run: v.run && Array.isArray(v.run.targets) && Array.isArray(v.run.done) ? v.run : null,
     ...(typeof v.verdicts === "object" && v.verdicts !== null ? { verdicts: v.verdicts } : {}),
+    ...(isTestRestoreRun(v.testRestoreRun) ? { testRestoreRun: v.testRestoreRun } : {}),
   };
+}
+
+function isTestRestoreRun(v: unknown): v is TestRestoreRun {
+  if (typeof v !== "object" || v === null) return false;
+  const r = v as Partial<TestRestoreRun>;
+  return (
+    typeof r.cluster === "string" &&
+    typeof r.key === "string" &&
+    typeof r.spareVmid === "number" &&
+    (r.guestType === "qemu" || r.guestType === "lxc")
+  );
 }

@@ -8,6 +8,8 @@ import { type VerificationResult, verificationEvent } from "./verify.js";
  */
 export interface VerificationEvents {
   tell(r: VerificationResult): Promise<void>;
+  /** Any other event of the verifier (a test restore's), in the same queue. */
+  tellEvent(e: { type: string; data: Record<string, unknown> }): Promise<void>;
   /** Fire what waits (after each refresh). */
   flush(): Promise<void>;
   waiting(): number;
@@ -51,14 +53,19 @@ export function createVerificationEvents(deps: {
 
   return {
     tell(r) {
-      queue.push(verificationEvent(r));
-      if (queue.length > cap) {
-        queue.splice(0, queue.length - cap);
-        deps.log.warn(`more than ${cap} verification events wait for Home Assistant: the oldest are dropped`);
-      }
-      return flush();
+      return tellEvent(verificationEvent(r));
     },
+    tellEvent,
     flush,
     waiting: () => queue.length,
   };
+
+  function tellEvent(e: { type: string; data: Record<string, unknown> }): Promise<void> {
+    queue.push(e);
+    if (queue.length > cap) {
+      queue.splice(0, queue.length - cap);
+      deps.log.warn(`more than ${cap} verification events wait for Home Assistant: the oldest are dropped`);
+    }
+    return flush();
+  }
 }

@@ -1,10 +1,11 @@
 import type { ClusterReport } from "../core/status.js";
-import { dueVerifications, type VerifyScheduleEntry } from "../core/verify-schedule.js";
+import { dueTestRestores, dueVerifications, type VerifyScheduleEntry } from "../core/verify-schedule.js";
 import { InputError } from "../errors.js";
 import type { Logger } from "../log.js";
 import type { LedgerStore } from "../verify/ledger-file.js";
 import type { Monitor } from "./monitor.js";
 import type { VerifyService } from "./verify.js";
+import type { TestRestoreService } from "./verify-test-restore.js";
 
 /**
  * Scheduled verification (options `verify.schedule`): after each refresh, what
@@ -24,6 +25,10 @@ export interface VerifyScheduleDeps {
   readonly log: Logger;
   /** Default 30 minutes. */
   readonly retryMs?: number;
+  /** Runs the `test_restore` lines; without it they are left out. */
+  readonly testRestore?: Pick<TestRestoreService, "start">;
+  /** Least time between two tries of a test restore line (default 6 hours). */
+  readonly testRestoreRetryMs?: number;
 }
 
 export interface VerifySchedule {
@@ -32,10 +37,44 @@ export interface VerifySchedule {
 }
 
 export const SCHEDULE_RETRY_MS = 30 * 60_000;
+/** A test restore is heavy (a whole guest's disks): a failing one is tried again after this. */
+export const TEST_RESTORE_RETRY_MS = 6 * 3_600_000;
 
 export function createVerifySchedule(deps: VerifyScheduleDeps): VerifySchedule {
   const { log } = deps;
   const tried = new Map<string, Record<number, number>>();
+  /** Start the test restore due on a cluster, if the verifier is free (otherwise at a later check). */
+  function checkTestRestores(
+    cluster: string,
+    triedMs: Record<number, number>,
+    svc: Pick<TestRestoreService, "start">,
+  ): void {
+    const due = dueTestRestores({
+      entries: deps.entries,
+      tiers: deps.tiers,
+      facts: deps.monitor.facts(cluster),
+      lastTestRestore: deps.ledger.load().lastTestRestore,
+      nowMs: deps.nowMs(),
+      triedMs,
+      retryMs: deps.testRestoreRetryMs ?? TEST_RESTORE_RETRY_MS,
+    });
+    for (const d of due) {
+      const what = `scheduled test restore of ${d.vmid} (tier ${d.tier}) on ${cluster}`;
+      try {
+        const done = svc.start(cluster, d.vmid);
+        triedMs[d.entry] = deps.nowMs();
+        log.info(`${what}: started`);
+        done.catch((err: unknown) =>
+          log.warn(`${what} stopped: ${err instanceof Error ? err.message : String(err)}`),
+        );
+      } catch (err) {
+        // The verifier busy (a verification runs or waits): the next check tries again.
+        log.info(`${what} waits: ${err instanceof Error ? err.message : String(err)}`);
+        return;
+      }
+    }
+  }
+
   return {
     async check() {
       const lastVerified = deps.ledger.load().lastVerified;
@@ -71,6 +110,7 @@ export function createVerifySchedule(deps: VerifyScheduleDeps): VerifySchedule {
             else log.warn(`${what} could not start: ${message}; tried again later`);
           }
         }
+        if (deps.testRestore) checkTestRestores(c.name, triedMs, deps.testRestore);
       }
     },
   };

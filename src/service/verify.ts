@@ -106,6 +106,12 @@ export interface VerifyService {
    * again), `dropped` when it cannot continue (its guests or the NAS login are gone).
    */
   resumeInterrupted(): Promise<"none" | "resumed" | "dropped" | "later">;
+  /**
+   * Run `fn` (a test restore) with the verifier to itself: nothing else starts until it ends. Throws
+   * InputError at once (nothing run) while a verification runs or waits, or another such run is on;
+   * `what` names it in the refusals others get meanwhile ("a test restore of 102 on home").
+   */
+  exclusive<T>(what: string, fn: () => Promise<T>): Promise<T>;
   /** Stop after the archive being checked; the ledger keeps the rest for the next start. */
   stop(): void;
   /** Resolves when nothing runs or waits. */
@@ -135,6 +141,8 @@ export function createVerifyService(deps: VerifyServiceDeps): VerifyService {
   let active: Job | undefined;
   const waiting: Job[] = [];
   let stopped = false;
+  /** What holds the verifier to itself (a test restore), if anything. */
+  let exclusiveWhat: string | undefined;
   let idleWaiters: (() => void)[] = [];
 
   async function prepare(req: VerifyRequest): Promise<Omit<Job, "joined">> {
@@ -188,6 +196,7 @@ export function createVerifyService(deps: VerifyServiceDeps): VerifyService {
   }
 
   function describeBusy(): string {
+    if (exclusiveWhat !== undefined) return `${exclusiveWhat} is running: call again when it has finished`;
     const j = active ?? waiting[0];
     if (!j) return "";
     const what = j.trigger === "schedule" ? "a scheduled" : j.trigger === "resume" ? "a resumed" : "a";
@@ -202,7 +211,7 @@ export function createVerifyService(deps: VerifyServiceDeps): VerifyService {
   }
 
   async function pump(): Promise<void> {
-    if (active) return;
+    if (active || exclusiveWhat !== undefined) return;
     const next = waiting.shift();
     if (!next) {
       for (const w of idleWaiters) w();
@@ -303,7 +312,11 @@ export function createVerifyService(deps: VerifyServiceDeps): VerifyService {
       }
       const fromUser = reqs.some((r) => r.trigger === "service" || r.trigger === "button");
       const joins = prepared.map((p) => same(p.signature));
-      if (fromUser && (active || waiting.length > 0) && joins.some((j) => j === undefined))
+      if (
+        fromUser &&
+        (active || waiting.length > 0 || exclusiveWhat !== undefined) &&
+        joins.some((j) => j === undefined)
+      )
         throw new InputError(describeBusy());
       return prepared.map((p, i) => {
         const existing = joins[i];
@@ -349,6 +362,18 @@ export function createVerifyService(deps: VerifyServiceDeps): VerifyService {
         return "later";
       }
     },
+    exclusive(what, fn) {
+      if (stopped) throw new InputError("the add-on is stopping");
+      if (active || waiting.length > 0 || exclusiveWhat !== undefined) throw new InputError(describeBusy());
+      exclusiveWhat = what;
+      // A throw inside fn becomes the rejection; the verifier is released either way.
+      return Promise.resolve()
+        .then(fn)
+        .finally(() => {
+          exclusiveWhat = undefined;
+          void pump();
+        });
+    },
     stop() {
       stopped = true;
       for (const j of waiting.splice(0)) {
@@ -358,7 +383,7 @@ export function createVerifyService(deps: VerifyServiceDeps): VerifyService {
       }
     },
     idle() {
-      if (!active && waiting.length === 0) return Promise.resolve();
+      if (!active && waiting.length === 0 && exclusiveWhat === undefined) return Promise.resolve();
       return new Promise((r) => idleWaiters.push(r));
     },
   };

@@ -47,7 +47,20 @@ export interface TestRestoreResult {
   readonly cleanedUp: boolean;
 }
 
-const Resources = z.array(z.looseObject({ vmid: z.number().optional() }));
+const Resources = z.array(
+  z.looseObject({ vmid: z.number().optional(), name: z.string().optional(), node: z.string().optional() }),
+);
+
+/**
+ * The name every test copy gets (QEMU `name`, container `hostname`, given with the restore so it
+ * replaces the archive's): how a copy the product made is told from any other guest, e.g. one a
+ * restart left behind. A DNS name, as PVE requires for both.
+ */
+export const TEST_COPY_NAME_PREFIX = "pve-backup-test-restore-";
+
+export function testCopyName(ownerVmid: number): string {
+  return `${TEST_COPY_NAME_PREFIX}${ownerVmid}`;
+}
 const Status = z.looseObject({ status: z.string(), lock: z.string().optional() });
 
 export async function runTestRestore(
@@ -81,7 +94,8 @@ export async function runTestRestore(
   let failure: string | undefined;
   let timeToRestoreMs: number | undefined;
   try {
-    const upid = z.string().parse(await api.post(plan.createPath, plan.createParams));
+    const marker = { [req.guestType === "qemu" ? "name" : "hostname"]: testCopyName(req.ownerVmid) };
+    const upid = z.string().parse(await api.post(plan.createPath, { ...plan.createParams, ...marker }));
     // From here the spare VMID is ours: whatever happens next, it is destroyed at the end.
     created = true;
     await follow(upid, `restore ${req.volid} to ${req.spareVmid}`);
@@ -139,7 +153,7 @@ export async function runTestRestore(
 async function destroy(
   deps: TestRestoreDeps,
   guestPath: string,
-  req: TestRestoreRequest,
+  req: Pick<TestRestoreRequest, "spareVmid" | "guestType">,
   steps: string[],
   pollMs: number,
 ): Promise<string | undefined> {
@@ -182,4 +196,36 @@ async function destroy(
     steps.push(`cleanup failed: ${message}`);
     return message;
   }
+}
+
+export type LeftoverCleanup =
+  | { readonly kind: "none" }
+  | { readonly kind: "not_ours"; readonly name: string | undefined }
+  | { readonly kind: "removed"; readonly steps: readonly string[] }
+  | { readonly kind: "failed"; readonly message: string };
+
+/**
+ * After a restart that cut a test restore short: destroy the copy on the spare VMID, but only
+ * when PVE lists it under the product's name (TEST_COPY_NAME_PREFIX); any other guest there, or
+ * one whose name PVE does not show (its node offline), is left alone.
+ */
+export async function removeLeftoverCopy(
+  deps: TestRestoreDeps,
+  req: Pick<TestRestoreRequest, "spareVmid" | "guestType"> & { readonly pollMs?: number },
+): Promise<LeftoverCleanup> {
+  const row = Resources.parse(await deps.api.get("/cluster/resources", { type: "vm" })).find(
+    (r) => r.vmid === req.spareVmid,
+  );
+  if (!row) return { kind: "none" };
+  if (!row.name?.startsWith(TEST_COPY_NAME_PREFIX) || row.node === undefined || row.type !== req.guestType)
+    return { kind: "not_ours", name: row.name };
+  const steps: string[] = [];
+  const failed = await destroy(
+    deps,
+    `/nodes/${row.node}/${req.guestType}/${req.spareVmid}`,
+    req,
+    steps,
+    req.pollMs ?? 2000,
+  );
+  return failed === undefined ? { kind: "removed", steps } : { kind: "failed", message: failed };
 }

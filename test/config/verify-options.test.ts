@@ -61,7 +61,33 @@ describe("verify.schedule", () => {
       ["P2 every 7 days full"],
       /verify\.schedule\.0: a full check reads the archives from the NAS: set verify\.dump_path and the NAS login in ha_backups/,
     ],
+    [
+      ["P0 test_restore every 30 days"],
+      /verify\.schedule\.0: a test restore needs a spare VMID.*set verify\.spare_vmid/,
+    ],
+    [["P0 test_restore every 0 days"], /verify\.schedule\.0: must be .*'<tier> test_restore every <N> days'/],
+    [["P0 test_restore weekly"], /verify\.schedule\.0: must be /],
+    [["P9 test_restore every 30 days"], /verify\.schedule\.0: no tier named 'P9'/],
+    [
+      ["P0 test_restore every 30 days guest 103"],
+      /verify\.schedule\.0: guest 103 is not in tier P0 \(its guests are 100\)/,
+    ],
   ])("refuses %j saying what to write", (schedule, message) => {
     expect(problems(base({ schedule })).join("\n")).toMatch(message);
+  });
+
+  it("maps a test restore line, with or without its guest", () => {
+    const c = parseOptions(
+      base({
+        spare_vmid: 9100,
+        schedule: ["P0 test_restore every 30 days", "P2 test_restore every 1 day guest 103", "P0 after_run"],
+      }),
+      { defaultTimeZone: "UTC" },
+    );
+    expect(c.verify.schedule).toEqual([
+      { tier: "P0", afterRun: false, everyDays: 30, full: false, testRestore: {} },
+      { tier: "P2", afterRun: false, everyDays: 1, full: false, testRestore: { guest: 103 } },
+      { tier: "P0", afterRun: true, everyDays: undefined, full: false },
+    ]);
   });
 });

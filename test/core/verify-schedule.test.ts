@@ -1,6 +1,11 @@
 import { describe, expect, it } from "vitest";
 import type { Archive, Attempt, BackupJob, ClusterFacts } from "../../src/core/model.js";
-import { dueVerifications, type ScheduleInput } from "../../src/core/verify-schedule.js";
+import {
+  dueTestRestores,
+  dueVerifications,
+  type ScheduleInput,
+  type TestRestoreScheduleInput,
+} from "../../src/core/verify-schedule.js";
 
 const at = (iso: string) => Date.parse(iso);
 const NOW = at("2026-02-11T12:00:00Z");
@@ -189,6 +194,11 @@ describe("dueVerifications", () => {
       [],
     ],
     [
+      "never a test restore entry",
+      { entries: [{ tier: "P0", afterRun: false, everyDays: 1, full: false, testRestore: {} }] },
+      [],
+    ],
+    [
       "the after-run rule first, the periodic one when it has nothing to do",
       {
         entries: [{ ...P0, everyDays: 1 }],
@@ -202,5 +212,118 @@ describe("dueVerifications", () => {
     ],
   ])("%s", (_name, over, expected) => {
     expect(due(over)).toEqual(expected);
+  });
+});
+
+const TR = { tier: "P0", afterRun: false, everyDays: 30, full: false, testRestore: {} };
+const restored = (iso: string, result: "ok" | "failed" = "ok") => ({ time: iso, result });
+const trBase: TestRestoreScheduleInput = {
+  entries: [TR],
+  tiers: base.tiers,
+  facts: facts({ attempts: [] }),
+  lastTestRestore: {},
+  nowMs: NOW,
+  triedMs: {},
+  retryMs: 6 * 3_600_000,
+};
+const dueTr = (over: Partial<TestRestoreScheduleInput>) =>
+  dueTestRestores({ ...trBase, ...over }).map((d) => `${d.entry} ${d.tier} ${d.vmid}`);
+
+describe("dueTestRestores", () => {
+  it.each<[string, Partial<TestRestoreScheduleInput>, string[]]>([
+    ["the tier's lowest guest first when none was ever restored", {}, ["0 P0 100"]],
+    [
+      "the guest whose last test restore is oldest",
+      {
+        lastTestRestore: {
+          home_100: restored("2026-01-01T00:00:00Z"),
+          home_102: restored("2025-12-01T00:00:00Z"),
+        },
+      },
+      ["0 P0 102"],
+    ],
+    [
+      "a guest never restored before one that was",
+      { lastTestRestore: { home_100: restored("2025-12-01T00:00:00Z") } },
+      ["0 P0 102"],
+    ],
+    [
+      "not within N days of the tier's newest ok restore",
+      {
+        lastTestRestore: {
+          home_100: restored("2026-02-01T00:00:00Z"),
+          home_102: restored("2025-01-01T00:00:00Z"),
+        },
+      },
+      [],
+    ],
+    [
+      "a failed restore does not count as done: due again after the retry time",
+      { lastTestRestore: { home_100: restored("2026-02-11T05:00:00Z", "failed") } },
+      ["0 P0 102"],
+    ],
+    [
+      "but not within the retry time of the tier's newest result",
+      { lastTestRestore: { home_100: restored("2026-02-11T09:00:00Z", "failed") } },
+      [],
+    ],
+    ["not within the retry time of the entry's last try", { triedMs: { 0: NOW - 60_000 } }, []],
+    ["again once the retry time has passed", { triedMs: { 0: NOW - 6 * 3_600_000 } }, ["0 P0 100"]],
+    [
+      "the entry's own guest, however recently the others were restored",
+      {
+        entries: [{ ...TR, testRestore: { guest: 102 } }],
+        lastTestRestore: { home_100: restored("2020-01-01T00:00:00Z", "failed") },
+      },
+      ["0 P0 102"],
+    ],
+    [
+      "nothing when the entry's guest has no archive",
+      { entries: [{ ...TR, testRestore: { guest: 104 } }] },
+      [],
+    ],
+    [
+      "nothing for a tier without archives",
+      { entries: [{ ...TR, tier: "P2" }], tiers: [{ name: "P2", guests: [104] }] },
+      [],
+    ],
+    ["nothing for an unknown tier", { entries: [{ ...TR, tier: "P9" }] }, []],
+    ["never a verification entry", { entries: [P2] }, []],
+    [
+      "nothing when the cluster cannot be read",
+      { facts: { cluster: "home", reachable: false, error: "down" } },
+      [],
+    ],
+    ["nothing before the first read", { facts: undefined }, []],
+    [
+      "never while a vzdump task runs on the cluster",
+      { facts: facts({ attempts: [attempt(103, { outcome: "running", endMs: undefined })] }) },
+      [],
+    ],
+    [
+      "never while a vzdump task waits",
+      { facts: facts({ attempts: [attempt(103, { outcome: "waiting", endMs: undefined })] }) },
+      [],
+    ],
+    [
+      "never within the hour before a job's next run",
+      { facts: facts({ attempts: [], jobs: [job(NOW + 3_599_999)] }) },
+      [],
+    ],
+    [
+      "at the hour before a job's next run, or for a disabled job",
+      { facts: facts({ attempts: [], jobs: [job(NOW + 3_600_000), job(NOW + 60_000, false), job()] }) },
+      ["0 P0 100"],
+    ],
+    [
+      "each entry on its own",
+      {
+        entries: [TR, { ...TR, tier: "P2" }],
+        lastTestRestore: { home_100: restored("2026-02-10T00:00:00Z") },
+      },
+      ["1 P2 103"],
+    ],
+  ])("%s", (_name, over, expected) => {
+    expect(dueTr(over)).toEqual(expected);
   });
 });

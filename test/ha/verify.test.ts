@@ -320,4 +320,64 @@ describe.sequential("verification from Home Assistant", () => {
       events.close();
     }
   });
+
+  it("after a restart mid test restore destroys the copy the add-on made and fires pve_backup_test_restore_failed", async () => {
+    await add.stop();
+    const path = join(dirname(add.logFile), "pve-backup-verify.json");
+    const ledger = JSON.parse(readFileSync(path, "utf8")) as Record<string, unknown>;
+    // As a kill during a test restore of 100 leaves it: the ledger's note and the copy on 9100.
+    writeFileSync(
+      path,
+      JSON.stringify({
+        ...ledger,
+        testRestoreRun: {
+          cluster: "home",
+          key: "home_100",
+          vmid: 100,
+          name: "guest100",
+          volid: newest(100),
+          spareVmid: 9100,
+          guestType: "qemu",
+          startedMs: lab.nowMs(),
+        },
+      }),
+    );
+    lab.state.guests.push({
+      vmid: 9100,
+      name: "pve-backup-test-restore-100",
+      type: "qemu",
+      node: "pve",
+      status: "stopped",
+      template: false,
+      backupBytes: 0,
+      backupSeconds: 0,
+    });
+    const events = await collectEvents(hass.url, hass.token, "pve_backup_test_restore_failed");
+    // The sim's clock is manual: its destroy task ends as time moves on.
+    const ticking = setInterval(() => void lab.advance(2000), 200);
+    try {
+      await add.start();
+      await waitFor(() => events.events.length >= 1, 60_000, "no pve_backup_test_restore_failed");
+      expect(events.events[0]?.data).toMatchObject({
+        cluster: "home",
+        vmid: 100,
+        volid: newest(100),
+        result: "failed",
+        spare_vmid: 9100,
+        message: expect.stringMatching(
+          /a restart interrupted the test restore; its copy on 9100 was destroyed/,
+        ),
+      });
+      expect(lab.state.guests.some((g) => g.vmid === 9100)).toBe(false);
+      const after = JSON.parse(readFileSync(path, "utf8")) as {
+        testRestoreRun?: unknown;
+        lastTestRestore: Record<string, { result: string }>;
+      };
+      expect(after.testRestoreRun ?? null).toBeNull();
+      expect(after.lastTestRestore.home_100?.result).toBe("failed");
+    } finally {
+      clearInterval(ticking);
+      events.close();
+    }
+  });
 });

@@ -55,4 +55,22 @@ describe("verification events", () => {
     expect(events.waiting()).toBe(2);
     expect(logs.join("\n")).toMatch(/more than 2 verification events wait/);
   });
+
+  it("keeps a test restore's event in the same queue, in order with the verifications", async () => {
+    let up = false;
+    const fired: string[] = [];
+    const events = createVerificationEvents({
+      fire: async (type) => {
+        if (!up) throw new Error("Home Assistant is not connected");
+        fired.push(type);
+      },
+      log: silentLogger,
+    });
+    await events.tell(result(101));
+    await events.tellEvent({ type: "pve_backup_test_restore_failed", data: { vmid: 100 } });
+    expect(events.waiting()).toBe(2);
+    up = true;
+    await events.flush();
+    expect(fired).toEqual(["pve_backup_verification_finished", "pve_backup_test_restore_failed"]);
+  });
 });

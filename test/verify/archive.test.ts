@@ -348,6 +348,33 @@ describe("verification ledger", () => {
       lastTestRestore: {},
       run: null,
     });
+    const running = {
+      cluster: "lab",
+      key: "lab_100",
+      vmid: 100,
+      volid: "v",
+      spareVmid: 9100,
+      guestType: "qemu",
+      startedMs: 1,
+    };
+    expect(ledgerFrom({ version: 1, lastVerified: {}, testRestoreRun: running }).testRestoreRun).toEqual(
+      running,
+    );
+    for (const bad of [
+      null,
+      1,
+      { ...running, guestType: "vm" },
+      { ...running, spareVmid: "9100" },
+      { key: "k" },
+      { cluster: "lab" },
+    ])
+      expect(
+        ledgerFrom({ version: 1, lastVerified: {}, testRestoreRun: bad }).testRestoreRun,
+      ).toBeUndefined();
+    expect(
+      ledgerFrom({ version: 1, lastVerified: {}, testRestoreRun: { ...running, guestType: "lxc" } })
+        .testRestoreRun?.guestType,
+    ).toBe("lxc");
     expect(ledgerFrom({ version: 1, lastVerified: {}, run: { targets: [], done: [] } }).run).toEqual({
       targets: [],
       done: [],

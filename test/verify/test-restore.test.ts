@@ -54,6 +54,8 @@ describe("test restore against the simulated PVE", () => {
     expect(requests[0]).toMatch(
       /POST \/nodes\/pve\/qemu .*"vmid":990.*"unique":1.*"onboot":0.*"net0":"virtio,bridge=vmbr0,firewall=1,link_down=1"/,
     );
+    // The product's name on the copy: how a restart tells its leftover from any other guest.
+    expect(requests[0]).toMatch(/"name":"pve-backup-test-restore-100"/);
     expect(findGuest(lab.state, 990)).toBeUndefined();
     expect(findGuest(lab.state, 100)).toBeDefined();
     expect(r.steps).toEqual([
@@ -72,6 +74,7 @@ describe("test restore against the simulated PVE", () => {
     const r = await run(lab, api, { ownerVmid: ct.vmid });
     expect(r).toMatchObject({ result: "ok", cleanedUp: true });
     expect(r.steps).toContain("network links down");
+    expect(lab.state.guests.some((g) => g.name === `pve-backup-test-restore-${ct.vmid}`)).toBe(false);
     expect(findGuest(lab.state, 990)).toBeUndefined();
   });
 
