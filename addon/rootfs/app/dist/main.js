@@ -42,9 +42,13 @@ import {
   parseUpid,
   planPolicy,
   pveumCommands,
+  readArchives,
   readFindings,
   readNasViews,
+  recordTestRestore,
+  removeLeftoverCopy,
   renderStatusTable,
+  runTestRestore,
   startWebhookServer,
   statusWithNas,
   taskGuests,
@@ -56,7 +60,7 @@ import {
   withHaBackups,
   writeJsonFile,
   wsPortOf
-} from "./chunks/chunk-4H5JX7DW.js";
+} from "./chunks/chunk-C723JRT6.js";
 import {
   haBackupsProblem
 } from "./chunks/chunk-4LAGW3RO.js";
@@ -64,14 +68,14 @@ import "./chunks/chunk-RS2T5GLY.js";
 import {
   require_safer
 } from "./chunks/chunk-5S6S4M3N.js";
-import "./chunks/chunk-ISIJSSFU.js";
+import "./chunks/chunk-DMMD776U.js";
 import {
   actionId,
   isProblem,
   parseActionId,
   parseOptions,
   statusChanges
-} from "./chunks/chunk-FCDNAHD2.js";
+} from "./chunks/chunk-5A3GU3LS.js";
 import {
   createConsoleLogger
 } from "./chunks/chunk-YQWVOA7C.js";
@@ -86,7 +90,9 @@ import {
   InputError,
   UpstreamError
 } from "./chunks/chunk-ELGWSNVL.js";
-import "./chunks/chunk-EPHA2CMM.js";
+import {
+  external_exports
+} from "./chunks/chunk-EPHA2CMM.js";
 import {
   __commonJS,
   __require,
@@ -25151,8 +25157,8 @@ function createNasWatch(deps) {
     },
     async close() {
       closed = true;
-      await reading;
       await dsm.close();
+      await reading;
     }
   };
 }
@@ -27185,16 +27191,20 @@ function createVerificationEvents(deps) {
   }
   return {
     tell(r) {
-      queue.push(verificationEvent(r));
-      if (queue.length > cap) {
-        queue.splice(0, queue.length - cap);
-        deps.log.warn(`more than ${cap} verification events wait for Home Assistant: the oldest are dropped`);
-      }
-      return flush();
+      return tellEvent(verificationEvent(r));
     },
+    tellEvent,
     flush,
     waiting: () => queue.length
   };
+  function tellEvent(e) {
+    queue.push(e);
+    if (queue.length > cap) {
+      queue.splice(0, queue.length - cap);
+      deps.log.warn(`more than ${cap} verification events wait for Home Assistant: the oldest are dropped`);
+    }
+    return flush();
+  }
 }
 
 // src/service/verify-repairs.ts
@@ -27262,7 +27272,7 @@ function dueVerifications(input) {
   input.entries.forEach((e, i) => {
     const tier = input.tiers.find((t) => t.name === e.tier);
     const tried = input.triedMs[i];
-    if (!tier || tried !== void 0 && input.nowMs - tried < input.retryMs) return;
+    if (e.testRestore || !tier || tried !== void 0 && input.nowMs - tried < input.retryMs) return;
     if (e.full && backupRunning) return;
     const verifiedMs = (vmid, full) => {
       const v = input.lastVerified[`${facts.cluster}_${vmid}`];
@@ -27298,12 +27308,70 @@ function lastGoodRun(facts, guests) {
   if (!task.every((a) => a.outcome === "ok" || a.outcome === "warnings")) return void 0;
   return { endMs: Math.max(...task.map((a) => a.endMs ?? a.startMs)), vmids: task.map((a) => a.vmid) };
 }
+function dueTestRestores(input) {
+  const facts = input.facts;
+  if (!facts?.reachable) return [];
+  const backupRunning = facts.attempts.some((a) => a.outcome === "running" || a.outcome === "waiting");
+  const windowNear = facts.jobs.some(
+    (j) => j.enabled && j.nextRunMs !== void 0 && j.nextRunMs - input.nowMs < BACKUP_WINDOW_MS
+  );
+  if (backupRunning || windowNear) return [];
+  const withArchive = new Set(facts.archives.map((a) => a.vmid));
+  const out = [];
+  input.entries.forEach((e, i) => {
+    const tier = input.tiers.find((t) => t.name === e.tier);
+    if (!e.testRestore || e.everyDays === void 0 || !tier) return;
+    const fixed = e.testRestore.guest;
+    const candidates = tier.guests.filter((g) => withArchive.has(g) && (fixed === void 0 || g === fixed));
+    if (candidates.length === 0) return;
+    const last = (vmid) => input.lastTestRestore[`${facts.cluster}_${vmid}`];
+    const timeOf = (vmid) => {
+      const r = last(vmid);
+      return r === void 0 ? Number.NEGATIVE_INFINITY : Date.parse(r.time);
+    };
+    const newestOk = Math.max(
+      ...candidates.map((g) => last(g)?.result === "ok" ? timeOf(g) : Number.NEGATIVE_INFINITY)
+    );
+    if (input.nowMs - newestOk < e.everyDays * DAY_MS) return;
+    const newestTry = Math.max(input.triedMs[i] ?? Number.NEGATIVE_INFINITY, ...candidates.map(timeOf));
+    if (input.nowMs - newestTry < input.retryMs) return;
+    const pick = [...candidates].sort((a, b) => timeOf(a) - timeOf(b) || a - b)[0];
+    out.push({ entry: i, tier: e.tier, vmid: pick });
+  });
+  return out;
+}
 
 // src/service/verify-schedule.ts
 var SCHEDULE_RETRY_MS = 30 * 6e4;
+var TEST_RESTORE_RETRY_MS = 6 * 36e5;
 function createVerifySchedule(deps) {
   const { log } = deps;
   const tried = /* @__PURE__ */ new Map();
+  function checkTestRestores(cluster, triedMs, svc) {
+    const due = dueTestRestores({
+      entries: deps.entries,
+      tiers: deps.tiers,
+      facts: deps.monitor.facts(cluster),
+      lastTestRestore: deps.ledger.load().lastTestRestore,
+      nowMs: deps.nowMs(),
+      triedMs,
+      retryMs: deps.testRestoreRetryMs ?? TEST_RESTORE_RETRY_MS
+    });
+    for (const d of due) {
+      const what = `scheduled test restore of ${d.vmid} (tier ${d.tier}) on ${cluster}`;
+      try {
+        const done = svc.start(cluster, d.vmid);
+        triedMs[d.entry] = deps.nowMs();
+        log.info(`${what}: started`);
+        done.catch(
+          (err) => log.warn(`${what} stopped: ${err instanceof Error ? err.message : String(err)}`)
+        );
+      } catch (err) {
+        log.info(`${what} waits: ${err instanceof Error ? err.message : String(err)}`);
+        return;
+      }
+    }
+  }
   return {
     async check() {
       const lastVerified = deps.ledger.load().lastVerified;
@@ -27339,6 +27407,173 @@ function createVerifySchedule(deps) {
             else log.warn(`${what} could not start: ${message}; tried again later`);
           }
         }
+        if (deps.testRestore) checkTestRestores(c.name, triedMs, deps.testRestore);
+      }
+    }
+  };
+}
+
+// src/service/verify-test-restore.ts
+function testRestoreEvent(r) {
+  return {
+    type: r.result === "ok" ? "pve_backup_test_restore_finished" : "pve_backup_test_restore_failed",
+    data: {
+      cluster: r.cluster,
+      vmid: r.vmid,
+      name: r.name,
+      volid: r.volid,
+      result: r.result,
+      message: r.message,
+      duration_ms: r.durationMs,
+      spare_vmid: r.spareVmid
+    }
+  };
+}
+var Resources = external_exports.array(external_exports.looseObject({ vmid: external_exports.number().optional(), name: external_exports.string().optional() }));
+function createTestRestoreService(deps) {
+  const { config, log, ledger } = deps;
+  const sleep = deps.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
+  function restoreDeps(api) {
+    return { api, log, nowMs: deps.nowMs, sleep };
+  }
+  function finish(run, r) {
+    const outcome = {
+      ...r,
+      cluster: run.cluster,
+      vmid: run.vmid,
+      volid: run.volid,
+      spareVmid: run.spareVmid
+    };
+    ledger.save({
+      ...recordTestRestore(ledger.load(), run.key, {
+        time: new Date(deps.nowMs()).toISOString(),
+        result: outcome.result,
+        durationMs: outcome.durationMs,
+        message: outcome.message,
+        volid: outcome.volid
+      }),
+      testRestoreRun: null
+    });
+    (outcome.result === "ok" ? log.info : log.warn)(
+      `test restore of ${outcome.vmid} on ${outcome.cluster} to ${outcome.spareVmid}: ${outcome.result}: ${outcome.message}`
+    );
+    deps.onResult?.(outcome);
+    deps.onChange?.();
+    return outcome;
+  }
+  async function restore(cluster, vmid, spareVmid, api) {
+    const storage = config.storage;
+    const read = await readArchives(api, cluster, storage);
+    const archive = read.archives.find((a) => a.vmid === vmid);
+    if (!archive) {
+      log.info(`test restore of ${vmid} on ${cluster}: nothing to do (no archive on ${storage})`);
+      return void 0;
+    }
+    const run = {
+      cluster,
+      key: archive.key,
+      vmid,
+      name: archive.name,
+      volid: archive.volid,
+      spareVmid,
+      guestType: archive.guestType,
+      startedMs: deps.nowMs()
+    };
+    const startMs = deps.nowMs();
+    const base = { name: archive.name, trigger: "schedule" };
+    const holder = Resources.parse(await api.get("/cluster/resources", { type: "vm" })).find(
+      (r) => r.vmid === spareVmid
+    );
+    if (holder)
+      return finish(run, {
+        ...base,
+        result: "failed",
+        durationMs: deps.nowMs() - startMs,
+        message: `spare VMID ${spareVmid} is in use${holder.name ? ` (by ${holder.name})` : ""}: it was left alone; set verify.spare_vmid to a VMID nothing uses`
+      });
+    ledger.save({ ...ledger.load(), testRestoreRun: run });
+    try {
+      const r = await runTestRestore(restoreDeps(api), {
+        volid: archive.volid,
+        guestType: archive.guestType,
+        ownerVmid: vmid,
+        spareVmid,
+        node: archive.node,
+        targetStorage: config.verify.restoreStorage,
+        bootTimeoutMs: config.verify.bootTimeoutMs,
+        pollMs: deps.pollMs
+      });
+      if (!r.cleanedUp)
+        log.warn(`test restore: the copy on ${spareVmid} is still there: ${r.message}`);
+      const outcome = finish(run, {
+        ...base,
+        result: r.result,
+        message: r.message,
+        durationMs: r.durationMs
+      });
+      if (!r.cleanedUp) ledger.save({ ...ledger.load(), testRestoreRun: run });
+      return outcome;
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      if (err instanceof UpstreamError && err.retryable) {
+        ledger.save({ ...ledger.load(), testRestoreRun: null });
+        log.warn(`test restore of ${vmid} on ${cluster} could not start: ${message}; tried again later`);
+        return void 0;
+      }
+      return finish(run, { ...base, result: "failed", message, durationMs: deps.nowMs() - startMs });
+    }
+  }
+  return {
+    start(cluster, vmid) {
+      const spareVmid = config.verify.spareVmid;
+      const api = deps.apis.get(cluster);
+      if (spareVmid === void 0)
+        throw new InputError("a test restore needs a spare VMID: set verify.spare_vmid in the options");
+      if (!api) throw new InputError(`no cluster named '${cluster}'`);
+      if (!config.storage)
+        throw new InputError("set 'storage' in the add-on options (the PVE storage the backups go to) first");
+      return deps.lock.exclusive(
+        `a test restore of ${vmid} on ${cluster} to ${spareVmid}`,
+        () => restore(cluster, vmid, spareVmid, api)
+      );
+    },
+    async cleanUpInterrupted() {
+      const run = ledger.load().testRestoreRun;
+      if (!run) return "none";
+      const api = deps.apis.get(run.cluster);
+      if (!api) {
+        log.warn(`the interrupted test restore names no configured cluster (${run.cluster}): forgotten`);
+        ledger.save({ ...ledger.load(), testRestoreRun: null });
+        return "cleaned";
+      }
+      try {
+        return await deps.lock.exclusive(
+          `the cleanup of an interrupted test restore on ${run.cluster}`,
+          async () => {
+            const startMs = deps.nowMs();
+            const left = await removeLeftoverCopy(restoreDeps(api), { ...run, pollMs: deps.pollMs });
+            if (left.kind === "failed") {
+              log.warn(
+                `the copy an interrupted test restore left on ${run.spareVmid} could not be removed: ${left.message}`
+              );
+              return "later";
+            }
+            const what = left.kind === "removed" ? `its copy on ${run.spareVmid} was destroyed` : left.kind === "not_ours" ? `VMID ${run.spareVmid} now holds a guest the add-on did not create (${left.name ?? "no name shown"}): it was left alone` : `no copy was left on ${run.spareVmid}`;
+            finish(run, {
+              name: run.name ?? "",
+              trigger: "restart",
+              result: "failed",
+              message: `a restart interrupted the test restore; ${what}`,
+              durationMs: deps.nowMs() - startMs
+            });
+            return "cleaned";
+          }
+        );
+      } catch (err) {
+        log.warn(
+          `the interrupted test restore on ${run.cluster} cannot be cleaned up now: ${err instanceof Error ? err.message : String(err)}`
+        );
+        return "later";
       }
     }
   };
@@ -27452,6 +27687,16 @@ async function main() {
     onChange: () => runtime.soon(0),
     onRunEnd: () => verifyRepairs?.soon()
   }) : void 0;
+  const testRestores = verify && createTestRestoreService({
+    config,
+    apis: app.apis,
+    ledger,
+    log,
+    nowMs,
+    lock: verify,
+    onResult: (r) => void announceTestRestore(r),
+    onChange: () => runtime.soon(0)
+  });
   const events = relayFinishedEvents({
     runtime,
     app,
@@ -27488,6 +27733,9 @@ async function main() {
   });
   async function announceVerification(r) {
     if (haTargetFromEnv(process.env)) await verificationEvents.tell(r);
+  }
+  async function announceTestRestore(r) {
+    if (haTargetFromEnv(process.env)) await verificationEvents.tellEvent(testRestoreEvent(r));
   }
   runtime.onReports(() => void verificationEvents.flush());
   const haBackups = config.haBackups;
@@ -27572,6 +27820,7 @@ async function main() {
     });
   if (verify) {
     let resumed = false;
+    let cleaned = false;
     const schedule = config.verify.schedule.length > 0 ? createVerifySchedule({
       clusters: config.clusters,
       tiers: config.tiers,
@@ -27580,13 +27829,15 @@ async function main() {
       monitor: app.monitor,
       ledger,
       nowMs,
-      log
+      log,
+      testRestore: testRestores
     }) : void 0;
     let checking = false;
     runtime.onReports(() => {
       if (checking) return;
       checking = true;
       void (async () => {
+        if (!cleaned) cleaned = await testRestores?.cleanUpInterrupted() !== "later";
         if (!resumed) resumed = await verify.resumeInterrupted() !== "later";
         await schedule?.check();
       })().finally(() => {

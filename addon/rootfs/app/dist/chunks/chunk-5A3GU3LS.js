@@ -578,6 +578,7 @@ var NasOptions = external_exports.strictObject({
   nfs_server: external_exports.string().optional()
 });
 var VERIFY_SCHEDULE_RE = /^(\S+) (after_run|every ([1-9]\d{0,2}) days?)( full)?$/;
+var TEST_RESTORE_SCHEDULE_RE = /^(\S+) test_restore every ([1-9]\d{0,2}) days?(?: guest ([1-9]\d{2,8}))?$/;
 var VerifyOptions = external_exports.strictObject({
   dump_path: external_exports.string().regex(
     /^\//,
@@ -589,9 +590,9 @@ var VerifyOptions = external_exports.strictObject({
   boot_timeout_s: external_exports.number().int().min(10).max(3600).default(300),
   /** Scheduled verification per tier: `P0 after_run`, `P2 every 7 days full` (core/verify-schedule.ts). */
   schedule: external_exports.array(
-    external_exports.string().regex(
-      VERIFY_SCHEDULE_RE,
-      "must be '<tier> after_run' or '<tier> every <N> days', optionally followed by ' full', e.g. 'P0 after_run' or 'P2 every 7 days full'"
+    external_exports.string().refine(
+      (entry) => VERIFY_SCHEDULE_RE.test(entry) || TEST_RESTORE_SCHEDULE_RE.test(entry),
+      "must be '<tier> after_run' or '<tier> every <N> days', optionally followed by ' full', e.g. 'P0 after_run' or 'P2 every 7 days full'; or '<tier> test_restore every <N> days', optionally followed by ' guest <vmid>'"
     )
   ).default([])
 });
@@ -746,6 +747,20 @@ var OptionsSchema = TopOptions.superRefine((o, ctx) => {
         path: ["verify", "schedule", i],
         message: "a full check reads the archives from the NAS: set verify.dump_path and the NAS login in ha_backups"
       });
+  });
+  o.verify?.schedule.forEach((entry, i) => {
+    const m = TEST_RESTORE_SCHEDULE_RE.exec(entry);
+    if (!m) return;
+    const tier = o.tiers.find((u) => u.name === m[1]);
+    const issue = (message) => ctx.addIssue({ code: "custom", path: ["verify", "schedule", i], message });
+    if (!tier)
+      issue(`no tier named '${m[1]}' (the tiers are ${o.tiers.map((u) => u.name).join(", ") || "not set"})`);
+    else if (m[3] !== void 0 && !tier.guests.includes(Number(m[3])))
+      issue(`guest ${m[3]} is not in tier ${tier.name} (its guests are ${tier.guests.join(", ") || "none"})`);
+    if (o.verify?.spare_vmid === void 0)
+      issue(
+        "a test restore needs a spare VMID nothing else uses: set verify.spare_vmid (e.g. 9100), and verify.restore_storage if the disks should not go to local-lvm"
+      );
   });
   alerts?.archived.forEach((g, i) => {
     const { cluster } = archivedEntry(g);
@@ -940,6 +955,15 @@ function verifyOf(v) {
     restoreStorage: o.restore_storage,
     bootTimeoutMs: o.boot_timeout_s * 1e3,
     schedule: o.schedule.map((entry) => {
+      const t = TEST_RESTORE_SCHEDULE_RE.exec(entry);
+      if (t)
+        return {
+          tier: t[1],
+          afterRun: false,
+          everyDays: Number(t[2]),
+          full: false,
+          testRestore: t[3] === void 0 ? {} : { guest: Number(t[3]) }
+        };
       const m = VERIFY_SCHEDULE_RE.exec(entry);
       return {
         tier: m[1],
@@ -2308,4 +2332,4 @@ export {
   PermissionMap,
   createPveReader
 };
-//# sourceMappingURL=chunk-FCDNAHD2.js.map
+//# sourceMappingURL=chunk-5A3GU3LS.js.map

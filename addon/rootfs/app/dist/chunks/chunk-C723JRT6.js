@@ -12,7 +12,8 @@ import {
 import {
   fullCheckArchive,
   judgeExtractedConfig,
-  parseBackupVolid
+  parseBackupVolid,
+  parseExtractedConfig
 } from "./chunk-RS2T5GLY.js";
 import {
   NasError,
@@ -21,7 +22,7 @@ import {
 import {
   createMonitor,
   policyFromConfig
-} from "./chunk-ISIJSSFU.js";
+} from "./chunk-DMMD776U.js";
 import {
   EMPTY_ALERT_STATE,
   Jobs,
@@ -54,7 +55,7 @@ import {
   toNodes,
   toStorageView,
   unknownArchived
-} from "./chunk-FCDNAHD2.js";
+} from "./chunk-5A3GU3LS.js";
 import {
   planErrors,
   planIsEmpty,
@@ -880,6 +881,150 @@ function createApp(config, log, hooks = {}) {
     async close() {
       await Promise.all([...apis.values()].map((a) => a.close()));
     }
+  };
+}
+
+// src/dsm/report.ts
+var iso = (ms) => ms === null ? null : new Date(ms).toISOString();
+function toCopiesJson(c) {
+  return {
+    pve: c.pve,
+    nas: c.nas,
+    offNas: c.offNas,
+    offNasTime: iso(c.offNasMs),
+    offNasReason: c.offNasReason
+  };
+}
+function toNasJsonAll(views) {
+  const primary = views.find((v) => v.view.placement.onNas) ?? views[0];
+  if (!primary) return null;
+  const clusters = views.map(({ cluster, view }) => {
+    const json = toNasJson(view);
+    return {
+      cluster,
+      storage: json.storage,
+      onNas: view.placement.onNas ? "yes" : "unknown",
+      reason: view.placement.onNas ? null : view.placement.reason,
+      coverage: json.coverage,
+      findings: json.findings
+    };
+  });
+  const findings = [...new Map(clusters.flatMap((c) => c.findings).map((f) => [f.message, f])).values()];
+  return { ...toNasJson(primary.view), findings, clusters };
+}
+function toNasJson(v) {
+  return {
+    url: v.url,
+    reachable: v.error === null,
+    error: v.error,
+    hyperBackup: v.hyperBackup,
+    storage: v.storage,
+    tasks: v.tasks?.map((t) => ({
+      id: t.id,
+      name: t.name,
+      state: t.state,
+      status: t.status,
+      health: t.health,
+      lastResult: t.lastResult,
+      lastError: t.lastError || null,
+      lastRun: iso(t.lastRunMs),
+      lastEnd: iso(t.lastEndMs),
+      lastSuccess: iso(t.lastSuccessMs),
+      nextRun: iso(t.nextRunMs),
+      destination: t.destination,
+      destinationKind: t.destinationKind,
+      folders: t.folders.map((f) => f.path)
+    })) ?? null,
+    coverage: v.coverage.map((c) => ({
+      label: c.label,
+      folder: c.folder,
+      task: c.task?.name ?? null,
+      covered: c.covered,
+      lastSuccess: iso(c.lastSuccessMs),
+      nextRun: iso(c.nextRunMs)
+    })),
+    capacity: v.capacity ? {
+      share: v.capacity.share,
+      freeBytes: v.capacity.freeBytes,
+      totalBytes: v.capacity.totalBytes,
+      backupBytes: v.capacity.backupBytes,
+      steadyBytes: v.capacity.steadyBytes,
+      growthBytesPerWeek: v.capacity.growthBytesPerWeek,
+      fillDate: v.capacity.fillMs === null ? null : new Date(v.capacity.fillMs).toISOString().slice(0, 10)
+    } : null,
+    findings: v.findings.map((f) => ({ kind: f.kind, folder: f.folder, task: f.task, message: f.message }))
+  };
+}
+function nasExitCode(v) {
+  if (v.findings.some((f) => f.kind !== "unknown")) return 1;
+  return v.findings.length > 0 ? 2 : 0;
+}
+function renderNasText(v, guests, timeZone) {
+  const at = (ms) => ms === null ? "-" : formatWall(ms, timeZone);
+  const out = [
+    `NAS ${v.url}${v.error ? " (not readable)" : ""}; storage ${v.storage.id}${v.storage.export ? ` = ${v.storage.server}:${v.storage.export}` : ""}`
+  ];
+  if (v.tasks === null)
+    out.push(v.hyperBackup === "not_installed" ? "Hyper Backup: not installed" : "Hyper Backup: unknown");
+  else if (v.tasks.length === 0) out.push("Hyper Backup: no tasks");
+  else {
+    out.push(`Hyper Backup tasks (${timeZone}):`);
+    for (const t of v.tasks)
+      out.push(
+        `  ${t.id}  ${t.name}  ${t.health}  last ${t.lastResult || "-"} ${at(t.lastRunMs)}  success ${at(t.lastSuccessMs)}  next ${at(t.nextRunMs)}  \u2192 ${t.destinationKind}  [${t.folders.map((f) => f.path).join(", ")}]`
+      );
+  }
+  for (const c of v.coverage)
+    out.push(`${c.label} ${c.folder}: covered ${c.covered}${c.task ? ` by '${c.task.name}'` : ""}`);
+  if (v.capacity) {
+    const gb = (n) => `${(n / 1e9).toFixed(1)} GB`;
+    out.push(
+      `share ${v.capacity.share}: ${gb(v.capacity.freeBytes)} free of ${gb(v.capacity.totalBytes)}; archives ${gb(v.capacity.backupBytes)}, ${gb(v.capacity.growthBytesPerWeek)}/week; fills ${v.capacity.fillMs === null ? "not at this rate" : new Date(v.capacity.fillMs).toISOString().slice(0, 10)}`
+    );
+  }
+  const rows = guests.flatMap((g) => {
+    const c = v.copies.get(g.vmid);
+    if (!c) return [];
+    const off = c.offNas === "yes" ? `yes, ${at(c.offNasMs)}` : c.offNas === "no" ? "no off-NAS copy" : "unknown";
+    return [[String(g.vmid), g.name, String(c.pve), c.nas === null ? "-" : String(c.nas), off]];
+  });
+  if (rows.length > 0) {
+    const table = [["VMID", "NAME", "ON PVE", "ON NAS", "OFF NAS"], ...rows];
+    const widths = table[0]?.map((_, i) => Math.max(...table.map((r) => (r[i] ?? "").length))) ?? [];
+    for (const r of table)
+      out.push(r.map((cell, i) => i === r.length - 1 ? cell : cell.padEnd(widths[i] ?? 0)).join("  "));
+  }
+  for (const f of v.findings) out.push(`! ${f.message}`);
+  return `${out.map(terminalSafe).join("\n")}
+`;
+}
+function terminalSafe(line) {
+  return line.replace(new RegExp("\\p{Cc}", "gu"), (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`);
+}
+function toNasEntities(v) {
+  if (!v) return null;
+  const offsite = v.findings.filter((f) => f.kind !== "capacity");
+  return {
+    freeBytes: v.capacity?.freeBytes ?? null,
+    totalBytes: v.capacity?.totalBytes ?? null,
+    share: v.capacity?.share ?? null,
+    growthBytesPerWeek: v.capacity?.growthBytesPerWeek ?? null,
+    fillDate: v.capacity?.fillMs == null ? null : new Date(v.capacity.fillMs).toISOString().slice(0, 10),
+    capacityProblems: v.capacity?.problems ?? [],
+    offsiteProblem: offsite.some((f) => f.kind !== "unknown") ? true : offsite.length > 0 ? null : false,
+    findings: v.findings.map((f) => f.message),
+    copies: v.copies
+  };
+}
+function statusWithNas(status, watching, views) {
+  if (!status || !watching) return status;
+  return {
+    ...status,
+    guests: status.guests.map((g) => {
+      const c = views.find((v) => v.cluster === g.cluster)?.view.copies.get(g.vmid);
+      return c ? { ...g, copies: toCopiesJson(c) } : g;
+    }),
+    nas: toNasJsonAll(views)
   };
 }
 
@@ -3060,7 +3205,7 @@ async function calendarCommand(ctx, flags, sources = {}) {
 `);
     for (const e of events)
       ctx.out(
-        `${formatWall(e.startMs, tz).padEnd(head.length)}  ${formatWall(e.endMs, tz).slice(11)}  ${e.summary}
+        `${formatWall(e.startMs, tz).padEnd(head.length)}  ${formatWall(e.endMs, tz).slice(11)}  ${terminalSafe(e.summary)}
 `
       );
     if (events.length === 0) ctx.out("(no backup runs in this span)\n");
@@ -3097,12 +3242,15 @@ function parseDsmTime(text, timeZone) {
   if (!m) return null;
   const [year, month, day, hour, minute, second] = m.slice(1).map((v) => Number(v ?? 0));
   const nominal = Date.UTC(year, month - 1, day, hour, minute, second);
+  const back = new Date(nominal);
+  if (back.getUTCFullYear() !== year || back.getUTCMonth() + 1 !== month || back.getUTCDate() !== day || back.getUTCHours() !== hour || back.getUTCMinutes() !== minute || back.getUTCSeconds() !== second)
+    return null;
   for (const probe of [nominal - DAY_MS2, nominal + DAY_MS2]) {
     const at = wallClockAt(probe, timeZone);
     if (!at) return null;
     const candidate = nominal - (wallMs(at) - probe);
-    const back = wallClockAt(candidate, timeZone);
-    if (back && wallMs(back) === nominal) return candidate;
+    const back2 = wallClockAt(candidate, timeZone);
+    if (back2 && wallMs(back2) === nominal) return candidate;
   }
   return null;
 }
@@ -3180,13 +3328,16 @@ var TaskStatus2 = external_exports.looseObject({
   last_bkp_success_time: Time2,
   next_bkp_time: Time2
 });
+var Size = external_exports.unknown().optional().transform(
+  (v) => typeof v === "number" ? v : typeof v === "string" && /^\s*\d+\s*$/.test(v) ? Number(v) : Number.NaN
+);
 var ShareList = external_exports.looseObject({
   shares: external_exports.array(
     external_exports.looseObject({
       name: external_exports.string(),
       additional: external_exports.looseObject({
         real_path: external_exports.string().optional(),
-        volume_status: external_exports.looseObject({ freespace: external_exports.coerce.number(), totalspace: external_exports.coerce.number() }).optional()
+        volume_status: external_exports.looseObject({ freespace: Size, totalspace: Size }).optional()
       }).optional()
     })
   )
@@ -3242,7 +3393,12 @@ function createDsmClient(opts, deps) {
   const statuses = /* @__PURE__ */ new Map();
   let session;
   let loggingIn;
+  let closed = false;
   async function post(cgi, form, what, token) {
+    if (closed && what !== "logout")
+      throw new UpstreamError(`NAS ${base.host}: ${what}: not asked, the client is closing`, {
+        retryable: false
+      });
     const answer = await transport.request({
       method: "POST",
       url: new URL(`${origin}/webapi/${cgi}`),
@@ -3283,6 +3439,17 @@ function createDsmClient(opts, deps) {
     if (!env.data.success) throw new DsmApiError(env.data.error.code, what);
     return env.data.data;
   }
+  function parseAnswer2(schema, data, what) {
+    const parsed = schema.safeParse(data);
+    if (parsed.success) return parsed.data;
+    const issues = parsed.error.issues;
+    const first = issues[0];
+    const where = first && first.path.length > 0 ? first.path.join(".") : "the answer";
+    throw new UpstreamError(
+      `NAS ${base.host}: ${what}: DSM's answer is not as expected at ${where}: ${first?.message ?? "invalid"}${issues.length > 1 ? ` (and ${issues.length - 1} more)` : ""}`,
+      { retryable: false }
+    );
+  }
   async function discover() {
     if (apis) return apis;
     const form = new URLSearchParams({
@@ -3291,7 +3458,7 @@ function createDsmClient(opts, deps) {
       method: "query",
       query: "SYNO.API.Auth,SYNO.Backup.Task,SYNO.FileStation.List"
     });
-    apis = ApiInfo.parse(await post("query.cgi", form, "API discovery"));
+    apis = parseAnswer2(ApiInfo, await post("query.cgi", form, "API discovery"), "API discovery");
     return apis;
   }
   async function login() {
@@ -3312,7 +3479,7 @@ function createDsmClient(opts, deps) {
       form.set("device_id", opts.deviceToken);
       form.set("device_name", "pve-backup");
     }
-    const data = Login.parse(await post(auth2?.path ?? "entry.cgi", form, "login"));
+    const data = parseAnswer2(Login, await post(auth2?.path ?? "entry.cgi", form, "login"), "login");
     deps.log.debug(`NAS ${base.host}: logged in as ${opts.username}`);
     return { sid: data.sid, token: data.synotoken };
   }
@@ -3346,7 +3513,8 @@ function createDsmClient(opts, deps) {
     async hyperBackupTasks() {
       const info = await discover();
       if (!info["SYNO.Backup.Task"]) return null;
-      const list = TaskList.parse(
+      const list = parseAnswer2(
+        TaskList,
         await call("SYNO.Backup.Task", 1, "list", {
           sort_by: "name",
           additional: [
@@ -3357,7 +3525,8 @@ function createDsmClient(opts, deps) {
             "schedule",
             "get_source"
           ]
-        })
+        }),
+        "SYNO.Backup.Task list"
       );
       const tasks = [];
       const listed = new Set(list.task_list.map((row) => row.task_id));
@@ -3376,7 +3545,8 @@ function createDsmClient(opts, deps) {
           tasks.push(toHyperBackupTask(row, cached.status, opts.timeZone));
           continue;
         }
-        const status = TaskStatus2.parse(
+        const status = parseAnswer2(
+          TaskStatus2,
           await call("SYNO.Backup.Task", 1, "status", {
             task_id: row.task_id,
             blOnline: false,
@@ -3388,7 +3558,8 @@ function createDsmClient(opts, deps) {
               "last_bkp_error",
               "last_bkp_success_time"
             ]
-          })
+          }),
+          "SYNO.Backup.Task status"
         );
         statuses.set(row.task_id, { key, status });
         tasks.push(toHyperBackupTask(row, status, opts.timeZone));
@@ -3399,16 +3570,24 @@ function createDsmClient(opts, deps) {
       await call("SYNO.Backup.Task", 1, "backup", { task_id: taskId });
     },
     async shareSpace(path) {
-      const list = ShareList.parse(
+      const list = parseAnswer2(
+        ShareList,
         await call("SYNO.FileStation.List", 2, "list_share", {
           offset: 0,
           limit: -1,
           additional: ["real_path", "volume_status"]
-        })
+        }),
+        "SYNO.FileStation.List list_share"
       );
       const hit = list.shares.filter((s) => s.additional?.real_path && isWithin(path, s.additional.real_path)).sort((a, b) => (b.additional?.real_path?.length ?? 0) - (a.additional?.real_path?.length ?? 0))[0];
       const vs = hit?.additional?.volume_status;
       if (!hit || !vs) return void 0;
+      const sizes = [vs.freespace, vs.totalspace];
+      if (sizes.some((n) => !Number.isFinite(n) || n < 0) || vs.totalspace > 0 && vs.freespace > vs.totalspace)
+        throw new UpstreamError(
+          `NAS ${base.host}: share ${hit.name}: DSM gave no usable size (free ${vs.freespace}, total ${vs.totalspace} bytes)`,
+          { retryable: false }
+        );
       return {
         share: hit.name,
         realPath: hit.additional?.real_path ?? "",
@@ -3417,6 +3596,7 @@ function createDsmClient(opts, deps) {
       };
     },
     async close() {
+      closed = true;
       const s = session;
       session = void 0;
       try {
@@ -3455,147 +3635,6 @@ function dsmClientFor(config, log) {
     },
     { log }
   );
-}
-
-// src/dsm/report.ts
-var iso = (ms) => ms === null ? null : new Date(ms).toISOString();
-function toCopiesJson(c) {
-  return {
-    pve: c.pve,
-    nas: c.nas,
-    offNas: c.offNas,
-    offNasTime: iso(c.offNasMs),
-    offNasReason: c.offNasReason
-  };
-}
-function toNasJsonAll(views) {
-  const primary = views.find((v) => v.view.placement.onNas) ?? views[0];
-  if (!primary) return null;
-  const clusters = views.map(({ cluster, view }) => {
-    const json = toNasJson(view);
-    return {
-      cluster,
-      storage: json.storage,
-      onNas: view.placement.onNas ? "yes" : "unknown",
-      reason: view.placement.onNas ? null : view.placement.reason,
-      coverage: json.coverage,
-      findings: json.findings
-    };
-  });
-  const findings = [...new Map(clusters.flatMap((c) => c.findings).map((f) => [f.message, f])).values()];
-  return { ...toNasJson(primary.view), findings, clusters };
-}
-function toNasJson(v) {
-  return {
-    url: v.url,
-    reachable: v.error === null,
-    error: v.error,
-    hyperBackup: v.hyperBackup,
-    storage: v.storage,
-    tasks: v.tasks?.map((t) => ({
-      id: t.id,
-      name: t.name,
-      state: t.state,
-      status: t.status,
-      health: t.health,
-      lastResult: t.lastResult,
-      lastError: t.lastError || null,
-      lastRun: iso(t.lastRunMs),
-      lastEnd: iso(t.lastEndMs),
-      lastSuccess: iso(t.lastSuccessMs),
-      nextRun: iso(t.nextRunMs),
-      destination: t.destination,
-      destinationKind: t.destinationKind,
-      folders: t.folders.map((f) => f.path)
-    })) ?? null,
-    coverage: v.coverage.map((c) => ({
-      label: c.label,
-      folder: c.folder,
-      task: c.task?.name ?? null,
-      covered: c.covered,
-      lastSuccess: iso(c.lastSuccessMs),
-      nextRun: iso(c.nextRunMs)
-    })),
-    capacity: v.capacity ? {
-      share: v.capacity.share,
-      freeBytes: v.capacity.freeBytes,
-      totalBytes: v.capacity.totalBytes,
-      backupBytes: v.capacity.backupBytes,
-      steadyBytes: v.capacity.steadyBytes,
-      growthBytesPerWeek: v.capacity.growthBytesPerWeek,
-      fillDate: v.capacity.fillMs === null ? null : new Date(v.capacity.fillMs).toISOString().slice(0, 10)
-    } : null,
-    findings: v.findings.map((f) => ({ kind: f.kind, folder: f.folder, task: f.task, message: f.message }))
-  };
-}
-function nasExitCode(v) {
-  if (v.findings.some((f) => f.kind !== "unknown")) return 1;
-  return v.findings.length > 0 ? 2 : 0;
-}
-function renderNasText(v, guests, timeZone) {
-  const at = (ms) => ms === null ? "-" : formatWall(ms, timeZone);
-  const out = [
-    `NAS ${v.url}${v.error ? " (not readable)" : ""}; storage ${v.storage.id}${v.storage.export ? ` = ${v.storage.server}:${v.storage.export}` : ""}`
-  ];
-  if (v.tasks === null)
-    out.push(v.hyperBackup === "not_installed" ? "Hyper Backup: not installed" : "Hyper Backup: unknown");
-  else if (v.tasks.length === 0) out.push("Hyper Backup: no tasks");
-  else {
-    out.push(`Hyper Backup tasks (${timeZone}):`);
-    for (const t of v.tasks)
-      out.push(
-        `  ${t.id}  ${t.name}  ${t.health}  last ${t.lastResult || "-"} ${at(t.lastRunMs)}  success ${at(t.lastSuccessMs)}  next ${at(t.nextRunMs)}  \u2192 ${t.destinationKind}  [${t.folders.map((f) => f.path).join(", ")}]`
-      );
-  }
-  for (const c of v.coverage)
-    out.push(`${c.label} ${c.folder}: covered ${c.covered}${c.task ? ` by '${c.task.name}'` : ""}`);
-  if (v.capacity) {
-    const gb = (n) => `${(n / 1e9).toFixed(1)} GB`;
-    out.push(
-      `share ${v.capacity.share}: ${gb(v.capacity.freeBytes)} free of ${gb(v.capacity.totalBytes)}; archives ${gb(v.capacity.backupBytes)}, ${gb(v.capacity.growthBytesPerWeek)}/week; fills ${v.capacity.fillMs === null ? "not at this rate" : new Date(v.capacity.fillMs).toISOString().slice(0, 10)}`
-    );
-  }
-  const rows = guests.flatMap((g) => {
-    const c = v.copies.get(g.vmid);
-    if (!c) return [];
-    const off = c.offNas === "yes" ? `yes, ${at(c.offNasMs)}` : c.offNas === "no" ? "no off-NAS copy" : "unknown";
-    return [[String(g.vmid), g.name, String(c.pve), c.nas === null ? "-" : String(c.nas), off]];
-  });
-  if (rows.length > 0) {
-    const table = [["VMID", "NAME", "ON PVE", "ON NAS", "OFF NAS"], ...rows];
-    const widths = table[0]?.map((_, i) => Math.max(...table.map((r) => (r[i] ?? "").length))) ?? [];
-    for (const r of table)
-      out.push(r.map((cell, i) => i === r.length - 1 ? cell : cell.padEnd(widths[i] ?? 0)).join("  "));
-  }
-  for (const f of v.findings) out.push(`! ${f.message}`);
-  return `${out.join("\n")}
-`;
-}
-function toNasEntities(v) {
-  if (!v) return null;
-  const offsite = v.findings.filter((f) => f.kind !== "capacity");
-  return {
-    freeBytes: v.capacity?.freeBytes ?? null,
-    totalBytes: v.capacity?.totalBytes ?? null,
-    share: v.capacity?.share ?? null,
-    growthBytesPerWeek: v.capacity?.growthBytesPerWeek ?? null,
-    fillDate: v.capacity?.fillMs == null ? null : new Date(v.capacity.fillMs).toISOString().slice(0, 10),
-    capacityProblems: v.capacity?.problems ?? [],
-    offsiteProblem: offsite.some((f) => f.kind !== "unknown") ? true : offsite.length > 0 ? null : false,
-    findings: v.findings.map((f) => f.message),
-    copies: v.copies
-  };
-}
-function statusWithNas(status, watching, views) {
-  if (!status || !watching) return status;
-  return {
-    ...status,
-    guests: status.guests.map((g) => {
-      const c = views.find((v) => v.cluster === g.cluster)?.view.copies.get(g.vmid);
-      return c ? { ...g, copies: toCopiesJson(c) } : g;
-    }),
-    nas: toNasJsonAll(views)
-  };
 }
 
 // src/report.ts
@@ -4196,8 +4235,14 @@ function ledgerFrom(value) {
     lastVerified: v.lastVerified,
     lastTestRestore: typeof v.lastTestRestore === "object" && v.lastTestRestore !== null ? v.lastTestRestore : {},
     run: v.run && Array.isArray(v.run.targets) && Array.isArray(v.run.done) ? v.run : null,
-    ...typeof v.verdicts === "object" && v.verdicts !== null ? { verdicts: v.verdicts } : {}
+    ...typeof v.verdicts === "object" && v.verdicts !== null ? { verdicts: v.verdicts } : {},
+    ...isTestRestoreRun(v.testRestoreRun) ? { testRestoreRun: v.testRestoreRun } : {}
   };
+}
+function isTestRestoreRun(v) {
+  if (typeof v !== "object" || v === null) return false;
+  const r = v;
+  return typeof r.cluster === "string" && typeof r.key === "string" && typeof r.spareVmid === "number" && (r.guestType === "qemu" || r.guestType === "lxc");
 }
 
 // src/verify/ledger-file.ts
@@ -4431,6 +4476,7 @@ function createVerifyService(deps) {
   let active;
   const waiting = [];
   let stopped = false;
+  let exclusiveWhat;
   let idleWaiters = [];
   async function prepare(req) {
     const cluster = config.clusters.find((c) => c.name === req.cluster);
@@ -4484,6 +4530,7 @@ function createVerifyService(deps) {
     return [active, ...waiting].find((j) => j?.signature === signature);
   }
   function describeBusy() {
+    if (exclusiveWhat !== void 0) return `${exclusiveWhat} is running: call again when it has finished`;
     const j = active ?? waiting[0];
     if (!j) return "";
     const what = j.trigger === "schedule" ? "a scheduled" : j.trigger === "resume" ? "a resumed" : "a";
@@ -4496,7 +4543,7 @@ function createVerifyService(deps) {
     return j;
   }
   async function pump() {
-    if (active) return;
+    if (active || exclusiveWhat !== void 0) return;
     const next = waiting.shift();
     if (!next) {
       for (const w of idleWaiters) w();
@@ -4592,7 +4639,7 @@ function createVerifyService(deps) {
       }
       const fromUser = reqs.some((r) => r.trigger === "service" || r.trigger === "button");
       const joins = prepared.map((p) => same(p.signature));
-      if (fromUser && (active || waiting.length > 0) && joins.some((j) => j === void 0))
+      if (fromUser && (active || waiting.length > 0 || exclusiveWhat !== void 0) && joins.some((j) => j === void 0))
         throw new InputError(describeBusy());
       return prepared.map((p, i) => {
         const existing = joins[i];
@@ -4636,6 +4683,15 @@ function createVerifyService(deps) {
         return "later";
       }
     },
+    exclusive(what, fn) {
+      if (stopped) throw new InputError("the add-on is stopping");
+      if (active || waiting.length > 0 || exclusiveWhat !== void 0) throw new InputError(describeBusy());
+      exclusiveWhat = what;
+      return Promise.resolve().then(fn).finally(() => {
+        exclusiveWhat = void 0;
+        void pump();
+      });
+    },
     stop() {
       stopped = true;
       for (const j of waiting.splice(0)) {
@@ -4645,7 +4701,7 @@ function createVerifyService(deps) {
       }
     },
     idle() {
-      if (!active && waiting.length === 0) return Promise.resolve();
+      if (!active && waiting.length === 0 && exclusiveWhat === void 0) return Promise.resolve();
       return new Promise((r) => idleWaiters.push(r));
     }
   };
@@ -4851,6 +4907,91 @@ var package_default = {
 
 // src/version.ts
 var VERSION = package_default.version;
+
+// src/core/verify-restore.ts
+function withLinkDown(guestType, value) {
+  const parts = value.split(",").filter((p) => p !== "" && !/^link_down=/.test(p)).map((p) => {
+    if (guestType === "lxc") return /^hwaddr=/i.test(p) ? void 0 : p;
+    const m = /^([a-z0-9-]+)=([0-9A-F]{2}(:[0-9A-F]{2}){5})$/i.exec(p);
+    return m ? m[1] : p;
+  }).filter((p) => p !== void 0);
+  return [...parts, "link_down=1"].join(",");
+}
+function planTestRestore(input) {
+  if (input.spareVmid === input.ownerVmid)
+    return {
+      ok: false,
+      problem: `the spare VMID ${input.spareVmid} is the guest's own: choose an unused one`
+    };
+  const kind = input.guestType;
+  const nets = Object.fromEntries(input.config.nets.map((n) => [n.key, withLinkDown(kind, n.value)]));
+  const guestPath = `/nodes/${input.node}/${kind}/${input.spareVmid}`;
+  const common = {
+    vmid: input.spareVmid,
+    storage: input.targetStorage,
+    unique: 1,
+    ...input.bwlimitKiB !== void 0 ? { bwlimit: input.bwlimitKiB } : {}
+  };
+  if (kind === "qemu")
+    return {
+      ok: true,
+      plan: {
+        createPath: `/nodes/${input.node}/qemu`,
+        // Overrides replace the restored config's keys (PVE 7.2+): links down, no autostart.
+        createParams: { ...common, archive: input.volid, onboot: 0, ...nets },
+        waitFor: input.config.agent ? "agent" : "running",
+        guestPath
+      }
+    };
+  return {
+    ok: true,
+    plan: {
+      createPath: `/nodes/${input.node}/lxc`,
+      createParams: { ...common, ostemplate: input.volid, restore: 1, onboot: 0 },
+      configAfter: Object.keys(nets).length > 0 ? nets : void 0,
+      waitFor: "running",
+      guestPath
+    }
+  };
+}
+function testRestorePrivileges(p) {
+  const vm = `/vms/${p.spareVmid}`;
+  return [
+    { path: vm, privs: ["VM.Allocate"], why: "create and destroy the test guest" },
+    { path: vm, privs: ["VM.PowerMgmt"], why: "start and stop it" },
+    {
+      path: vm,
+      privs: ["VM.Config.Network", "VM.Config.Options"],
+      why: "keep its links down and onboot off"
+    },
+    ...p.guestType === "qemu" ? [{ path: vm, privs: ["VM.GuestAgent.Audit"], why: "ping its QEMU guest agent (PVE 9)" }] : [],
+    { path: `/storage/${p.archiveStorage}`, privs: ["Datastore.AllocateSpace"], why: "read the archive" },
+    { path: `/vms/${p.ownerVmid}`, privs: ["VM.Backup"], why: "read another guest's archive" },
+    {
+      path: `/storage/${p.targetStorage}`,
+      privs: ["Datastore.AllocateSpace"],
+      why: "allocate the restored disks"
+    },
+    {
+      path: "/sdn/zones/localnetwork",
+      privs: ["SDN.Use"],
+      why: "attach its (downed) network devices to their bridges"
+    }
+  ];
+}
+function verifyPrivileges(p) {
+  return [
+    {
+      path: `/storage/${p.archiveStorage}`,
+      privs: ["Datastore.AllocateSpace"],
+      why: "let PVE read an archive's config"
+    },
+    { path: "/vms", privs: ["VM.Backup"], why: "read the config of each guest's archive" }
+  ];
+}
+function checkPrivileges(perms, needs) {
+  return needs.map((n) => ({ ...n, missing: n.privs.filter((priv) => !hasPrivilege(perms, n.path, priv)) }));
+}
 
 // src/service/policy.ts
 import { createHash } from "node:crypto";
@@ -5727,15 +5868,166 @@ function onceEach(dsm) {
   };
 }
 
+// src/verify/test-restore.ts
+var Resources4 = external_exports.array(
+  external_exports.looseObject({ vmid: external_exports.number().optional(), name: external_exports.string().optional(), node: external_exports.string().optional() })
+);
+var TEST_COPY_NAME_PREFIX = "pve-backup-test-restore-";
+function testCopyName(ownerVmid) {
+  return `${TEST_COPY_NAME_PREFIX}${ownerVmid}`;
+}
+var Status = external_exports.looseObject({ status: external_exports.string(), lock: external_exports.string().optional() });
+async function runTestRestore(deps, req) {
+  const { api } = deps;
+  const startMs = deps.nowMs();
+  const steps = [];
+  const pollMs = req.pollMs ?? 2e3;
+  const taken = Resources4.parse(await api.get("/cluster/resources", { type: "vm" })).some(
+    (r) => r.vmid === req.spareVmid
+  );
+  if (taken)
+    throw new InputError(
+      `VMID ${req.spareVmid} is in use: a test restore needs a spare VMID nothing else has (nothing was changed)`
+    );
+  const configText = external_exports.string().parse(await api.get(`/nodes/${req.node}/vzdump/extractconfig`, { volume: req.volid }));
+  const planned = planTestRestore({ ...req, config: parseExtractedConfig(configText) });
+  if (!planned.ok) throw new InputError(planned.problem);
+  const { plan } = planned;
+  const follow = async (upid, what) => {
+    const end = await followTask(deps, upid, () => {
+    }, { intervalMs: pollMs, maxIntervalMs: pollMs * 4 });
+    steps.push(`${what}: ${end.exitStatus ?? "?"}`);
+    if (end.exitStatus !== "OK")
+      throw new UpstreamError(`${what} failed: ${end.exitStatus}`, { retryable: false });
+  };
+  let created = false;
+  let failure;
+  let timeToRestoreMs;
+  try {
+    const marker = { [req.guestType === "qemu" ? "name" : "hostname"]: testCopyName(req.ownerVmid) };
+    const upid = external_exports.string().parse(await api.post(plan.createPath, { ...plan.createParams, ...marker }));
+    created = true;
+    await follow(upid, `restore ${req.volid} to ${req.spareVmid}`);
+    if (plan.configAfter) {
+      await api.put(`${plan.guestPath}/config`, plan.configAfter);
+      steps.push("network links down");
+    }
+    await follow(external_exports.string().parse(await api.post(`${plan.guestPath}/status/start`)), "start");
+    const deadline = deps.nowMs() + req.bootTimeoutMs;
+    for (; ; ) {
+      const up = plan.waitFor === "agent" ? await api.post(`${plan.guestPath}/agent/ping`).then(
+        () => true,
+        () => false
+      ) : Status.parse(await api.get(`${plan.guestPath}/status/current`)).status === "running";
+      if (up) break;
+      if (deps.nowMs() >= deadline)
+        throw new UpstreamError(
+          `${plan.waitFor === "agent" ? "the QEMU guest agent did not answer" : "the container did not run"} within ${Math.round(req.bootTimeoutMs / 1e3)} s of start`,
+          { retryable: false }
+        );
+      await deps.sleep(pollMs);
+    }
+    timeToRestoreMs = deps.nowMs() - startMs;
+    steps.push(plan.waitFor === "agent" ? "guest agent answered" : "container running");
+  } catch (err) {
+    failure = err instanceof Error ? err.message : String(err);
+    steps.push(`failed: ${failure}`);
+  }
+  const cleanup = created ? await destroy(deps, plan.guestPath, req, steps, pollMs) : void 0;
+  const durationMs = deps.nowMs() - startMs;
+  const cleanedUp = cleanup === void 0;
+  const tail = cleanedUp ? "" : `; the copy ${req.spareVmid} could not be removed: ${cleanup}`;
+  if (failure !== void 0)
+    return {
+      result: "failed",
+      message: `test restore failed: ${failure}${tail}`,
+      durationMs,
+      steps,
+      cleanedUp
+    };
+  return {
+    result: cleanedUp ? "ok" : "failed",
+    message: `restored and ${plan.waitFor === "agent" ? "the guest agent answered" : "the container ran"} after ${Math.round(timeToRestoreMs / 1e3)} s${tail}`,
+    timeToRestoreMs,
+    durationMs,
+    steps,
+    cleanedUp
+  };
+}
+async function destroy(deps, guestPath, req, steps, pollMs) {
+  const { api } = deps;
+  const follow = async (upid, what) => {
+    const end = await followTask(deps, external_exports.string().parse(upid), () => {
+    }, {
+      intervalMs: pollMs,
+      maxIntervalMs: pollMs * 4
+    });
+    steps.push(`${what}: ${end.exitStatus ?? "?"}`);
+    if (end.exitStatus !== "OK") throw new Error(`${what} failed: ${end.exitStatus}`);
+  };
+  try {
+    let status = Status.parse(await api.get(`${guestPath}/status/current`));
+    for (let i = 0; status.lock !== void 0 && i < 10; i++) {
+      await deps.sleep(pollMs);
+      status = Status.parse(await api.get(`${guestPath}/status/current`));
+    }
+    if (status.lock !== void 0)
+      throw new Error(
+        `it stays locked (${status.lock}); on the node: ${req.guestType === "qemu" ? "qm" : "pct"} unlock ${req.spareVmid} && ${req.guestType === "qemu" ? "qm destroy" : "pct destroy"} ${req.spareVmid} --purge --destroy-unreferenced-disks`
+      );
+    if (status.status === "running") await follow(await api.post(`${guestPath}/status/stop`), "stop");
+    await follow(
+      await api.delete(guestPath, {
+        purge: 1,
+        "destroy-unreferenced-disks": 1,
+        ...req.guestType === "lxc" ? { force: 1 } : {}
+      }),
+      `destroy ${req.spareVmid} with its disks`
+    );
+    const left = Resources4.parse(await api.get("/cluster/resources", { type: "vm" })).some(
+      (r) => r.vmid === req.spareVmid
+    );
+    return left ? `VMID ${req.spareVmid} is still listed after its destroy` : void 0;
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    deps.log.warn(`test restore: cleaning up ${req.spareVmid} failed: ${message}`);
+    steps.push(`cleanup failed: ${message}`);
+    return message;
+  }
+}
+async function removeLeftoverCopy(deps, req) {
+  const row = Resources4.parse(await deps.api.get("/cluster/resources", { type: "vm" })).find(
+    (r) => r.vmid === req.spareVmid
+  );
+  if (!row) return { kind: "none" };
+  if (!row.name?.startsWith(TEST_COPY_NAME_PREFIX) || row.node === void 0 || row.type !== req.guestType)
+    return { kind: "not_ours", name: row.name };
+  const steps = [];
+  const failed = await destroy(
+    deps,
+    `/nodes/${row.node}/${req.guestType}/${req.spareVmid}`,
+    req,
+    steps,
+    req.pollMs ?? 2e3
+  );
+  return failed === void 0 ? { kind: "removed", steps } : { kind: "failed", message: failed };
+}
+
 export {
   parseUpid,
-  followTask,
   checkStorage,
   readStorageConfig,
   createNfsStorage,
   ADDON_OPTIONS_PATH,
   loadConfig,
   createApp,
+  toCopiesJson,
+  toNasJsonAll,
+  nasExitCode,
+  renderNasText,
+  terminalSafe,
+  toNasEntities,
+  statusWithNas,
   haTargetFromEnv,
   HaCommandError,
   HA_CALL_TIMEOUT_MS,
@@ -5756,6 +6048,9 @@ export {
   calendarCommand,
   haNextAutomaticFor,
   msOf,
+  testRestorePrivileges,
+  verifyPrivileges,
+  checkPrivileges,
   EMPTY_LEDGER,
   recordTestRestore,
   checkCapabilities,
@@ -5767,12 +6062,6 @@ export {
   pickCluster2 as pickCluster,
   requireStorage,
   dsmClientFor,
-  toCopiesJson,
-  toNasJsonAll,
-  nasExitCode,
-  renderNasText,
-  toNasEntities,
-  statusWithNas,
   toStatusJson,
   withHaBackups,
   statusExitCode,
@@ -5799,6 +6088,8 @@ export {
   fileLedgerStore,
   memoryLedgerStore,
   readArchives,
+  runTestRestore,
+  removeLeftoverCopy,
   verificationEvent,
   createVerifyService,
   verifyCommand,
@@ -5807,4 +6098,4 @@ export {
   parseCommandLine,
   VERSION
 };
-//# sourceMappingURL=chunk-4H5JX7DW.js.map
+//# sourceMappingURL=chunk-C723JRT6.js.map

@@ -5,7 +5,7 @@ import {
   assessCluster,
   formatWall,
   isNewer
-} from "./chunk-FCDNAHD2.js";
+} from "./chunk-5A3GU3LS.js";
 
 // src/service/monitor.ts
 function createMonitor(deps) {
@@ -83,4 +83,4 @@ export {
   createMonitor,
   policyFromConfig
 };
-//# sourceMappingURL=chunk-ISIJSSFU.js.map
+//# sourceMappingURL=chunk-DMMD776U.js.map
