@@ -112,17 +112,17 @@ const NasOptions = z.strictObject({
   nfs_server: z.string().optional(),
 });
 
-/**
- * Verification of the vzdump archives: the full check reads them over SFTP from the NAS that
- * `ha_backups` logs in to (same host, user and pinned host key), in the backup storage's `dump/`
- * directory; test restores go to a spare VMID. `{}` (the Supervisor's empty block) is the defaults.
- */
 /** One scheduled verification: tier, when (after its job's run, or every N days), and `full`. */
 export const VERIFY_SCHEDULE_RE = /^(\S+) (after_run|every ([1-9]\d{0,2}) days?)( full)?$/;
 /** One scheduled test restore: tier, every N days, optionally the one guest to restore. */
 export const TEST_RESTORE_SCHEDULE_RE =
   /^(\S+) test_restore every ([1-9]\d{0,2}) days?(?: guest ([1-9]\d{2,8}))?$/;
 
+/**
+ * Verification of the vzdump archives: the full check reads them over SFTP from the NAS that
+ * `ha_backups` logs in to (same host, user and pinned host key), in the backup storage's `dump/`
+ * directory; test restores go to a spare VMID. `{}` (the Supervisor's empty block) is the defaults.
+ */
 const VerifyOptions = z.strictObject({
   dump_path: z
     .string()

@@ -60,7 +60,7 @@ import {
   withHaBackups,
   writeJsonFile,
   wsPortOf
-} from "./chunks/chunk-C723JRT6.js";
+} from "./chunks/chunk-MIO3PEUC.js";
 import {
   haBackupsProblem
 } from "./chunks/chunk-4LAGW3RO.js";
@@ -68,14 +68,14 @@ import "./chunks/chunk-RS2T5GLY.js";
 import {
   require_safer
 } from "./chunks/chunk-5S6S4M3N.js";
-import "./chunks/chunk-DMMD776U.js";
+import "./chunks/chunk-JJO62ICM.js";
 import {
   actionId,
   isProblem,
   parseActionId,
   parseOptions,
   statusChanges
-} from "./chunks/chunk-5A3GU3LS.js";
+} from "./chunks/chunk-ZMRAZS6O.js";
 import {
   createConsoleLogger
 } from "./chunks/chunk-YQWVOA7C.js";

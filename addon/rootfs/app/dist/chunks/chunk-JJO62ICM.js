@@ -5,7 +5,7 @@ import {
   assessCluster,
   formatWall,
   isNewer
-} from "./chunk-5A3GU3LS.js";
+} from "./chunk-ZMRAZS6O.js";
 
 // src/service/monitor.ts
 function createMonitor(deps) {
@@ -83,4 +83,4 @@ export {
   createMonitor,
   policyFromConfig
 };
-//# sourceMappingURL=chunk-DMMD776U.js.map
+//# sourceMappingURL=chunk-JJO62ICM.js.map

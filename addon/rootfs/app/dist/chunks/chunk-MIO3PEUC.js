@@ -22,7 +22,7 @@ import {
 import {
   createMonitor,
   policyFromConfig
-} from "./chunk-DMMD776U.js";
+} from "./chunk-JJO62ICM.js";
 import {
   EMPTY_ALERT_STATE,
   Jobs,
@@ -55,7 +55,7 @@ import {
   toNodes,
   toStorageView,
   unknownArchived
-} from "./chunk-5A3GU3LS.js";
+} from "./chunk-ZMRAZS6O.js";
 import {
   planErrors,
   planIsEmpty,
@@ -4865,7 +4865,7 @@ var package_default = {
     typecheck: "tsc --noEmit && tsc --noEmit -p lovelace",
     lint: "biome check .",
     format: "biome check --write .",
-    test: "npm run lint && npm run typecheck && npm run build && vitest run --coverage && npm run test:panel && npm run test:python && npm run test:ha && npm run test:card",
+    test: "npm run lint && npm run typecheck && bash scripts/python-env.sh && npm run build && vitest run --coverage && npm run test:panel && npm run test:python && npm run test:ha && npm run test:card",
     bench: "node scripts/build.mjs && node dist/bench/refresh.js",
     soak: "bash scripts/python-env.sh && node scripts/build.mjs && node dist/bench/soak.js",
     "test:python": "bash scripts/python-env.sh && .venv/bin/python -m pytest -q test/python",
@@ -6098,4 +6098,4 @@ export {
   parseCommandLine,
   VERSION
 };
-//# sourceMappingURL=chunk-C723JRT6.js.map
+//# sourceMappingURL=chunk-MIO3PEUC.js.map

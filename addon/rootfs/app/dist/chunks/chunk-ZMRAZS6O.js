@@ -2332,4 +2332,4 @@ export {
   PermissionMap,
   createPveReader
 };
-//# sourceMappingURL=chunk-5A3GU3LS.js.map
+//# sourceMappingURL=chunk-ZMRAZS6O.js.map
