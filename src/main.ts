@@ -28,7 +28,7 @@ import { createRuntime } from "./service/runtime.js";
 import { createVerifyService, type VerificationResult } from "./service/verify.js";
 import { createVerificationEvents } from "./service/verify-events.js";
 import { createVerifyRepairs } from "./service/verify-repairs.js";
-import { createVerifySchedule } from "./service/verify-schedule.js";
+import { createVerifySchedule, createVerifyUpkeep } from "./service/verify-schedule.js";
 import {
   createTestRestoreService,
   type TestRestoreOutcome,
@@ -344,36 +344,27 @@ async function main(): Promise<void> {
     });
   if (verify) {
     // A run a restart interrupted resumes once PVE can be read; then the schedule, if any.
-    let resumed = false;
-    let cleaned = false;
-    const schedule =
-      config.verify.schedule.length > 0
-        ? createVerifySchedule({
-            clusters: config.clusters,
-            tiers: config.tiers,
-            entries: config.verify.schedule,
-            verify,
-            monitor: app.monitor,
-            ledger,
-            nowMs,
-            log,
-            testRestore: testRestores,
-          })
-        : undefined;
-    let checking = false;
-    // Not awaited: a refresh never waits for PVE reads the verification makes.
-    runtime.onReports(() => {
-      if (checking) return;
-      checking = true;
-      void (async () => {
-        // A copy a restart left on the spare VMID goes first (it holds the verifier meanwhile).
-        if (!cleaned) cleaned = (await testRestores?.cleanUpInterrupted()) !== "later";
-        if (!resumed) resumed = (await verify.resumeInterrupted()) !== "later";
-        await schedule?.check();
-      })().finally(() => {
-        checking = false;
-      });
+    const upkeep = createVerifyUpkeep({
+      verify,
+      testRestores,
+      schedule:
+        config.verify.schedule.length > 0
+          ? createVerifySchedule({
+              clusters: config.clusters,
+              tiers: config.tiers,
+              entries: config.verify.schedule,
+              verify,
+              monitor: app.monitor,
+              ledger,
+              nowMs,
+              log,
+              testRestore: testRestores,
+            })
+          : undefined,
+      log,
     });
+    // Not awaited: a refresh never waits for PVE reads the verification makes.
+    runtime.onReports(() => void upkeep());
   }
   await runtime.start();
 

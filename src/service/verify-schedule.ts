@@ -115,3 +115,37 @@ export function createVerifySchedule(deps: VerifyScheduleDeps): VerifySchedule {
     },
   };
 }
+
+export interface VerifyUpkeepDeps {
+  readonly verify: Pick<VerifyService, "resumeInterrupted">;
+  readonly testRestores?: Pick<TestRestoreService, "cleanUpInterrupted">;
+  readonly schedule?: Pick<VerifySchedule, "check">;
+  readonly log: Logger;
+}
+
+/**
+ * What the service does for verification after each refresh, never waited for by it: first the
+ * copy a restart left on the spare VMID (it holds the verifier meanwhile), then the verification a
+ * restart interrupted, each until it is done, then the schedule. One pass at a time; a pass that
+ * fails (the ledger cannot be written: a full disk) is logged and the next refresh tries again.
+ */
+export function createVerifyUpkeep(deps: VerifyUpkeepDeps): () => Promise<void> {
+  let resumed = false;
+  let cleaned = false;
+  let running = false;
+  return async () => {
+    if (running) return;
+    running = true;
+    try {
+      if (!cleaned) cleaned = (await deps.testRestores?.cleanUpInterrupted()) !== "later";
+      if (!resumed) resumed = (await deps.verify.resumeInterrupted()) !== "later";
+      await deps.schedule?.check();
+    } catch (err) {
+      deps.log.warn(
+        `verification upkeep: ${err instanceof Error ? err.message : String(err)}; tried again after the next refresh`,
+      );
+    } finally {
+      running = false;
+    }
+  };
+}

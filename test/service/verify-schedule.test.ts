@@ -5,7 +5,7 @@ import { demoOptions } from "../../src/demo.js";
 import { UpstreamError } from "../../src/errors.js";
 import { silentLogger } from "../../src/log.js";
 import { createVerifyService, type VerificationResult } from "../../src/service/verify.js";
-import { createVerifySchedule } from "../../src/service/verify-schedule.js";
+import { createVerifySchedule, createVerifyUpkeep } from "../../src/service/verify-schedule.js";
 import { type SimLab, startSimLab } from "../../src/sim/lab.js";
 import { memoryLedgerStore } from "../../src/verify/ledger-file.js";
 import { tieredLab } from "../support/scenarios.js";
@@ -126,5 +126,67 @@ describe("scheduled verification", () => {
     await s.lab.advance(31 * 60_000);
     await s.tick();
     expect(opens).toBe(2);
+  });
+});
+
+describe("the verification upkeep after each refresh", () => {
+  it("logs a pass that fails (the ledger cannot be written) and tries the unfinished steps again on the next", async () => {
+    const warnings: string[] = [];
+    const calls: string[] = [];
+    let diskFull = true;
+    const upkeep = createVerifyUpkeep({
+      testRestores: {
+        cleanUpInterrupted: async () => {
+          calls.push("cleanup");
+          if (diskFull) throw new Error("ENOSPC: no space left on device, write");
+          return "cleaned";
+        },
+      },
+      verify: {
+        resumeInterrupted: async () => {
+          calls.push("resume");
+          return "resumed";
+        },
+      },
+      schedule: {
+        check: async () => {
+          calls.push("check");
+        },
+      },
+      log: { ...silentLogger, warn: (m: string) => warnings.push(m) },
+    });
+    await expect(upkeep()).resolves.toBeUndefined();
+    expect(calls).toEqual(["cleanup"]);
+    expect(warnings).toEqual([
+      "verification upkeep: ENOSPC: no space left on device, write; tried again after the next refresh",
+    ]);
+    diskFull = false;
+    await upkeep();
+    await upkeep();
+    // Cleanup and resume once each when they succeed; the schedule on every pass.
+    expect(calls).toEqual(["cleanup", "cleanup", "resume", "check", "check"]);
+  });
+
+  it("runs one pass at a time: a refresh during a pass adds none", async () => {
+    let release: () => void = () => {};
+    let checks = 0;
+    const upkeep = createVerifyUpkeep({
+      verify: { resumeInterrupted: async () => "none" },
+      schedule: {
+        check: () => {
+          checks++;
+          return new Promise<void>((r) => {
+            release = r;
+          });
+        },
+      },
+      log: silentLogger,
+    });
+    const first = upkeep();
+    await new Promise((r) => setTimeout(r, 0));
+    await upkeep();
+    release();
+    await first;
+    expect(checks).toBe(1);
   });
 });
