@@ -1,4 +1,3 @@
-import { z } from "zod";
 import type { Config } from "../config/schema.js";
 import { recordTestRestore, type TestRestoreRun } from "../core/verify-run.js";
 import { InputError, UpstreamError } from "../errors.js";
@@ -6,7 +5,12 @@ import type { Logger } from "../log.js";
 import type { PveApi } from "../pve/api.js";
 import type { LedgerStore } from "../verify/ledger-file.js";
 import { readArchives } from "../verify/targets.js";
-import { removeLeftoverCopy, runTestRestore, type TestRestoreDeps } from "../verify/test-restore.js";
+import {
+  guestOnVmid,
+  removeLeftoverCopy,
+  runTestRestore,
+  type TestRestoreDeps,
+} from "../verify/test-restore.js";
 import type { VerifyService } from "./verify.js";
 
 /**
@@ -82,8 +86,6 @@ export interface TestRestoreService {
   cleanUpInterrupted(): Promise<"none" | "cleaned" | "later">;
 }
 
-const Resources = z.array(z.looseObject({ vmid: z.number().optional(), name: z.string().optional() }));
-
 export function createTestRestoreService(deps: TestRestoreServiceDeps): TestRestoreService {
   const { config, log, ledger } = deps;
   const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
@@ -142,9 +144,7 @@ export function createTestRestoreService(deps: TestRestoreServiceDeps): TestRest
     const startMs = deps.nowMs();
     const base = { name: archive.name, trigger: "schedule" as const };
     // Looked at right before the restore: a guest on the spare VMID is never ours to touch.
-    const holder = Resources.parse(await api.get("/cluster/resources", { type: "vm" })).find(
-      (r) => r.vmid === spareVmid,
-    );
+    const holder = await guestOnVmid(api, spareVmid);
     if (holder)
       return finish(run, {
         ...base,

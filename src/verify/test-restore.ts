@@ -51,6 +51,11 @@ const Resources = z.array(
   z.looseObject({ vmid: z.number().optional(), name: z.string().optional(), node: z.string().optional() }),
 );
 
+/** The guest PVE lists on `vmid` (`/cluster/resources`, any node), or undefined when none. */
+export async function guestOnVmid(api: PveApi, vmid: number) {
+  return Resources.parse(await api.get("/cluster/resources", { type: "vm" })).find((r) => r.vmid === vmid);
+}
+
 /**
  * The name every test copy gets (QEMU `name`, container `hostname`, given with the restore so it
  * replaces the archive's): how a copy the product made is told from any other guest, e.g. one a
@@ -71,10 +76,7 @@ export async function runTestRestore(
   const startMs = deps.nowMs();
   const steps: string[] = [];
   const pollMs = req.pollMs ?? 2000;
-  const taken = Resources.parse(await api.get("/cluster/resources", { type: "vm" })).some(
-    (r) => r.vmid === req.spareVmid,
-  );
-  if (taken)
+  if (await guestOnVmid(api, req.spareVmid))
     throw new InputError(
       `VMID ${req.spareVmid} is in use: a test restore needs a spare VMID nothing else has (nothing was changed)`,
     );
@@ -186,10 +188,9 @@ async function destroy(
       }),
       `destroy ${req.spareVmid} with its disks`,
     );
-    const left = Resources.parse(await api.get("/cluster/resources", { type: "vm" })).some(
-      (r) => r.vmid === req.spareVmid,
-    );
-    return left ? `VMID ${req.spareVmid} is still listed after its destroy` : undefined;
+    return (await guestOnVmid(api, req.spareVmid))
+      ? `VMID ${req.spareVmid} is still listed after its destroy`
+      : undefined;
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
     deps.log.warn(`test restore: cleaning up ${req.spareVmid} failed: ${message}`);
@@ -213,9 +214,7 @@ export async function removeLeftoverCopy(
   deps: TestRestoreDeps,
   req: Pick<TestRestoreRequest, "spareVmid" | "guestType"> & { readonly pollMs?: number },
 ): Promise<LeftoverCleanup> {
-  const row = Resources.parse(await deps.api.get("/cluster/resources", { type: "vm" })).find(
-    (r) => r.vmid === req.spareVmid,
-  );
+  const row = await guestOnVmid(deps.api, req.spareVmid);
   if (!row) return { kind: "none" };
   if (!row.name?.startsWith(TEST_COPY_NAME_PREFIX) || row.node === undefined || row.type !== req.guestType)
     return { kind: "not_ours", name: row.name };
