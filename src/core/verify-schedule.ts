@@ -27,17 +27,21 @@ export interface VerifyScheduleEntry {
   readonly testRestore?: { readonly guest?: number };
 }
 
-export interface ScheduleInput {
+/** What both schedules look at: the entries, the tiers, one cluster's facts and the tries. */
+interface ScheduleBase {
   readonly entries: readonly VerifyScheduleEntry[];
   readonly tiers: readonly { readonly name: string; readonly guests: readonly number[] }[];
   readonly facts: ClusterFacts | undefined;
-  /** Keyed `<cluster>_<vmid>`. */
-  readonly lastVerified: Readonly<Record<string, Pick<LastVerified, "time" | "depth">>>;
   readonly nowMs: number;
-  /** Per entry (its index), when it was last started. */
+  /** Per entry (its index), when it was last started since the add-on started. */
   readonly triedMs: Readonly<Record<number, number>>;
   /** Least time between two tries of one entry. */
   readonly retryMs: number;
+}
+
+export interface ScheduleInput extends ScheduleBase {
+  /** Keyed `<cluster>_<vmid>`. */
+  readonly lastVerified: Readonly<Record<string, Pick<LastVerified, "time" | "depth">>>;
 }
 
 export interface DueVerification {
@@ -109,17 +113,10 @@ function lastGoodRun(
   return { endMs: Math.max(...task.map((a) => a.endMs ?? a.startMs)), vmids: task.map((a) => a.vmid) };
 }
 
-export interface TestRestoreScheduleInput {
-  readonly entries: readonly VerifyScheduleEntry[];
-  readonly tiers: readonly { readonly name: string; readonly guests: readonly number[] }[];
-  readonly facts: ClusterFacts | undefined;
+/** `retryMs` is also counted from the tier's newest result. */
+export interface TestRestoreScheduleInput extends ScheduleBase {
   /** Keyed `<cluster>_<vmid>`. */
   readonly lastTestRestore: Readonly<Record<string, Pick<LastTestRestore, "time" | "result">>>;
-  readonly nowMs: number;
-  /** Per entry (its index), when it was last started since the add-on started. */
-  readonly triedMs: Readonly<Record<number, number>>;
-  /** Least time between two tries of one entry (also counted from the tier's newest result). */
-  readonly retryMs: number;
 }
 
 export interface DueTestRestore {
