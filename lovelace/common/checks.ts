@@ -137,15 +137,10 @@ export function copiesFromJson(c: unknown): CopiesFacts | undefined {
 
 /** The status JSON's `lastVerified`: undefined when the key is absent, null when never verified. */
 export function verificationFromJson(v: unknown): VerificationFacts | null | undefined {
-  if (v === undefined) return undefined;
-  if (typeof v !== "object" || v === null) return null;
-  const o = v as Record<string, unknown>;
-  return {
-    timeMs: ISO_TIME(o.time),
-    result: o.result === "ok" || o.result === "failed" ? o.result : null,
-    depth: o.depth === "api" || o.depth === "full" ? o.depth : null,
-    message: text(o.message),
-  };
+  const base = testRestoreFromJson(v);
+  if (!base) return base;
+  const depth = (v as Record<string, unknown>).depth;
+  return { ...base, depth: depth === "api" || depth === "full" ? depth : null };
 }
 
 /** The status JSON's `lastTestRestore`: undefined when absent, null when none was made. */
