@@ -7,7 +7,7 @@ import { type SimLab, startSimLab } from "../../src/sim/lab.js";
 import { parseIcs } from "../register/ics-parse.js";
 import { optionsFileFor, runCli } from "../support/cli.js";
 import { tieredLab } from "../support/scenarios.js";
-import { NAS_USER, nasOptionsFor, simDsmPerTest } from "./support.js";
+import { hyperBackupTask, NAS_USER, nasOptionsFor, simDsmPerTest } from "./support.js";
 
 const startDsm = simDsmPerTest();
 const labs: SimLab[] = [];
@@ -22,22 +22,7 @@ async function setup(more: Record<string, unknown> = {}) {
   const lab = await startSimLab({ scenario: tieredLab(), clock: "manual" });
   labs.push(lab);
   const { dsm, cert } = await startDsm({
-    tasks: [
-      {
-        task_id: 4,
-        name: "backups to USB",
-        state: "backupable",
-        status: "none",
-        last_bkp_result: "done",
-        last_bkp_error: "",
-        lastRunMs: NOW - 6 * H,
-        lastEndMs: NOW - 5 * H,
-        lastSuccessMs: NOW - 6 * H,
-        nextRunMs: NOW + 18 * H,
-        type: "image:image_local",
-        folders: ["/volume1/backups"],
-      },
-    ],
+    tasks: [hyperBackupTask(NOW, { task_id: 4 })],
   });
   const file = optionsFileFor(lab, {
     nas: nasOptionsFor(dsm, cert),

@@ -6,7 +6,7 @@ import { demoOptions } from "../../src/demo.js";
 import { type SimLab, startSimLab } from "../../src/sim/lab.js";
 import { runCli } from "../support/cli.js";
 import { tieredLab } from "../support/scenarios.js";
-import { nasOptionsFor, simDsmPerTest } from "./support.js";
+import { hyperBackupTask, nasOptionsFor, simDsmPerTest } from "./support.js";
 
 /**
  * Two clusters, one NAS: each cluster's backup storage is judged against the NAS when it is an
@@ -20,7 +20,6 @@ afterEach(async () => {
   for (const lab of labs.splice(0)) await lab.stop();
 });
 const NOW = Date.parse("2026-02-11T10:00:00Z");
-const H = 3_600_000;
 const env = { PVE_BACKUP_NOW: new Date(NOW).toISOString() };
 
 /** The tiered lab with its backup storage exported by `server`. */
@@ -36,22 +35,7 @@ async function twoClusters(officeServer: string) {
   const home = await labOn("10.0.0.150");
   const office = await labOn(officeServer);
   const { cert, dsm } = await startDsm({
-    tasks: [
-      {
-        task_id: 4,
-        name: "NAS to B2",
-        state: "backupable",
-        status: "none",
-        last_bkp_result: "done",
-        last_bkp_error: "",
-        lastRunMs: NOW - 6 * H,
-        lastEndMs: NOW - 5 * H,
-        lastSuccessMs: NOW - 6 * H,
-        nextRunMs: NOW + 18 * H,
-        type: "cloud_image:image_remote",
-        folders: ["/volume1/backups"],
-      },
-    ],
+    tasks: [hyperBackupTask(NOW, { task_id: 4, name: "NAS to B2", type: "cloud_image:image_remote" })],
   });
   const a = demoOptions(home);
   const b = demoOptions(office);

@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach } from "vitest";
-import { type SimDsm, type SimDsmOptions, startSimDsm } from "../../src/sim/dsm.js";
+import { type SimDsm, type SimDsmOptions, type SimHyperBackupTask, startSimDsm } from "../../src/sim/dsm.js";
 
 export interface TestCert {
   readonly cert: string;
@@ -106,5 +106,29 @@ export function simDsmPerTest(): (opts?: Partial<SimDsmOptions>) => Promise<{ ds
     });
     started.push(dsm);
     return { dsm, cert };
+  };
+}
+
+const HOUR_MS = 3_600_000;
+
+/**
+ * A Hyper Backup task over `/volume1/backups` whose last run started 6 h before `nowMs`, took an
+ * hour and succeeded; the next is due 18 h after `nowMs`.
+ */
+export function hyperBackupTask(nowMs: number, over: Partial<SimHyperBackupTask> = {}): SimHyperBackupTask {
+  return {
+    task_id: 1,
+    name: "backups to USB",
+    state: "backupable",
+    status: "none",
+    last_bkp_result: "done",
+    last_bkp_error: "",
+    lastRunMs: nowMs - 6 * HOUR_MS,
+    lastEndMs: nowMs - 5 * HOUR_MS,
+    lastSuccessMs: nowMs - 6 * HOUR_MS,
+    nextRunMs: nowMs + 18 * HOUR_MS,
+    type: "image:image_local",
+    folders: ["/volume1/backups"],
+    ...over,
   };
 }

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { createDsmClient } from "../../src/dsm/client.js";
 import { silentLogger } from "../../src/log.js";
 import type { SimDsm, SimHyperBackupTask } from "../../src/sim/dsm.js";
-import { NAS_USER, simDsmPerTest } from "./support.js";
+import { hyperBackupTask, NAS_USER, simDsmPerTest } from "./support.js";
 
 /**
  * Reading Hyper Backup: one `list`, then one `status` per task only when its row changed since the
@@ -11,23 +11,10 @@ import { NAS_USER, simDsmPerTest } from "./support.js";
 
 const startDsm = simDsmPerTest();
 const NOW = Date.parse("2026-02-11T10:00:00Z");
-const H = 3_600_000;
 const TASKS = 100;
 
-const task = (id: number): SimHyperBackupTask => ({
-  task_id: id,
-  name: `task ${id}`,
-  state: "backupable",
-  status: "none",
-  last_bkp_result: "done",
-  last_bkp_error: "",
-  lastRunMs: NOW - 6 * H,
-  lastEndMs: NOW - 5 * H,
-  lastSuccessMs: NOW - 6 * H,
-  nextRunMs: NOW + 18 * H,
-  type: "image:image_local",
-  folders: [`/volume1/share${id}`],
-});
+const task = (id: number): SimHyperBackupTask =>
+  hyperBackupTask(NOW, { task_id: id, name: `task ${id}`, folders: [`/volume1/share${id}`] });
 
 const taskCalls = (dsm: SimDsm, from: number) =>
   dsm.calls.slice(from).filter((c) => c.api === "SYNO.Backup.Task" && c.method !== "backup").length;
