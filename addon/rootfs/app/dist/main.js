@@ -28,6 +28,7 @@ import {
   dumpOpener,
   fileLedgerStore,
   guestArchives,
+  guestOnVmid,
   haBackupDepsFor,
   haBackupStatePath,
   haTargetFromEnv,
@@ -60,7 +61,7 @@ import {
   withHaBackups,
   writeJsonFile,
   wsPortOf
-} from "./chunks/chunk-MIO3PEUC.js";
+} from "./chunks/chunk-MKJ7W3GN.js";
 import {
   haBackupsProblem
 } from "./chunks/chunk-4LAGW3RO.js";
@@ -90,9 +91,7 @@ import {
   InputError,
   UpstreamError
 } from "./chunks/chunk-ELGWSNVL.js";
-import {
-  external_exports
-} from "./chunks/chunk-EPHA2CMM.js";
+import "./chunks/chunk-EPHA2CMM.js";
 import {
   __commonJS,
   __require,
@@ -27412,6 +27411,26 @@ function createVerifySchedule(deps) {
     }
   };
 }
+function createVerifyUpkeep(deps) {
+  let resumed = false;
+  let cleaned = false;
+  let running = false;
+  return async () => {
+    if (running) return;
+    running = true;
+    try {
+      if (!cleaned) cleaned = await deps.testRestores?.cleanUpInterrupted() !== "later";
+      if (!resumed) resumed = await deps.verify.resumeInterrupted() !== "later";
+      await deps.schedule?.check();
+    } catch (err) {
+      deps.log.warn(
+        `verification upkeep: ${err instanceof Error ? err.message : String(err)}; tried again after the next refresh`
+      );
+    } finally {
+      running = false;
+    }
+  };
+}
 
 // src/service/verify-test-restore.ts
 function testRestoreEvent(r) {
@@ -27429,7 +27448,6 @@ function testRestoreEvent(r) {
     }
   };
 }
-var Resources = external_exports.array(external_exports.looseObject({ vmid: external_exports.number().optional(), name: external_exports.string().optional() }));
 function createTestRestoreService(deps) {
   const { config, log, ledger } = deps;
   const sleep = deps.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
@@ -27481,9 +27499,7 @@ function createTestRestoreService(deps) {
     };
     const startMs = deps.nowMs();
     const base = { name: archive.name, trigger: "schedule" };
-    const holder = Resources.parse(await api.get("/cluster/resources", { type: "vm" })).find(
-      (r) => r.vmid === spareVmid
-    );
+    const holder = await guestOnVmid(api, spareVmid);
     if (holder)
       return finish(run, {
         ...base,
@@ -27819,31 +27835,23 @@ async function main() {
       throw err;
     });
   if (verify) {
-    let resumed = false;
-    let cleaned = false;
-    const schedule = config.verify.schedule.length > 0 ? createVerifySchedule({
-      clusters: config.clusters,
-      tiers: config.tiers,
-      entries: config.verify.schedule,
+    const upkeep = createVerifyUpkeep({
       verify,
-      monitor: app.monitor,
-      ledger,
-      nowMs,
-      log,
-      testRestore: testRestores
-    }) : void 0;
-    let checking = false;
-    runtime.onReports(() => {
-      if (checking) return;
-      checking = true;
-      void (async () => {
-        if (!cleaned) cleaned = await testRestores?.cleanUpInterrupted() !== "later";
-        if (!resumed) resumed = await verify.resumeInterrupted() !== "later";
-        await schedule?.check();
-      })().finally(() => {
-        checking = false;
-      });
+      testRestores,
+      schedule: config.verify.schedule.length > 0 ? createVerifySchedule({
+        clusters: config.clusters,
+        tiers: config.tiers,
+        entries: config.verify.schedule,
+        verify,
+        monitor: app.monitor,
+        ledger,
+        nowMs,
+        log,
+        testRestore: testRestores
+      }) : void 0,
+      log
     });
+    runtime.onReports(() => void upkeep());
   }
   await runtime.start();
   let stopping = false;

@@ -5872,6 +5872,9 @@ function onceEach(dsm) {
 var Resources4 = external_exports.array(
   external_exports.looseObject({ vmid: external_exports.number().optional(), name: external_exports.string().optional(), node: external_exports.string().optional() })
 );
+async function guestOnVmid(api, vmid) {
+  return Resources4.parse(await api.get("/cluster/resources", { type: "vm" })).find((r) => r.vmid === vmid);
+}
 var TEST_COPY_NAME_PREFIX = "pve-backup-test-restore-";
 function testCopyName(ownerVmid) {
   return `${TEST_COPY_NAME_PREFIX}${ownerVmid}`;
@@ -5882,10 +5885,7 @@ async function runTestRestore(deps, req) {
   const startMs = deps.nowMs();
   const steps = [];
   const pollMs = req.pollMs ?? 2e3;
-  const taken = Resources4.parse(await api.get("/cluster/resources", { type: "vm" })).some(
-    (r) => r.vmid === req.spareVmid
-  );
-  if (taken)
+  if (await guestOnVmid(api, req.spareVmid))
     throw new InputError(
       `VMID ${req.spareVmid} is in use: a test restore needs a spare VMID nothing else has (nothing was changed)`
     );
@@ -5984,10 +5984,7 @@ async function destroy(deps, guestPath, req, steps, pollMs) {
       }),
       `destroy ${req.spareVmid} with its disks`
     );
-    const left = Resources4.parse(await api.get("/cluster/resources", { type: "vm" })).some(
-      (r) => r.vmid === req.spareVmid
-    );
-    return left ? `VMID ${req.spareVmid} is still listed after its destroy` : void 0;
+    return await guestOnVmid(api, req.spareVmid) ? `VMID ${req.spareVmid} is still listed after its destroy` : void 0;
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
     deps.log.warn(`test restore: cleaning up ${req.spareVmid} failed: ${message}`);
@@ -5996,9 +5993,7 @@ async function destroy(deps, guestPath, req, steps, pollMs) {
   }
 }
 async function removeLeftoverCopy(deps, req) {
-  const row = Resources4.parse(await deps.api.get("/cluster/resources", { type: "vm" })).find(
-    (r) => r.vmid === req.spareVmid
-  );
+  const row = await guestOnVmid(deps.api, req.spareVmid);
   if (!row) return { kind: "none" };
   if (!row.name?.startsWith(TEST_COPY_NAME_PREFIX) || row.node === void 0 || row.type !== req.guestType)
     return { kind: "not_ours", name: row.name };
@@ -6088,6 +6083,7 @@ export {
   fileLedgerStore,
   memoryLedgerStore,
   readArchives,
+  guestOnVmid,
   runTestRestore,
   removeLeftoverCopy,
   verificationEvent,
@@ -6098,4 +6094,4 @@ export {
   parseCommandLine,
   VERSION
 };
-//# sourceMappingURL=chunk-MIO3PEUC.js.map
+//# sourceMappingURL=chunk-MKJ7W3GN.js.map
