@@ -9,7 +9,7 @@ import type { SimHyperBackupTask } from "../../src/sim/dsm.js";
 import type { Scenario } from "../../src/sim/scenario.js";
 import { seed, tieredLab } from "../support/scenarios.js";
 import { simApiPerTest } from "../support/sim-api.js";
-import { NAS_USER, selfSignedCert, simDsmPerTest } from "./support.js";
+import { hyperBackupTask, NAS_USER, selfSignedCert, simDsmPerTest } from "./support.js";
 
 const startLab = simApiPerTest();
 const startDsm = simDsmPerTest();
@@ -18,21 +18,8 @@ const H = 3_600_000;
 const GUESTS = [100, 101, 102, 103, 105];
 
 /** A Hyper Backup task over the whole `backups` share; by default it succeeded at 04:00 UTC today. */
-const backupsTask = (over: Partial<SimHyperBackupTask> = {}): SimHyperBackupTask => ({
-  task_id: 1,
-  name: "backups to USB",
-  state: "backupable",
-  status: "none",
-  last_bkp_result: "done",
-  last_bkp_error: "",
-  lastRunMs: NOW - 6 * H,
-  lastEndMs: NOW - 5.5 * H,
-  lastSuccessMs: NOW - 6 * H,
-  nextRunMs: NOW + 18 * H,
-  type: "image:image_local",
-  folders: ["/volume1/backups"],
-  ...over,
-});
+const backupsTask = (over: Partial<SimHyperBackupTask> = {}): SimHyperBackupTask =>
+  hyperBackupTask(NOW, { lastEndMs: NOW - 5.5 * H, ...over });
 
 const nasConfig = (url: string, fingerprint: string): NasConfig => ({
   baseUrl: url,
